@@ -1,0 +1,122 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "snapbench",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "snapbench", targets: ["snapbench"]),
+        .library(name: "Firecracker", targets: ["Firecracker"]),
+        .library(name: "SnapshotPool", targets: ["SnapshotPool"]),
+        .library(name: "Harness", targets: ["Harness"]),
+        .library(name: "Reporting", targets: ["Reporting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CJemalloc",
+            pkgConfig: "jemalloc",
+            providers: [.apt(["libjemalloc-dev"])]
+        ),
+        .target(name: "CSystemShims"),
+        .target(
+            name: "Firecracker",
+            dependencies: [
+                "CSystemShims",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "SnapshotPool",
+            dependencies: [
+                "Firecracker",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "Harness",
+            dependencies: [
+                "SnapshotPool",
+                "Firecracker",
+                "CJemalloc",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "Reporting",
+            dependencies: [],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "snapbench",
+            dependencies: [
+                "Firecracker",
+                "SnapshotPool",
+                "Harness",
+                "Reporting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming,
+            linkerSettings: [.linkedLibrary("jemalloc")]
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["Firecracker"],
+            path: "Tests/TestSupport",
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "FirecrackerTests",
+            dependencies: [
+                "Firecracker", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "SnapshotPoolTests",
+            dependencies: ["SnapshotPool", "TestSupport"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "HarnessTests",
+            dependencies: ["Harness", "TestSupport"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "ReportingTests",
+            dependencies: ["Reporting"],
+            swiftSettings: upcoming
+        ),
+    ]
+)

@@ -1,0 +1,19 @@
+public import Foundation
+
+/// JSON coders configured for Firecracker's wire format: snake_case keys, no `null` for absent fields.
+public enum APICoding {
+    /// An encoder that writes Firecracker's snake_case keys.
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+
+    /// A decoder that reads Firecracker's snake_case keys.
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+}

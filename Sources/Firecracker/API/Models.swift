@@ -1,0 +1,329 @@
+// Typed models of the Firecracker v1.12 HTTP API (`src/firecracker/swagger/firecracker.yaml`).
+//
+// Field names follow Swift conventions; `APICoding` converts them to Firecracker's snake_case on the wire.
+// Firecracker rejects unknown fields with a 400, so optional fields that are `nil` are omitted, never sent as null.
+
+/// The guest kernel (or the built-in benchmark guest) and its command line: `PUT /boot-source`.
+///
+/// ```swift
+/// let boot = BootSource(kernelImagePath: "/srv/guest.elf", bootArgs: "ws=16")
+/// ```
+public struct BootSource: Codable, Sendable, Equatable {
+    /// Host path of the ELF image Firecracker loads.
+    public var kernelImagePath: String
+    /// The guest kernel command line.
+    public var bootArgs: String?
+    /// Host path of an initial ramdisk.
+    public var initrdPath: String?
+
+    public init(kernelImagePath: String, bootArgs: String? = nil, initrdPath: String? = nil) {
+        self.kernelImagePath = kernelImagePath
+        self.bootArgs = bootArgs
+        self.initrdPath = initrdPath
+    }
+}
+
+/// vCPUs and memory of a microVM: `PUT /machine-config`.
+///
+/// ```swift
+/// let machine = MachineConfiguration(vcpuCount: 1, memSizeMib: 128)
+/// ```
+public struct MachineConfiguration: Codable, Sendable, Equatable {
+    /// Number of vCPUs (1–32).
+    public var vcpuCount: Int
+    /// Guest memory in MiB.
+    public var memSizeMib: Int
+    /// Simultaneous multithreading (x86_64 only).
+    public var smt: Bool?
+    /// Whether KVM tracks dirty pages, needed for Diff snapshots.
+    public var trackDirtyPages: Bool?
+
+    public init(vcpuCount: Int, memSizeMib: Int, smt: Bool? = nil, trackDirtyPages: Bool? = nil) {
+        self.vcpuCount = vcpuCount
+        self.memSizeMib = memSizeMib
+        self.smt = smt
+        self.trackDirtyPages = trackDirtyPages
+    }
+}
+
+/// A block device: `PUT /drives/{drive_id}`.
+///
+/// ```swift
+/// let rootfs = Drive(driveId: "rootfs", pathOnHost: "/srv/rootfs.ext4", isRootDevice: true, isReadOnly: true)
+/// ```
+public struct Drive: Codable, Sendable, Equatable {
+    /// Identifier, also the last path component of the endpoint.
+    public var driveId: String
+    /// Host path of the backing file.
+    public var pathOnHost: String
+    /// Whether the kernel mounts this drive as `/`.
+    public var isRootDevice: Bool
+    /// Whether the guest sees the drive read-only.
+    public var isReadOnly: Bool
+
+    public init(driveId: String, pathOnHost: String, isRootDevice: Bool, isReadOnly: Bool) {
+        self.driveId = driveId
+        self.pathOnHost = pathOnHost
+        self.isRootDevice = isRootDevice
+        self.isReadOnly = isReadOnly
+    }
+}
+
+/// A virtio-net device backed by a host TAP: `PUT /network-interfaces/{iface_id}`.
+///
+/// ```swift
+/// let nic = NetworkInterface(ifaceId: "eth0", hostDevName: "tap0", guestMac: "06:00:AC:10:00:02")
+/// ```
+public struct NetworkInterface: Codable, Sendable, Equatable {
+    /// Identifier, also the last path component of the endpoint.
+    public var ifaceId: String
+    /// Name of the host TAP device (it must exist in the VMM's network namespace).
+    public var hostDevName: String
+    /// The guest MAC address.
+    public var guestMac: String?
+
+    public init(ifaceId: String, hostDevName: String, guestMac: String? = nil) {
+        self.ifaceId = ifaceId
+        self.hostDevName = hostDevName
+        self.guestMac = guestMac
+    }
+}
+
+/// A virtio-vsock device: `PUT /vsock`.
+///
+/// Give clones of one snapshot a *relative* `udsPath`: it is re-bound on restore relative to each clone's
+/// working directory.
+///
+/// ```swift
+/// let vsock = Vsock(guestCid: 3, udsPath: "vsock.sock")
+/// ```
+public struct Vsock: Codable, Sendable, Equatable {
+    /// The guest's context identifier (≥ 3).
+    public var guestCid: UInt32
+    /// Path of the host-side Unix socket.
+    public var udsPath: String
+
+    public init(guestCid: UInt32, udsPath: String) {
+        self.guestCid = guestCid
+        self.udsPath = udsPath
+    }
+}
+
+/// Where Firecracker writes its own log: `PUT /logger`.
+///
+/// ```swift
+/// let logger = LoggerConfiguration(logPath: "firecracker.log", level: .info)
+/// ```
+public struct LoggerConfiguration: Codable, Sendable, Equatable {
+    /// Firecracker's log levels.
+    public enum Level: String, Codable, Sendable {
+        case error = "Error"
+        case warning = "Warning"
+        case info = "Info"
+        case debug = "Debug"
+        case trace = "Trace"
+        case off = "Off"
+    }
+
+    /// Host path of a file or FIFO.
+    public var logPath: String?
+    /// Minimum level written.
+    public var level: Level?
+    /// Whether each line carries its level.
+    public var showLevel: Bool?
+    /// Whether each line carries its source location.
+    public var showLogOrigin: Bool?
+
+    public init(logPath: String? = nil, level: Level? = nil, showLevel: Bool? = nil, showLogOrigin: Bool? = nil) {
+        self.logPath = logPath
+        self.level = level
+        self.showLevel = showLevel
+        self.showLogOrigin = showLogOrigin
+    }
+}
+
+/// Where Firecracker writes its JSON metrics lines: `PUT /metrics` (once per process).
+///
+/// ```swift
+/// let metrics = MetricsConfiguration(metricsPath: "metrics.json")
+/// ```
+public struct MetricsConfiguration: Codable, Sendable, Equatable {
+    /// Host path of a file or FIFO.
+    public var metricsPath: String
+
+    public init(metricsPath: String) {
+        self.metricsPath = metricsPath
+    }
+}
+
+/// A synchronous action: `PUT /actions`.
+///
+/// ```swift
+/// try await client.perform(InstanceAction(.instanceStart))
+/// ```
+public struct InstanceAction: Codable, Sendable, Equatable {
+    /// The actions this driver uses.
+    public enum Kind: String, Codable, Sendable {
+        case instanceStart = "InstanceStart"
+        case flushMetrics = "FlushMetrics"
+        case sendCtrlAltDel = "SendCtrlAltDel"
+    }
+
+    /// Which action.
+    public var actionType: Kind
+
+    public init(_ actionType: Kind) {
+        self.actionType = actionType
+    }
+}
+
+/// Pause or resume a running microVM: `PATCH /vm`.
+///
+/// ```swift
+/// let pause = VMStateChange(state: .paused)
+/// ```
+public struct VMStateChange: Codable, Sendable, Equatable {
+    /// The two states a running microVM can be put in.
+    public enum State: String, Codable, Sendable {
+        case paused = "Paused"
+        case resumed = "Resumed"
+    }
+
+    /// The requested state.
+    public var state: State
+
+    public init(state: State) {
+        self.state = state
+    }
+}
+
+/// Create a snapshot of a paused microVM: `PUT /snapshot/create`.
+///
+/// ```swift
+/// let create = SnapshotCreateParameters(snapshotType: .full, snapshotPath: "vm.state", memFilePath: "vm.mem")
+/// ```
+public struct SnapshotCreateParameters: Codable, Sendable, Equatable {
+    /// Full snapshots hold all guest memory; Diff snapshots only pages dirtied since the last one.
+    public enum SnapshotType: String, Codable, Sendable {
+        case full = "Full"
+        case diff = "Diff"
+    }
+
+    /// Full or Diff.
+    public var snapshotType: SnapshotType
+    /// Host path the VM state (device and vCPU state) is written to.
+    public var snapshotPath: String
+    /// Host path guest memory is written to.
+    public var memFilePath: String
+
+    public init(snapshotType: SnapshotType = .full, snapshotPath: String, memFilePath: String) {
+        self.snapshotType = snapshotType
+        self.snapshotPath = snapshotPath
+        self.memFilePath = memFilePath
+    }
+}
+
+/// How a restored microVM gets its memory.
+///
+/// ```swift
+/// let backend = MemoryBackend(backendType: .file, backendPath: "/srv/golden/vm.mem")
+/// ```
+public struct MemoryBackend: Codable, Sendable, Equatable {
+    /// `File` maps the memory file privately; `Uffd` hands page faults to a userfaultfd handler at `backendPath`.
+    public enum BackendType: String, Codable, Sendable {
+        case file = "File"
+        case uffd = "Uffd"
+    }
+
+    /// File or Uffd.
+    public var backendType: BackendType
+    /// The memory file, or the handler's Unix socket.
+    public var backendPath: String
+
+    public init(backendType: BackendType, backendPath: String) {
+        self.backendType = backendType
+        self.backendPath = backendPath
+    }
+}
+
+/// Points a restored network interface at another host TAP.
+///
+/// ```swift
+/// let override = NetworkOverride(ifaceId: "eth0", hostDevName: "tap7")
+/// ```
+public struct NetworkOverride: Codable, Sendable, Equatable {
+    /// The interface as named in the snapshot.
+    public var ifaceId: String
+    /// The TAP to use instead.
+    public var hostDevName: String
+
+    public init(ifaceId: String, hostDevName: String) {
+        self.ifaceId = ifaceId
+        self.hostDevName = hostDevName
+    }
+}
+
+/// Restore a microVM from a snapshot into a fresh Firecracker process: `PUT /snapshot/load`.
+///
+/// ```swift
+/// let load = SnapshotLoadParameters(
+///     snapshotPath: "/srv/golden/vm.state",
+///     memBackend: MemoryBackend(backendType: .file, backendPath: "/srv/golden/vm.mem"),
+///     resumeVm: false
+/// )
+/// ```
+public struct SnapshotLoadParameters: Codable, Sendable, Equatable {
+    /// Host path of the VM state file.
+    public var snapshotPath: String
+    /// Where guest memory comes from.
+    public var memBackend: MemoryBackend
+    /// Whether KVM tracks dirty pages after the load (for later Diff snapshots).
+    public var enableDiffSnapshots: Bool?
+    /// Whether the VM runs as soon as it is loaded.
+    public var resumeVm: Bool?
+    /// TAP devices to use instead of the ones named in the snapshot.
+    public var networkOverrides: [NetworkOverride]?
+
+    public init(
+        snapshotPath: String,
+        memBackend: MemoryBackend,
+        enableDiffSnapshots: Bool? = nil,
+        resumeVm: Bool? = nil,
+        networkOverrides: [NetworkOverride]? = nil
+    ) {
+        self.snapshotPath = snapshotPath
+        self.memBackend = memBackend
+        self.enableDiffSnapshots = enableDiffSnapshots
+        self.resumeVm = resumeVm
+        self.networkOverrides = networkOverrides
+    }
+}
+
+/// `GET /`: who is answering.
+public struct InstanceInfo: Codable, Sendable, Equatable {
+    /// Always "Firecracker".
+    public var appName: String
+    /// The `--id` the process was started with.
+    public var id: String
+    /// "Not started", "Running" or "Paused".
+    public var state: String
+    /// e.g. "1.12.1".
+    public var vmmVersion: String
+
+    public init(appName: String, id: String, state: String, vmmVersion: String) {
+        self.appName = appName
+        self.id = id
+        self.state = state
+        self.vmmVersion = vmmVersion
+    }
+}
+
+/// The body of every Firecracker error response.
+public struct APIFault: Codable, Sendable, Equatable {
+    /// Firecracker's description of what went wrong.
+    public var faultMessage: String
+
+    public init(faultMessage: String) {
+        self.faultMessage = faultMessage
+    }
+}

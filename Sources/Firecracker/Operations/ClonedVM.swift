@@ -1,0 +1,203 @@
+import Foundation
+public import Logging
+
+/// A VM restored from a golden snapshot in a Firecracker process of its own, in its own working directory.
+///
+/// It is restored paused; ``resume(deadline:)`` runs it and waits for the guest's readiness line, which
+/// carries the VM generation id Firecracker wrote on this restore, so the proof names *this* clone.
+/// Every clone must end in ``destroy()``.
+///
+/// ```swift
+/// let clone = try await ClonedVM.restore(from: snapshot, installation: installation, workingDirectory: dir, id: "c1")
+/// let proof = try await clone.resume(deadline: .now + .seconds(1))
+/// print(proof.token, clone.timings.total)
+/// await clone.destroy()
+/// ```
+public final class ClonedVM: Sendable {
+    /// The clone's Firecracker process.
+    public let vmm: VMMProcess
+    /// The snapshot it came from.
+    public let snapshot: GoldenSnapshot
+    private let stageTimings: SendableBox<StageTimings>
+
+    private init(vmm: VMMProcess, snapshot: GoldenSnapshot, timings: StageTimings) {
+        self.vmm = vmm
+        self.snapshot = snapshot
+        self.stageTimings = SendableBox(timings)
+    }
+
+    /// The stages measured so far.
+    public var timings: StageTimings { stageTimings.value }
+
+    /// Hooks for tests and fault injection, called at fixed points of a restore.
+    public struct Hooks: Sendable {
+        /// Called after the process is up and before `PUT /snapshot/load` is sent.
+        public var beforeLoad: @Sendable (VMMProcess) async throws -> Void
+
+        public init(beforeLoad: @escaping @Sendable (VMMProcess) async throws -> Void = { _ in }) {
+            self.beforeLoad = beforeLoad
+        }
+    }
+
+    /// Starts a Firecracker process in `workingDirectory` and loads the snapshot into it, paused.
+    ///
+    /// - Parameters:
+    ///   - snapshot: the golden snapshot (its files are checked to exist first).
+    ///   - installation: the Firecracker binary.
+    ///   - workingDirectory: a directory of this clone's own (created, and removed by `destroy()`).
+    ///   - id: the VM's `--id`.
+    ///   - networkOverrides: TAP devices to use instead of the snapshot's.
+    ///   - loadTimeout: how long `PUT /snapshot/load` may take.
+    ///   - hooks: test and fault-injection hooks.
+    ///   - logger: where to log.
+    /// - Returns: the paused clone, with `processStart` and `load` timed.
+    /// - Throws: `FirecrackerError`: `.snapshotMissing` (a file is gone), `.snapshotInvalid` (Firecracker
+    ///   refused the snapshot), `.processExited` (the VMM died during the load), `.timeout`, or a launch
+    ///   error. Nothing is left running or on disk.
+    public static func restore(
+        from snapshot: GoldenSnapshot,
+        installation: FirecrackerInstallation,
+        workingDirectory: String,
+        id: String,
+        networkOverrides: [NetworkOverride]? = nil,
+        loadTimeout: Duration = .seconds(10),
+        hooks: Hooks = Hooks(),
+        logger: Logger = Logger(label: "snapbench.firecracker")
+    ) async throws -> ClonedVM {
+        try snapshot.checkFilesPresent()
+        let vmm = try await VMMProcess.launch(
+            VMMConfiguration(binary: installation.firecrackerPath, workingDirectory: workingDirectory, id: id),
+            logger: logger
+        )
+        do {
+            try await hooks.beforeLoad(vmm)
+            let parameters = SnapshotLoadParameters(
+                snapshotPath: snapshot.statePath,
+                memBackend: MemoryBackend(backendType: .file, backendPath: snapshot.memoryPath),
+                resumeVm: false,
+                networkOverrides: networkOverrides
+            )
+            let started = ContinuousClock.now
+            try await loadSnapshot(parameters, into: vmm, timeout: loadTimeout)
+            let load = started.duration(to: .now)
+            return ClonedVM(
+                vmm: vmm,
+                snapshot: snapshot,
+                timings: StageTimings(processStart: vmm.startupDuration, load: load)
+            )
+        } catch {
+            await vmm.destroy()
+            throw error
+        }
+    }
+
+    /// Resumes the clone and waits for the guest's readiness line.
+    ///
+    /// - Parameter deadline: when to give up waiting for the line.
+    /// - Returns: the guest's token and when it was seen; `resume` and `readiness` are added to ``timings``.
+    /// - Throws: `FirecrackerError`: `.guestNotReady` at the deadline, `.processExited` when the VMM dies,
+    ///   an API error when the resume is refused.
+    @discardableResult
+    public func resume(deadline: ContinuousClock.Instant) async throws -> ReadinessProof {
+        let started = ContinuousClock.now
+        do {
+            try await vmm.api.setState(.resumed)
+        } catch let error as FirecrackerError where error.code == .connectionClosed || error.code == .timeout {
+            throw await explain(error, during: "PATCH /vm (resume)")
+        }
+        let resumed = ContinuousClock.now
+        let line = try await vmm.serial.waitForLine(
+            startingWith: snapshot.manifest.spec.readiness.resumePrefix,
+            deadline: deadline,
+            abortIf: exitedError(vmm)
+        )
+        stageTimings.update {
+            $0.resume = started.duration(to: resumed)
+            $0.readiness = resumed.duration(to: line.observedAt)
+        }
+        return ReadinessProof(token: line.text, observedAt: line.observedAt)
+    }
+
+    /// Pauses the clone (`PATCH /vm {state: Paused}`).
+    public func pause() async throws {
+        try await vmm.api.setState(.paused)
+    }
+
+    /// Asks Firecracker to flush its metrics and records its own load latency in ``timings``.
+    ///
+    /// Call it after the latency-critical stages: the flush itself costs a request.
+    /// - Returns: the metrics read back.
+    @discardableResult
+    public func collectFirecrackerMetrics() async throws -> FirecrackerMetrics? {
+        try await vmm.api.perform(InstanceAction(.flushMetrics))
+        let metrics = try FirecrackerMetrics.latest(inFile: vmm.metricsPath)
+        if let micros = metrics?.loadSnapshotMicroseconds {
+            stageTimings.update { $0.firecrackerLoad = .microseconds(micros) }
+        }
+        return metrics
+    }
+
+    /// Stops the VMM, reaps it and removes the working directory.
+    public func destroy() async {
+        await vmm.destroy()
+    }
+
+    private static func loadSnapshot(
+        _ parameters: SnapshotLoadParameters,
+        into vmm: VMMProcess,
+        timeout: Duration
+    )
+        async throws
+    {
+        do {
+            try await vmm.api.loadSnapshot(parameters, timeout: timeout)
+        } catch let error as FirecrackerError where error.code == .apiFault {
+            throw FirecrackerError(
+                .snapshotInvalid,
+                "Firecracker refused the snapshot \(parameters.snapshotPath)",
+                faultMessage: error.faultMessage,
+                httpStatus: error.httpStatus
+            )
+        } catch let error as FirecrackerError where error.code == .connectionClosed {
+            throw await Self.explain(error, vmm: vmm, during: "PUT /snapshot/load")
+        }
+    }
+
+    private func explain(_ error: FirecrackerError, during request: String) async -> FirecrackerError {
+        await Self.explain(error, vmm: vmm, during: request)
+    }
+
+    /// Turns a dropped connection into `.processExited` when the VMM is (about to be) dead.
+    private static func explain(
+        _ error: FirecrackerError,
+        vmm: VMMProcess,
+        during request: String
+    ) async
+        -> FirecrackerError
+    {
+        let exit = await withTaskGroup(of: VMMExit?.self) { group in
+            group.addTask { await vmm.waitForExit() }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(200))
+                return nil
+            }
+            let first = await group.next()!
+            group.cancelAll()
+            return first
+        }
+        guard let exit else { return error }
+        return FirecrackerError(
+            .processExited,
+            "the VMM \(exit) during \(request); \(vmm.diagnostics())",
+            underlying: error
+        )
+    }
+}
+
+/// The guest's proof that a clone runs: its readiness line, unique to the clone.
+public struct ReadinessProof: Sendable, Equatable {
+    /// The whole line, e.g. `SNAPBENCH-RESUMED gen=… n=1`.
+    public var token: String
+    /// When the host read it.
+    public var observedAt: ContinuousClock.Instant
+}

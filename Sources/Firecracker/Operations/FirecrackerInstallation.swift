@@ -1,0 +1,115 @@
+public import Foundation
+import Glibc
+import Subprocess
+import SystemPackage
+
+/// The Firecracker (and jailer) binaries snapbench drives, with their version and hash.
+///
+/// The search order is: an explicit path (`--firecracker PATH`), `$SNAPBENCH_FIRECRACKER`, the project's
+/// `.snapbench/bin/firecracker` (installed by `scripts/setup`), then `firecracker` on `$PATH`.
+///
+/// ```swift
+/// let installation = try await FirecrackerInstallation.locate(explicitPath: nil)
+/// print(installation.version)  // "1.12.1"
+/// ```
+public struct FirecrackerInstallation: Codable, Sendable, Equatable {
+    /// The version `scripts/setup` installs and the snapshots of this project are made with.
+    public static let pinnedVersion = "1.12.1"
+    /// SHA-256 of the pinned `firecracker` binary.
+    public static let pinnedFirecrackerSHA256 = "b99ea49b8d8b7bfa307d3845585d6a97f7642aa17a985749900370070d8ca930"
+    /// SHA-256 of the pinned `jailer` binary.
+    public static let pinnedJailerSHA256 = "86622337f91df329cca72bb21cd1324fb8b6fa47931601d65ee4b2c72ef2cae5"
+    /// The environment variable that names a Firecracker binary.
+    public static let environmentVariable = "SNAPBENCH_FIRECRACKER"
+
+    /// Path of `firecracker`.
+    public var firecrackerPath: String
+    /// Path of `jailer` beside it, when there is one.
+    public var jailerPath: String?
+    /// e.g. "1.12.1".
+    public var version: String
+    /// SHA-256 of `firecracker`.
+    public var sha256: String
+
+    public init(firecrackerPath: String, jailerPath: String?, version: String, sha256: String) {
+        self.firecrackerPath = firecrackerPath
+        self.jailerPath = jailerPath
+        self.version = version
+        self.sha256 = sha256
+    }
+
+    /// Whether this is the pinned binary, byte for byte.
+    public var isPinned: Bool { sha256 == Self.pinnedFirecrackerSHA256 }
+
+    /// Finds, versions and hashes the Firecracker binary.
+    ///
+    /// - Parameters:
+    ///   - explicitPath: a path the user gave; it wins over everything else.
+    ///   - environment: the environment to read `SNAPBENCH_FIRECRACKER` and `PATH` from.
+    ///   - projectRoots: directories whose `.snapbench/bin` is searched.
+    /// - Throws: `FirecrackerError(.binaryNotFound)` naming every place searched.
+    public static func locate(
+        explicitPath: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        projectRoots: [String] = ProjectPaths.candidateRoots()
+    ) async throws -> FirecrackerInstallation {
+        var candidates: [String] = []
+        if let explicitPath { candidates.append(explicitPath) }
+        if let fromEnvironment = environment[environmentVariable], !fromEnvironment.isEmpty {
+            candidates.append(fromEnvironment)
+        }
+        if explicitPath == nil {
+            candidates += projectRoots.map { $0 + "/" + ProjectPaths.firecracker }
+            candidates += (environment["PATH"] ?? "").split(separator: ":").map { "\($0)/firecracker" }
+        }
+        guard let path = candidates.first(where: { access($0, X_OK) == 0 }) else {
+            throw FirecrackerError(
+                .binaryNotFound,
+                "no executable firecracker found (searched: \(candidates.joined(separator: ", "))); "
+                    + "run scripts/setup, or pass --firecracker PATH, or set \(environmentVariable)"
+            )
+        }
+        let jailer = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("jailer").path
+        return FirecrackerInstallation(
+            firecrackerPath: path,
+            jailerPath: access(jailer, X_OK) == 0 ? jailer : nil,
+            version: try await version(of: path),
+            sha256: try FileDigest.sha256(ofFile: path)
+        )
+    }
+
+    /// Runs `firecracker --version` and returns the version number.
+    ///
+    /// - Throws: `FirecrackerError(.launchFailed)` when the binary does not answer like Firecracker.
+    public static func version(of path: String) async throws -> String {
+        let text: String
+        do {
+            text = try await Subprocess.run(
+                .path(FilePath(path)),
+                arguments: ["--version"],
+                output: .string(limit: 4096),
+                error: .discarded
+            ).standardOutput
+        } catch {
+            throw FirecrackerError(.launchFailed, "cannot run \(path) --version", underlying: error)
+        }
+        guard let version = parseVersion(text) else {
+            throw FirecrackerError(
+                .launchFailed,
+                "\(path) --version printed no Firecracker version: \(text.prefix(80))"
+            )
+        }
+        return version
+    }
+
+    /// Extracts "1.12.1" from "Firecracker v1.12.1".
+    static func parseVersion(_ text: String) -> String? {
+        for line in text.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            if words.count >= 2, words[0] == "Firecracker" || words[0] == "Jailer", words[1].hasPrefix("v") {
+                return String(words[1].dropFirst())
+            }
+        }
+        return nil
+    }
+}

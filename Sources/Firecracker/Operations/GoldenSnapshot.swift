@@ -1,0 +1,208 @@
+import Foundation
+public import Logging
+
+/// A golden snapshot on disk: state file, memory file and manifest in one directory.
+///
+/// ```swift
+/// let snapshot = try await GoldenSnapshot.build(spec: spec, installation: installation, into: "/var/snap/g1")
+/// try snapshot.verify()
+/// ```
+public struct GoldenSnapshot: Sendable, Equatable {
+    /// The snapshot directory.
+    public let directory: String
+    /// Its manifest.
+    public let manifest: SnapshotManifest
+
+    public init(directory: String, manifest: SnapshotManifest) {
+        self.directory = directory
+        self.manifest = manifest
+    }
+
+    /// Path of the VM state file.
+    public var statePath: String { directory + "/" + manifest.stateFile }
+    /// Path of the guest memory file.
+    public var memoryPath: String { directory + "/" + manifest.memoryFile }
+
+    /// Reads the manifest of the snapshot in `directory`.
+    ///
+    /// - Throws: `FirecrackerError(.snapshotMissing)` when there is no manifest, `.snapshotInvalid` when it
+    ///   cannot be decoded or is of another format version.
+    public static func open(directory: String) throws -> GoldenSnapshot {
+        let path = directory + "/" + SnapshotManifest.fileName
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FirecrackerError(.snapshotMissing, "no snapshot manifest at \(path)")
+        }
+        let manifest: SnapshotManifest
+        do {
+            manifest = try manifestDecoder().decode(SnapshotManifest.self, from: data)
+        } catch {
+            throw FirecrackerError(.snapshotInvalid, "the manifest \(path) cannot be read", underlying: error)
+        }
+        guard manifest.formatVersion == SnapshotManifest.currentFormatVersion else {
+            throw FirecrackerError(
+                .snapshotInvalid,
+                "the manifest \(path) has format \(manifest.formatVersion); this build reads \(SnapshotManifest.currentFormatVersion)"
+            )
+        }
+        return GoldenSnapshot(directory: directory, manifest: manifest)
+    }
+
+    /// Checks that both files exist, the state file's hash matches and the memory file has its size.
+    ///
+    /// - Throws: `FirecrackerError(.snapshotMissing)` naming a missing file, `.snapshotInvalid` naming the
+    ///   mismatch.
+    public func verify() throws {
+        try checkFilesPresent()
+        let stateHash = try FileDigest.sha256(ofFile: statePath)
+        guard stateHash == manifest.stateSHA256 else {
+            throw FirecrackerError(
+                .snapshotInvalid,
+                "the state file \(statePath) has SHA-256 \(stateHash), the manifest says \(manifest.stateSHA256)"
+            )
+        }
+    }
+
+    /// Checks only that both files exist and the memory file has its recorded size (cheap: two `stat`s).
+    ///
+    /// - Throws: `FirecrackerError(.snapshotMissing)` or `.snapshotInvalid`.
+    public func checkFilesPresent() throws {
+        let manager = FileManager.default
+        for path in [statePath, memoryPath] where !manager.fileExists(atPath: path) {
+            throw FirecrackerError(.snapshotMissing, "the snapshot file \(path) is missing")
+        }
+        let size = (try? manager.attributesOfItem(atPath: memoryPath)[.size] as? NSNumber)?.uint64Value ?? 0
+        guard size == manifest.memoryBytes else {
+            throw FirecrackerError(
+                .snapshotInvalid,
+                "the memory file \(memoryPath) has \(size) bytes, the manifest says \(manifest.memoryBytes)"
+            )
+        }
+    }
+
+    static func manifestEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    static func manifestDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}
+
+// MARK: - Building
+
+extension GoldenSnapshot {
+    /// Boots a golden VM from `spec`, waits until it is ready, pauses it, writes a Full snapshot (state,
+    /// memory, manifest) into `directory` and stops the VM.
+    ///
+    /// - Parameters:
+    ///   - spec: the guest and machine.
+    ///   - installation: the Firecracker binary.
+    ///   - directory: where the snapshot goes (created; the build VM's working directory is a
+    ///     sub-directory that is removed afterwards).
+    ///   - bootTimeout: how long the guest may take to print its ready line.
+    ///   - logger: progress at info level.
+    /// - Returns: the snapshot, verified.
+    /// - Throws: `FirecrackerError`; on failure no process and no partial snapshot file is left.
+    public static func build(
+        spec: VMSpec,
+        installation: FirecrackerInstallation,
+        into directory: String,
+        bootTimeout: Duration = .seconds(10),
+        logger: Logger = Logger(label: "snapbench.firecracker")
+    ) async throws -> GoldenSnapshot {
+        let manager = FileManager.default
+        let compatibility = try CompatibilityKey.make(spec: spec, installation: installation, host: .current())
+        let stateFile = "vm.state"
+        let memoryFile = "vm.mem"
+        let statePath = directory + "/" + stateFile
+        let memoryPath = directory + "/" + memoryFile
+        do {
+            try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw FirecrackerError(.workspace, "cannot create the snapshot directory \(directory)", underlying: error)
+        }
+        for name in [stateFile, memoryFile, SnapshotManifest.fileName] {
+            try? manager.removeItem(atPath: directory + "/" + name)
+        }
+        var configuration = VMMConfiguration(
+            binary: installation.firecrackerPath,
+            workingDirectory: directory + "/golden-vm",
+            id: "snapbench-golden"
+        )
+        configuration.requestTimeout = .seconds(120)
+        logger.info("booting the golden VM", metadata: ["snapshot.directory": "\(directory)"])
+        do {
+            let (bootToReady, create) = try await withVMM(configuration, logger: logger) { vmm in
+                try await configure(vmm, spec: spec)
+                let started = ContinuousClock.now
+                try await vmm.api.perform(InstanceAction(.instanceStart))
+                let ready = try await vmm.serial.waitForLine(
+                    startingWith: spec.readiness.bootPrefix,
+                    deadline: started + bootTimeout,
+                    abortIf: exitedError(vmm)
+                )
+                let bootToReady = started.duration(to: ready.observedAt)
+                try await vmm.api.setState(.paused)
+                let createStarted = ContinuousClock.now
+                try await vmm.api.createSnapshot(
+                    SnapshotCreateParameters(snapshotType: .full, snapshotPath: statePath, memFilePath: memoryPath)
+                )
+                return (bootToReady, createStarted.duration(to: .now))
+            }
+            let size = (try manager.attributesOfItem(atPath: memoryPath)[.size] as? NSNumber)?.uint64Value ?? 0
+            let manifest = SnapshotManifest(
+                compatibility: compatibility,
+                spec: spec,
+                stateFile: stateFile,
+                memoryFile: memoryFile,
+                stateSHA256: try FileDigest.sha256(ofFile: statePath),
+                memoryBytes: size,
+                // Whole seconds: the manifest stores ISO 8601 without fractions, and must read back equal.
+                createdAt: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)),
+                bootToReadyMilliseconds: bootToReady.inMilliseconds,
+                createMilliseconds: create.inMilliseconds
+            )
+            try manifestEncoder().encode(manifest).write(
+                to: URL(fileURLWithPath: directory + "/" + SnapshotManifest.fileName)
+            )
+            let snapshot = GoldenSnapshot(directory: directory, manifest: manifest)
+            try snapshot.verify()
+            logger.info(
+                "golden snapshot ready",
+                metadata: [
+                    "snapshot.directory": "\(directory)",
+                    "snapshot.boot_ms": "\(bootToReady.inMilliseconds)",
+                    "snapshot.create_ms": "\(create.inMilliseconds)",
+                ]
+            )
+            return snapshot
+        } catch {
+            for name in [stateFile, memoryFile, SnapshotManifest.fileName] {
+                try? manager.removeItem(atPath: directory + "/" + name)
+            }
+            throw error
+        }
+    }
+
+    /// Sends the spec's configuration to a fresh VMM.
+    private static func configure(_ vmm: VMMProcess, spec: VMSpec) async throws {
+        try await vmm.api.configure(BootSource(kernelImagePath: spec.kernelImagePath, bootArgs: spec.bootArgs))
+        try await vmm.api.configure(MachineConfiguration(vcpuCount: spec.vcpuCount, memSizeMib: spec.memoryMiB))
+        for drive in spec.drives { try await vmm.api.configure(drive) }
+        for interface in spec.networkInterfaces { try await vmm.api.configure(interface) }
+        if let vsock = spec.vsock { try await vmm.api.configure(vsock) }
+    }
+}
+
+/// An `abortIf` check for serial waits: the VMM has exited.
+func exitedError(_ vmm: VMMProcess) -> @Sendable () -> FirecrackerError? {
+    { [weak vmm] in
+        guard let exit = vmm?.exit else { return nil }
+        return FirecrackerError(.processExited, "the VMM \(exit) while the host waited for the guest")
+    }
+}

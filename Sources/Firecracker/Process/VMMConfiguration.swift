@@ -1,0 +1,59 @@
+/// How one Firecracker process is started.
+///
+/// Each VMM runs in a working directory of its own that holds its API socket, log, metrics and serial
+/// console file; relative paths inside a snapshot (a vsock `uds_path`) resolve there, so clones of one
+/// snapshot never collide.
+///
+/// ```swift
+/// var configuration = VMMConfiguration(
+///     binary: "/opt/firecracker/firecracker",
+///     workingDirectory: "/tmp/snapbench/vm-1",
+///     id: "vm-1"
+/// )
+/// configuration.startupTimeout = .seconds(2)
+/// ```
+public struct VMMConfiguration: Sendable {
+    /// Path of the `firecracker` executable.
+    public var binary: String
+    /// A directory of this VMM's own; created when missing and removed by `destroy()`.
+    public var workingDirectory: String
+    /// The `--id` of the microVM (letters, digits and `-`, at most 64).
+    public var id: String
+    /// Firecracker's own log level (the log goes to `firecracker.log`, apart from the serial console).
+    public var logLevel: LoggerConfiguration.Level = .warning
+    /// How long the API socket may take to accept connections.
+    public var startupTimeout: Duration = .seconds(5)
+    /// Timeout of API requests that name none.
+    public var requestTimeout: Duration = .seconds(10)
+    /// `RLIMIT_NOFILE` given to the VMM; `nil` leaves the inherited limit.
+    public var openFileLimit: UInt64? = 1024
+    /// How long a VMM may take to exit after SIGTERM before it gets SIGKILL.
+    public var stopGracePeriod: Duration = .milliseconds(100)
+    /// Arguments added after the ones this driver sets (e.g. `--no-seccomp` while debugging).
+    public var additionalArguments: [String] = []
+
+    /// Creates a configuration with defaults suited to benchmark clones.
+    public init(binary: String, workingDirectory: String, id: String) {
+        self.binary = binary
+        self.workingDirectory = workingDirectory
+        self.id = id
+    }
+
+    /// File names inside the working directory.
+    public enum FileName {
+        /// The API Unix socket.
+        public static let apiSocket = "api.sock"
+        /// Firecracker's own log (`--log-path`).
+        public static let log = "firecracker.log"
+        /// JSON metrics lines (`--metrics-path`).
+        public static let metrics = "metrics.json"
+        /// The guest's serial console (Firecracker's stdout).
+        public static let serial = "serial.log"
+        /// Firecracker's stderr.
+        public static let standardError = "stderr.log"
+        /// Marks the directory as a snapbench VMM directory, holding the owner's pid.
+        public static let marker = ".snapbench-vmm"
+    }
+
+    func path(_ name: String) -> String { workingDirectory + "/" + name }
+}

@@ -1,0 +1,343 @@
+import Foundation
+import Glibc
+public import Logging
+import Subprocess
+import Synchronization
+import SystemPackage
+
+/// A running Firecracker process: its API client, serial console and files, and the means to stop it.
+///
+/// A supervising task owns the child from spawn to reap (swift-subprocess, process descriptor based), so
+/// the exit of a VMM is noticed when it happens, not by polling. Every handle must end in ``destroy()``,
+/// which stops the process (SIGTERM, then SIGKILL after the grace period), reaps it and removes its
+/// working directory; ``withVMM(_:logger:body:)`` does that on every path.
+///
+/// ```swift
+/// let vmm = try await VMMProcess.launch(configuration)
+/// defer { Task { await vmm.destroy() } }
+/// let info = try await vmm.api.instanceInfo()
+/// ```
+public final class VMMProcess: Sendable {
+    /// How the process was started.
+    public let configuration: VMMConfiguration
+    /// The process id.
+    public let pid: Int32
+    /// A client for this process's API socket.
+    public let api: FirecrackerAPIClient
+    /// The guest's serial console.
+    public let serial: SerialConsole
+    /// From just before spawning to the first accepted connection on the API socket.
+    public let startupDuration: Duration
+
+    private let control: ProcessControl
+    private let logger: Logger
+
+    private init(
+        configuration: VMMConfiguration,
+        pid: Int32,
+        control: ProcessControl,
+        startupDuration: Duration,
+        api: FirecrackerAPIClient,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.pid = pid
+        self.control = control
+        self.startupDuration = startupDuration
+        self.api = api
+        self.serial = SerialConsole(path: configuration.path(VMMConfiguration.FileName.serial))
+        self.logger = logger
+    }
+
+    /// The working directory.
+    public var workingDirectory: String { configuration.workingDirectory }
+
+    /// Path of the metrics file.
+    public var metricsPath: String { configuration.path(VMMConfiguration.FileName.metrics) }
+
+    /// Path of Firecracker's log.
+    public var logPath: String { configuration.path(VMMConfiguration.FileName.log) }
+
+    /// How the process ended, or `nil` while it runs.
+    public var exit: VMMExit? { control.exit }
+
+    /// Starts Firecracker and returns once its API socket accepts connections.
+    ///
+    /// - Parameters:
+    ///   - configuration: binary, working directory, id and limits.
+    ///   - logger: where this driver logs (never the hot path above debug).
+    /// - Returns: the running process.
+    /// - Throws: `FirecrackerError` with `.binaryNotFound`, `.launchFailed`, `.processExited` (the process
+    ///   ended before its socket was ready) or `.socketNotReady`; nothing is left running or on disk.
+    public static func launch(
+        _ configuration: VMMConfiguration,
+        logger: Logger = Logger(label: "snapbench.firecracker")
+    ) async throws -> VMMProcess {
+        guard access(configuration.binary, X_OK) == 0 else {
+            throw FirecrackerError(.binaryNotFound, "no executable Firecracker at \(configuration.binary)")
+        }
+        try Workspace.prepare(configuration)
+        let control = ProcessControl()
+        let started = ContinuousClock.now
+        let pid: Int32
+        do {
+            pid = try await spawn(configuration, control: control, logger: logger)
+        } catch {
+            try? Workspace.remove(configuration.workingDirectory)
+            throw error
+        }
+        let spawned = ContinuousClock.now
+        let socketPath = configuration.path(VMMConfiguration.FileName.apiSocket)
+        let api = FirecrackerAPIClient(socketPath: socketPath, defaultTimeout: configuration.requestTimeout)
+        let vmm = VMMProcess(
+            configuration: configuration,
+            pid: pid,
+            control: control,
+            startupDuration: .zero,
+            api: api,
+            logger: logger
+        )
+        do {
+            if let limit = configuration.openFileLimit {
+                try ProcessLimits.setOpenFileLimit(of: pid, to: limit)
+            }
+            try await waitForSocket(vmm, deadline: started + configuration.startupTimeout)
+        } catch {
+            await vmm.destroy()
+            throw error
+        }
+        let ready = ContinuousClock.now
+        logger.debug(
+            "VMM up",
+            metadata: [
+                "vm.id": "\(configuration.id)", "vm.pid": "\(pid)",
+                "vm.spawn_ms": "\(started.duration(to: spawned).inMilliseconds)",
+                "vm.socket_ms": "\(spawned.duration(to: ready).inMilliseconds)",
+            ]
+        )
+        return VMMProcess(
+            configuration: configuration,
+            pid: pid,
+            control: control,
+            startupDuration: started.duration(to: ready),
+            api: api,
+            logger: logger
+        )
+    }
+
+    /// Sends a signal to the process (through its process descriptor, so never to a recycled pid).
+    ///
+    /// - Throws: `FirecrackerError(.system)` when the signal cannot be sent.
+    public func send(signal: Int32) throws {
+        do {
+            try control.send(signal)
+        } catch {
+            throw FirecrackerError(.system, "cannot send signal \(signal) to VMM \(pid)", underlying: error)
+        }
+    }
+
+    /// Waits until the process has ended and been reaped.
+    public func waitForExit() async -> VMMExit {
+        await control.waitForExit()
+    }
+
+    /// Stops the process: SIGTERM, then SIGKILL after the grace period; returns once it is reaped.
+    @discardableResult
+    public func stop() async -> VMMExit {
+        await api.close()
+        if let exit = control.exit { return exit }
+        try? control.send(SIGTERM)
+        // A stopped (SIGSTOP) process never acts on SIGTERM; SIGCONT lets it, SIGKILL below ends it anyway.
+        try? control.send(SIGCONT)
+        let grace = configuration.stopGracePeriod
+        let exit = await withTaskGroup(of: VMMExit?.self) { group in
+            group.addTask { await self.control.waitForExit() }
+            group.addTask {
+                try? await Task.sleep(for: grace)
+                return nil
+            }
+            let first = await group.next()!
+            group.cancelAll()
+            return first
+        }
+        if let exit { return exit }
+        logger.debug("VMM ignored SIGTERM; killing", metadata: ["vm.id": "\(configuration.id)", "vm.pid": "\(pid)"])
+        try? control.send(SIGKILL)
+        return await control.waitForExit()
+    }
+
+    /// Stops the process and removes its working directory. Safe to call more than once.
+    public func destroy() async {
+        await stop()
+        do {
+            try Workspace.remove(configuration.workingDirectory)
+        } catch {
+            logger.warning(
+                "could not remove a VMM working directory",
+                metadata: ["vm.id": "\(configuration.id)", "error": "\(error)"]
+            )
+        }
+    }
+
+    /// The last lines of Firecracker's log and stderr, to explain a failure.
+    public func diagnostics(maxBytes: Int = 600) -> String {
+        [VMMConfiguration.FileName.log, VMMConfiguration.FileName.standardError]
+            .compactMap { name -> String? in
+                guard let data = FileManager.default.contents(atPath: configuration.path(name)), !data.isEmpty
+                else { return nil }
+                return "\(name): "
+                    + String(decoding: data.suffix(maxBytes), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            .joined(separator: " | ")
+    }
+
+    // MARK: - Launch steps
+
+    private static func arguments(_ configuration: VMMConfiguration) -> [String] {
+        [
+            "--api-sock", configuration.path(VMMConfiguration.FileName.apiSocket),
+            "--id", configuration.id,
+            "--log-path", configuration.path(VMMConfiguration.FileName.log),
+            "--level", configuration.logLevel.rawValue,
+            "--metrics-path", configuration.path(VMMConfiguration.FileName.metrics),
+        ] + configuration.additionalArguments
+    }
+
+    /// Starts the supervising task and returns the child's pid once it is spawned.
+    private static func spawn(
+        _ configuration: VMMConfiguration,
+        control: ProcessControl,
+        logger: Logger
+    )
+        async throws -> Int32
+    {
+        let serial = try Workspace.openForAppend(configuration.path(VMMConfiguration.FileName.serial))
+        let standardError: FileDescriptor
+        do {
+            standardError = try Workspace.openForAppend(configuration.path(VMMConfiguration.FileName.standardError))
+        } catch {
+            try? serial.close()
+            throw error
+        }
+        let options = {
+            var options = PlatformOptions()
+            options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: configuration.stopGracePeriod)]
+            return options
+        }()
+        // The supervisor lives exactly as long as the child: it returns when the child has been reaped.
+        return try await withCheckedThrowingContinuation { (started: CheckedContinuation<Int32, any Error>) in
+            let once = ResumeOnce(started)
+            Task {
+                do {
+                    let result = try await Subprocess.run(
+                        .path(FilePath(configuration.binary)),
+                        arguments: Arguments(arguments(configuration)),
+                        workingDirectory: FilePath(configuration.workingDirectory),
+                        platformOptions: options,
+                        input: .none,
+                        output: .fileDescriptor(serial, closeAfterSpawningProcess: true),
+                        error: .fileDescriptor(standardError, closeAfterSpawningProcess: true)
+                    ) { execution in
+                        control.attach { signal in try execution.send(signal: Signal(rawValue: signal)) }
+                        once.resume(.success(execution.processIdentifier.value))
+                        await waitForTermination(of: execution)
+                    }
+                    control.markExited(VMMExit(result.terminationStatus))
+                } catch {
+                    once.resume(
+                        .failure(
+                            FirecrackerError(.launchFailed, "cannot start \(configuration.binary)", underlying: error)
+                        )
+                    )
+                    control.markExited(.unknown("\(error)"))
+                }
+            }
+        }
+    }
+
+    /// Parks until the child exits, using swift-subprocess's own process-descriptor monitor: a teardown whose
+    /// only step is the null signal (which delivers nothing) and a wait longer than any run.
+    private static func waitForTermination(
+        of execution: Execution<NoInput, FileDescriptorOutput, FileDescriptorOutput>
+    )
+        async
+    {
+        await execution.teardown(
+            using: [.send(signal: Signal(rawValue: 0), allowedDurationToNextStep: .seconds(10 * 365 * 86_400))]
+        )
+    }
+
+    private static func waitForSocket(_ vmm: VMMProcess, deadline: ContinuousClock.Instant) async throws {
+        let socketPath = vmm.configuration.path(VMMConfiguration.FileName.apiSocket)
+        let control = vmm.control
+        let ready = try await FileEvents.wait(on: vmm.workingDirectory, for: .created, until: deadline) {
+            control.exit != nil || access(socketPath, F_OK) == 0 ? true : nil
+        }
+        if let exit = control.exit {
+            throw FirecrackerError(
+                .processExited,
+                "Firecracker \(exit) before its API socket was ready; \(vmm.diagnostics())"
+            )
+        }
+        guard ready != nil else {
+            throw FirecrackerError(
+                .socketNotReady,
+                "the API socket did not appear within \(vmm.configuration.startupTimeout)"
+            )
+        }
+        // The socket file exists from bind(2); listen(2) follows within microseconds, so a refused
+        // connection is retried briefly.
+        var attempt = 0
+        while true {
+            do {
+                try await vmm.api.connect()
+                return
+            } catch let error as FirecrackerError where error.code == .connectFailed {
+                attempt += 1
+                if ContinuousClock.now >= deadline || control.exit != nil || attempt > 200 { throw error }
+                try await Task.sleep(for: .microseconds(50))
+            }
+        }
+    }
+}
+
+/// Runs `body` with a freshly launched VMM and destroys it afterwards, whether `body` returns or throws.
+///
+/// ```swift
+/// let version = try await withVMM(configuration) { vmm in
+///     try await vmm.api.instanceInfo().vmmVersion
+/// }
+/// ```
+public func withVMM<Result: Sendable>(
+    _ configuration: VMMConfiguration,
+    logger: Logger = Logger(label: "snapbench.firecracker"),
+    body: (VMMProcess) async throws -> Result
+) async throws -> Result {
+    let vmm = try await VMMProcess.launch(configuration, logger: logger)
+    do {
+        let result = try await body(vmm)
+        await vmm.destroy()
+        return result
+    } catch {
+        await vmm.destroy()
+        throw error
+    }
+}
+
+/// Resumes a continuation at most once, from whichever path gets there first.
+final class ResumeOnce<T: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<T, any Error>?>
+
+    init(_ continuation: CheckedContinuation<T, any Error>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume(_ result: Result<T, any Error>) {
+        let pending = continuation.withLock { continuation in
+            defer { continuation = nil }
+            return continuation
+        }
+        pending?.resume(with: result)
+    }
+}

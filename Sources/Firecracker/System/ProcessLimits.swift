@@ -1,0 +1,22 @@
+import CSystemShims
+import Glibc
+
+/// Resource limits applied to a child after it is spawned (swift-subprocess has no pre-exec hook).
+enum ProcessLimits {
+    /// Sets `RLIMIT_NOFILE` of process `pid` to `limit` (soft and hard).
+    ///
+    /// - Throws: `FirecrackerError(.system)` when `prlimit(2)` fails.
+    static func setOpenFileLimit(of pid: Int32, to limit: UInt64) throws {
+        guard snapbench_set_open_file_limit(pid, limit) == 0 else {
+            throw FirecrackerError(.system, "prlimit(RLIMIT_NOFILE) on pid \(pid) failed: \(Errno.current)")
+        }
+    }
+
+    /// The `RLIMIT_NOFILE` soft limit of process `pid`, read back from the kernel.
+    static func openFileLimit(of pid: Int32) -> UInt64? {
+        var limit: UInt64 = 0
+        // Unsafe: the shim writes the limit through a pointer to our local.
+        guard snapbench_get_open_file_limit(pid, &limit) == 0 else { return nil }
+        return limit
+    }
+}

@@ -1,0 +1,170 @@
+import Firecracker
+import Foundation
+import Glibc
+
+/// One line of `snapbench doctor`: what was checked, how it went, and what was found.
+public struct HostCheck: Sendable, Equatable {
+    /// How a check went.
+    public enum Status: String, Sendable, Equatable {
+        /// Present and usable.
+        case ok
+        /// Missing, but snapbench can run without it (some features are off).
+        case warning
+        /// Missing, and the Firecracker path cannot run.
+        case failed
+    }
+
+    /// What was checked.
+    public var name: String
+    /// How it went.
+    public var status: Status
+    /// What was found, or what to do.
+    public var detail: String
+
+    public init(name: String, status: Status, detail: String) {
+        self.name = name
+        self.status = status
+        self.detail = detail
+    }
+}
+
+/// The checks of `snapbench doctor`: can this host run real Firecracker restores, and which optional
+/// facilities (cgroups, PSI, userfaultfd, network namespaces) does it have.
+///
+/// ```swift
+/// let checks = await HostChecks(firecrackerPath: nil).run()
+/// let canRun = !checks.contains { $0.status == .failed }
+/// ```
+public struct HostChecks: Sendable {
+    /// A Firecracker path the user gave, if any.
+    public var firecrackerPath: String?
+    /// A guest path the user gave, if any.
+    public var guestPath: String?
+    /// Root of the filesystem to inspect (tests point it elsewhere).
+    public var root: String = ""
+
+    public init(firecrackerPath: String? = nil, guestPath: String? = nil) {
+        self.firecrackerPath = firecrackerPath
+        self.guestPath = guestPath
+    }
+
+    /// Runs every check.
+    public func run() async -> [HostCheck] {
+        var checks = [kvm()]
+        checks.append(await firecracker())
+        checks.append(guest())
+        checks.append(jemalloc())
+        checks += cgroups()
+        checks.append(pressure())
+        checks.append(device("userfaultfd", path: "/dev/userfaultfd", missing: "Uffd memory backends unavailable"))
+        checks.append(networking())
+        return checks
+    }
+
+    func kvm() -> HostCheck {
+        let flavour = HostInfo.current().kvmFlavour
+        guard flavour != "none" else {
+            return HostCheck(name: "kvm", status: .failed, detail: "/dev/kvm is absent: Firecracker cannot run here")
+        }
+        guard HostInfo.kvmUsable else {
+            return HostCheck(name: "kvm", status: .failed, detail: "/dev/kvm is not readable and writable by this user")
+        }
+        let note = flavour == "kvm_pvm" ? " (nested, pagetable-based: the built-in guest only)" : ""
+        return HostCheck(name: "kvm", status: .ok, detail: "/dev/kvm usable, \(flavour)\(note)")
+    }
+
+    func firecracker() async -> HostCheck {
+        do {
+            let installation = try await FirecrackerInstallation.locate(explicitPath: firecrackerPath)
+            let pinned = installation.isPinned ? "pinned build" : "NOT the pinned build"
+            var detail =
+                "v\(installation.version) at \(installation.firecrackerPath), sha256 \(installation.sha256.prefix(16))… (\(pinned))"
+            if let jailer = installation.jailerPath {
+                let jailerHash = (try? FileDigest.sha256(ofFile: jailer)) ?? "unreadable"
+                let jailerPinned = jailerHash == FirecrackerInstallation.pinnedJailerSHA256 ? "pinned" : "not pinned"
+                let jailerVersion = (try? await FirecrackerInstallation.version(of: jailer)) ?? "unknown"
+                detail += "; jailer v\(jailerVersion) sha256 \(jailerHash.prefix(16))… (\(jailerPinned))"
+            } else {
+                detail += "; no jailer beside it"
+            }
+            return HostCheck(name: "firecracker", status: .ok, detail: detail)
+        } catch {
+            return HostCheck(name: "firecracker", status: .failed, detail: "\(error)")
+        }
+    }
+
+    func guest() -> HostCheck {
+        do {
+            let path = try ProjectPaths.locateGuest(explicitPath: guestPath)
+            let hash = (try? FileDigest.sha256(ofFile: path)) ?? "unreadable"
+            return HostCheck(name: "guest", status: .ok, detail: "\(path), sha256 \(hash.prefix(16))…")
+        } catch {
+            return HostCheck(name: "guest", status: .failed, detail: "\(error)")
+        }
+    }
+
+    func jemalloc() -> HostCheck {
+        guard let version = Jemalloc.version, Jemalloc() != nil else {
+            return HostCheck(
+                name: "jemalloc",
+                status: .warning,
+                detail: "not the allocator: memory statistics unavailable"
+            )
+        }
+        return HostCheck(name: "jemalloc", status: .ok, detail: "allocator, version \(version)")
+    }
+
+    func cgroups() -> [HostCheck] {
+        let v1 = root + "/sys/fs/cgroup/memory"
+        let v1Check =
+            access(v1 + "/memory.limit_in_bytes", F_OK) == 0
+            ? HostCheck(
+                name: "cgroup v1 memory",
+                status: access(v1, W_OK) == 0 ? .ok : .warning,
+                detail: access(v1, W_OK) == 0 ? "\(v1) writable" : "\(v1) not writable"
+            )
+            : HostCheck(name: "cgroup v1 memory", status: .warning, detail: "no memory controller at \(v1)")
+        let v2 = [root + "/sys/fs/cgroup/unified", root + "/sys/fs/cgroup"]
+            .first { access($0 + "/cgroup.controllers", F_OK) == 0 }
+        let v2Check =
+            v2.map { HostCheck(name: "cgroup v2", status: .ok, detail: "mounted at \($0)") }
+            ?? HostCheck(name: "cgroup v2", status: .warning, detail: "no cgroup2 mount found")
+        return [v1Check, v2Check]
+    }
+
+    func pressure() -> HostCheck {
+        let path = root + "/proc/pressure/memory"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8), text.hasPrefix("some") else {
+            return HostCheck(
+                name: "memory PSI",
+                status: .warning,
+                detail: "\(path) unreadable: pressure from cgroup usage only"
+            )
+        }
+        return HostCheck(
+            name: "memory PSI",
+            status: .ok,
+            detail: text.split(separator: "\n").first.map(String.init) ?? ""
+        )
+    }
+
+    func device(_ name: String, path: String, missing: String) -> HostCheck {
+        access(root + path, R_OK | W_OK) == 0
+            ? HostCheck(name: name, status: .ok, detail: "\(path) usable")
+            : HostCheck(name: name, status: .warning, detail: "\(path) not usable: \(missing)")
+    }
+
+    func networking() -> HostCheck {
+        let tun = access(root + "/dev/net/tun", R_OK | W_OK) == 0
+        let ipPaths: [String] = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]
+        let ip = ipPaths.contains { access($0, X_OK) == 0 }
+        switch (tun, ip) {
+        case (true, true):
+            return HostCheck(name: "netns/TUN", status: .ok, detail: "/dev/net/tun usable, iproute2 present")
+        case (true, false):
+            return HostCheck(name: "netns/TUN", status: .warning, detail: "iproute2 (ip) missing: no network slots")
+        default:
+            return HostCheck(name: "netns/TUN", status: .warning, detail: "/dev/net/tun not usable: no network slots")
+        }
+    }
+}

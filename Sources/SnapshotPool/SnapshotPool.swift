@@ -1,0 +1,1 @@
+// SnapshotPool: see Documentation.docc.

@@ -1,0 +1,23 @@
+public import Firecracker
+
+/// Builds a golden snapshot of the built-in guest in a scratch directory for the duration of `body`.
+///
+/// - Parameters:
+///   - workingSetMiB: MiB the guest writes before the snapshot.
+///   - body: receives the installation, the snapshot and a scratch directory for clones.
+public func withGoldenSnapshot<T: Sendable>(
+    workingSetMiB: Int = 4,
+    _ name: String = #function,
+    body: (FirecrackerInstallation, GoldenSnapshot, String) async throws -> T
+) async throws -> T {
+    let installation = try await TestEnvironment.installation()
+    let guest = try TestEnvironment.guestPath()
+    let scratch = try TestEnvironment.scratchDirectory(name)
+    defer { TestEnvironment.remove(scratch) }
+    let snapshot = try await GoldenSnapshot.build(
+        spec: .builtInGuest(imagePath: guest, workingSetMiB: workingSetMiB),
+        installation: installation,
+        into: scratch + "/golden"
+    )
+    return try await body(installation, snapshot, scratch + "/clones")
+}

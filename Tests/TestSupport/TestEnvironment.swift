@@ -1,0 +1,59 @@
+public import Firecracker
+import Foundation
+import Glibc
+
+/// Where the tests find Firecracker, the guest and scratch space, and what the host offers.
+public enum TestEnvironment {
+    /// The package root, derived from this file's location.
+    public static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// Whether real Firecracker tests can run: `/dev/kvm` is present and usable.
+    ///
+    /// When it is not, the message says so loudly on stderr once, and the suites that need it are skipped
+    /// with a comment naming the reason.
+    public static let kvmAvailable: Bool = {
+        let usable = HostInfo.kvmUsable
+        if !usable {
+            let banner = String(repeating: "!", count: 78)
+            FileHandle.standardError.write(
+                Data(
+                    "\n\(banner)\n!! /dev/kvm is absent or unusable: every REAL FIRECRACKER test is SKIPPED.\n!! Only simulated-backend and unit tests run on this host.\n\(banner)\n\n"
+                        .utf8
+                )
+            )
+        }
+        return usable
+    }()
+
+    /// The comment attached to skipped real-Firecracker suites.
+    public static let kvmSkipReason =
+        "SKIPPED: /dev/kvm is absent or unusable on this host; real Firecracker tests need it"
+
+    /// The Firecracker installation under test (run `scripts/setup` first).
+    public static func installation() async throws -> FirecrackerInstallation {
+        try await FirecrackerInstallation.locate(explicitPath: nil, projectRoots: [packageRoot])
+    }
+
+    /// The built-in guest image.
+    public static func guestPath() throws -> String {
+        try ProjectPaths.locateGuest(projectRoots: [packageRoot])
+    }
+
+    /// A fresh, empty scratch directory, unique to the caller.
+    public static func scratchDirectory(_ name: String = #function) throws -> String {
+        let safe = name.filter { $0.isLetter || $0.isNumber }
+        let path =
+            "\(FileManager.default.temporaryDirectory.path)/snapbench-tests-\(getpid())/\(safe)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Removes a scratch directory.
+    public static func remove(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
