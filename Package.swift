@@ -110,7 +110,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HarnessTests",
-            dependencies: ["Harness", "TestSupport"],
+            dependencies: ["Harness", "Firecracker", "TestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -101,9 +101,11 @@
 #define TDCR_DIV_1          0xB
 #define TIMER_INITIAL_COUNT 1000000
 
-/* TSC calibration at boot: TSC cycles across CAL_TICKS (a power of two)
- * ticks, measured from one tick edge to another. */
-#define CAL_TICKS_LOG2      5
+/* TSC calibration at boot: TSC cycles across three back-to-back windows
+ * of CAL_TICKS (a power of two) ticks each; the median window is used, so
+ * one late wakeup (which lengthens one window and shortens the next) on a
+ * busy host does not skew the result. */
+#define CAL_TICKS_LOG2      4
 #define CAL_TICKS           (1 << CAL_TICKS_LOG2)
 
 /* A resume of the same VM (pause -> resume, no VMGenID change) is detected
@@ -168,19 +170,25 @@ _start:
         // Each hlt returns right after one tick has been handled.
         sti
         hlt                             // align to a tick edge
-        rdtsc
-        shl     $32, %rdx
-        or      %rdx, %rax
-        mov     %rax, %r12
-        mov     $CAL_TICKS, %ebx
-1:      hlt
-        dec     %ebx
-        jnz     1b
-        rdtsc
-        shl     $32, %rdx
-        or      %rdx, %rax
-        sub     %r12, %rax
-        shr     $CAL_TICKS_LOG2, %rax
+        call    read_tsc
+        mov     %rax, %r12              // r12 = TSC at the current edge
+        call    cal_window
+        mov     %rax, %r8
+        call    cal_window
+        mov     %rax, %r9
+        call    cal_window              // r8, r9, rax = the three windows
+        mov     %rax, %r10
+        mov     %r8, %rax               // median = max(min(a,b), min(max(a,b),c))
+        cmp     %r9, %rax
+        cmova   %r9, %rax               // rax = min(a,b)
+        mov     %r8, %rdx
+        cmp     %r9, %rdx
+        cmovb   %r9, %rdx               // rdx = max(a,b)
+        cmp     %r10, %rdx
+        cmova   %r10, %rdx              // rdx = min(max(a,b), c)
+        cmp     %rdx, %rax
+        cmovb   %rdx, %rax
+        shr     $CAL_TICKS_LOG2, %rax   // cycles per tick
         cli
         mov     %rax, tsc_per_tick(%rip)
         mov     gap_ticks(%rip), %rcx
@@ -215,6 +223,26 @@ idle:   hlt
 /* ---------------------------------------------------------------------- */
 
         .text
+
+// Out: rax = TSC. Clobbers rdx.
+read_tsc:
+        rdtsc
+        shl     $32, %rdx
+        or      %rdx, %rax
+        ret
+
+// Sleep CAL_TICKS ticks (interrupts on). In: r12 = TSC at the previous
+// edge. Out: rax = TSC cycles since then, r12 = TSC now. Clobbers rdx, ebx.
+cal_window:
+        mov     $CAL_TICKS, %ebx
+1:      hlt                             // returns after one tick was handled
+        dec     %ebx
+        jnz     1b
+        call    read_tsc
+        mov     %rax, %rdx
+        sub     %r12, %rax
+        mov     %rdx, %r12
+        ret
 
 // Identity-map [0, map_limit) with 2 MiB pages and switch CR3 to it.
 // Firecracker's own tables (PML4 at 0x9000) only cover 1 GiB, and they
@@ -279,10 +307,10 @@ setup_paging:
 // code segment we control, then reload CS with a far return.
 setup_gdt:
         lgdt    gdt_ptr(%rip)
-        mov     $KERNEL_DS, %eax        // data segments are ignored in 64-bit
-        mov     %eax, %ds               // mode, but keep them consistent with
-        mov     %eax, %es               // the new GDT (SS must be valid for
-        mov     %eax, %ss               // iretq to reload it)
+        mov     $KERNEL_DS, %eax        // data segment bases and limits are
+        mov     %eax, %ds               // ignored in 64-bit mode, but keep
+        mov     %eax, %es               // the selectors consistent with the
+        mov     %eax, %ss               // new GDT
         xor     %eax, %eax
         mov     %eax, %fs
         mov     %eax, %gs
@@ -578,8 +606,9 @@ timer_isr:
         // and the missed periodic ticks coalesce into one, so the first
         // tick after a resume sees a large TSC delta. A TSC that went
         // backwards wraps to a huge delta: also reported. (A snapshot
-        // restore puts the saved TSC back, so it may not show up here;
-        // the VMGenID catches that case.)
+        // restore usually shows up here too, as the guest TSC is not
+        // rewound on the development host, but only the VMGenID tells
+        // clones apart, and it does not depend on TSC handling.)
         rdtsc
         shl     $32, %rdx
         or      %rdx, %rax              // rax = TSC now
@@ -890,12 +919,12 @@ gdt:
         .quad   0x0000920000000000      // 0x10: data, present, writable
 gdt_end:
         .balign 8
-        .word   0                       // pad so the 8-byte base is aligned
+        .skip   6                       // pad so the 8-byte base is aligned
 gdt_ptr:
         .word   gdt_end - gdt - 1
         .quad   gdt
         .balign 8
-        .word   0
+        .skip   6
 idt_ptr:
         .word   256 * 16 - 1
         .quad   idt

@@ -106,3 +106,29 @@ extension FirecrackerAPIClient {
         try await send(.GET, "/info").status
     }
 }
+
+extension APIClientTests {
+    @Test("every typed endpoint sends its request and accepts a 204")
+    func endpoints() async throws {
+        try await withServer { server, client in
+            #expect(try await client.instanceInfo().appName == "Firecracker")
+            try await client.configure(BootSource(kernelImagePath: "k"))
+            try await client.configure(MachineConfiguration(vcpuCount: 1, memSizeMib: 128))
+            try await client.configure(Drive(driveId: "rootfs", pathOnHost: "r", isRootDevice: true, isReadOnly: true))
+            try await client.configure(NetworkInterface(ifaceId: "eth0", hostDevName: "tap0"))
+            try await client.configure(Vsock(guestCid: 3, udsPath: "v.sock"))
+            try await client.configure(LoggerConfiguration(logPath: "l"))
+            try await client.configure(MetricsConfiguration(metricsPath: "m"))
+            try await client.perform(InstanceAction(.instanceStart))
+            try await client.setState(.paused)
+            try await client.createSnapshot(SnapshotCreateParameters(snapshotPath: "s", memFilePath: "m"))
+            try await client.loadSnapshot(
+                SnapshotLoadParameters(
+                    snapshotPath: "s",
+                    memBackend: MemoryBackend(backendType: .uffd, backendPath: "u")
+                )
+            )
+            #expect(server.connectionCount == 1)
+        }
+    }
+}

@@ -58,6 +58,12 @@ private final class RawHTTPHandler: ChannelInboundHandler {
 
     private var pending = ""
 
+    /// Configuration endpoints answered with 204, as Firecracker answers a valid request.
+    private static let acceptedPrefixes = [
+        "/boot-source", "/machine-config", "/drives/", "/network-interfaces/", "/vsock", "/logger", "/metrics",
+        "/actions", "/vm", "/snapshot/",
+    ]
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         pending += buffer.readString(length: buffer.readableBytes) ?? ""
@@ -91,7 +97,7 @@ private final class RawHTTPHandler: ChannelInboundHandler {
         switch path {
         case "/ok":
             send("HTTP/1.1 204 No Content\r\n\r\n")
-        case "/info":
+        case "/info", "/":
             send(
                 response("200 OK", #"{"app_name":"Firecracker","id":"test","state":"Running","vmm_version":"1.12.1"}"#)
             )
@@ -119,6 +125,8 @@ private final class RawHTTPHandler: ChannelInboundHandler {
             for piece in [bytes[..<10], bytes[10..<40], bytes[40...]] {
                 context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: piece)), promise: nil)
             }
+        case _ where Self.acceptedPrefixes.contains { path.hasPrefix($0) }:
+            send("HTTP/1.1 204 No Content\r\n\r\n")
         default:
             send(response("404 Not Found", #"{"fault_message":"no such endpoint"}"#))
         }

@@ -1,0 +1,42 @@
+import Firecracker
+import Foundation
+import Harness
+import TestSupport
+import Testing
+
+@Suite("Host checks (doctor)")
+struct HostChecksTests {
+    @Test("on this host the Firecracker path can run: KVM, binary, guest and jemalloc are ok")
+    func thisHost() async throws {
+        let installation = try await TestEnvironment.installation()
+        let checks = await HostChecks(
+            firecrackerPath: installation.firecrackerPath,
+            guestPath: try TestEnvironment.guestPath()
+        ).run()
+        let byName = Dictionary(uniqueKeysWithValues: checks.map { ($0.name, $0) })
+        #expect(byName["firecracker"]?.status == .ok)
+        #expect(byName["firecracker"]?.detail.contains("v1.12.1") == true)
+        #expect(byName["firecracker"]?.detail.contains("jailer v1.12.1") == true)
+        #expect(byName["guest"]?.status == .ok)
+        #expect(byName["jemalloc"]?.status == .ok)
+        #expect(byName["kvm"]?.status == (TestEnvironment.kvmAvailable ? .ok : .failed))
+        #expect(
+            Set(byName.keys).isSuperset(of: ["cgroup v1 memory", "cgroup v2", "memory PSI", "userfaultfd", "netns/TUN"])
+        )
+    }
+
+    @Test("missing binaries fail; a host without cgroups, PSI, userfaultfd or TUN only warns")
+    func bareHost() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        var checks = HostChecks(firecrackerPath: scratch + "/firecracker", guestPath: scratch + "/guest.elf")
+        checks.root = scratch
+        let results = await checks.run()
+        let byName = Dictionary(uniqueKeysWithValues: results.map { ($0.name, $0) })
+        #expect(byName["firecracker"]?.status == .failed)
+        #expect(byName["guest"]?.status == .failed)
+        for name in ["cgroup v1 memory", "cgroup v2", "memory PSI", "userfaultfd", "netns/TUN"] {
+            #expect(byName[name]?.status == .warning, "\(name) should only warn")
+        }
+    }
+}
