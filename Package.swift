@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         .systemLibrary(
@@ -54,6 +55,7 @@ let package = Package(
             dependencies: [
                 "Firecracker",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: upcoming
         ),
@@ -105,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SnapshotPoolTests",
-            dependencies: ["SnapshotPool", "TestSupport"],
+            dependencies: ["SnapshotPool", "Firecracker", "TestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(

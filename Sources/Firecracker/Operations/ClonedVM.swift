@@ -200,4 +200,9 @@ public struct ReadinessProof: Sendable, Equatable {
     public var token: String
     /// When the host read it.
     public var observedAt: ContinuousClock.Instant
+
+    public init(token: String, observedAt: ContinuousClock.Instant) {
+        self.token = token
+        self.observedAt = observedAt
+    }
 }

@@ -1,0 +1,132 @@
+public import Firecracker
+import Foundation
+import Glibc
+public import Logging
+
+/// Restores real Firecracker clones of a golden snapshot, each in its own process and working directory.
+///
+/// All of a pool's VM directories live under one pool directory marked with the owner's pid, so a later
+/// pool can reclaim what a killed one left: its VMMs (found by their working directory, never by name
+/// alone) and its files.
+///
+/// ```swift
+/// let backend = FirecrackerBackend(configuration: .init(
+///     installation: installation,
+///     spec: .builtInGuest(imagePath: guest),
+///     storeDirectory: "/var/lib/snapbench/snapshots",
+///     workDirectory: "/run/snapbench"
+/// ))
+/// ```
+public struct FirecrackerBackend: VMBackend {
+    /// Where and what the backend restores.
+    public struct Configuration: Sendable {
+        /// The Firecracker binary.
+        public var installation: FirecrackerInstallation
+        /// What the golden VM is.
+        public var spec: VMSpec
+        /// Where golden snapshots are kept (they outlive the pool).
+        public var storeDirectory: String
+        /// Where pool directories (one per pool, holding one directory per VM) are made.
+        public var workDirectory: String
+        /// Golden snapshots older than this are rebuilt.
+        public var maximumSnapshotAge: Duration?
+        /// How long `PUT /snapshot/load` may take.
+        public var loadTimeout: Duration = .seconds(10)
+
+        public init(installation: FirecrackerInstallation, spec: VMSpec, storeDirectory: String, workDirectory: String)
+        {
+            self.installation = installation
+            self.spec = spec
+            self.storeDirectory = storeDirectory
+            self.workDirectory = workDirectory
+        }
+    }
+
+    /// Name of the marker file in a pool directory.
+    public static let poolMarker = ".snapbench-pool"
+
+    public var kind: BackendKind { .firecracker }
+    /// The configuration.
+    public let configuration: Configuration
+    /// The golden snapshots.
+    public let store: SnapshotStore
+    /// This pool's directory (VM directories are made inside it).
+    public let poolDirectory: String
+    private let logger: Logger
+
+    public init(configuration: Configuration, logger: Logger = Logger(label: "snapbench.backend")) {
+        self.configuration = configuration
+        self.logger = logger
+        self.store = SnapshotStore(
+            directory: configuration.storeDirectory,
+            installation: configuration.installation,
+            spec: configuration.spec,
+            maximumAge: configuration.maximumSnapshotAge,
+            logger: logger
+        )
+        self.poolDirectory = "\(configuration.workDirectory)/pool-\(getpid())-\(UUID().uuidString.prefix(8))"
+    }
+
+    public func prepare() async throws {
+        do {
+            try FileManager.default.createDirectory(atPath: poolDirectory, withIntermediateDirectories: true)
+            try Data("pid=\(getpid())\n".utf8).write(to: URL(fileURLWithPath: poolDirectory + "/" + Self.poolMarker))
+        } catch {
+            throw FirecrackerError(.workspace, "cannot create the pool directory \(poolDirectory)", underlying: error)
+        }
+        _ = try await store.current()
+    }
+
+    public func reclaimOrphans() async -> Int {
+        await OrphanReclaimer(workDirectory: configuration.workDirectory, marker: Self.poolMarker, logger: logger)
+            .reclaim()
+    }
+
+    public func restore(id: String) async throws -> FirecrackerVM {
+        let snapshot = try await store.current()
+        let clone = try await ClonedVM.restore(
+            from: snapshot,
+            installation: configuration.installation,
+            workingDirectory: poolDirectory + "/" + id,
+            id: id,
+            loadTimeout: configuration.loadTimeout,
+            logger: logger
+        )
+        return FirecrackerVM(clone: clone)
+    }
+
+    public func snapshotFailed(_ error: any Error) async {
+        await store.quarantine(reason: "\(error)")
+    }
+
+    public func shutdown() async {
+        try? FileManager.default.removeItem(atPath: poolDirectory)
+    }
+}
+
+/// A real clone handed out by ``FirecrackerBackend``.
+public final class FirecrackerVM: BackendVM {
+    /// The clone.
+    public let clone: ClonedVM
+
+    init(clone: ClonedVM) {
+        self.clone = clone
+    }
+
+    public var id: String { clone.vmm.configuration.id }
+    public var pid: Int32? { clone.vmm.pid }
+    public var timings: StageTimings { clone.timings }
+    public var isAlive: Bool { clone.vmm.exit == nil }
+
+    public func resume(timeout: Duration) async throws -> ReadinessProof {
+        try await clone.resume(deadline: .now + timeout)
+    }
+
+    public func waitForExit() async -> String {
+        "\(await clone.vmm.waitForExit())"
+    }
+
+    public func destroy() async {
+        await clone.destroy()
+    }
+}

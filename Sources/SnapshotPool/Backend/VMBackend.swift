@@ -1,0 +1,70 @@
+public import Firecracker
+
+/// Which kind of backend produced a VM, and so a result. Every report names it; only `.firecracker` can
+/// pass a sign-off gate.
+public enum BackendKind: String, Codable, Sendable {
+    /// Real Firecracker processes on `/dev/kvm`.
+    case firecracker
+    /// ``SimulatedBackend``: latencies drawn from distributions, no VMs.
+    case simulated
+}
+
+/// Where a pool gets its VMs: restores them paused from a golden snapshot, and cleans up after itself.
+///
+/// ``FirecrackerBackend`` restores real clones; ``SimulatedBackend`` stands in for pool-logic tests and for
+/// hosts without KVM.
+///
+/// ```swift
+/// let backend = try await FirecrackerBackend(configuration: .init(installation: installation, spec: spec,
+///                                                                  storeDirectory: store, workDirectory: work))
+/// let pool = SnapshotPool(backend: backend, configuration: PoolConfiguration(warmTarget: 4))
+/// ```
+public protocol VMBackend: Sendable {
+    /// The VMs this backend hands out.
+    associatedtype VM: BackendVM
+
+    /// Which kind of backend this is.
+    var kind: BackendKind { get }
+
+    /// Makes restores possible: builds or verifies the golden snapshot. Called once when the pool starts.
+    func prepare() async throws
+
+    /// Removes what a killed predecessor left (VMMs, working directories), identified by the markers it
+    /// wrote. Returns how many leftovers were reclaimed.
+    func reclaimOrphans() async -> Int
+
+    /// Restores one VM, paused, ready to be resumed.
+    ///
+    /// - Parameter id: a unique id for the VM (used for its working directory and `--id`).
+    /// - Throws: `FirecrackerError` (or a simulated equivalent) naming the cause.
+    func restore(id: String) async throws -> VM
+
+    /// Told when a restore failed because the snapshot itself is bad: quarantine it and make a new one.
+    func snapshotFailed(_ error: any Error) async
+
+    /// Releases what the backend holds (not the snapshot store). Called when the pool has drained.
+    func shutdown() async
+}
+
+/// One VM of a backend, from restore to destroy. Never handed out twice.
+public protocol BackendVM: Sendable {
+    /// The id it was restored with.
+    var id: String { get }
+    /// Its VMM's process id, where there is one.
+    var pid: Int32? { get }
+    /// The stages measured so far (restore stages at first; resume and readiness after ``resume(timeout:)``).
+    var timings: StageTimings { get }
+    /// Whether its VMM still runs.
+    var isAlive: Bool { get }
+
+    /// Resumes the VM and waits for the guest's readiness proof.
+    ///
+    /// - Parameter timeout: how long the guest may take to prove it runs.
+    func resume(timeout: Duration) async throws -> ReadinessProof
+
+    /// Returns when the VM's VMM has ended, for whatever reason, with a description of how.
+    func waitForExit() async -> String
+
+    /// Stops the VMM and removes everything the VM had on disk. Safe to call more than once.
+    func destroy() async
+}

@@ -1,0 +1,43 @@
+/// Why an acquire (or the pool) failed. Every acquire ends in a lease or exactly one of these.
+///
+/// ```swift
+/// do { _ = try await pool.acquire() } catch let error as PoolError where error.code == .deadline { … }
+/// ```
+public struct PoolError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// The kind of failure. New codes may be added.
+    public struct Code: Hashable, Sendable, CustomStringConvertible, Codable {
+        /// The stable name, used in reports.
+        public let name: String
+
+        private init(_ name: String) { self.name = name }
+
+        /// All VMs are in use and the deadline passed while waiting for one.
+        public static let capacity = Code("capacity")
+        /// The deadline passed during a restore or resume.
+        public static let deadline = Code("deadline")
+        /// The golden snapshot is damaged or incompatible; it is being rebuilt.
+        public static let snapshotInvalid = Code("snapshot_invalid")
+        /// The backend failed to restore or resume a VM.
+        public static let backendFailure = Code("backend_failure")
+        /// Memory pressure is critical: new restores are refused until it recovers.
+        public static let memoryPressure = Code("memory_pressure")
+        /// The pool is shutting down or not running.
+        public static let shuttingDown = Code("shutting_down")
+        /// The configuration is invalid.
+        public static let invalidConfiguration = Code("invalid_configuration")
+
+        public var description: String { name }
+    }
+
+    /// The kind of failure.
+    public var code: Code
+    /// What happened, for a person.
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" }
+}

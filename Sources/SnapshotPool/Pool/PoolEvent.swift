@@ -1,0 +1,25 @@
+/// Something the pool did, in order, for observers (the harness timeline, tests, the audit log).
+public enum PoolEvent: Sendable, Equatable {
+    /// The pool is running with its golden snapshot ready; `reclaimed` leftovers of a predecessor removed.
+    case started(reclaimed: Int)
+    /// A VM was restored and joined the warm set.
+    case warmAdded(vmID: String)
+    /// A VM was handed out.
+    case leased(vmID: String, path: LeasePath)
+    /// A leased VM was released and destroyed.
+    case released(vmID: String)
+    /// A VM's VMM died on its own (`whileWarm` tells where it was); warm ones are replaced.
+    case crashed(vmID: String, whileWarm: Bool, reason: String)
+    /// A VM failed to prove readiness after resume and was destroyed.
+    case readinessFailed(vmID: String, reason: String)
+    /// A restore failed.
+    case restoreFailed(reason: String)
+    /// Warm VMs older than the maximum age were replaced.
+    case expired(vmID: String)
+    /// Memory pressure changed level.
+    case pressureChanged(level: PressureLevel)
+    /// Warm VMs were destroyed to relieve memory pressure.
+    case shed(count: Int)
+    /// Every VM is destroyed and every waiter answered.
+    case drained
+}

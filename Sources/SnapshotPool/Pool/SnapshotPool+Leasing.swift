@@ -1,0 +1,235 @@
+import DequeModule
+import Firecracker
+import Logging
+
+// MARK: - Acquire and release
+
+extension SnapshotPool {
+    /// Hands out a VM that is resumed and has proven readiness: a warm one when there is one, else one
+    /// restored on demand when capacity allows, else the first to become available (FIFO).
+    ///
+    /// A warm VM that turns out dead, or fails readiness, is destroyed and the acquire goes on with another
+    /// within its deadline.
+    ///
+    /// - Parameter timeout: how long the acquire may take (default ``PoolConfiguration/acquireTimeout``).
+    /// - Returns: the lease; release it with ``release(_:)``.
+    /// - Throws: `PoolError` — `.capacity` or `.deadline` when time runs out, `.memoryPressure`,
+    ///   `.snapshotInvalid`, `.backendFailure`, `.shuttingDown` — or `CancellationError`.
+    public func acquire(timeout: Duration? = nil) async throws -> Lease {
+        let requested = clock.now
+        let deadline = requested.advanced(by: timeout ?? configuration.acquireTimeout)
+        do {
+            return try await acquire(requested: requested, deadline: deadline)
+        } catch {
+            let code = (error as? PoolError)?.code.name ?? (error is CancellationError ? "cancelled" : "other")
+            counters.failures[code, default: 0] += 1
+            throw error
+        }
+    }
+
+    /// Acquires a VM, runs `body` with it, and releases it whether `body` returns or throws.
+    ///
+    /// ```swift
+    /// let token = try await pool.withLease { $0.proof.token }
+    /// ```
+    public func withLease<T: Sendable>(timeout: Duration? = nil, _ body: (Lease) async throws -> T) async throws -> T {
+        let lease = try await acquire(timeout: timeout)
+        do {
+            let result = try await body(lease)
+            await release(lease)
+            return result
+        } catch {
+            await release(lease)
+            throw error
+        }
+    }
+
+    /// Ends a lease: the VM is destroyed (never reused), and its capacity goes to a waiter or to refill.
+    /// Releasing twice, or after shutdown, does nothing.
+    public func release(_ lease: Lease) async {
+        guard let vm = leased.removeValue(forKey: lease.vmID) else { return }
+        counters.released += 1
+        await vm.destroy()
+        emit(.released(vmID: lease.vmID))
+        capacityFreed()
+    }
+
+    private func acquire(requested: PoolClock.Instant, deadline: PoolClock.Instant) async throws -> Lease {
+        while true {
+            try Task.checkCancellation()
+            guard phase != .draining, phase != .stopped else {
+                throw PoolError(.shuttingDown, "the pool is not running")
+            }
+            guard clock.now < deadline else {
+                throw PoolError(.deadline, "no VM could be made ready before the deadline")
+            }
+            let handoff: Handoff
+            if phase != .running {
+                // Still starting: queue, and be served first once the pool runs.
+                handoff = try await waitForHandoff(until: deadline)
+            } else if waiters.isEmpty, let entry = warm.popFirst() {
+                requestRefill()
+                handoff = .warm(entry)
+            } else if waiters.isEmpty, pressure == .critical {
+                throw PoolError(.memoryPressure, "memory pressure is critical: on-demand restores are refused")
+            } else if waiters.isEmpty, totalVMs < configuration.maximumVMs {
+                restoringOnDemand += 1
+                handoff = .capacity
+            } else {
+                handoff = try await waitForHandoff(until: deadline)
+            }
+            let assigned = clock.now
+            if let lease = try await serve(handoff, requested: requested, assigned: assigned, deadline: deadline) {
+                return lease
+            }
+        }
+    }
+
+    /// Turns a handoff into a lease; `nil` when the VM was unusable and the acquire should go on.
+    private func serve(
+        _ handoff: Handoff,
+        requested: PoolClock.Instant,
+        assigned: PoolClock.Instant,
+        deadline: PoolClock.Instant
+    ) async throws -> Lease? {
+        let vm: Backend.VM
+        let path: LeasePath
+        switch handoff {
+        case .warm(let entry):
+            vm = entry.vm
+            path = .warm
+            guard vm.isAlive else {
+                // Died between its crash watch and now: counted and replaced like any warm crash.
+                counters.warmCrashes += 1
+                emit(.crashed(vmID: vm.id, whileWarm: true, reason: "found dead at hand-out"))
+                await vm.destroy()
+                capacityFreed()
+                return nil
+            }
+            leased[vm.id] = vm
+        case .capacity:
+            path = .onDemand
+            do {
+                vm = try await backend.restore(id: makeID("od"))
+            } catch {
+                restoringOnDemand -= 1
+                restoreFinished()
+                counters.restoreFailures += 1
+                emit(.restoreFailed(reason: "\(error)"))
+                capacityFreed()
+                if isSnapshotFailure(error) {
+                    await backend.snapshotFailed(error)
+                    throw PoolError(.snapshotInvalid, "the golden snapshot failed to load: \(error)")
+                }
+                throw PoolError(.backendFailure, "on-demand restore failed: \(error)")
+            }
+            restoringOnDemand -= 1
+            restoreFinished()
+            guard phase == .running else {
+                await vm.destroy()
+                throw PoolError(.shuttingDown, "the pool shut down during the restore")
+            }
+            leased[vm.id] = vm
+            commandSink.yield(.watch(vm))
+        }
+        let proof: ReadinessProof
+        do {
+            proof = try await vm.resume(timeout: readinessTimeout(until: deadline))
+        } catch {
+            leased[vm.id] = nil
+            counters.readinessFailures += 1
+            emit(.readinessFailed(vmID: vm.id, reason: "\(error)"))
+            await vm.destroy()
+            capacityFreed()
+            if path == .onDemand, clock.now >= deadline {
+                throw PoolError(.deadline, "the VM did not prove readiness before the deadline: \(error)")
+            }
+            return nil
+        }
+        guard phase == .running, leased[vm.id] != nil else {
+            if leased.removeValue(forKey: vm.id) != nil { await vm.destroy() }
+            throw PoolError(.shuttingDown, "the pool shut down while the VM resumed")
+        }
+        switch path {
+        case .warm: counters.warmHits += 1
+        case .onDemand: counters.onDemand += 1
+        }
+        nextID += 1
+        let lease = Lease(
+            id: nextID,
+            vmID: vm.id,
+            pid: vm.pid,
+            path: path,
+            proof: proof,
+            timings: LeaseTimings(
+                queueWait: requested.duration(to: assigned),
+                stages: vm.timings,
+                acquire: requested.duration(to: clock.now)
+            )
+        )
+        emit(.leased(vmID: vm.id, path: path))
+        return lease
+    }
+
+    private func readinessTimeout(until deadline: PoolClock.Instant) -> Duration {
+        let remaining = clock.now.duration(to: deadline)
+        return max(.milliseconds(1), min(configuration.readinessTimeout, remaining))
+    }
+
+    /// Queues the caller (FIFO) until a VM or capacity is handed to it, or the deadline passes.
+    private func waitForHandoff(until deadline: PoolClock.Instant) async throws -> Handoff {
+        nextID += 1
+        let id = nextID
+        requestRefill()
+        let clock = self.clock
+        return try await withThrowingTaskGroup(of: Handoff?.self) { group in
+            group.addTask {
+                try await withTaskCancellationHandler {
+                    try await self.enqueue(id)
+                } onCancel: {
+                    Task { await self.cancelWaiter(id) }
+                }
+            }
+            group.addTask {
+                try? await clock.sleep(until: deadline, tolerance: nil)
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let handoff = result { return handoff }
+                // The deadline passed (or the caller was cancelled); withdraw unless a handoff raced the timer.
+                if let handoff = await withdraw(id) { return handoff }
+                try Task.checkCancellation()
+                throw PoolError(.capacity, "all \(configuration.maximumVMs) VMs were in use until the deadline")
+            }
+            throw CancellationError()
+        }
+    }
+
+    private func enqueue(_ id: UInt64) async throws -> Handoff {
+        try await withCheckedThrowingContinuation { continuation in
+            guard phase != .draining, phase != .stopped else {
+                continuation.resume(throwing: PoolError(.shuttingDown, "the pool is not running"))
+                return
+            }
+            waiters.append(Waiter(id: id, continuation: continuation))
+        }
+    }
+
+    /// Removes waiter `id`; if it was already handed something, returns it so nothing is lost.
+    private func withdraw(_ id: UInt64) async -> Handoff? {
+        if let index = waiters.firstIndex(where: { $0.id == id }) {
+            let waiter = waiters.remove(at: index)
+            waiter.continuation.resume(throwing: PoolError(.capacity, "withdrawn at the deadline"))
+            return nil
+        }
+        return nil
+    }
+
+    private func cancelWaiter(_ id: UInt64) {
+        if let index = waiters.firstIndex(where: { $0.id == id }) {
+            let waiter = waiters.remove(at: index)
+            waiter.continuation.resume(throwing: CancellationError())
+        }
+    }
+}

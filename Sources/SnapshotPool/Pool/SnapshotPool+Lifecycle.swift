@@ -1,0 +1,245 @@
+import DequeModule
+import Firecracker
+import Logging
+
+// MARK: - Running and draining
+
+extension SnapshotPool {
+    /// Prepares the backend, reclaims a predecessor's leftovers, then refills and watches VMs until
+    /// ``shutdown()``. Cancelling the task that runs it shuts the pool down.
+    ///
+    /// - Throws: `PoolError(.invalidConfiguration)`, `PoolError(.shuttingDown)` when called twice, or the
+    ///   backend's preparation error.
+    public func run() async throws {
+        guard phase == .idle else { throw PoolError(.shuttingDown, "run() was already called on this pool") }
+        guard configuration.problems.isEmpty else {
+            throw PoolError(.invalidConfiguration, configuration.problems.joined(separator: "; "))
+        }
+        phase = .starting
+        do {
+            let reclaimed = await backend.reclaimOrphans()
+            try await backend.prepare()
+            guard phase == .starting else { throw PoolError(.shuttingDown, "shut down while starting") }
+            phase = .running
+            emit(.started(reclaimed: reclaimed))
+        } catch {
+            phase = .stopped
+            finishWaiters()
+            eventSink.finish()
+            throw error
+        }
+        requestRefill()
+        await withTaskCancellationHandler {
+            await withDiscardingTaskGroup { group in
+                if let age = configuration.maximumWarmAge {
+                    group.addTask { await self.expireWarmVMs(every: age / 4) }
+                }
+                for await command in commands {
+                    switch command {
+                    case .refill:
+                        startRefills(in: &group)
+                    case .watch(let vm):
+                        group.addTask {
+                            let reason = await vm.waitForExit()
+                            await self.vmExited(vm.id, reason: reason)
+                        }
+                    case .stop:
+                        group.cancelAll()
+                        return
+                    }
+                }
+            }
+        } onCancel: {
+            Task { await self.shutdown() }
+        }
+        phase = .stopped
+        await backend.shutdown()
+        emit(.drained)
+        eventSink.finish()
+    }
+
+    /// Drains the pool: refuses new acquires, answers every waiter with `.shuttingDown`, destroys every VM
+    /// (warm, restoring and leased), and returns when nothing is left.
+    public func shutdown() async {
+        switch phase {
+        case .idle:
+            phase = .stopped
+            eventSink.finish()
+            return
+        case .stopped:
+            return
+        case .starting, .running, .draining:
+            break
+        }
+        phase = .draining
+        finishWaiters()
+        let vms = warm.map(\.vm) + Array(leased.values)
+        warm.removeAll()
+        leased.removeAll()
+        // Stopping the background work cancels refills in flight, so they end promptly.
+        commandSink.yield(.stop)
+        commandSink.finish()
+        for vm in vms { await vm.destroy() }
+        // Restores in flight destroy their VM themselves when they see the pool draining.
+        if refilling + restoringOnDemand > 0 {
+            await withCheckedContinuation { drainWaiters.append($0) }
+        }
+    }
+
+    func finishWaiters() {
+        let pending = waiters
+        waiters.removeAll()
+        for waiter in pending {
+            waiter.continuation.resume(throwing: PoolError(.shuttingDown, "the pool is shutting down"))
+        }
+    }
+
+    func restoreFinished() {
+        if refilling + restoringOnDemand == 0, !drainWaiters.isEmpty {
+            let pending = drainWaiters
+            drainWaiters.removeAll()
+            for waiter in pending { waiter.resume() }
+        }
+    }
+
+    // MARK: - Refill
+
+    /// How many warm VMs the pool aims for now, given memory pressure.
+    var effectiveWarmTarget: Int {
+        switch pressure {
+        case .normal: configuration.warmTarget
+        case .elevated: min(configuration.warmTarget, configuration.elevatedWarmFloor)
+        case .critical: 0
+        }
+    }
+
+    func requestRefill() {
+        commandSink.yield(.refill)
+    }
+
+    private func startRefills(in group: inout DiscardingTaskGroup) {
+        while phase == .running,
+            refilling < configuration.refillConcurrency,
+            warm.count + refilling < effectiveWarmTarget + waiters.count,
+            totalVMs < configuration.maximumVMs
+        {
+            refilling += 1
+            let id = makeID("warm")
+            group.addTask { await self.refillOne(id: id) }
+        }
+    }
+
+    private func refillOne(id: String) async {
+        let result: Result<Backend.VM, any Error>
+        do {
+            result = .success(try await backend.restore(id: id))
+        } catch {
+            result = .failure(error)
+        }
+        refilling -= 1
+        defer { restoreFinished() }
+        switch result {
+        case .success(let vm):
+            guard phase == .running else {
+                await vm.destroy()
+                return
+            }
+            commandSink.yield(.watch(vm))
+            emit(.warmAdded(vmID: vm.id))
+            hand(WarmVM(vm: vm, warmedAt: clock.now))
+            requestRefill()
+        case .failure(let error):
+            guard phase == .running else { return }
+            counters.restoreFailures += 1
+            emit(.restoreFailed(reason: "\(error)"))
+            logger.warning("background restore failed", metadata: ["vm.id": "\(id)", "error": "\(error)"])
+            if isSnapshotFailure(error) { await backend.snapshotFailed(error) }
+            guard phase == .running else { return }
+            // Back off briefly so a persistent failure does not spin.
+            try? await clock.sleep(for: .milliseconds(50))
+            requestRefill()
+        }
+    }
+
+    /// Gives a newly warm VM to the first waiter, or adds it to the warm set.
+    func hand(_ entry: WarmVM) {
+        if let waiter = waiters.popFirst() {
+            waiter.continuation.resume(returning: .warm(entry))
+        } else {
+            warm.append(entry)
+        }
+    }
+
+    /// Capacity was freed: let the first waiter restore on demand when no warm VM is coming for it.
+    func capacityFreed() {
+        guard phase == .running else { return }
+        if !waiters.isEmpty, warm.isEmpty, totalVMs < configuration.maximumVMs, pressure != .critical {
+            let waiter = waiters.removeFirst()
+            restoringOnDemand += 1
+            waiter.continuation.resume(returning: .capacity)
+        }
+        requestRefill()
+    }
+
+    // MARK: - Crashes and ageing
+
+    func vmExited(_ id: String, reason: String) async {
+        if let index = warm.firstIndex(where: { $0.vm.id == id }) {
+            let entry = warm.remove(at: index)
+            counters.warmCrashes += 1
+            emit(.crashed(vmID: id, whileWarm: true, reason: reason))
+            logger.notice("warm VM died; replacing it", metadata: ["vm.id": "\(id)", "reason": "\(reason)"])
+            await entry.vm.destroy()
+            capacityFreed()
+        } else if leased[id] != nil {
+            counters.leasedCrashes += 1
+            emit(.crashed(vmID: id, whileWarm: false, reason: reason))
+        }
+    }
+
+    private func expireWarmVMs(every interval: Duration) async {
+        while !Task.isCancelled, let age = configuration.maximumWarmAge {
+            do { try await clock.sleep(for: interval) } catch { return }
+            let now = clock.now
+            while let oldest = warm.first, oldest.warmedAt.duration(to: now) >= age, phase == .running {
+                warm.removeFirst()
+                counters.expired += 1
+                emit(.expired(vmID: oldest.vm.id))
+                await oldest.vm.destroy()
+            }
+            capacityFreed()
+        }
+    }
+
+    // MARK: - Memory pressure
+
+    /// Applies a memory-pressure level: elevated holds refill at the floor; critical destroys warm VMs and
+    /// refuses on-demand restores until it recovers.
+    public func apply(pressure level: PressureLevel) async {
+        guard level != pressure else { return }
+        pressure = level
+        emit(.pressureChanged(level: level))
+        if level == .critical, !warm.isEmpty {
+            let shed = warm.map(\.vm)
+            warm.removeAll()
+            counters.shed += shed.count
+            emit(.shed(count: shed.count))
+            for vm in shed { await vm.destroy() }
+        }
+        if level == .critical {
+            let refused = waiters
+            waiters.removeAll()
+            for waiter in refused {
+                waiter.continuation.resume(
+                    throwing: PoolError(.memoryPressure, "memory pressure is critical: restores are refused")
+                )
+            }
+        }
+        capacityFreed()
+    }
+
+    func isSnapshotFailure(_ error: any Error) -> Bool {
+        guard let error = error as? FirecrackerError else { return false }
+        return error.code == .snapshotInvalid || error.code == .snapshotMissing
+    }
+}

@@ -1,0 +1,159 @@
+import DequeModule
+import Firecracker
+public import Logging
+
+/// A pool of restored, paused Firecracker VMs: it keeps a warm set, hands each VM out once, refills in the
+/// background, restores on demand when the warm set is empty, replaces VMs whose VMM dies, and protects
+/// the host under memory pressure.
+///
+/// The pool is a service: ``run()`` owns its background work (refill, crash watching, pressure, ageing)
+/// and returns after ``shutdown()`` has drained it. Leases are single use: ``release(_:)`` destroys the VM.
+///
+/// ```swift
+/// let pool = SnapshotPool(backend: backend, configuration: PoolConfiguration(warmTarget: 4))
+/// try await withThrowingDiscardingTaskGroup { group in
+///     group.addTask { try await pool.run() }
+///     try await pool.withLease { lease in
+///         print(lease.proof.token)
+///     }
+///     await pool.shutdown()
+/// }
+/// ```
+public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
+    // MARK: - State
+
+    enum Phase: Equatable {
+        case idle
+        case starting
+        case running
+        case draining
+        case stopped
+    }
+
+    struct WarmVM {
+        var vm: Backend.VM
+        var warmedAt: PoolClock.Instant
+    }
+
+    enum Handoff {
+        case warm(WarmVM)
+        case capacity
+    }
+
+    struct Waiter {
+        var id: UInt64
+        var continuation: CheckedContinuation<Handoff, any Error>
+    }
+
+    enum Command: Sendable {
+        case refill
+        case watch(Backend.VM)
+        case stop
+    }
+
+    /// The backend VMs come from.
+    public nonisolated let backend: Backend
+    /// The configuration the pool was created with.
+    public nonisolated let configuration: PoolConfiguration
+    /// What the pool does, in order; one consumer.
+    public nonisolated let events: AsyncStream<PoolEvent>
+
+    let clock: PoolClock
+    let logger: Logger
+    let eventSink: AsyncStream<PoolEvent>.Continuation
+    let commands: AsyncStream<Command>
+    let commandSink: AsyncStream<Command>.Continuation
+
+    var phase: Phase = .idle
+    var warm = Deque<WarmVM>()
+    var leased: [String: Backend.VM] = [:]
+    var refilling = 0
+    var restoringOnDemand = 0
+    var waiters = Deque<Waiter>()
+    var pressure: PressureLevel = .normal
+    var counters = PoolStatistics.Counters()
+    var nextID: UInt64 = 0
+    var drainWaiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Creates a pool on `backend` measured on `clock`. Nothing starts until ``run()``.
+    public init(backend: Backend, configuration: PoolConfiguration, clock: PoolClock, logger: Logger? = nil) {
+        self.backend = backend
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger ?? Logger(label: "snapbench.pool")
+        (events, eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+        (commands, commandSink) = AsyncStream.makeStream()
+    }
+
+    /// VMs counted against ``PoolConfiguration/maximumVMs``.
+    var totalVMs: Int { warm.count + leased.count + refilling + restoringOnDemand }
+
+    /// A snapshot of the pool's counts.
+    public func statistics() -> PoolStatistics {
+        PoolStatistics(
+            warm: warm.count,
+            restoring: refilling + restoringOnDemand,
+            leased: leased.count,
+            waiting: waiters.count,
+            pressure: pressure,
+            counters: counters
+        )
+    }
+
+    func emit(_ event: PoolEvent) {
+        eventSink.yield(event)
+    }
+
+    func makeID(_ prefix: String) -> String {
+        nextID += 1
+        return "\(prefix)-\(nextID)"
+    }
+}
+
+extension SnapshotPool where PoolClock == ContinuousClock {
+    /// Creates a pool on `backend` measured on the continuous clock.
+    public init(backend: Backend, configuration: PoolConfiguration, logger: Logger? = nil) {
+        self.init(backend: backend, configuration: configuration, clock: ContinuousClock(), logger: logger)
+    }
+}
+
+/// The pool's counts at one instant.
+public struct PoolStatistics: Sendable, Equatable {
+    /// Counters that only grow.
+    public struct Counters: Sendable, Equatable, Codable {
+        /// Leases handed out from the warm set.
+        public var warmHits = 0
+        /// Leases handed out after an on-demand restore.
+        public var onDemand = 0
+        /// Leases released.
+        public var released = 0
+        /// Warm VMs whose VMM died and were replaced.
+        public var warmCrashes = 0
+        /// Leased VMs whose VMM died while leased.
+        public var leasedCrashes = 0
+        /// VMs destroyed because they failed to prove readiness.
+        public var readinessFailures = 0
+        /// Restores that failed.
+        public var restoreFailures = 0
+        /// Warm VMs destroyed under memory pressure.
+        public var shed = 0
+        /// Warm VMs replaced for age.
+        public var expired = 0
+        /// Acquires that ended in an error, by code.
+        public var failures: [String: Int] = [:]
+        public init() {}
+    }
+
+    /// Restored, paused VMs ready to hand out.
+    public var warm: Int
+    /// Restores under way.
+    public var restoring: Int
+    /// VMs handed out and not yet released.
+    public var leased: Int
+    /// Acquires waiting for a VM.
+    public var waiting: Int
+    /// The current memory-pressure level.
+    public var pressure: PressureLevel
+    /// Counters since start.
+    public var counters: Counters
+}

@@ -1,1 +1,0 @@
-// SnapshotPool: see Documentation.docc.

@@ -1,0 +1,117 @@
+public import Firecracker
+import Foundation
+public import Logging
+
+/// Golden snapshots on disk, one directory per compatibility key: built from a ``VMSpec`` when missing,
+/// verified before use, rebuilt when stale or incompatible, quarantined after a failed load.
+///
+/// ```swift
+/// let store = SnapshotStore(directory: "/var/lib/snapbench/snapshots", installation: installation, spec: spec)
+/// let snapshot = try await store.current()
+/// ```
+public actor SnapshotStore {
+    /// Where snapshots live.
+    public nonisolated let directory: String
+    /// The Firecracker binary snapshots are made with.
+    public nonisolated let installation: FirecrackerInstallation
+    /// What the golden VM is.
+    public nonisolated let spec: VMSpec
+    /// Snapshots older than this are rebuilt; `nil` keeps them.
+    public nonisolated let maximumAge: Duration?
+
+    private let logger: Logger
+    private var cached: GoldenSnapshot?
+    /// What the store did, for the audit log and reports.
+    public private(set) var history: [StoreEvent] = []
+
+    /// Something the store did.
+    public enum StoreEvent: Sendable, Equatable {
+        /// A snapshot was built (`reason` says why).
+        case built(digest: String, reason: String)
+        /// A snapshot on disk was verified and is used.
+        case verified(digest: String)
+        /// A snapshot was moved aside after a failure.
+        case quarantined(digest: String, to: String, reason: String)
+        /// A stale or incompatible snapshot was deleted.
+        case deleted(digest: String, reason: String)
+    }
+
+    public init(
+        directory: String,
+        installation: FirecrackerInstallation,
+        spec: VMSpec,
+        maximumAge: Duration? = nil,
+        logger: Logger = Logger(label: "snapbench.store")
+    ) {
+        self.directory = directory
+        self.installation = installation
+        self.spec = spec
+        self.maximumAge = maximumAge
+        self.logger = logger
+    }
+
+    /// The snapshot to restore from: the cached one, or one from disk that verifies, or a new build.
+    ///
+    /// - Throws: `FirecrackerError` when no snapshot can be built.
+    public func current() async throws -> GoldenSnapshot {
+        if let cached, !isStale(cached) { return cached }
+        let key = try CompatibilityKey.make(spec: spec, installation: installation, host: .current())
+        let snapshotDirectory = directory + "/" + String(key.digest.prefix(16))
+        var reason = "no snapshot for this key"
+        if let existing = try? GoldenSnapshot.open(directory: snapshotDirectory) {
+            let differences = existing.manifest.compatibility.differences(from: key)
+            if !differences.isEmpty {
+                reason = "incompatible: \(differences.joined(separator: ", "))"
+            } else if isStale(existing) {
+                reason = "stale: older than \(maximumAge.map { "\($0)" } ?? "-")"
+            } else {
+                do {
+                    try existing.verify()
+                    cached = existing
+                    history.append(.verified(digest: key.digest))
+                    return existing
+                } catch {
+                    reason = "failed verification: \(error)"
+                }
+            }
+            history.append(.deleted(digest: key.digest, reason: reason))
+            try? FileManager.default.removeItem(atPath: snapshotDirectory)
+        }
+        logger.info("building a golden snapshot", metadata: ["snapshot.reason": "\(reason)"])
+        let built = try await GoldenSnapshot.build(
+            spec: spec,
+            installation: installation,
+            into: snapshotDirectory,
+            logger: logger
+        )
+        cached = built
+        history.append(.built(digest: key.digest, reason: reason))
+        return built
+    }
+
+    /// Moves the current snapshot aside (under `quarantine/`) so the next ``current()`` builds a new one.
+    ///
+    /// - Parameter reason: why, kept in the history.
+    public func quarantine(reason: String) {
+        guard let snapshot = cached else { return }
+        cached = nil
+        let target =
+            "\(directory)/quarantine/\(URL(fileURLWithPath: snapshot.directory).lastPathComponent)-\(Int(Date().timeIntervalSince1970))"
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory + "/quarantine",
+                withIntermediateDirectories: true
+            )
+            try FileManager.default.moveItem(atPath: snapshot.directory, toPath: target)
+        } catch {
+            try? FileManager.default.removeItem(atPath: snapshot.directory)
+        }
+        history.append(.quarantined(digest: snapshot.manifest.compatibility.digest, to: target, reason: reason))
+        logger.warning("golden snapshot quarantined", metadata: ["snapshot.to": "\(target)", "reason": "\(reason)"])
+    }
+
+    private func isStale(_ snapshot: GoldenSnapshot) -> Bool {
+        guard let maximumAge else { return false }
+        return Date().timeIntervalSince(snapshot.manifest.createdAt) > Double(maximumAge.components.seconds)
+    }
+}

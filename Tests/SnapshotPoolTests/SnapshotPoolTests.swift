@@ -1,0 +1,260 @@
+import Firecracker
+import SnapshotPool
+import Synchronization
+import TestSupport
+import Testing
+
+@Suite("Snapshot pool logic (simulated backend, manual clock)", .timeLimit(.minutes(1)))
+struct SnapshotPoolTests {
+    @Test("refills to the warm target and hands out warm VMs that are each used once")
+    func refillAndSingleUse() async throws {
+        try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 3, maximumVMs: 6)).run { fixture in
+            await fixture.until { $0.warm == 3 }
+            #expect(fixture.backend.liveVMs.count == 3)
+            var seen: Set<String> = []
+            for _ in 0..<10 {
+                let lease = try await acquire(fixture)
+                #expect(lease.path == .warm || lease.path == .onDemand)
+                #expect(!seen.contains(lease.vmID), "VM \(lease.vmID) was handed out twice")
+                seen.insert(lease.vmID)
+                #expect(lease.proof.token.contains(lease.vmID))
+                await fixture.pool.release(lease)
+                #expect(!fixture.backend.liveVMs.contains(lease.vmID), "a released VM must be destroyed")
+                await fixture.pool.release(lease)
+            }
+            let stats = await fixture.pool.statistics()
+            #expect(stats.counters.released == 10)
+            #expect(stats.counters.warmHits >= 3)
+            await fixture.until { $0.warm == 3 }
+        }
+    }
+
+    @Test("a warm hit's timings: queue wait zero, resume and readiness measured, restore stages carried over")
+    func warmTimings() async throws {
+        var latencies = SimulatedBackend<ManualClock>.Latencies()
+        latencies.processStart = .fixed(.milliseconds(2))
+        latencies.load = .fixed(.milliseconds(10))
+        latencies.resume = .fixed(.microseconds(500))
+        latencies.readiness = .fixed(.microseconds(700))
+        try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 1), latencies: latencies).run { fixture in
+            await fixture.until { $0.warm == 1 }
+            let lease = try await acquire(fixture)
+            #expect(lease.path == .warm)
+            #expect(lease.timings.queueWait == .zero)
+            #expect(lease.timings.stages.load == .milliseconds(10))
+            #expect(lease.timings.stages.resume == .microseconds(500))
+            // The helper moves the clock in 100 µs steps, so the acquire ends within one step of 1.2 ms.
+            #expect(lease.timings.acquire >= .microseconds(1_200) && lease.timings.acquire <= .microseconds(1_300))
+            await fixture.pool.release(lease)
+        }
+    }
+
+    @Test("with no warm VM and spare capacity an acquire restores on demand")
+    func onDemand() async throws {
+        try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 0, maximumVMs: 2)).run { fixture in
+            await fixture.until { _ in true }
+            let lease = try await acquire(fixture)
+            #expect(lease.path == .onDemand)
+            #expect(lease.timings.stages.processStart != nil)
+            #expect(await fixture.pool.statistics().counters.onDemand == 1)
+            await fixture.pool.release(lease)
+        }
+    }
+
+    @Test("at capacity, waiters are served first come, first served as leases are released")
+    func fifoWaiters() async throws {
+        try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 0, maximumVMs: 1)).run { fixture in
+            let first = try await acquire(fixture)
+            let order = LockedArray<Int>()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 1...3 {
+                    group.addTask {
+                        let lease = try await fixture.pool.acquire(timeout: .seconds(30))
+                        order.append(index)
+                        await fixture.pool.release(lease)
+                    }
+                    await fixture.until { $0.waiting == index }
+                }
+                await fixture.pool.release(first)
+                let clock = fixture.clock
+                let done = await clock.advance { order.count == 3 }
+                #expect(done)
+                try await group.waitForAll()
+            }
+            #expect(order.values == [1, 2, 3])
+        }
+    }
+
+    @Test("a waiter whose deadline passes gets .capacity and leaves the queue")
+    func waiterDeadline() async throws {
+        try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 0, maximumVMs: 1)).run { fixture in
+            let held = try await acquire(fixture)
+            let waiting = Task { try await fixture.pool.acquire(timeout: .milliseconds(100)) }
+            await fixture.until { $0.waiting == 1 }
+            fixture.clock.advance(by: .milliseconds(100))
+            let error = try await #require(throws: PoolError.self) { try await waiting.value }
+            #expect(error.code == .capacity)
+            #expect(await fixture.pool.statistics().waiting == 0)
+            #expect(await fixture.pool.statistics().counters.failures["capacity"] == 1)
+            await fixture.pool.release(held)
+        }
+    }
+
+    @Test("a cancelled waiter ends with CancellationError and leaves the queue")
+    func waiterCancellation() async throws {
+        try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 0, maximumVMs: 1)).run { fixture in
+            let held = try await acquire(fixture)
+            let waiting = Task { try await fixture.pool.acquire(timeout: .seconds(30)) }
+            await fixture.until { $0.waiting == 1 }
+            waiting.cancel()
+            await #expect(throws: CancellationError.self) { try await waiting.value }
+            await fixture.until { $0.waiting == 0 }
+            await fixture.pool.release(held)
+        }
+    }
+
+    @Test("a warm VM whose VMM dies is noticed, removed, counted and replaced")
+    func crashReplacement() async throws {
+        try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 2)).run { fixture in
+            await fixture.until { $0.warm == 2 }
+            let victims = fixture.backend.liveVMs
+            #expect(fixture.backend.crash(victims[0]))
+            await fixture.until { $0.counters.warmCrashes == 1 && $0.warm == 2 }
+            #expect(!fixture.backend.liveVMs.contains(victims[0]))
+            #expect(
+                await fixture.events.eventually { if case .crashed(victims[0], true, _) = $0 { true } else { false } }
+            )
+            // A lease never gets a dead VM.
+            let lease = try await acquire(fixture)
+            #expect(lease.vmID != victims[0])
+            await fixture.pool.release(lease)
+        }
+    }
+
+    @Test("a VM that fails readiness is destroyed and the acquire goes on with another")
+    func readinessFailure() async throws {
+        try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 2)).run { fixture in
+            await fixture.until { $0.warm == 2 }
+            fixture.backend.faults.failNextResumes(1)
+            let lease = try await acquire(fixture)
+            let stats = await fixture.pool.statistics()
+            #expect(stats.counters.readinessFailures == 1)
+            #expect(await fixture.events.eventually { if case .readinessFailed = $0 { true } else { false } })
+            await fixture.pool.release(lease)
+        }
+    }
+
+    @Test("on-demand restore failures are typed: backend failure, or snapshot invalid which is reported")
+    func restoreFailures() async throws {
+        try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 0, maximumVMs: 2)).run { fixture in
+            fixture.backend.faults.failNextRestores(1)
+            let backendError = try await #require(throws: PoolError.self) { try await acquire(fixture) }
+            #expect(backendError.code == .backendFailure)
+            fixture.backend.faults.failNextRestores(1, with: FirecrackerError(.snapshotInvalid, "crc mismatch"))
+            let snapshotError = try await #require(throws: PoolError.self) { try await acquire(fixture) }
+            #expect(snapshotError.code == .snapshotInvalid)
+            #expect(fixture.backend.faults.snapshotFailuresReported == 1)
+            let lease = try await acquire(fixture)
+            await fixture.pool.release(lease)
+            #expect(await fixture.pool.statistics().counters.restoreFailures == 2)
+        }
+    }
+
+    @Test("pressure: elevated holds refill at the floor, critical sheds and refuses, normal refills")
+    func pressure() async throws {
+        var configuration = PoolConfiguration(warmTarget: 4, maximumVMs: 8)
+        configuration.elevatedWarmFloor = 1
+        try await SimulatedPoolFixture(configuration).run { fixture in
+            await fixture.until { $0.warm == 4 }
+            await fixture.pool.apply(pressure: .elevated)
+            for _ in 0..<3 { await fixture.pool.release(try await acquire(fixture)) }
+            await fixture.until { $0.warm >= 1 && $0.restoring == 0 }
+            #expect(await fixture.pool.statistics().warm == 1)
+            await fixture.pool.apply(pressure: .critical)
+            #expect(await fixture.pool.statistics().warm == 0)
+            #expect(await fixture.pool.statistics().counters.shed == 1)
+            #expect(await fixture.events.eventually { $0 == .shed(count: 1) })
+            let refused = try await #require(throws: PoolError.self) { try await acquire(fixture) }
+            #expect(refused.code == .memoryPressure)
+            await fixture.pool.apply(pressure: .normal)
+            await fixture.until { $0.warm == 4 }
+        }
+    }
+
+    @Test("shutdown answers every waiter with .shuttingDown and destroys every VM, leased ones too")
+    func shutdownWithWaiters() async throws {
+        let fixture = SimulatedPoolFixture(PoolConfiguration(warmTarget: 0, maximumVMs: 1))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await fixture.pool.run() }
+            let held = try await acquire(fixture)
+            let waiting = Task { try await fixture.pool.acquire(timeout: .seconds(30)) }
+            await fixture.until { $0.waiting == 1 }
+            await fixture.pool.shutdown()
+            let error = try await #require(throws: PoolError.self) { try await waiting.value }
+            #expect(error.code == .shuttingDown)
+            try await group.waitForAll()
+            #expect(fixture.backend.liveVMs.isEmpty)
+            await fixture.pool.release(held)
+            let late = try await #require(throws: PoolError.self) { try await fixture.pool.acquire() }
+            #expect(late.code == .shuttingDown)
+        }
+        #expect(await fixture.events.contains(.drained))
+    }
+
+    @Test("an invalid configuration is refused when the pool starts, naming the problem")
+    func invalidConfiguration() async throws {
+        let fixture = SimulatedPoolFixture(PoolConfiguration(warmTarget: 5, maximumVMs: 2))
+        let error = try await #require(throws: PoolError.self) { try await fixture.pool.run() }
+        #expect(error.code == .invalidConfiguration)
+        #expect(error.message.contains("warmTarget (5) exceeds maximumVMs (2)"))
+        #expect(PoolConfiguration(warmTarget: -1, maximumVMs: 0).problems.count == 2)
+    }
+
+    @Test("warm VMs older than the maximum age are replaced by fresh ones")
+    func maximumAge() async throws {
+        var configuration = PoolConfiguration(warmTarget: 2)
+        configuration.maximumWarmAge = .seconds(1)
+        try await SimulatedPoolFixture(configuration).run { fixture in
+            await fixture.until { $0.warm == 2 }
+            let first = Set(fixture.backend.liveVMs)
+            await fixture.until { $0.counters.expired >= 2 && $0.warm == 2 }
+            #expect(Set(fixture.backend.liveVMs).isDisjoint(with: first))
+        }
+    }
+
+    @Test("the simulated backend is deterministic for a seed and follows its distributions")
+    func determinism() {
+        var first = SeededRandom(seed: 99)
+        var second = SeededRandom(seed: 99)
+        let distribution = LatencyDistribution.logNormal(median: .milliseconds(12), p95: .milliseconds(15))
+        let a = (0..<1000).map { _ in distribution.sample(&first) }
+        let b = (0..<1000).map { _ in distribution.sample(&second) }
+        #expect(a == b)
+        let sorted = a.sorted()
+        #expect(abs(sorted[500].inMilliseconds - 12) < 0.6)
+        #expect(abs(sorted[950].inMilliseconds - 15) < 1.0)
+        var random = SeededRandom(seed: 1)
+        #expect(LatencyDistribution.fixed(.milliseconds(3)).sample(&random) == .milliseconds(3))
+        let uniform = (0..<200).map { _ in
+            LatencyDistribution.uniform(.milliseconds(1), .milliseconds(2)).sample(&random)
+        }
+        #expect(uniform.allSatisfy { $0 >= .milliseconds(1) && $0 <= .milliseconds(2) })
+        let exponential = (0..<2000).map { _ in
+            LatencyDistribution.exponential(mean: .milliseconds(4)).sample(&random).inMilliseconds
+        }
+        #expect(abs(exponential.reduce(0, +) / 2000 - 4) < 0.5)
+    }
+}
+
+/// Acquires with the clock moving, since the simulated stages sleep on it.
+func acquire(_ fixture: SimulatedPoolFixture, timeout: Duration = .seconds(5)) async throws -> Lease {
+    let task = Task { try await fixture.pool.acquire(timeout: timeout) }
+    let finished = Mutex(false)
+    let watcher = Task {
+        _ = try? await task.value
+        finished.withLock { $0 = true }
+    }
+    _ = await fixture.clock.advance(step: .microseconds(100)) { finished.withLock { $0 } }
+    await watcher.value
+    return try await task.value
+}
