@@ -105,7 +105,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SnapshotPoolTests",
-            dependencies: ["SnapshotPool", "TestSupport"],
+            dependencies: ["SnapshotPool", "Firecracker", "TestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(
