@@ -1,0 +1,93 @@
+import Glibc
+
+/// Why an audit log could not be opened, or where and how a log failed verification.
+///
+/// ```swift
+/// do {
+///     let result = try AuditLog.verify(path: "/var/lib/snapbench/audit.jsonl")
+///     print("ok: \(result.recordCount) records")
+/// } catch let error as AuditLogError where error.code == .brokenChain {
+///     print("tampered near line \(error.line ?? 0): \(error.message)")
+/// }
+/// ```
+public struct AuditLogError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is. New codes may be added.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Storage: String, Hashable, Sendable {
+            case io, locked, closed, encoding, badJSON, brokenChain, sequenceGap, truncatedLastLine
+        }
+
+        private let storage: Storage
+
+        /// The file could not be opened, read or written; `underlying` carries the errno.
+        public static let io = Code(storage: .io)
+        /// Another ``AuditLog`` (in this or another process) has the file open; two writers would fork the chain.
+        public static let locked = Code(storage: .locked)
+        /// A record was offered after ``AuditLog/close()``; it was not written.
+        public static let closed = Code(storage: .closed)
+        /// A record could not be turned into JSON.
+        public static let encoding = Code(storage: .encoding)
+        /// A line is not a JSON audit record (or is empty).
+        public static let badJSON = Code(storage: .badJSON)
+        /// A line's `previousHash` is not the SHA-256 of the line before it: a line was edited, inserted or
+        /// removed.
+        public static let brokenChain = Code(storage: .brokenChain)
+        /// A line's `sequence` is not one more than the line before: lines are missing, repeated or reordered.
+        public static let sequenceGap = Code(storage: .sequenceGap)
+        /// The last line has no newline: a write was cut short (a crash or a full disk) or the file was cut.
+        public static let truncatedLastLine = Code(storage: .truncatedLastLine)
+
+        /// The code's name, e.g. `brokenChain`.
+        public var description: String { storage.rawValue }
+    }
+
+    /// What kind of failure this is.
+    public let code: Code
+    /// A sentence saying what is wrong, for a person.
+    public let message: String
+    /// The 1-based line where the problem was found, when it concerns one line.
+    public let line: Int?
+    /// The file concerned.
+    public let path: String?
+    /// The lower-level error, if any (a decoding error, an errno).
+    public let underlying: (any Error)?
+
+    /// An error; the audit log makes these, callers only need this to fake one in tests.
+    ///
+    /// ```swift
+    /// let error = AuditLogError(.brokenChain, "previousHash does not match line 3", line: 4, path: "audit.jsonl")
+    /// ```
+    public init(
+        _ code: Code,
+        _ message: String,
+        line: Int? = nil,
+        path: String? = nil,
+        underlying: (any Error)? = nil
+    ) {
+        self.code = code
+        self.message = message
+        self.line = line
+        self.path = path
+        self.underlying = underlying
+    }
+
+    /// One line for a person: code, file, line, message and cause, e.g.
+    /// `sequenceGap in audit.jsonl at line 3: sequence 3 follows 1 …`.
+    public var description: String {
+        var text = "\(code)"
+        if let path { text += " in \(path)" }
+        if let line { text += " at line \(line)" }
+        text += ": \(message)"
+        if let underlying { text += " [\(underlying)]" }
+        return text
+    }
+}
+
+/// An errno with its text, so messages say "No space left on device (28)" rather than a bare number.
+struct SystemError: Error, Sendable, CustomStringConvertible {
+    let code: Int32
+
+    static var current: SystemError { SystemError(code: errno) }
+
+    var description: String { "\(String(cString: strerror(code))) (\(code))" }
+}
