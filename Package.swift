@@ -54,6 +54,8 @@ let package = Package(
             dependencies: [
                 "Firecracker",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: upcoming
         ),
@@ -105,7 +107,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SnapshotPoolTests",
-            dependencies: ["SnapshotPool", "TestSupport"],
+            dependencies: [
+                "SnapshotPool", "Firecracker", "TestSupport",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(
