@@ -56,6 +56,8 @@ let package = Package(
                 "Firecracker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: upcoming
         ),
@@ -107,7 +109,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SnapshotPoolTests",
-            dependencies: ["SnapshotPool", "Firecracker", "TestSupport"],
+            dependencies: [
+                "SnapshotPool", "Firecracker", "TestSupport",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -93,6 +93,51 @@ extension RealFirecracker {
             #expect(!FileManager.default.fileExists(atPath: vmm.workingDirectory))
         }
 
+        @Test("a launcher that execs runs Firecracker under it: the pid spawned is Firecracker's own")
+        func launcher() async throws {
+            let scratch = try TestEnvironment.scratchDirectory()
+            defer { TestEnvironment.remove(scratch) }
+            var config = try await configuration(scratch)
+            // env(1) execs its command like `ip netns exec` does, and needs no privileges or namespaces.
+            config.launcher = ["/usr/bin/env", "SNAPBENCH_LAUNCHED=1"]
+            let vmm = try await VMMProcess.launch(config)
+            #expect(try await vmm.api.instanceInfo().id == "lifecycle")
+            let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(vmm.pid)/exe")
+            #expect(executable == URL(fileURLWithPath: config.binary).resolvingSymlinksInPath().path)
+            let environment = try String(contentsOfFile: "/proc/\(vmm.pid)/environ", encoding: .utf8)
+            #expect(environment.split(separator: "\0").contains("SNAPBENCH_LAUNCHED=1"))
+            #expect(Leftovers.childVMMs() == [vmm.pid])
+            await vmm.destroy()
+            #expect(!Leftovers.processExists(vmm.pid))
+            #expect(!FileManager.default.fileExists(atPath: vmm.workingDirectory))
+        }
+
+        @Test("a launcher that is not there is .binaryNotFound and creates nothing")
+        func missingLauncher() async throws {
+            let scratch = try TestEnvironment.scratchDirectory()
+            defer { TestEnvironment.remove(scratch) }
+            var config = try await configuration(scratch)
+            config.launcher = [scratch + "/no-launcher", "netns", "exec", "x"]
+            let error = try await #require(throws: FirecrackerError.self) { try await VMMProcess.launch(config) }
+            #expect(error.code == .binaryNotFound)
+            #expect(error.message.contains("no-launcher"))
+            #expect(!FileManager.default.fileExists(atPath: config.workingDirectory))
+        }
+
+        @Test("a launcher that fails before exec is .processExited with the launcher's stderr")
+        func failingLauncher() async throws {
+            let scratch = try TestEnvironment.scratchDirectory()
+            defer { TestEnvironment.remove(scratch) }
+            var config = try await configuration(scratch)
+            // Named without a path: looked up on PATH.
+            config.launcher = ["env", "--no-such-option"]
+            let error = try await #require(throws: FirecrackerError.self) { try await VMMProcess.launch(config) }
+            #expect(error.code == .processExited)
+            #expect(error.message.contains("no-such-option"))
+            #expect(Leftovers.childVMMs().isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: config.workingDirectory))
+        }
+
         @Test("withVMM destroys the VMM when the body throws")
         func scopedCleanup() async throws {
             let scratch = try TestEnvironment.scratchDirectory()

@@ -13,6 +13,10 @@ public import Logging
 /// print(proof.token, clone.timings.total)
 /// await clone.destroy()
 /// ```
+///
+/// A snapshot with a network interface names its host TAP device; restore each clone in a network namespace
+/// of its own that holds a TAP of that name (`launcher: ["/usr/sbin/ip", "netns", "exec", "snb-1234-0"]`), or
+/// rename it with `networkOverrides`.
 public final class ClonedVM: Sendable {
     /// The clone's Firecracker process.
     public let vmm: VMMProcess
@@ -47,6 +51,9 @@ public final class ClonedVM: Sendable {
     ///   - workingDirectory: a directory of this clone's own (created, and removed by `destroy()`).
     ///   - id: the VM's `--id`.
     ///   - networkOverrides: TAP devices to use instead of the snapshot's.
+    ///   - launcher: a command prefix Firecracker runs under (``VMMConfiguration/launcher``), e.g.
+    ///     `["/usr/sbin/ip", "netns", "exec", "snb-1234-0"]` to restore into a network namespace that holds
+    ///     the snapshot's TAP name.
     ///   - loadTimeout: how long `PUT /snapshot/load` may take.
     ///   - hooks: test and fault-injection hooks.
     ///   - logger: where to log.
@@ -60,15 +67,19 @@ public final class ClonedVM: Sendable {
         workingDirectory: String,
         id: String,
         networkOverrides: [NetworkOverride]? = nil,
+        launcher: [String] = [],
         loadTimeout: Duration = .seconds(10),
         hooks: Hooks = Hooks(),
         logger: Logger = Logger(label: "snapbench.firecracker")
     ) async throws -> ClonedVM {
         try snapshot.checkFilesPresent()
-        let vmm = try await VMMProcess.launch(
-            VMMConfiguration(binary: installation.firecrackerPath, workingDirectory: workingDirectory, id: id),
-            logger: logger
+        var configuration = VMMConfiguration(
+            binary: installation.firecrackerPath,
+            workingDirectory: workingDirectory,
+            id: id
         )
+        configuration.launcher = launcher
+        let vmm = try await VMMProcess.launch(configuration, logger: logger)
         do {
             try await hooks.beforeLoad(vmm)
             let parameters = SnapshotLoadParameters(

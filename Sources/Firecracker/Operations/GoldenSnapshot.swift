@@ -104,6 +104,9 @@ extension GoldenSnapshot {
     ///   - installation: the Firecracker binary.
     ///   - directory: where the snapshot goes (created; the build VM's working directory is a
     ///     sub-directory that is removed afterwards).
+    ///   - launcher: a command prefix the golden VM's Firecracker runs under (``VMMConfiguration/launcher``);
+    ///     a spec with network interfaces needs their TAP devices where it runs, e.g.
+    ///     `["/usr/sbin/ip", "netns", "exec", "snb-1234-golden-0"]`.
     ///   - bootTimeout: how long the guest may take to print its ready line.
     ///   - logger: progress at info level.
     /// - Returns: the snapshot, verified.
@@ -112,6 +115,7 @@ extension GoldenSnapshot {
         spec: VMSpec,
         installation: FirecrackerInstallation,
         into directory: String,
+        launcher: [String] = [],
         bootTimeout: Duration = .seconds(10),
         logger: Logger = Logger(label: "snapbench.firecracker")
     ) async throws -> GoldenSnapshot {
@@ -135,6 +139,7 @@ extension GoldenSnapshot {
             id: "snapbench-golden"
         )
         configuration.requestTimeout = .seconds(120)
+        configuration.launcher = launcher
         logger.info("booting the golden VM", metadata: ["snapshot.directory": "\(directory)"])
         do {
             let (bootToReady, create) = try await withVMM(configuration, logger: logger) { vmm in

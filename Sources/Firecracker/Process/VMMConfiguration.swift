@@ -11,6 +11,8 @@
 ///     id: "vm-1"
 /// )
 /// configuration.startupTimeout = .seconds(2)
+/// // Run it inside a network namespace that holds the snapshot's TAP device:
+/// configuration.launcher = ["/usr/sbin/ip", "netns", "exec", "snb-1234-0"]
 /// ```
 public struct VMMConfiguration: Sendable {
     /// Path of the `firecracker` executable.
@@ -31,6 +33,14 @@ public struct VMMConfiguration: Sendable {
     public var stopGracePeriod: Duration = .milliseconds(100)
     /// Arguments added after the ones this driver sets (e.g. `--no-seccomp` while debugging).
     public var additionalArguments: [String] = []
+    /// A command prefix the binary is run under, e.g. `["/usr/sbin/ip", "netns", "exec", "snb-1234-0"]`;
+    /// empty runs the binary directly.
+    ///
+    /// The process spawned is `launcher[0]` with the arguments `launcher[1...] + [binary] + firecracker's
+    /// arguments`. The launcher must `exec` the binary rather than fork it (as `ip netns exec` does), because
+    /// the pid this driver signals, limits and reaps is the one it spawned. A first element without `/` is
+    /// looked up on `PATH`.
+    public var launcher: [String] = []
 
     /// Creates a configuration with defaults suited to benchmark clones.
     public init(binary: String, workingDirectory: String, id: String) {

@@ -67,14 +67,19 @@ public final class VMMProcess: Sendable {
     ///   - configuration: binary, working directory, id and limits.
     ///   - logger: where this driver logs (never the hot path above debug).
     /// - Returns: the running process.
-    /// - Throws: `FirecrackerError` with `.binaryNotFound`, `.launchFailed`, `.processExited` (the process
-    ///   ended before its socket was ready) or `.socketNotReady`; nothing is left running or on disk.
+    /// - Throws: `FirecrackerError` with `.binaryNotFound` (the binary, or an absolute launcher, is not
+    ///   executable), `.launchFailed`, `.processExited` (the process ended before its socket was ready, e.g.
+    ///   the launcher failed) or `.socketNotReady`; nothing is left running or on disk.
     public static func launch(
         _ configuration: VMMConfiguration,
         logger: Logger = Logger(label: "snapbench.firecracker")
     ) async throws -> VMMProcess {
         guard access(configuration.binary, X_OK) == 0 else {
             throw FirecrackerError(.binaryNotFound, "no executable Firecracker at \(configuration.binary)")
+        }
+        // A launcher named by path is checked here too, so a typo is not reported as a VMM that exited.
+        if let launcher = configuration.launcher.first, launcher.contains("/"), access(launcher, X_OK) != 0 {
+            throw FirecrackerError(.binaryNotFound, "no executable launcher at \(launcher)")
         }
         try Workspace.prepare(configuration)
         let control = ProcessControl()
@@ -194,6 +199,16 @@ public final class VMMProcess: Sendable {
 
     // MARK: - Launch steps
 
+    /// What is spawned: the binary itself, or the launcher's first element with the binary among its arguments.
+    private static func command(_ configuration: VMMConfiguration) -> (executable: Executable, arguments: [String]) {
+        guard let launcher = configuration.launcher.first else {
+            return (.path(FilePath(configuration.binary)), arguments(configuration))
+        }
+        let executable: Executable = launcher.contains("/") ? .path(FilePath(launcher)) : .name(launcher)
+        let prefix = Array(configuration.launcher.dropFirst()) + [configuration.binary]
+        return (executable, prefix + arguments(configuration))
+    }
+
     private static func arguments(_ configuration: VMMConfiguration) -> [String] {
         [
             "--api-sock", configuration.path(VMMConfiguration.FileName.apiSocket),
@@ -228,11 +243,13 @@ public final class VMMProcess: Sendable {
         // The supervisor lives exactly as long as the child: it returns when the child has been reaped.
         return try await withCheckedThrowingContinuation { (started: CheckedContinuation<Int32, any Error>) in
             let once = ResumeOnce(started)
+            let command = command(configuration)
+            let commandLine = (configuration.launcher + [configuration.binary]).joined(separator: " ")
             Task {
                 do {
                     let result = try await Subprocess.run(
-                        .path(FilePath(configuration.binary)),
-                        arguments: Arguments(arguments(configuration)),
+                        command.executable,
+                        arguments: Arguments(command.arguments),
                         workingDirectory: FilePath(configuration.workingDirectory),
                         platformOptions: options,
                         input: .none,
@@ -247,7 +264,7 @@ public final class VMMProcess: Sendable {
                 } catch {
                     once.resume(
                         .failure(
-                            FirecrackerError(.launchFailed, "cannot start \(configuration.binary)", underlying: error)
+                            FirecrackerError(.launchFailed, "cannot start \(commandLine)", underlying: error)
                         )
                     )
                     control.markExited(.unknown("\(error)"))
