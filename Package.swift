@@ -105,7 +105,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SnapshotPoolTests",
-            dependencies: ["SnapshotPool", "TestSupport"],
+            dependencies: [
+                "SnapshotPool", "TestSupport",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(
