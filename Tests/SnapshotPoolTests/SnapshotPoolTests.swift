@@ -52,7 +52,7 @@ struct SnapshotPoolTests {
     @Test("with no warm VM and spare capacity an acquire restores on demand")
     func onDemand() async throws {
         try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 0, maximumVMs: 2)).run { fixture in
-            await fixture.until { _ in true }
+            #expect(await fixture.events.eventually { $0 == .started(reclaimed: 0) })
             let lease = try await acquire(fixture)
             #expect(lease.path == .onDemand)
             #expect(lease.timings.stages.processStart != nil)
@@ -246,9 +246,26 @@ struct SnapshotPoolTests {
     }
 }
 
+extension SnapshotPoolTests {
+    @Test("an acquire made before the pool runs waits, and is served once the pool has started")
+    func acquireWhileStarting() async throws {
+        let fixture = SimulatedPoolFixture(PoolConfiguration(warmTarget: 1))
+        let early = Task { try await fixture.pool.acquire(timeout: .seconds(5)) }
+        try await fixture.run { fixture in
+            let lease = try await finish(early, fixture)
+            #expect(lease.timings.queueWait > .zero)
+            await fixture.pool.release(lease)
+        }
+    }
+}
+
 /// Acquires with the clock moving, since the simulated stages sleep on it.
 func acquire(_ fixture: SimulatedPoolFixture, timeout: Duration = .seconds(5)) async throws -> Lease {
-    let task = Task { try await fixture.pool.acquire(timeout: timeout) }
+    try await finish(Task { try await fixture.pool.acquire(timeout: timeout) }, fixture)
+}
+
+/// Moves the clock until `task` has finished, and returns its result.
+func finish(_ task: Task<Lease, any Error>, _ fixture: SimulatedPoolFixture) async throws -> Lease {
     let finished = Mutex(false)
     let watcher = Task {
         _ = try? await task.value

@@ -44,10 +44,12 @@ public enum TestEnvironment {
     }
 
     /// A fresh, empty scratch directory, unique to the caller.
+    ///
+    /// Kept short (`/tmp/sbt-<pid>/<8 hex>`): VMM API sockets live below it, and a Unix socket path has at
+    /// most 107 bytes.
     public static func scratchDirectory(_ name: String = #function) throws -> String {
-        let safe = name.filter { $0.isLetter || $0.isNumber }
         let path =
-            "\(FileManager.default.temporaryDirectory.path)/snapbench-tests-\(getpid())/\(safe)-\(UUID().uuidString.prefix(8))"
+            "\(FileManager.default.temporaryDirectory.path)/sbt-\(getpid())/\(UUID().uuidString.prefix(8).lowercased())"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

@@ -18,6 +18,9 @@ import SystemPackage
 /// let info = try await vmm.api.instanceInfo()
 /// ```
 public final class VMMProcess: Sendable {
+    /// The longest Unix socket path (`sun_path` holds 108 bytes with the terminating zero).
+    public static let maximumSocketPathLength = 107
+
     /// How the process was started.
     public let configuration: VMMConfiguration
     /// The process id.
@@ -81,6 +84,14 @@ public final class VMMProcess: Sendable {
         if let launcher = configuration.launcher.first, launcher.contains("/"), access(launcher, X_OK) != 0 {
             throw FirecrackerError(.binaryNotFound, "no executable launcher at \(launcher)")
         }
+        let socketPath = configuration.path(VMMConfiguration.FileName.apiSocket)
+        guard socketPath.utf8.count <= Self.maximumSocketPathLength else {
+            throw FirecrackerError(
+                .workspace,
+                "the API socket path \(socketPath) has \(socketPath.utf8.count) bytes; Unix sockets allow "
+                    + "\(Self.maximumSocketPathLength): choose a shorter work directory"
+            )
+        }
         try Workspace.prepare(configuration)
         let control = ProcessControl()
         let started = ContinuousClock.now
@@ -92,7 +103,6 @@ public final class VMMProcess: Sendable {
             throw error
         }
         let spawned = ContinuousClock.now
-        let socketPath = configuration.path(VMMConfiguration.FileName.apiSocket)
         let api = FirecrackerAPIClient(socketPath: socketPath, defaultTimeout: configuration.requestTimeout)
         let vmm = VMMProcess(
             configuration: configuration,

@@ -32,6 +32,13 @@ public struct FirecrackerBackend: VMBackend {
         public var maximumSnapshotAge: Duration?
         /// How long `PUT /snapshot/load` may take.
         public var loadTimeout: Duration = .seconds(10)
+        /// Network namespaces holding the snapshot's TAP devices, one per clone; `nil` when the spec has no
+        /// network interfaces. The golden VM is built in the first slot.
+        public var networkSlots: NetworkSlotPool?
+        /// The memory cgroup every clone's VMM is placed in (before its load, so its memory is charged there).
+        public var cgroup: MemoryCgroup?
+        /// Where snapshot builds, verifications and quarantines are recorded.
+        public var audit: AuditLog?
 
         public init(installation: FirecrackerInstallation, spec: VMSpec, storeDirectory: String, workDirectory: String)
         {
@@ -62,6 +69,8 @@ public struct FirecrackerBackend: VMBackend {
             installation: configuration.installation,
             spec: configuration.spec,
             maximumAge: configuration.maximumSnapshotAge,
+            launcher: configuration.networkSlots?.slots.first?.launcher ?? [],
+            audit: configuration.audit,
             logger: logger
         )
         self.poolDirectory = "\(configuration.workDirectory)/pool-\(getpid())-\(UUID().uuidString.prefix(8))"
@@ -84,15 +93,24 @@ public struct FirecrackerBackend: VMBackend {
 
     public func restore(id: String) async throws -> FirecrackerVM {
         let snapshot = try await store.current()
-        let clone = try await ClonedVM.restore(
-            from: snapshot,
-            installation: configuration.installation,
-            workingDirectory: poolDirectory + "/" + id,
-            id: id,
-            loadTimeout: configuration.loadTimeout,
-            logger: logger
-        )
-        return FirecrackerVM(clone: clone)
+        let slot = try await configuration.networkSlots?.acquire()
+        let cgroup = configuration.cgroup
+        do {
+            let clone = try await ClonedVM.restore(
+                from: snapshot,
+                installation: configuration.installation,
+                workingDirectory: poolDirectory + "/" + id,
+                id: id,
+                launcher: slot?.launcher ?? [],
+                loadTimeout: configuration.loadTimeout,
+                hooks: ClonedVM.Hooks { vmm in try cgroup?.add(pid: vmm.pid) },
+                logger: logger
+            )
+            return FirecrackerVM(clone: clone, slot: slot, slots: configuration.networkSlots)
+        } catch {
+            if let slot { try? await configuration.networkSlots?.release(slot) }
+            throw error
+        }
     }
 
     public func snapshotFailed(_ error: any Error) async {
@@ -108,9 +126,14 @@ public struct FirecrackerBackend: VMBackend {
 public final class FirecrackerVM: BackendVM {
     /// The clone.
     public let clone: ClonedVM
+    /// The network slot it runs in, if any.
+    public let slot: NetworkSlot?
+    private let slots: NetworkSlotPool?
 
-    init(clone: ClonedVM) {
+    init(clone: ClonedVM, slot: NetworkSlot?, slots: NetworkSlotPool?) {
         self.clone = clone
+        self.slot = slot
+        self.slots = slots
     }
 
     public var id: String { clone.vmm.configuration.id }
@@ -128,5 +151,6 @@ public final class FirecrackerVM: BackendVM {
 
     public func destroy() async {
         await clone.destroy()
+        if let slot, let slots { try? await slots.release(slot) }
     }
 }

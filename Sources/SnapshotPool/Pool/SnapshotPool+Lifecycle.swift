@@ -21,10 +21,20 @@ extension SnapshotPool {
             try await backend.prepare()
             guard phase == .starting else { throw PoolError(.shuttingDown, "shut down while starting") }
             phase = .running
+            services.audit?.record(
+                .configuration,
+                [
+                    "pool.warm_target": String(configuration.warmTarget),
+                    "pool.maximum_vms": String(configuration.maximumVMs),
+                    "pool.refill_concurrency": String(configuration.refillConcurrency),
+                    "backend": backend.kind.rawValue,
+                ]
+            )
             emit(.started(reclaimed: reclaimed))
         } catch {
             phase = .stopped
             finishWaiters()
+            await backend.shutdown()
             eventSink.finish()
             throw error
         }
@@ -33,6 +43,21 @@ extension SnapshotPool {
             await withDiscardingTaskGroup { group in
                 if let age = configuration.maximumWarmAge {
                     group.addTask { await self.expireWarmVMs(every: age / 4) }
+                }
+                if let monitoring = services.pressure {
+                    let monitor = MemoryPressureMonitor(
+                        source: AnyPressureSource(base: monitoring.source),
+                        clock: clock,
+                        interval: monitoring.interval,
+                        thresholds: monitoring.thresholds
+                    )
+                    pressureMonitor = monitor
+                    group.addTask { await monitor.run() }
+                    group.addTask {
+                        for await change in monitor.changes {
+                            await self.apply(pressure: change.to, reading: change.reading)
+                        }
+                    }
                 }
                 for await command in commands {
                     switch command {
@@ -52,6 +77,10 @@ extension SnapshotPool {
         } onCancel: {
             Task { await self.shutdown() }
         }
+        // shutdown() may still be destroying VMs; the backend's resources go only after it has finished.
+        if !drained {
+            await withCheckedContinuation { runWaiters.append($0) }
+        }
         phase = .stopped
         await backend.shutdown()
         emit(.drained)
@@ -68,7 +97,11 @@ extension SnapshotPool {
             return
         case .stopped:
             return
-        case .starting, .running, .draining:
+        case .draining:
+            // Another caller is draining; return when it is done.
+            if !drained { await withCheckedContinuation { runWaiters.append($0) } }
+            return
+        case .starting, .running:
             break
         }
         phase = .draining
@@ -84,6 +117,10 @@ extension SnapshotPool {
         if refilling + restoringOnDemand > 0 {
             await withCheckedContinuation { drainWaiters.append($0) }
         }
+        drained = true
+        let waiting = runWaiters
+        runWaiters.removeAll()
+        for waiter in waiting { waiter.resume() }
     }
 
     func finishWaiters() {
@@ -215,7 +252,8 @@ extension SnapshotPool {
 
     /// Applies a memory-pressure level: elevated holds refill at the floor; critical destroys warm VMs and
     /// refuses on-demand restores until it recovers.
-    public func apply(pressure level: PressureLevel) async {
+    public func apply(pressure level: PressureLevel, reading: MemoryPressureReading? = nil) async {
+        if let reading { latestPressureReading = reading }
         guard level != pressure else { return }
         pressure = level
         emit(.pressureChanged(level: level))

@@ -55,6 +55,8 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
     public nonisolated let backend: Backend
     /// The configuration the pool was created with.
     public nonisolated let configuration: PoolConfiguration
+    /// Pressure monitoring and the audit log.
+    public nonisolated let services: PoolServices
     /// What the pool does, in order; one consumer.
     public nonisolated let events: AsyncStream<PoolEvent>
 
@@ -71,14 +73,25 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
     var restoringOnDemand = 0
     var waiters = Deque<Waiter>()
     var pressure: PressureLevel = .normal
+    var latestPressureReading: MemoryPressureReading?
+    var pressureMonitor: MemoryPressureMonitor<AnyPressureSource, PoolClock>?
     var counters = PoolStatistics.Counters()
     var nextID: UInt64 = 0
     var drainWaiters: [CheckedContinuation<Void, Never>] = []
+    var drained = false
+    var runWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// Creates a pool on `backend` measured on `clock`. Nothing starts until ``run()``.
-    public init(backend: Backend, configuration: PoolConfiguration, clock: PoolClock, logger: Logger? = nil) {
+    public init(
+        backend: Backend,
+        configuration: PoolConfiguration,
+        services: PoolServices = PoolServices(),
+        clock: PoolClock,
+        logger: Logger? = nil
+    ) {
         self.backend = backend
         self.configuration = configuration
+        self.services = services
         self.clock = clock
         self.logger = logger ?? Logger(label: "snapbench.pool")
         (events, eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(10_000))
@@ -96,12 +109,16 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
             leased: leased.count,
             waiting: waiters.count,
             pressure: pressure,
+            pressureReading: pressureMonitor?.latestReading ?? latestPressureReading,
             counters: counters
         )
     }
 
     func emit(_ event: PoolEvent) {
         eventSink.yield(event)
+        if let audit = services.audit, let (kind, fields) = event.auditRecord {
+            audit.record(kind, fields.merging(["backend": backend.kind.rawValue]) { first, _ in first })
+        }
     }
 
     func makeID(_ prefix: String) -> String {
@@ -112,8 +129,19 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
 
 extension SnapshotPool where PoolClock == ContinuousClock {
     /// Creates a pool on `backend` measured on the continuous clock.
-    public init(backend: Backend, configuration: PoolConfiguration, logger: Logger? = nil) {
-        self.init(backend: backend, configuration: configuration, clock: ContinuousClock(), logger: logger)
+    public init(
+        backend: Backend,
+        configuration: PoolConfiguration,
+        services: PoolServices = PoolServices(),
+        logger: Logger? = nil
+    ) {
+        self.init(
+            backend: backend,
+            configuration: configuration,
+            services: services,
+            clock: ContinuousClock(),
+            logger: logger
+        )
     }
 }
 
@@ -154,6 +182,8 @@ public struct PoolStatistics: Sendable, Equatable {
     public var waiting: Int
     /// The current memory-pressure level.
     public var pressure: PressureLevel
+    /// The latest memory-pressure reading, when the pool monitors pressure.
+    public var pressureReading: MemoryPressureReading?
     /// Counters since start.
     public var counters: Counters
 }

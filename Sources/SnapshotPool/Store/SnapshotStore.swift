@@ -18,9 +18,14 @@ public actor SnapshotStore {
     public nonisolated let spec: VMSpec
     /// Snapshots older than this are rebuilt; `nil` keeps them.
     public nonisolated let maximumAge: Duration?
+    /// A command prefix the golden VM's Firecracker runs under (e.g. a network namespace).
+    public nonisolated let launcher: [String]
+    /// Where builds, verifications, quarantines and deletions are recorded.
+    public nonisolated let audit: AuditLog?
 
     private let logger: Logger
     private var cached: GoldenSnapshot?
+    private var building: Task<GoldenSnapshot, any Error>?
     /// What the store did, for the audit log and reports.
     public private(set) var history: [StoreEvent] = []
 
@@ -41,8 +46,12 @@ public actor SnapshotStore {
         installation: FirecrackerInstallation,
         spec: VMSpec,
         maximumAge: Duration? = nil,
+        launcher: [String] = [],
+        audit: AuditLog? = nil,
         logger: Logger = Logger(label: "snapbench.store")
     ) {
+        self.launcher = launcher
+        self.audit = audit
         self.directory = directory
         self.installation = installation
         self.spec = spec
@@ -55,6 +64,16 @@ public actor SnapshotStore {
     /// - Throws: `FirecrackerError` when no snapshot can be built.
     public func current() async throws -> GoldenSnapshot {
         if let cached, !isStale(cached) { return cached }
+        // One build at a time: concurrent callers (refills, on-demand restores) share the one in flight
+        // instead of rebuilding into the same directory.
+        if let building { return try await building.value }
+        let task = Task { try await self.load() }
+        building = task
+        defer { building = nil }
+        return try await task.value
+    }
+
+    private func load() async throws -> GoldenSnapshot {
         let key = try CompatibilityKey.make(spec: spec, installation: installation, host: .current())
         let snapshotDirectory = directory + "/" + String(key.digest.prefix(16))
         var reason = "no snapshot for this key"
@@ -68,13 +87,13 @@ public actor SnapshotStore {
                 do {
                     try existing.verify()
                     cached = existing
-                    history.append(.verified(digest: key.digest))
+                    record(.verified(digest: key.digest))
                     return existing
                 } catch {
                     reason = "failed verification: \(error)"
                 }
             }
-            history.append(.deleted(digest: key.digest, reason: reason))
+            record(.deleted(digest: key.digest, reason: reason))
             try? FileManager.default.removeItem(atPath: snapshotDirectory)
         }
         logger.info("building a golden snapshot", metadata: ["snapshot.reason": "\(reason)"])
@@ -82,10 +101,11 @@ public actor SnapshotStore {
             spec: spec,
             installation: installation,
             into: snapshotDirectory,
+            launcher: launcher,
             logger: logger
         )
         cached = built
-        history.append(.built(digest: key.digest, reason: reason))
+        record(.built(digest: key.digest, reason: reason))
         return built
     }
 
@@ -106,8 +126,23 @@ public actor SnapshotStore {
         } catch {
             try? FileManager.default.removeItem(atPath: snapshot.directory)
         }
-        history.append(.quarantined(digest: snapshot.manifest.compatibility.digest, to: target, reason: reason))
+        record(.quarantined(digest: snapshot.manifest.compatibility.digest, to: target, reason: reason))
         logger.warning("golden snapshot quarantined", metadata: ["snapshot.to": "\(target)", "reason": "\(reason)"])
+    }
+
+    private func record(_ event: StoreEvent) {
+        history.append(event)
+        guard let audit else { return }
+        switch event {
+        case .built(let digest, let reason):
+            audit.record(.snapshotBuild, ["snapshot.digest": digest, "reason": reason])
+        case .verified(let digest):
+            audit.record(.snapshotVerify, ["snapshot.digest": digest])
+        case .quarantined(let digest, let target, let reason):
+            audit.record(.snapshotQuarantine, ["snapshot.digest": digest, "snapshot.to": target, "reason": reason])
+        case .deleted(let digest, let reason):
+            audit.record(.snapshotDelete, ["snapshot.digest": digest, "reason": reason])
+        }
     }
 
     private func isStale(_ snapshot: GoldenSnapshot) -> Bool {

@@ -1,0 +1,231 @@
+import Firecracker
+import Foundation
+import Glibc
+import SnapshotPool
+import TestSupport
+import Testing
+
+/// Runs a pool on real Firecracker in a scratch directory for the duration of `body`, then shuts it down and
+/// checks that nothing is left: no VMM, no pool directory, a verifiable audit log.
+private func withFirecrackerPool(
+    _ configuration: PoolConfiguration,
+    monitoring: ((MemoryCgroup?) -> PressureMonitoring?)? = nil,
+    cgroup: MemoryCgroup? = nil,
+    prepare: ((String) async throws -> Void)? = nil,
+    _ body: (SnapshotPool<FirecrackerBackend, ContinuousClock>, FirecrackerBackend, EventLog) async throws -> Void
+) async throws -> AuditVerification {
+    let scratch = try TestEnvironment.scratchDirectory()
+    defer { TestEnvironment.remove(scratch) }
+    let installation = try await TestEnvironment.installation()
+    let audit = try AuditLog(path: scratch + "/audit.jsonl")
+    var backendConfiguration = FirecrackerBackend.Configuration(
+        installation: installation,
+        spec: .builtInGuest(imagePath: try TestEnvironment.guestPath(), workingSetMiB: 4),
+        storeDirectory: scratch + "/store",
+        workDirectory: scratch + "/work"
+    )
+    backendConfiguration.cgroup = cgroup
+    backendConfiguration.audit = audit
+    try await prepare?(scratch + "/work")
+    let backend = FirecrackerBackend(configuration: backendConfiguration)
+    let pool = SnapshotPool(
+        backend: backend,
+        configuration: configuration,
+        services: PoolServices(pressure: monitoring?(cgroup), audit: audit)
+    )
+    let events = EventLog(pool.events)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await pool.run() }
+        do {
+            try await body(pool, backend, events)
+        } catch {
+            await pool.shutdown()
+            try? await group.waitForAll()
+            throw error
+        }
+        await pool.shutdown()
+        try await group.waitForAll()
+    }
+    #expect(Leftovers.childVMMs().isEmpty, "VMMs left after shutdown")
+    #expect(
+        !FileManager.default.fileExists(atPath: backend.poolDirectory),
+        "the pool directory was left: \(FileManager.default.subpaths(atPath: backend.poolDirectory) ?? [])"
+    )
+    #expect(await events.contains(.drained))
+    audit.close()
+    #expect(audit.writeFailures == 0)
+    return try AuditLog.verify(path: scratch + "/audit.jsonl")
+}
+
+/// Waits in real time (bounded) until the pool's statistics satisfy `condition`.
+private func eventually(
+    _ pool: SnapshotPool<FirecrackerBackend, ContinuousClock>,
+    within timeout: Duration = .seconds(10),
+    _ condition: (PoolStatistics) -> Bool
+) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition(await pool.statistics()) { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return condition(await pool.statistics())
+}
+
+@Suite(
+    "Snapshot pool on real Firecracker",
+    .serialized,
+    .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason)),
+    .timeLimit(.minutes(3))
+)
+struct FirecrackerPoolTests {
+    @Test("50 leases through a warm pool of 4 with 2 concurrent holders: all distinct, all proven, all released")
+    func fiftyLeases() async throws {
+        let tokens = LockedArray<String>()
+        let paths = LockedArray<LeasePath>()
+        let audit = try await withFirecrackerPool(PoolConfiguration(warmTarget: 4, maximumVMs: 8)) { pool, _, _ in
+            #expect(await eventually(pool) { $0.warm == 4 })
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for holder in 0..<2 {
+                    group.addTask {
+                        for _ in 0..<25 {
+                            try await pool.withLease(timeout: .seconds(5)) { lease in
+                                #expect(lease.proof.token.hasPrefix("SNAPBENCH-RESUMED gen="))
+                                #expect(lease.pid.map(Leftovers.processExists) == true)
+                                tokens.append(lease.proof.token)
+                                paths.append(lease.path)
+                            }
+                        }
+                        _ = holder
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let stats = await pool.statistics()
+            #expect(stats.counters.released == 50)
+            #expect(stats.counters.warmHits + stats.counters.onDemand == 50)
+            #expect(stats.leased == 0)
+        }
+        #expect(Set(tokens.values).count == 50, "every lease must be a distinct clone")
+        #expect(paths.values.contains(.warm))
+        #expect(audit.countsByEvent[.vmLease] == 50)
+        #expect(audit.countsByEvent[.vmRelease] == 50)
+        #expect(audit.countsByEvent[.snapshotBuild] == 1)
+        #expect(audit.countsByEvent[.poolShutdown] == 1)
+    }
+
+    @Test("kill -9 of warm VMMs is noticed, counted and healed; no lease gets a dead VM")
+    func killedWarmVMMsAreReplaced() async throws {
+        let audit = try await withFirecrackerPool(PoolConfiguration(warmTarget: 3, maximumVMs: 6)) { pool, _, _ in
+            #expect(await eventually(pool) { $0.warm == 3 && $0.restoring == 0 })
+            let victims = Array(Leftovers.childVMMs().prefix(2))
+            #expect(victims.count == 2)
+            for pid in victims { kill(pid, SIGKILL) }
+            #expect(await eventually(pool) { $0.counters.warmCrashes == 2 && $0.warm == 3 })
+            for _ in 0..<3 {
+                try await pool.withLease { lease in
+                    #expect(!victims.contains(lease.pid ?? -1))
+                }
+            }
+        }
+        #expect(audit.countsByEvent[.vmCrash] == 2)
+    }
+
+    @Test("a real memory cgroup limit drives the pressure response: warm VMs are shed, restores refused, then recovery")
+    func cgroupPressure() async throws {
+        guard MemoryCgroup.usableParent() != nil else {
+            Issue.record("no writable memory cgroup controller on this host")
+            return
+        }
+        let cgroup = try MemoryCgroup.create(prefix: "snapbench-pooltest")
+        defer { try? cgroup.destroy(killingProcesses: true) }
+        var thresholds = PressureThresholds()
+        thresholds.calmReadingsToRecover = 2
+        let audit = try await withFirecrackerPool(
+            PoolConfiguration(warmTarget: 3, maximumVMs: 6),
+            monitoring: { cgroup in
+                PressureMonitoring(source: cgroup!.pressureSource, thresholds: thresholds, interval: .milliseconds(50))
+            },
+            cgroup: cgroup
+        ) { pool, _, events in
+            #expect(await eventually(pool) { $0.warm == 3 && $0.restoring == 0 })
+            let usage = try cgroup.usage()
+            #expect(usage > 0, "the VMMs' memory must be charged to the pool cgroup")
+            // A limit just above the usage puts it at ~97 % of the limit: critical.
+            let limit = (usage * 100 / 97 + 4095) / 4096 * 4096
+            try cgroup.setLimit(bytes: limit)
+            let shedAt = ContinuousClock.now
+            #expect(await eventually(pool, within: .seconds(5)) { $0.counters.shed >= 1 && $0.warm == 0 })
+            #expect(ContinuousClock.now - shedAt < .seconds(1), "shedding must follow critical pressure within 1 s")
+            #expect(await pool.statistics().pressure == .critical)
+            let refused = try await #require(throws: PoolError.self) { try await pool.acquire(timeout: .seconds(1)) }
+            #expect(refused.code == .memoryPressure)
+            try cgroup.setLimit(bytes: nil)
+            #expect(await eventually(pool) { $0.pressure == .normal && $0.warm == 3 })
+            #expect(await events.eventually { $0 == .pressureChanged(level: .critical) })
+        }
+        #expect(audit.countsByEvent[.pressureShed] ?? 0 >= 1)
+        #expect(audit.countsByEvent[.pressureLevel] ?? 0 >= 2)
+    }
+
+    @Test("start-up reclaims a killed predecessor's VMMs and directories, found by its marker")
+    func orphansReclaimed() async throws {
+        let installation = try await TestEnvironment.installation()
+        let orphan = LockedArray<VMMProcess>()
+        let audit = try await withFirecrackerPool(
+            PoolConfiguration(warmTarget: 1),
+            prepare: { work in
+                // A predecessor whose pid is dead: a process that has exited and been reaped.
+                let dead = try await deadPid()
+                let directory = "\(work)/pool-\(dead)-feedbeef"
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try Data("pid=\(dead)\n".utf8).write(
+                    to: URL(fileURLWithPath: directory + "/" + FirecrackerBackend.poolMarker)
+                )
+                let vmm = try await VMMProcess.launch(
+                    VMMConfiguration(
+                        binary: installation.firecrackerPath,
+                        workingDirectory: directory + "/vm-1",
+                        id: "orphan"
+                    )
+                )
+                orphan.append(vmm)
+            }
+        ) { pool, backend, events in
+            #expect(await eventually(pool) { $0.warm == 1 })
+            let vmm = try #require(orphan.values.first)
+            #expect(await vmm.waitForExit() == .signaled(SIGKILL))
+            #expect(!FileManager.default.fileExists(atPath: vmm.workingDirectory))
+            #expect(await events.eventually { if case .started(let reclaimed) = $0 { reclaimed >= 2 } else { false } })
+            _ = backend
+        }
+        #expect(audit.countsByEvent[.poolStart] == 1)
+    }
+
+    @Test("a corrupted golden snapshot is detected at load, quarantined and rebuilt; the pool goes on serving")
+    func corruptedSnapshot() async throws {
+        _ = try await withFirecrackerPool(PoolConfiguration(warmTarget: 0, maximumVMs: 2)) { pool, backend, _ in
+            #expect(await eventually(pool) { _ in true })
+            let snapshot = try await backend.store.current()
+            let handle = try #require(FileHandle(forWritingAtPath: snapshot.statePath))
+            try handle.truncate(atOffset: 64)
+            try handle.close()
+            let error = try await #require(throws: PoolError.self) { try await pool.acquire() }
+            #expect(error.code == .snapshotInvalid)
+            let lease = try await pool.acquire()
+            #expect(lease.path == .onDemand)
+            await pool.release(lease)
+            let history = await backend.store.history
+            #expect(history.contains { if case .quarantined = $0 { true } else { false } })
+            #expect(history.filter { if case .built = $0 { true } else { false } }.count == 2)
+        }
+    }
+}
+
+/// The pid of a process that has exited and been reaped.
+private func deadPid() async throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/true")
+    try process.run()
+    process.waitUntilExit()
+    return process.processIdentifier
+}
