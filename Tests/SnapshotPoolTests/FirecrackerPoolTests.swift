@@ -9,10 +9,10 @@ import Testing
 /// checks that nothing is left: no VMM, no pool directory, a verifiable audit log.
 private func withFirecrackerPool(
     _ configuration: PoolConfiguration,
-    monitoring: ((MemoryCgroup?) -> PressureMonitoring?)? = nil,
+    monitoring: PressureMonitoring? = nil,
     cgroup: MemoryCgroup? = nil,
     prepare: ((String) async throws -> Void)? = nil,
-    _ body: (SnapshotPool<FirecrackerBackend, ContinuousClock>, FirecrackerBackend, EventLog) async throws -> Void
+    body: (SnapshotPool<FirecrackerBackend, ContinuousClock>, FirecrackerBackend, EventLog) async throws -> Void
 ) async throws -> AuditVerification {
     let scratch = try TestEnvironment.scratchDirectory()
     defer { TestEnvironment.remove(scratch) }
@@ -31,7 +31,7 @@ private func withFirecrackerPool(
     let pool = SnapshotPool(
         backend: backend,
         configuration: configuration,
-        services: PoolServices(pressure: monitoring?(cgroup), audit: audit)
+        services: PoolServices(pressure: monitoring, audit: audit)
     )
     let events = EventLog(pool.events)
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -142,9 +142,11 @@ struct FirecrackerPoolTests {
         thresholds.calmReadingsToRecover = 2
         let audit = try await withFirecrackerPool(
             PoolConfiguration(warmTarget: 3, maximumVMs: 6),
-            monitoring: { cgroup in
-                PressureMonitoring(source: cgroup!.pressureSource, thresholds: thresholds, interval: .milliseconds(50))
-            },
+            monitoring: PressureMonitoring(
+                source: cgroup.pressureSource,
+                thresholds: thresholds,
+                interval: .milliseconds(50)
+            ),
             cgroup: cgroup
         ) { pool, _, events in
             #expect(await eventually(pool) { $0.warm == 3 && $0.restoring == 0 })
@@ -189,15 +191,18 @@ struct FirecrackerPoolTests {
                     )
                 )
                 orphan.append(vmm)
+            },
+            body: { pool, backend, events in
+                #expect(await eventually(pool) { $0.warm == 1 })
+                let vmm = try #require(orphan.values.first)
+                #expect(await vmm.waitForExit() == .signaled(SIGKILL))
+                #expect(!FileManager.default.fileExists(atPath: vmm.workingDirectory))
+                #expect(
+                    await events.eventually { if case .started(let reclaimed) = $0 { reclaimed >= 2 } else { false } }
+                )
+                _ = backend
             }
-        ) { pool, backend, events in
-            #expect(await eventually(pool) { $0.warm == 1 })
-            let vmm = try #require(orphan.values.first)
-            #expect(await vmm.waitForExit() == .signaled(SIGKILL))
-            #expect(!FileManager.default.fileExists(atPath: vmm.workingDirectory))
-            #expect(await events.eventually { if case .started(let reclaimed) = $0 { reclaimed >= 2 } else { false } })
-            _ = backend
-        }
+        )
         #expect(audit.countsByEvent[.poolStart] == 1)
     }
 
