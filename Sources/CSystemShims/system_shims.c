@@ -14,3 +14,9 @@ int snapbench_get_open_file_limit(pid_t pid, unsigned long long *limit) {
     *limit = value.rlim_cur;
     return 0;
 }
+
+#include <sys/eventfd.h>
+
+int snapbench_eventfd(void) {
+    return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+}

@@ -12,6 +12,6 @@ struct Snapbench: AsyncParsableCommand {
 
             Set-up (the pinned Firecracker v1.12.1, the guest, jemalloc): scripts/setup
             """,
-        subcommands: [Doctor.self, SnapshotCommand.self, Probe.self, AuditCommand.self]
+        subcommands: [Doctor.self, SnapshotCommand.self, Probe.self, PoolBench.self, AuditCommand.self]
     )
 }

@@ -1,5 +1,6 @@
 import Firecracker
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Serial console reader", .timeLimit(.minutes(1)))
@@ -64,6 +65,33 @@ struct SerialConsoleTests {
             let task = Task { try await console.waitForLine(startingWith: "NEVER", deadline: .now + .seconds(30)) }
             task.cancel()
             await #expect(throws: CancellationError.self) { try await task.value }
+        }
+    }
+}
+
+extension SerialConsoleTests {
+    @Test("thousands of waits share one inotify instance: none fails, no descriptor is left open")
+    func manyWaits() async throws {
+        try await withConsoleFile { path, console in
+            try append(String(repeating: "TOKEN x\n", count: 2_000), to: path)
+            _ = try await console.waitForLine(startingWith: "TOKEN", deadline: .now + .seconds(1))
+            let descriptors = Leftovers.openDescriptorCount()
+            for _ in 1..<2_000 {
+                _ = try await console.waitForLine(startingWith: "TOKEN", deadline: .now + .seconds(1))
+            }
+            #expect(Leftovers.openDescriptorCount() <= descriptors)
+            async let concurrent = withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        let other = SerialConsole(path: path)
+                        return try await other.waitForLine(startingWith: "LATE \(index)", deadline: .now + .seconds(10))
+                            .text == "LATE \(index)"
+                    }
+                }
+                return try await group.reduce(true) { $0 && $1 }
+            }
+            try append((0..<200).map { "LATE \($0)\n" }.joined(), to: path)
+            #expect(try await concurrent)
         }
     }
 }

@@ -33,7 +33,7 @@ private func withFirecrackerPool(
         configuration: configuration,
         services: PoolServices(pressure: monitoring, audit: audit)
     )
-    let events = EventLog(pool.events)
+    let events = EventLog(pool.subscribe())
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await pool.run() }
         do {

@@ -20,7 +20,7 @@ struct SimulatedPoolFixture: Sendable {
     ) {
         backend = SimulatedBackend(clock: clock, seed: seed, latencies: latencies)
         pool = SnapshotPool(backend: backend, configuration: configuration, clock: clock)
-        events = EventLog(pool.events)
+        events = EventLog(pool.subscribe())
     }
 
     /// Runs the pool while `body` runs, then shuts it down and checks that it drained completely.

@@ -27,10 +27,12 @@ public struct RestoreProbe: Sendable {
         public var resume = LatencyHistogram()
         /// Resume response → guest readiness line.
         public var readiness = LatencyHistogram()
-        /// Process start + load + resume + readiness.
+        /// Wall time from the start of the restore to the guest's readiness line: a spawn from nothing.
         public var spawn = LatencyHistogram()
         /// The readiness tokens, one per run, all distinct.
         public var tokens: [String] = []
+        /// Every run's stages, in order.
+        public var samples: [StageTimings] = []
 
         /// The rows of a stage table, in order.
         public var stages: [(name: String, histogram: LatencyHistogram)] {
@@ -72,6 +74,7 @@ public struct RestoreProbe: Sendable {
     public func run(runs: Int, progress: @Sendable (Int) -> Void = { _ in }) async throws -> Result {
         var result = Result()
         for index in 0..<runs {
+            let started = ContinuousClock.now
             let clone = try await ClonedVM.restore(
                 from: snapshot,
                 installation: installation,
@@ -88,6 +91,8 @@ public struct RestoreProbe: Sendable {
                 }
                 result.tokens.append(proof.token)
                 record(clone.timings, into: &result)
+                // Wall time, so every gap between the stages (directory set-up, hops) counts too.
+                result.spawn.record(started.duration(to: proof.observedAt))
             } catch {
                 await clone.destroy()
                 throw error
@@ -98,11 +103,11 @@ public struct RestoreProbe: Sendable {
     }
 
     private func record(_ timings: StageTimings, into result: inout Result) {
+        result.samples.append(timings)
         if let value = timings.processStart { result.processStart.record(value) }
         if let value = timings.load { result.load.record(value) }
         if let value = timings.firecrackerLoad { result.firecrackerLoad.record(value) }
         if let value = timings.resume { result.resume.record(value) }
         if let value = timings.readiness { result.readiness.record(value) }
-        result.spawn.record(timings.total)
     }
 }

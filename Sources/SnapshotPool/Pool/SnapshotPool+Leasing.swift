@@ -68,7 +68,7 @@ extension SnapshotPool {
                 // Still starting: queue, and be served first once the pool runs.
                 handoff = try await waitForHandoff(until: deadline)
             } else if waiters.isEmpty, let entry = warm.popFirst() {
-                requestRefill()
+                // Refill starts once the lease is out: a restore spawning beside the resume would slow it.
                 handoff = .warm(entry)
             } else if waiters.isEmpty, pressure == .critical {
                 throw PoolError(.memoryPressure, "memory pressure is critical: on-demand restores are refused")
@@ -80,6 +80,7 @@ extension SnapshotPool {
             }
             let assigned = clock.now
             if let lease = try await serve(handoff, requested: requested, assigned: assigned, deadline: deadline) {
+                requestRefill()
                 return lease
             }
         }

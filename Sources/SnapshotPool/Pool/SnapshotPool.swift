@@ -57,12 +57,10 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
     public nonisolated let configuration: PoolConfiguration
     /// Pressure monitoring and the audit log.
     public nonisolated let services: PoolServices
-    /// What the pool does, in order; one consumer.
-    public nonisolated let events: AsyncStream<PoolEvent>
 
     let clock: PoolClock
     let logger: Logger
-    let eventSink: AsyncStream<PoolEvent>.Continuation
+    let eventSink = EventFanOut()
     let commands: AsyncStream<Command>
     let commandSink: AsyncStream<Command>.Continuation
 
@@ -94,7 +92,6 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
         self.services = services
         self.clock = clock
         self.logger = logger ?? Logger(label: "snapbench.pool")
-        (events, eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(10_000))
         (commands, commandSink) = AsyncStream.makeStream()
     }
 
@@ -112,6 +109,13 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
             pressureReading: pressureMonitor?.latestReading ?? latestPressureReading,
             counters: counters
         )
+    }
+
+    /// A stream of what the pool does from now on, in order, ending when the pool has drained.
+    ///
+    /// Events are only kept for subscribers, so an unobserved pool holds none.
+    public nonisolated func subscribe() -> AsyncStream<PoolEvent> {
+        eventSink.subscribe()
     }
 
     func emit(_ event: PoolEvent) {
