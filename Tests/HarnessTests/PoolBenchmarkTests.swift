@@ -1,0 +1,41 @@
+import Firecracker
+import Foundation
+import Harness
+import SnapshotPool
+import Testing
+import TestSupport
+
+@Suite(
+    "Pool benchmark on real Firecracker",
+    .serialized,
+    .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
+)
+struct PoolBenchmarkTests {
+    @Test("every measurement is taken in one run and the work root is left empty")
+    func smallRun() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        var benchmark = PoolBenchmark(
+            installation: try await TestEnvironment.installation(),
+            guestPath: try TestEnvironment.guestPath(),
+            workRoot: scratch + "/bench"
+        )
+        benchmark.workingSetMiB = 4
+        let stages = LockedArray<String>()
+        let result = try await benchmark.run(samples: 5, leases: 10) { stages.append($0) }
+        #expect(result.rawResumeReadiness.count == 5)
+        #expect(result.rawSpawn.count == 5)
+        #expect(result.warmAcquire.count == result.warmStages.count)
+        #expect(result.warmAcquire.count >= 4, "the pool is full before each warm acquire")
+        #expect(result.onDemandAcquire.count == 5)
+        #expect(result.leases == 10)
+        #expect(result.counters.released == 30)
+        #expect(result.allocatedBefore > 0 && result.allocatedAfter > 0)
+        // The pool adds work on top of the VM's own stages, never less.
+        #expect(try #require(result.warmAcquire.percentile(50)) >= (try #require(result.warmStages.percentile(50))))
+        #expect(stages.values.first?.hasPrefix("raw:") == true)
+        #expect(Leftovers.childVMMs().isEmpty)
+        let work = (try? FileManager.default.contentsOfDirectory(atPath: scratch + "/bench/work")) ?? []
+        #expect(work.isEmpty, "pool directories left: \(work)")
+    }
+}
