@@ -2,8 +2,8 @@ import Firecracker
 import Foundation
 import Harness
 import SnapshotPool
-import Testing
 import TestSupport
+import Testing
 
 @Suite(
     "Pool benchmark on real Firecracker",
