@@ -11,6 +11,8 @@ private func withFirecrackerPool(
     _ configuration: PoolConfiguration,
     monitoring: PressureMonitoring? = nil,
     cgroup: MemoryCgroup? = nil,
+    networkSlots: NetworkSlotPool? = nil,
+    spec: ((String) -> VMSpec)? = nil,
     prepare: ((String) async throws -> Void)? = nil,
     body: (SnapshotPool<FirecrackerBackend, ContinuousClock>, FirecrackerBackend, EventLog) async throws -> Void
 ) async throws -> AuditVerification {
@@ -18,13 +20,15 @@ private func withFirecrackerPool(
     defer { TestEnvironment.remove(scratch) }
     let installation = try await TestEnvironment.installation()
     let audit = try AuditLog(path: scratch + "/audit.jsonl")
+    let guest = try TestEnvironment.guestPath()
     var backendConfiguration = FirecrackerBackend.Configuration(
         installation: installation,
-        spec: .builtInGuest(imagePath: try TestEnvironment.guestPath(), workingSetMiB: 4),
+        spec: spec?(guest) ?? .builtInGuest(imagePath: guest, workingSetMiB: 4),
         storeDirectory: scratch + "/store",
         workDirectory: scratch + "/work"
     )
     backendConfiguration.cgroup = cgroup
+    backendConfiguration.networkSlots = networkSlots
     backendConfiguration.audit = audit
     try await prepare?(scratch + "/work")
     let backend = FirecrackerBackend(configuration: backendConfiguration)
@@ -223,6 +227,56 @@ struct FirecrackerPoolTests {
             #expect(history.contains { if case .quarantined = $0 { true } else { false } })
             #expect(history.filter { if case .built = $0 { true } else { false } }.count == 2)
         }
+    }
+}
+
+extension FirecrackerPoolTests {
+    @Test("with network slots each clone opens the snapshot's TAP in a namespace of its own and binds its vsock")
+    func networkSlots() async throws {
+        let slots = try await NetworkSlotPool(
+            prefix: NetworkSlotPool.ownedPrefix(tag: "pool"),
+            count: 3,
+            tapNames: ["tap0"]
+        )
+        let namespaces = LockedArray<String>()
+        _ = try await withFirecrackerPool(
+            PoolConfiguration(warmTarget: 1, maximumVMs: 2),
+            networkSlots: slots,
+            spec: { guest in
+                VMSpec(
+                    kernelImagePath: guest,
+                    bootArgs: "ws=4",
+                    networkInterfaces: [NetworkInterface(ifaceId: "eth0", hostDevName: "tap0")],
+                    vsock: Vsock(guestCid: 3, udsPath: "vsock.sock"),
+                    readiness: .builtInGuest
+                )
+            }
+        ) { pool, backend, _ in
+            for _ in 0..<3 {
+                try await pool.withLease { lease in
+                    let pid = try #require(lease.pid)
+                    let namespace = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
+                    let mine = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+                    #expect(namespace != mine, "the clone must run in a slot's namespace")
+                    namespaces.append(namespace)
+                    let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
+                    let tun = descriptors.contains {
+                        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)"))
+                            == "/dev/net/tun"
+                    }
+                    #expect(tun, "Firecracker must have opened its TAP")
+                    let cwd = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")
+                    #expect(
+                        FileManager.default.fileExists(atPath: cwd + "/vsock.sock"),
+                        "each clone binds its own vsock"
+                    )
+                }
+            }
+            _ = backend
+        }
+        #expect(await slots.availableCount == 3, "every slot is back after the leases")
+        try await slots.destroy()
+        #expect(namespaces.count == 3)
     }
 }
 

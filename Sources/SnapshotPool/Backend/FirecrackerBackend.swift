@@ -86,9 +86,26 @@ public struct FirecrackerBackend: VMBackend {
         _ = try await store.current()
     }
 
+    /// Reclaims a killed predecessor's VMMs and pool directories, its network namespaces (`snb-<pid>-…`) and
+    /// its empty memory cgroups (`snapbench-<pid>-…`): each names its owner's pid, and only dead owners' are
+    /// touched.
     public func reclaimOrphans() async -> Int {
-        await OrphanReclaimer(workDirectory: configuration.workDirectory, marker: Self.poolMarker, logger: logger)
-            .reclaim()
+        var reclaimed = await OrphanReclaimer(
+            workDirectory: configuration.workDirectory,
+            marker: Self.poolMarker,
+            logger: logger
+        )
+        .reclaim()
+        if configuration.networkSlots != nil {
+            reclaimed += (try? await NetworkSlotPool.reclaimOrphans(logger: logger))?.count ?? 0
+        }
+        if configuration.cgroup != nil {
+            reclaimed += MemoryCgroup.reclaimOrphans(logger: logger).count
+        }
+        if reclaimed > 0 {
+            configuration.audit?.record(.orphanReclaimed, ["count": String(reclaimed)])
+        }
+        return reclaimed
     }
 
     public func restore(id: String) async throws -> FirecrackerVM {
