@@ -12,7 +12,7 @@ private func withFirecrackerPool(
     monitoring: PressureMonitoring? = nil,
     cgroup: MemoryCgroup? = nil,
     networkSlots: NetworkSlotPool? = nil,
-    spec: ((String) -> VMSpec)? = nil,
+    spec: VMSpec? = nil,
     prepare: ((String) async throws -> Void)? = nil,
     body: (SnapshotPool<FirecrackerBackend, ContinuousClock>, FirecrackerBackend, EventLog) async throws -> Void
 ) async throws -> AuditVerification {
@@ -23,7 +23,7 @@ private func withFirecrackerPool(
     let guest = try TestEnvironment.guestPath()
     var backendConfiguration = FirecrackerBackend.Configuration(
         installation: installation,
-        spec: spec?(guest) ?? .builtInGuest(imagePath: guest, workingSetMiB: 4),
+        spec: spec ?? .builtInGuest(imagePath: guest, workingSetMiB: 4),
         storeDirectory: scratch + "/store",
         workDirectory: scratch + "/work"
     )
@@ -242,15 +242,13 @@ extension FirecrackerPoolTests {
         _ = try await withFirecrackerPool(
             PoolConfiguration(warmTarget: 1, maximumVMs: 2),
             networkSlots: slots,
-            spec: { guest in
-                VMSpec(
-                    kernelImagePath: guest,
-                    bootArgs: "ws=4",
-                    networkInterfaces: [NetworkInterface(ifaceId: "eth0", hostDevName: "tap0")],
-                    vsock: Vsock(guestCid: 3, udsPath: "vsock.sock"),
-                    readiness: .builtInGuest
-                )
-            }
+            spec: VMSpec(
+                kernelImagePath: try TestEnvironment.guestPath(),
+                bootArgs: "ws=4",
+                networkInterfaces: [NetworkInterface(ifaceId: "eth0", hostDevName: "tap0")],
+                vsock: Vsock(guestCid: 3, udsPath: "vsock.sock"),
+                readiness: .builtInGuest
+            )
         ) { pool, backend, _ in
             for _ in 0..<3 {
                 try await pool.withLease { lease in
