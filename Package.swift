@@ -66,6 +66,7 @@ let package = Package(
             dependencies: [
                 "SnapshotPool",
                 "Firecracker",
+                "Reporting",
                 "CJemalloc",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Yams", package: "Yams"),

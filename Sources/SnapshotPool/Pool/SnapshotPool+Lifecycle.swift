@@ -13,6 +13,8 @@ extension SnapshotPool {
     public func run() async throws {
         guard phase == .idle else { throw PoolError(.shuttingDown, "run() was already called on this pool") }
         guard configuration.problems.isEmpty else {
+            phase = .stopped
+            eventSink.finish()
             throw PoolError(.invalidConfiguration, configuration.problems.joined(separator: "; "))
         }
         phase = .starting

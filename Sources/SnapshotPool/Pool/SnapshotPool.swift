@@ -106,6 +106,7 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
             leased: leased.count,
             waiting: waiters.count,
             pressure: pressure,
+            state: "\(phase)",
             pressureReading: pressureMonitor?.latestReading ?? latestPressureReading,
             counters: counters
         )
@@ -186,6 +187,8 @@ public struct PoolStatistics: Sendable, Equatable {
     public var waiting: Int
     /// The current memory-pressure level.
     public var pressure: PressureLevel
+    /// The pool's state: `idle`, `starting`, `running`, `draining` or `stopped`.
+    public var state: String
     /// The latest memory-pressure reading, when the pool monitors pressure.
     public var pressureReading: MemoryPressureReading?
     /// Counters since start.

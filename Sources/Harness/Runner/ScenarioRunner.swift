@@ -1,0 +1,402 @@
+import Firecracker
+import Foundation
+public import Logging
+public import Reporting
+import SnapshotPool
+
+/// Runs one scenario: builds the pool on the chosen backend, drives it through the phases, samples memory,
+/// drains, checks for leaks, evaluates the gates and returns the report.
+///
+/// ```swift
+/// let runner = ScenarioRunner(scenario: scenario, options: .init(workDirectory: "/tmp/snapbench"))
+/// let report = try await runner.run()
+/// print(report.verdict)
+/// ```
+public struct ScenarioRunner: Sendable {
+    /// Where and how to run.
+    public struct Options: Sendable {
+        /// VM working directories and snapshots go below it.
+        public var workDirectory: String
+        /// The Firecracker binary, when the user named one.
+        public var firecrackerPath: String?
+        /// The built-in guest, when the user named one.
+        public var guestPath: String?
+        /// Overrides the scenario's backend choice.
+        public var backend: BackendChoice?
+        /// Gates added on the command line.
+        public var extraGates: [Gate] = []
+        /// A release sign-off: a run on the simulated backend fails whatever its figures.
+        public var signOff = false
+        /// Called about once a second with the run's progress.
+        public var progress: (@Sendable (RunProgress) -> Void)?
+        /// Where to log.
+        public var logger = Logger(label: "snapbench.run")
+
+        public init(workDirectory: String) {
+            self.workDirectory = workDirectory
+        }
+    }
+
+    /// The scenario.
+    public var scenario: Scenario
+    /// The options.
+    public var options: Options
+
+    public init(scenario: Scenario, options: Options) {
+        self.scenario = scenario
+        self.options = options
+    }
+
+    /// Runs the scenario.
+    ///
+    /// - Returns: the report, with its verdict (`incomplete` when the pool could not start or a phase
+    ///   could not run; the error is in the report's gates).
+    /// - Throws: `FirecrackerError` when the Firecracker backend was required and cannot start.
+    public func run() async throws -> RunReport {
+        let choice = options.backend ?? scenario.backend
+        let useFirecracker: Bool
+        switch choice {
+        case .firecracker: useFirecracker = true
+        case .simulated: useFirecracker = false
+        case .auto:
+            let found = (try? await installation()) != nil
+            useFirecracker = HostInfo.kvmUsable && found
+        }
+        if useFirecracker {
+            let installation = try await installation()
+            let backend = FirecrackerBackend(
+                configuration: .init(
+                    installation: installation,
+                    spec: try vmSpec(),
+                    storeDirectory: options.workDirectory + "/snapshots",
+                    workDirectory: options.workDirectory + "/vms"
+                ),
+                logger: options.logger
+            )
+            return try await drive(backend: backend, clock: ContinuousClock(), installation: installation)
+        }
+        let backend = SimulatedBackend(clock: ContinuousClock(), seed: scenario.seed)
+        return try await drive(backend: backend, clock: ContinuousClock(), installation: nil)
+    }
+
+    private func installation() async throws -> FirecrackerInstallation {
+        try await FirecrackerInstallation.locate(explicitPath: options.firecrackerPath)
+    }
+
+    func vmSpec() throws -> VMSpec {
+        switch scenario.vm {
+        case .builtInGuest(let workingSet, let memory, let vcpus):
+            return .builtInGuest(
+                imagePath: try ProjectPaths.locateGuest(explicitPath: options.guestPath),
+                workingSetMiB: workingSet,
+                memoryMiB: memory,
+                vcpuCount: vcpus
+            )
+        case .linux(let guest):
+            return VMSpec(
+                kernelImagePath: guest.kernel,
+                bootArgs: guest.bootArgs,
+                vcpuCount: guest.vcpus,
+                memoryMiB: guest.memoryMiB,
+                drives: [Drive(driveId: "rootfs", pathOnHost: guest.rootfs, isRootDevice: true, isReadOnly: true)],
+                readiness: ReadinessProbe(bootPrefix: guest.bootPattern, resumePrefix: guest.resumePattern)
+            )
+        }
+    }
+
+    private func drive<Backend: VMBackend>(
+        backend: Backend,
+        clock: ContinuousClock,
+        installation: FirecrackerInstallation?
+    ) async throws -> RunReport {
+        // Whole seconds: the report stores ISO 8601 without fractions and must read back equal.
+        let startedAt = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        let start = ContinuousClock.now
+        let descriptorsBefore = ProcessMemory.openDescriptors()
+        let jemalloc = Jemalloc()
+        let allocatedBefore = jemalloc?.statistics().allocated
+        let recorder = RunRecorder()
+        let sampler = TimelineSampler(cgroup: nil)
+        var services = PoolServices()
+        if let interval = scenario.pool.pressureInterval {
+            services.pressure = PressureMonitoring(source: SystemPressureSource(), interval: interval)
+        }
+        let pool = SnapshotPool(
+            backend: backend,
+            configuration: scenario.pool.configuration,
+            services: services,
+            clock: clock,
+            logger: options.logger
+        )
+        var failure: (any Error)?
+        await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await pool.run() }
+            group.addTask {
+                await sampler.run(
+                    start: start,
+                    statistics: { await pool.statistics() },
+                    served: { recorder.servedCount }
+                )
+            }
+            defer { group.cancelAll() }
+            do {
+                try await waitUntilStarted(pool)
+                for phase in scenario.phases {
+                    let index = recorder.beginPhase(phase.name, warmup: phase.warmup)
+                    try await runPhase(phase, index: index, pool: pool, recorder: recorder)
+                }
+            } catch {
+                failure = error
+            }
+            await pool.shutdown()
+            // The pool's run() ends after the drain; its error (e.g. a failed start) is the run's failure.
+            // A pool that failed to start explains the run's failure better than the wait that noticed it.
+            do { try await group.next() } catch { failure = error }
+        }
+        let counters = await pool.statistics().counters
+        sampler.sample(start: start, stats: nil, served: 0)
+        let timeline = sampler.timeline
+        let leakCheck = LeakChecker(
+            workDirectory: options.workDirectory + "/vms",
+            descriptorsBefore: descriptorsBefore,
+            allocatedBefore: allocatedBefore,
+            timeline: timeline
+        )
+        .check()
+        let (phases, overall) = recorder.reports()
+        var gates = GateEvaluator(
+            overall: overall,
+            timeline: timeline,
+            counters: counters,
+            leaks: leakCheck.problems.count
+        )
+        .evaluate(scenario.gates + options.extraGates)
+        let verdict: Verdict
+        if let failure {
+            gates.append(GateResult(expression: "run completes", measured: nil, passed: false, reason: "\(failure)"))
+            verdict = .incomplete
+        } else if backend.kind == .simulated, options.signOff {
+            gates.append(
+                GateResult(
+                    expression: "backend is firecracker",
+                    measured: nil,
+                    passed: false,
+                    reason: "a simulated run can never pass a sign-off gate"
+                )
+            )
+            verdict = .fail
+        } else {
+            verdict = gates.allSatisfy(\.passed) ? .pass : .fail
+        }
+        let host = HostInfo.current()
+        return RunReport(
+            scenario: scenario.name,
+            description: scenario.description,
+            startedAt: startedAt,
+            durationSeconds: start.duration(to: .now).seconds,
+            environment: EnvironmentInfo(
+                hostname: host.hostname,
+                kernel: host.kernelRelease,
+                cpuModel: host.cpuModel,
+                cpuCount: host.cpuCount,
+                memoryBytes: host.memoryBytes,
+                kvmFlavour: host.kvmFlavour,
+                backend: backend.kind.rawValue,
+                firecrackerVersion: installation?.version,
+                firecrackerSHA256: installation?.sha256,
+                allocator: Jemalloc.version.map { "jemalloc \($0.split(separator: "-").first ?? "")" } ?? "system",
+                commit: Self.commit()
+            ),
+            definitions: Self.definitions,
+            phases: phases,
+            overall: overall,
+            timeline: timeline,
+            faults: [],
+            leakCheck: leakCheck,
+            gates: gates,
+            verdict: verdict
+        )
+    }
+
+    private func waitUntilStarted<Backend: VMBackend>(_ pool: SnapshotPool<Backend, ContinuousClock>) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            let stats = await pool.statistics()
+            if stats.state == "running", stats.warm >= scenario.pool.configuration.warmTarget { return }
+            if stats.state == "stopped" || stats.state == "draining" {
+                throw PoolError(.shuttingDown, "the pool stopped while starting")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw PoolError(.deadline, "the pool did not fill its warm set within 120 s")
+    }
+
+    /// Runs one phase: open loop from a precomputed schedule, or closed-loop workers.
+    private func runPhase<Backend: VMBackend>(
+        _ phase: Phase,
+        index: Int,
+        pool: SnapshotPool<Backend, ContinuousClock>,
+        recorder: RunRecorder
+    ) async throws {
+        let phaseStart = ContinuousClock.now
+        let holdSeed = scenario.seed &+ UInt64(index) &* 0x9E37_79B9
+        let reporter = ProgressTicker(
+            phase: phase,
+            index: index,
+            start: phaseStart,
+            recorder: recorder,
+            pool: pool,
+            sink: options.progress
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            if let sink = options.progress {
+                _ = sink
+                group.addTask { await reporter.run() }
+            }
+            try await withThrowingTaskGroup(of: Void.self) { leases in
+                if case .workers(let count, let think, let duration) = phase.load {
+                    for worker in 0..<count {
+                        leases.addTask {
+                            var random = SeededRandom(seed: holdSeed &+ UInt64(worker))
+                            while phaseStart.duration(to: .now) < duration {
+                                let requested = ContinuousClock.now
+                                recorder.scheduled(phase: index, dispatchLag: nil)
+                                await lease(
+                                    pool,
+                                    intended: requested,
+                                    hold: phase.hold.sample(&random),
+                                    index: index,
+                                    recorder: recorder
+                                )
+                                try? await Task.sleep(for: think.sample(&random))
+                            }
+                        }
+                    }
+                } else {
+                    var random = SeededRandom(seed: holdSeed)
+                    for offset in ArrivalSchedule.offsets(for: phase.load, seed: holdSeed) {
+                        let intended = phaseStart + offset
+                        try await ContinuousClock().sleep(until: intended, tolerance: .zero)
+                        recorder.scheduled(phase: index, dispatchLag: intended.duration(to: .now))
+                        let hold = phase.hold.sample(&random)
+                        leases.addTask {
+                            await lease(pool, intended: intended, hold: hold, index: index, recorder: recorder)
+                        }
+                    }
+                }
+                try await leases.waitForAll()
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// One acquire → hold → release, recorded as exactly one outcome.
+    private func lease<Backend: VMBackend>(
+        _ pool: SnapshotPool<Backend, ContinuousClock>,
+        intended: ContinuousClock.Instant,
+        hold: Duration,
+        index: Int,
+        recorder: RunRecorder
+    ) async {
+        do {
+            let lease = try await pool.acquire()
+            recorder.served(phase: index, lease: lease, spawn: intended.duration(to: .now))
+            if hold > .zero { try? await Task.sleep(for: hold) }
+            await pool.release(lease)
+        } catch {
+            recorder.failed(phase: index, error: error)
+        }
+    }
+
+    static let definitions: [String: String] = [
+        "restore_ms":
+            "one VM restored from a snapshot: PUT /snapshot/load request sent → response received, on a Firecracker process whose API socket is already up",
+        "firecracker_load_ms":
+            "Firecracker's own latencies_us.load_snapshot for the same restores (recorded for VMs restored by the background refill)",
+        "spawn_ms":
+            "from the intended arrival instant (open loop) or the request (closed loop) to the guest's readiness line after resume; queueing inside the pool counts",
+        "spawn_warm_ms": "spawn of leases served from the warm set",
+        "spawn_on_demand_ms": "spawn of leases restored on demand",
+        "dispatch_lag_ms": "actual dispatch of an open-loop arrival − its intended instant",
+        "pool_resident_mb": "jemalloc stats.resident of the snapbench process, sampled at 5 Hz (epoch refreshed)",
+        "vmm_pss_mb": "sum of the VMMs' Pss from /proc/PID/smaps_rollup",
+        "leaks": "after the drain: child VMMs, files left in the work directory, descriptors above the start count",
+    ]
+
+    static func commit() -> String? {
+        ProcessInfo.processInfo.environment["SNAPBENCH_COMMIT"]
+    }
+}
+
+/// What the run is doing, for a progress display.
+public struct RunProgress: Sendable {
+    public var phase: String
+    public var phaseIndex: Int
+    public var elapsed: Duration
+    public var phaseDuration: Duration?
+    public var served: Int
+    public var failed: Int
+    public var spawnP95Milliseconds: Double?
+    public var warm: Int
+}
+
+/// Reports progress about once a second while a phase runs.
+struct ProgressTicker<Backend: VMBackend>: Sendable {
+    let phase: Phase
+    let index: Int
+    let start: ContinuousClock.Instant
+    let recorder: RunRecorder
+    let pool: SnapshotPool<Backend, ContinuousClock>
+    let sink: (@Sendable (RunProgress) -> Void)?
+
+    init(
+        phase: Phase,
+        index: Int,
+        start: ContinuousClock.Instant,
+        recorder: RunRecorder,
+        pool: SnapshotPool<Backend, ContinuousClock>,
+        sink: (@Sendable (RunProgress) -> Void)?
+    ) {
+        self.phase = phase
+        self.index = index
+        self.start = start
+        self.recorder = recorder
+        self.pool = pool
+        self.sink = sink
+    }
+
+    func run() async {
+        guard let sink else { return }
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            let totals = recorder.totals
+            sink(
+                RunProgress(
+                    phase: phase.name,
+                    phaseIndex: index,
+                    elapsed: start.duration(to: .now),
+                    phaseDuration: ScenarioTiming.duration(of: phase.load),
+                    served: totals.served,
+                    failed: totals.failed,
+                    spawnP95Milliseconds: recorder.spawnP95(phase: index),
+                    warm: await pool.statistics().warm
+                )
+            )
+        }
+    }
+}
+
+/// Lengths of phases.
+public enum ScenarioTiming {
+    /// How long a phase's load lasts (its schedule, or its workers' duration).
+    public static func duration(of load: LoadProfile) -> Duration {
+        switch load {
+        case .constantArrivalRate(_, let duration), .poisson(_, let duration), .workers(_, _, let duration):
+            duration
+        case .rampingArrivalRate(_, let stages):
+            stages.map(\.duration).reduce(.zero, +)
+        case .burst(_, let spread, let bursts, let interval):
+            interval * max(0, bursts - 1) + spread
+        }
+    }
+}

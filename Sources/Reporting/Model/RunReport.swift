@@ -1,0 +1,364 @@
+public import Foundation
+
+/// Everything one `snapbench run` of one scenario measured and decided, versioned for tools that read it.
+///
+/// ```swift
+/// let data = try RunReport.encoder().encode(report)
+/// let again = try RunReport.decoder().decode(RunReport.self, from: data)
+/// ```
+public struct RunReport: Codable, Sendable, Equatable {
+    /// The format this build writes; bumped on incompatible changes.
+    public static let currentSchemaVersion = 1
+
+    /// The report format.
+    public var schemaVersion: Int = Self.currentSchemaVersion
+    /// The scenario's name.
+    public var scenario: String
+    /// What it represents.
+    public var description: String
+    /// When the run started.
+    public var startedAt: Date
+    /// How long it took, in seconds.
+    public var durationSeconds: Double
+    /// Where it ran and with what.
+    public var environment: EnvironmentInfo
+    /// The definitions of every measurement, as the report states them.
+    public var definitions: [String: String]
+    /// Per phase (warm-up phases included, flagged).
+    public var phases: [PhaseReport]
+    /// All measured (non-warm-up) phases together.
+    public var overall: PhaseReport
+    /// Samples of memory and pool state over time.
+    public var timeline: [TimelineSample]
+    /// Faults applied.
+    public var faults: [FaultRecord]
+    /// After the drain: what was left behind.
+    public var leakCheck: LeakCheck
+    /// Gate results.
+    public var gates: [GateResult]
+    /// `pass` when every gate passed and the run completed; otherwise why not.
+    public var verdict: Verdict
+
+    public init(
+        scenario: String,
+        description: String,
+        startedAt: Date,
+        durationSeconds: Double,
+        environment: EnvironmentInfo,
+        definitions: [String: String],
+        phases: [PhaseReport],
+        overall: PhaseReport,
+        timeline: [TimelineSample],
+        faults: [FaultRecord],
+        leakCheck: LeakCheck,
+        gates: [GateResult],
+        verdict: Verdict
+    ) {
+        self.scenario = scenario
+        self.description = description
+        self.startedAt = startedAt
+        self.durationSeconds = durationSeconds
+        self.environment = environment
+        self.definitions = definitions
+        self.phases = phases
+        self.overall = overall
+        self.timeline = timeline
+        self.faults = faults
+        self.leakCheck = leakCheck
+        self.gates = gates
+        self.verdict = verdict
+    }
+
+    /// A JSON encoder for reports: sorted keys, ISO 8601 dates, pretty printed.
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    /// The matching decoder.
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}
+
+/// The machine and the software a run used.
+public struct EnvironmentInfo: Codable, Sendable, Equatable {
+    public var hostname: String
+    public var kernel: String
+    public var cpuModel: String
+    public var cpuCount: Int
+    public var memoryBytes: UInt64
+    /// `kvm_intel`, `kvm_amd`, `kvm_pvm` or `none`.
+    public var kvmFlavour: String
+    /// `firecracker` or `simulated`: a simulated run can never pass a sign-off gate.
+    public var backend: String
+    /// Firecracker's version, when it ran.
+    public var firecrackerVersion: String?
+    /// SHA-256 of the Firecracker binary, when it ran.
+    public var firecrackerSHA256: String?
+    /// e.g. "jemalloc 5.3.0".
+    public var allocator: String
+    /// The git commit of snapbench, when known.
+    public var commit: String?
+
+    public init(
+        hostname: String,
+        kernel: String,
+        cpuModel: String,
+        cpuCount: Int,
+        memoryBytes: UInt64,
+        kvmFlavour: String,
+        backend: String,
+        firecrackerVersion: String?,
+        firecrackerSHA256: String?,
+        allocator: String,
+        commit: String?
+    ) {
+        self.hostname = hostname
+        self.kernel = kernel
+        self.cpuModel = cpuModel
+        self.cpuCount = cpuCount
+        self.memoryBytes = memoryBytes
+        self.kvmFlavour = kvmFlavour
+        self.backend = backend
+        self.firecrackerVersion = firecrackerVersion
+        self.firecrackerSHA256 = firecrackerSHA256
+        self.allocator = allocator
+        self.commit = commit
+    }
+}
+
+/// The statistics of one phase (or of the whole run).
+public struct PhaseReport: Codable, Sendable, Equatable {
+    public var name: String
+    /// Warm-up phases are reported but left out of the overall statistics and gates.
+    public var warmup: Bool
+    /// Acquires scheduled (open loop) or attempted (closed loop).
+    public var scheduled: Int
+    /// Outcomes by name: `served`, and each error code; they add up to `scheduled`.
+    public var outcomes: [String: Int]
+    /// Arrivals dispatched later than 1 ms after their intended instant.
+    public var lateStarts: Int
+    /// Latency spectra by metric name (milliseconds).
+    public var latencies: [String: Spectrum]
+
+    public init(
+        name: String,
+        warmup: Bool,
+        scheduled: Int,
+        outcomes: [String: Int],
+        lateStarts: Int,
+        latencies: [String: Spectrum]
+    ) {
+        self.name = name
+        self.warmup = warmup
+        self.scheduled = scheduled
+        self.outcomes = outcomes
+        self.lateStarts = lateStarts
+        self.latencies = latencies
+    }
+
+    /// Served acquires.
+    public var served: Int { outcomes["served"] ?? 0 }
+    /// Acquires that ended in an error.
+    public var errors: Int { outcomes.filter { $0.key != "served" }.values.reduce(0, +) }
+}
+
+/// A latency distribution's percentile spectrum, in milliseconds.
+public struct Spectrum: Codable, Sendable, Equatable {
+    public var count: Int
+    public var min: Double
+    public var mean: Double
+    public var p50: Double
+    public var p90: Double
+    public var p95: Double
+    public var p99: Double
+    public var p999: Double
+    public var max: Double
+    /// (percentile, value in ms) pairs for plotting, 1/(1−p) spaced.
+    public var points: [[Double]]
+
+    public init(
+        count: Int,
+        min: Double,
+        mean: Double,
+        p50: Double,
+        p90: Double,
+        p95: Double,
+        p99: Double,
+        p999: Double,
+        max: Double,
+        points: [[Double]]
+    ) {
+        self.count = count
+        self.min = min
+        self.mean = mean
+        self.p50 = p50
+        self.p90 = p90
+        self.p95 = p95
+        self.p99 = p99
+        self.p999 = p999
+        self.max = max
+        self.points = points
+    }
+
+    /// A statistic by name (`p50`, `p90`, `p95`, `p99`, `p999`, `max`, `min`, `mean`, `count`).
+    public func value(of statistic: String) -> Double? {
+        switch statistic {
+        case "p50": p50
+        case "p90": p90
+        case "p95": p95
+        case "p99": p99
+        case "p999": p999
+        case "max": max
+        case "min": min
+        case "mean": mean
+        case "count": Double(count)
+        default: nil
+        }
+    }
+}
+
+/// One sample of the memory and pool timeline.
+public struct TimelineSample: Codable, Sendable, Equatable {
+    /// Seconds since the run started.
+    public var time: Double
+    public var jemallocAllocated: UInt64?
+    public var jemallocActive: UInt64?
+    public var jemallocResident: UInt64?
+    public var jemallocMapped: UInt64?
+    public var jemallocRetained: UInt64?
+    /// Kernel RSS of the snapbench process.
+    public var processRSS: UInt64
+    /// Sum, max and count of the VMMs' PSS.
+    public var vmmPSSSum: UInt64
+    public var vmmPSSMax: UInt64
+    public var vmmCount: Int
+    public var cgroupUsage: UInt64?
+    /// Memory PSI `some avg10`, percent.
+    public var psiSomeAvg10: Double?
+    public var warm: Int
+    public var restoring: Int
+    public var leased: Int
+    /// Leases served since the previous sample.
+    public var served: Int
+
+    public init(
+        time: Double,
+        jemallocAllocated: UInt64?,
+        jemallocActive: UInt64?,
+        jemallocResident: UInt64?,
+        jemallocMapped: UInt64?,
+        jemallocRetained: UInt64?,
+        processRSS: UInt64,
+        vmmPSSSum: UInt64,
+        vmmPSSMax: UInt64,
+        vmmCount: Int,
+        cgroupUsage: UInt64?,
+        psiSomeAvg10: Double?,
+        warm: Int,
+        restoring: Int,
+        leased: Int,
+        served: Int
+    ) {
+        self.time = time
+        self.jemallocAllocated = jemallocAllocated
+        self.jemallocActive = jemallocActive
+        self.jemallocResident = jemallocResident
+        self.jemallocMapped = jemallocMapped
+        self.jemallocRetained = jemallocRetained
+        self.processRSS = processRSS
+        self.vmmPSSSum = vmmPSSSum
+        self.vmmPSSMax = vmmPSSMax
+        self.vmmCount = vmmCount
+        self.cgroupUsage = cgroupUsage
+        self.psiSomeAvg10 = psiSomeAvg10
+        self.warm = warm
+        self.restoring = restoring
+        self.leased = leased
+        self.served = served
+    }
+}
+
+/// A fault applied during the run.
+public struct FaultRecord: Codable, Sendable, Equatable {
+    public var kind: String
+    public var startedAt: Double
+    public var endedAt: Double?
+    public var parameters: [String: String]
+    /// What the pool did, in words.
+    public var effect: String
+
+    public init(kind: String, startedAt: Double, endedAt: Double?, parameters: [String: String], effect: String) {
+        self.kind = kind
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.parameters = parameters
+        self.effect = effect
+    }
+}
+
+/// What the drained pool left behind.
+public struct LeakCheck: Codable, Sendable, Equatable {
+    public var childVMMs: Int
+    public var leftoverFiles: [String]
+    public var descriptorsBefore: Int
+    public var descriptorsAfter: Int
+    public var allocatedBefore: UInt64?
+    public var allocatedAfter: UInt64?
+    /// Slope of jemalloc `allocated` over the run, bytes per second (least squares).
+    public var allocatedSlopeBytesPerSecond: Double?
+    /// The problems found, in words; empty when clean.
+    public var problems: [String]
+
+    public init(
+        childVMMs: Int,
+        leftoverFiles: [String],
+        descriptorsBefore: Int,
+        descriptorsAfter: Int,
+        allocatedBefore: UInt64?,
+        allocatedAfter: UInt64?,
+        allocatedSlopeBytesPerSecond: Double?,
+        problems: [String]
+    ) {
+        self.childVMMs = childVMMs
+        self.leftoverFiles = leftoverFiles
+        self.descriptorsBefore = descriptorsBefore
+        self.descriptorsAfter = descriptorsAfter
+        self.allocatedBefore = allocatedBefore
+        self.allocatedAfter = allocatedAfter
+        self.allocatedSlopeBytesPerSecond = allocatedSlopeBytesPerSecond
+        self.problems = problems
+    }
+}
+
+/// One gate's outcome.
+public struct GateResult: Codable, Sendable, Equatable {
+    public var expression: String
+    /// The measured value, when the metric had one.
+    public var measured: Double?
+    public var passed: Bool
+    /// Why it failed, when it did.
+    public var reason: String?
+
+    public init(expression: String, measured: Double?, passed: Bool, reason: String?) {
+        self.expression = expression
+        self.measured = measured
+        self.passed = passed
+        self.reason = reason
+    }
+}
+
+/// The run's verdict.
+public enum Verdict: String, Codable, Sendable, Equatable {
+    /// Every gate passed.
+    case pass
+    /// At least one gate failed.
+    case fail
+    /// The run could not complete.
+    case incomplete
+}
