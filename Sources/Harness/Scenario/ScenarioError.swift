@@ -1,0 +1,141 @@
+/// Why a scenario file (or a `--gate` expression) was refused: what, where, and how to fix it.
+///
+/// Every error names the file, the line and column (1-based; 0 when there is no position, as for a gate
+/// given on the command line), the key path (`phases[1].rate`) and a sentence for a person. Its
+/// `description` is the compiler-style `file:line:column: key: message`.
+///
+/// ```swift
+/// do {
+///     _ = try ScenarioParser.parse(file: "Scenarios/smoke.yaml")
+/// } catch let error as ScenarioError where error.code == .unknownKey {
+///     print(error)  // Scenarios/smoke.yaml:7:3: pool.warm_targt: unknown key; did you mean `warm_target`?
+/// }
+/// ```
+public struct ScenarioError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// The kind of problem. New codes may be added.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The stable name, used in reports and tests.
+        public let name: String
+
+        private init(_ name: String) { self.name = name }
+
+        /// The file could not be read.
+        public static let unreadableFile = Code("unreadable_file")
+        /// The text is not well-formed YAML, or holds more than one document.
+        public static let syntax = Code("syntax")
+        /// A key the format does not define (the message suggests the closest known key).
+        public static let unknownKey = Code("unknown_key")
+        /// A key that is defined, but not for this executor or guest (e.g. `rate` on a `burst` phase).
+        public static let inapplicableKey = Code("inapplicable_key")
+        /// The same key twice in one mapping.
+        public static let duplicateKey = Code("duplicate_key")
+        /// A required key is absent.
+        public static let missingKey = Code("missing_key")
+        /// A value of the wrong kind (a list where a mapping belongs, a string where an integer belongs…).
+        public static let wrongType = Code("wrong_type")
+        /// A duration, rate or size without its unit or with a unit the format does not know.
+        public static let badUnit = Code("bad_unit")
+        /// A value that is well-formed but impossible: zero or negative, out of range, inconsistent with
+        /// another value (`warm_target` above `maximum_vms`), or not one of the allowed words.
+        public static let invalidValue = Code("invalid_value")
+        /// A fault placed after the scenario's end.
+        public static let faultOutOfRange = Code("fault_out_of_range")
+        /// A gate names a metric ``GateMetric`` does not define.
+        public static let unknownMetric = Code("unknown_metric")
+        /// A gate names a statistic its metric does not support (`errors p95`).
+        public static let unsupportedStatistic = Code("unsupported_statistic")
+        /// A gate expression that is not `<metric> <statistic> <op> <number>`.
+        public static let badGate = Code("bad_gate")
+
+        /// The stable name, e.g. `unknown_key`.
+        public var description: String { name }
+    }
+
+    /// The kind of problem.
+    public var code: Code
+    /// The file (or `--gate` for an expression given on the command line).
+    public var file: String
+    /// The 1-based line, or 0 when unknown.
+    public var line: Int
+    /// The 1-based column, or 0 when unknown.
+    public var column: Int
+    /// Where in the document: `pool.warm_target`, `phases[1].rate`, `gates[0]`; empty for the whole file.
+    public var keyPath: String
+    /// What is wrong and, where possible, how to fix it.
+    public var message: String
+
+    /// Creates an error.
+    ///
+    /// ```swift
+    /// let error = ScenarioError(.missingKey, file: "x.yaml", line: 1, column: 1, keyPath: "name", message: "required")
+    /// ```
+    public init(_ code: Code, file: String, line: Int, column: Int, keyPath: String, message: String) {
+        self.code = code
+        self.file = file
+        self.line = line
+        self.column = column
+        self.keyPath = keyPath
+        self.message = message
+    }
+
+    /// `file:line:column: key: message`; the position is left out when unknown, the key when empty.
+    public var description: String {
+        var text = file
+        if line > 0 { text += ":\(line):\(column)" }
+        text += ": "
+        if !keyPath.isEmpty { text += "\(keyPath): " }
+        return text + message
+    }
+}
+
+// MARK: - Suggestions
+
+enum Suggestion {
+    /// The candidate closest to `word` by edit distance, when it is close enough to be a likely typo.
+    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+        let lowered = word.lowercased()
+        var best: (candidate: String, distance: Int)?
+        for candidate in candidates.sorted() {
+            let distance = editDistance(lowered, candidate)
+            if distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
+        }
+        guard let best else { return nil }
+        let allowed = max(2, min(word.count, best.candidate.count) / 3)
+        let containsEither = best.candidate.contains(lowered) || lowered.contains(best.candidate)
+        if best.distance <= allowed || (containsEither && lowered.count >= 3) { return best.candidate }
+        // Else the one candidate sharing the longest prefix (at least 4 characters): `constant-rate`.
+        let prefixes = candidates.map { ($0, commonPrefixLength(lowered, $0)) }
+        guard let longest = prefixes.map(\.1).max(), longest >= 4 else { return nil }
+        let matches = prefixes.filter { $0.1 == longest }
+        return matches.count == 1 ? matches[0].0 : nil
+    }
+
+    private static func commonPrefixLength(_ a: String, _ b: String) -> Int {
+        zip(a.unicodeScalars, b.unicodeScalars).prefix { $0 == $1 }.count
+    }
+
+    /// " (did you mean `x`?)"-style suffix, or an empty string.
+    static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String {
+        guard let match = closest(to: word, in: candidates) else { return "" }
+        return "; did you mean `\(match)`?"
+    }
+
+    /// Levenshtein distance over Unicode scalars.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.unicodeScalars)
+        let b = Array(b.unicodeScalars)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,556 @@
+import Foundation
+import SnapshotPool
+import Yams
+
+/// Reads scenario files (YAML, described in `Scenarios/README.md` and `Scenarios/scenario.schema.json`)
+/// into validated ``Scenario`` values.
+///
+/// Everything is checked before a run starts: unknown keys (with the closest known key suggested),
+/// duplicate keys, missing required keys, wrong types, values without their unit, impossible values,
+/// keys that do not apply to the phase's executor, faults after the end, and gate expressions. The first
+/// problem is thrown as a ``ScenarioError`` naming file, line, column and key path.
+///
+/// ```swift
+/// do {
+///     let scenario = try ScenarioParser.parse(file: "Scenarios/smoke.yaml")
+///     print(scenario.name, ScenarioParser.totalDuration(of: scenario))
+/// } catch let error as ScenarioError {
+///     print(error)  // Scenarios/smoke.yaml:14:5: phases[1].rate: `10/sec` …
+/// }
+/// ```
+public enum ScenarioParser {
+    // MARK: - Entry points
+
+    /// Reads and validates the scenario file at `path`.
+    ///
+    /// ```swift
+    /// let scenario = try ScenarioParser.parse(file: "Scenarios/steady.yaml")
+    /// ```
+    ///
+    /// - Parameter path: the file's path; errors name it as given.
+    /// - Returns: the scenario, with every default filled in.
+    /// - Throws: ``ScenarioError`` (``ScenarioError/Code/unreadableFile`` when the file cannot be read).
+    public static func parse(file path: String) throws -> Scenario {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ScenarioError(
+                .unreadableFile,
+                file: path,
+                line: 0,
+                column: 0,
+                keyPath: "",
+                message: "cannot read the file as UTF-8 text: \(error.localizedDescription)"
+            )
+        }
+        return try parse(yaml: text, file: path)
+    }
+
+    /// Validates a scenario given as YAML text.
+    ///
+    /// ```swift
+    /// let scenario = try ScenarioParser.parse(
+    ///     yaml: """
+    ///         name: tiny
+    ///         description: one phase
+    ///         pool: {warm_target: 2}
+    ///         phases:
+    ///           - {name: load, executor: constant-arrival-rate, rate: 10/s, duration: 5s}
+    ///         """,
+    ///     file: "tiny.yaml"
+    /// )
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - yaml: the document.
+    ///   - file: the name errors carry.
+    /// - Returns: the scenario, with every default filled in.
+    /// - Throws: ``ScenarioError``.
+    public static func parse(yaml: String, file: String) throws -> Scenario {
+        var document = ScenarioDocument(file: file)
+        let root = try compose(yaml, into: &document)
+        return try ScenarioReader(document: document).scenario(root)
+    }
+
+    /// Parses one gate expression, as given to the CLI's `--gate` option.
+    ///
+    /// ```swift
+    /// let gate = try ScenarioParser.parseGate("spawn_ms p95 < 50")
+    /// gate.passes(42)  // true
+    /// ```
+    ///
+    /// - Parameter text: `<metric> <statistic> <op> <number>`; ops are `<`, `<=`, `>`, `>=`, `==`.
+    /// - Returns: the gate.
+    /// - Throws: ``ScenarioError`` with file `--gate`, line 1 and the column of the offending word.
+    public static func parseGate(_ text: String) throws -> Gate {
+        do {
+            return try GateParser.parse(text)
+        } catch {
+            throw ScenarioError(
+                error.code,
+                file: "--gate",
+                line: 1,
+                column: error.offset + 1,
+                keyPath: "",
+                message: error.message
+            )
+        }
+    }
+
+    /// How long a scenario's load lasts: the sum of its phases' lengths.
+    ///
+    /// A constant, Poisson or workers phase lasts its `duration`; a ramping phase the sum of its stages;
+    /// a burst phase `(bursts − 1) × interval + spread` (from its first arrival to its last).
+    ///
+    /// ```swift
+    /// ScenarioParser.totalDuration(of: try ScenarioParser.parse(file: "Scenarios/smoke.yaml"))  // 13 seconds
+    /// ```
+    public static func totalDuration(of scenario: Scenario) -> Duration {
+        scenario.phases.reduce(.zero) { $0 + length(of: $1.load) }
+    }
+
+    static func length(of load: LoadProfile) -> Duration {
+        switch load {
+        case .constantArrivalRate(_, let duration), .poisson(_, let duration), .workers(_, _, let duration):
+            duration
+        case .rampingArrivalRate(_, let stages):
+            stages.reduce(.zero) { $0 + $1.duration }
+        case .burst(_, let spread, let bursts, let interval):
+            interval * (bursts - 1) + spread
+        }
+    }
+
+    // MARK: - YAML
+
+    /// Composes the YAML tree. Yams refuses duplicate keys itself, naming only the first occurrence: that
+    /// occurrence is renamed (remembered in `document.renamedKeys`) and the text composed again, so the
+    /// duplicate is reported by ``Fields`` at its second occurrence with its full key path.
+    private static func compose(_ yaml: String, into document: inout ScenarioDocument) throws -> Node {
+        var text = yaml
+        for attempt in 0..<64 {
+            do {
+                guard let root = try Yams.compose(yaml: text) else {
+                    throw document.error(.wrongType, at: nil, path: "", "the file is empty; a scenario is a mapping")
+                }
+                return root
+            } catch let error as YamlError {
+                if case .duplicatedKeysInMapping(let duplicates, let context) = error, let key = duplicates.first {
+                    let sentinel = "snapbench_duplicate_\(attempt)_"
+                    if let (renamed, delta) = rename(key, at: context.mark, to: sentinel, in: text) {
+                        text = renamed
+                        document.renamedKeys[sentinel] = key
+                        document.shifts.append((context.mark.line, context.mark.column, delta))
+                        continue
+                    }
+                    throw ScenarioError(
+                        .duplicateKey,
+                        file: document.file,
+                        line: context.mark.line,
+                        column: document.column(of: context.mark),
+                        keyPath: key,
+                        message: "duplicate key"
+                    )
+                }
+                throw syntaxError(error, document: document)
+            }
+        }
+        throw ScenarioError(
+            .duplicateKey,
+            file: document.file,
+            line: 1,
+            column: 1,
+            keyPath: "",
+            message: "too many duplicate keys"
+        )
+    }
+
+    /// `text` with the key written at `mark` (1-based line and column, in Unicode scalars) replaced by
+    /// `replacement`, and how many Unicode scalars longer the line became; `nil` when the key is not found
+    /// there as written.
+    private static func rename(
+        _ key: String,
+        at mark: Mark,
+        to replacement: String,
+        in text: String
+    ) -> (text: String, delta: Int)? {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0.unicodeScalars) }
+        guard mark.line >= 1, mark.line <= lines.count else { return nil }
+        let line = lines[mark.line - 1]
+        let start = mark.column - 1
+        guard start >= 0, start < line.count else { return nil }
+        let keyScalars = Array(key.unicodeScalars)
+        var length = keyScalars.count
+        var from = start
+        if line[start] == "\"" || line[start] == "'" {
+            from += 1
+            length += 2
+        }
+        guard from + keyScalars.count <= line.count, Array(line[from..<from + keyScalars.count]) == keyScalars,
+            start + length <= line.count
+        else { return nil }
+        if length > keyScalars.count, line[start + length - 1] != line[start] { return nil }
+        lines[mark.line - 1].replaceSubrange(start..<start + length, with: replacement.unicodeScalars)
+        let text = lines.map { String(String.UnicodeScalarView($0)) }.joined(separator: "\n")
+        return (text, replacement.unicodeScalars.count - length)
+    }
+
+    private static func syntaxError(_ error: YamlError, document: ScenarioDocument) -> ScenarioError {
+        func make(_ mark: Mark?, _ message: String) -> ScenarioError {
+            ScenarioError(
+                .syntax,
+                file: document.file,
+                line: mark?.line ?? 0,
+                column: mark.map(document.column(of:)) ?? 0,
+                keyPath: "",
+                message: "not valid YAML: \(message)"
+            )
+        }
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let detail = context.map { " (\($0.text))" } ?? ""
+            return make(mark, "\(problem)\(detail)")
+        case .reader(let problem, _, _, _):
+            return make(nil, problem)
+        default:
+            return make(nil, "\(error)")
+        }
+    }
+}
+
+// MARK: - The reader
+
+/// Turns a composed document into a ``Scenario``, key by key.
+private struct ScenarioReader {
+    let document: ScenarioDocument
+
+    static let rootKeys = ["name", "description", "seed", "backend", "vm", "pool", "phases", "faults", "gates"]
+    static let builtinKeys = ["guest", "working_set_mib", "memory_mib", "vcpus"]
+    static let linuxKeys = [
+        "guest", "memory_mib", "vcpus", "kernel", "rootfs", "boot_args", "boot_pattern", "resume_pattern",
+    ]
+    static let poolKeys = [
+        "warm_target", "maximum_vms", "refill_concurrency", "acquire_timeout", "readiness_timeout",
+        "maximum_warm_age", "elevated_warm_floor", "pressure_interval", "cgroup_limit_mib",
+    ]
+    static let executors = ["constant-arrival-rate", "ramping-arrival-rate", "burst", "poisson", "workers"]
+    static let phaseKeys = ["name", "warmup", "executor", "hold"]
+    static let executorKeys: [String: [String]] = [
+        "constant-arrival-rate": ["rate", "duration"],
+        "poisson": ["rate", "duration"],
+        "ramping-arrival-rate": ["start_rate", "stages"],
+        "burst": ["count", "spread", "bursts", "interval"],
+        "workers": ["count", "duration", "think_time"],
+    ]
+    /// Memory the built-in guest needs beyond its working set, in MiB.
+    static let builtinOverheadMiB = 24
+
+    func scenario(_ root: Node) throws -> Scenario {
+        let top = try Fields(root, path: "", document: document)
+        try top.rejectUnknown(allowed: Self.rootKeys)
+        let name = try document.string(top.required("name"), path: "name")
+        let description = try document.string(top.required("description"), path: "description")
+        let seed = try top["seed"].map { UInt64(try document.integer($0, path: "seed", minimum: 0)) } ?? 1
+        let backend = try top["backend"].map {
+            BackendChoice(
+                rawValue: try document.word($0, path: "backend", from: BackendChoice.allCases.map(\.rawValue))
+            )!
+        }
+        let vm = try top["vm"].map { try self.vm($0) } ?? .builtInGuest(workingSetMiB: 16, memoryMiB: 128, vcpus: 1)
+        let pool = try self.pool(top.required("pool"))
+        let phases = try self.phases(top.required("phases"))
+        let total = phases.reduce(Duration.zero) { $0 + ScenarioParser.length(of: $1.load) }
+        let faults = try top["faults"].map { try self.faults($0, total: total) } ?? []
+        let gates = try top["gates"].map { try self.gates($0) } ?? []
+        return Scenario(
+            name: name,
+            description: description,
+            seed: seed,
+            backend: backend ?? .auto,
+            vm: vm,
+            pool: pool,
+            phases: phases,
+            faults: faults,
+            gates: gates
+        )
+    }
+
+    // MARK: VM
+
+    private func vm(_ node: Node) throws -> VMDefinition {
+        let fields = try Fields(node, path: "vm", document: document)
+        let guest = try fields["guest"].map { try document.word($0, path: "vm.guest", from: ["builtin", "linux"]) }
+        let isLinux = guest == "linux"
+        let allowed = isLinux ? Self.linuxKeys : Self.builtinKeys
+        let other = isLinux ? Self.builtinKeys : Self.linuxKeys
+        let kind = isLinux ? "a `linux` guest" : "the `builtin` guest"
+        try fields.rejectUnknown(
+            allowed: allowed,
+            inapplicable: Dictionary(
+                uniqueKeysWithValues: other.filter { !allowed.contains($0) }.map {
+                    ($0, "does not apply to \(kind) (it takes \(allowed.joined(separator: ", ")))")
+                }
+            )
+        )
+        let memory = try fields["memory_mib"].map {
+            try document.integer($0, path: "vm.memory_mib", minimum: 1, unit: "MiB")
+        }
+        let vcpus = try fields["vcpus"].map { try document.integer($0, path: "vm.vcpus", minimum: 1) } ?? 1
+        if vcpus > 32, let node = fields["vcpus"] {
+            throw document.error(
+                .invalidValue,
+                at: node,
+                path: "vm.vcpus",
+                "Firecracker allows at most 32 vCPUs (is \(vcpus))"
+            )
+        }
+        if isLinux {
+            func text(_ key: String) throws -> String {
+                try document.string(
+                    fields.required(key, hint: " (required for a `linux` guest)"),
+                    path: fields.path(key)
+                )
+            }
+            return .linux(
+                LinuxGuest(
+                    kernel: try text("kernel"),
+                    rootfs: try text("rootfs"),
+                    bootArgs: try text("boot_args"),
+                    memoryMiB: memory ?? 128,
+                    vcpus: vcpus,
+                    bootPattern: try text("boot_pattern"),
+                    resumePattern: try text("resume_pattern")
+                )
+            )
+        }
+        let workingSet =
+            try fields["working_set_mib"].map {
+                try document.integer($0, path: "vm.working_set_mib", minimum: 0, unit: "MiB")
+            } ?? 16
+        let memoryMiB = memory ?? 128
+        if workingSet + Self.builtinOverheadMiB > memoryMiB {
+            let key = fields.has("working_set_mib") ? "working_set_mib" : "memory_mib"
+            throw document.error(
+                .invalidValue,
+                at: fields[key],
+                path: fields.path(key),
+                "working_set_mib (\(workingSet)) + \(Self.builtinOverheadMiB) MiB for the guest itself exceeds "
+                    + "memory_mib (\(memoryMiB)); raise memory_mib to at least \(workingSet + Self.builtinOverheadMiB)"
+            )
+        }
+        return .builtInGuest(workingSetMiB: workingSet, memoryMiB: memoryMiB, vcpus: vcpus)
+    }
+
+    // MARK: Pool
+
+    private func pool(_ node: Node) throws -> PoolSettings {
+        let fields = try Fields(node, path: "pool", document: document)
+        try fields.rejectUnknown(allowed: Self.poolKeys)
+        func integer(_ key: String, minimum: Int, unit: String? = nil) throws -> Int? {
+            try fields[key].map { try document.integer($0, path: fields.path(key), minimum: minimum, unit: unit) }
+        }
+        func duration(_ key: String) throws -> Duration? {
+            try fields[key].map { try document.duration($0, path: fields.path(key)) }
+        }
+        let warmTarget = try document.integer(fields.required("warm_target"), path: "pool.warm_target", minimum: 0)
+        var configuration = PoolConfiguration(
+            warmTarget: warmTarget,
+            maximumVMs: try integer("maximum_vms", minimum: 1)
+        )
+        if configuration.warmTarget > configuration.maximumVMs {
+            let key = fields.has("maximum_vms") ? "maximum_vms" : "warm_target"
+            throw document.error(
+                .invalidValue,
+                at: fields[key],
+                path: fields.path(key),
+                "warm_target (\(warmTarget)) exceeds maximum_vms (\(configuration.maximumVMs)): "
+                    + "the pool cannot keep more VMs warm than it may hold"
+            )
+        }
+        configuration.refillConcurrency = try integer("refill_concurrency", minimum: 1) ?? 1
+        configuration.acquireTimeout = try duration("acquire_timeout") ?? .seconds(5)
+        configuration.readinessTimeout = try duration("readiness_timeout") ?? .seconds(2)
+        configuration.maximumWarmAge = try duration("maximum_warm_age")
+        configuration.elevatedWarmFloor = try integer("elevated_warm_floor", minimum: 0) ?? min(1, warmTarget)
+        if configuration.elevatedWarmFloor > warmTarget, let node = fields["elevated_warm_floor"] {
+            throw document.error(
+                .invalidValue,
+                at: node,
+                path: "pool.elevated_warm_floor",
+                "elevated_warm_floor (\(configuration.elevatedWarmFloor)) exceeds warm_target (\(warmTarget))"
+            )
+        }
+        return PoolSettings(
+            configuration: configuration,
+            pressureInterval: try duration("pressure_interval"),
+            cgroupLimitMiB: try integer("cgroup_limit_mib", minimum: 1, unit: "MiB")
+        )
+    }
+
+    // MARK: Phases
+
+    private func phases(_ node: Node) throws -> [Phase] {
+        var phases: [Phase] = []
+        var names: [String: Int] = [:]
+        for (index, item) in try document.list(node, path: "phases", nonEmpty: true).enumerated() {
+            let phase = try self.phase(item, path: "phases[\(index)]")
+            if let earlier = names[phase.name] {
+                throw document.error(
+                    .invalidValue,
+                    at: item["name"],
+                    path: "phases[\(index)].name",
+                    "phase name `\(phase.name)` is already used by phases[\(earlier)]"
+                )
+            }
+            names[phase.name] = index
+            phases.append(phase)
+        }
+        return phases
+    }
+
+    private func phase(_ node: Node, path: String) throws -> Phase {
+        let fields = try Fields(node, path: path, document: document)
+        let executor = try document.word(
+            fields.required("executor", hint: " (one of \(Self.executors.joined(separator: ", ")))"),
+            path: fields.path("executor"),
+            from: Self.executors
+        )
+        let own = Self.executorKeys[executor] ?? []
+        var inapplicable: [String: String] = [:]
+        for key in Set(Self.executorKeys.values.joined()) where !own.contains(key) {
+            inapplicable[key] = "does not apply to the `\(executor)` executor (it takes \(own.joined(separator: ", ")))"
+        }
+        try fields.rejectUnknown(allowed: Self.phaseKeys + own, inapplicable: inapplicable)
+
+        let name = try document.string(fields.required("name"), path: fields.path("name"))
+        let warmup = try fields["warmup"].map { try document.bool($0, path: fields.path("warmup")) } ?? false
+        let hold = try fields["hold"].map { try document.distribution($0, path: fields.path("hold")) } ?? .fixed(.zero)
+
+        func value<T>(_ key: String, _ read: (Node, String) throws -> T) throws -> T {
+            try read(fields.required(key, hint: " (the `\(executor)` executor needs it)"), fields.path(key))
+        }
+        func optional<T>(_ key: String, _ read: (Node, String) throws -> T) throws -> T? {
+            try fields[key].map { try read($0, fields.path(key)) }
+        }
+        let rate = { (node: Node, path: String) in try document.rate(node, path: path) }
+        let duration = { (node: Node, path: String) in try document.duration(node, path: path) }
+        let count = { (node: Node, path: String) in try document.integer(node, path: path, minimum: 1) }
+
+        let load: LoadProfile
+        switch executor {
+        case "constant-arrival-rate":
+            load = .constantArrivalRate(rate: try value("rate", rate), duration: try value("duration", duration))
+        case "poisson":
+            load = .poisson(rate: try value("rate", rate), duration: try value("duration", duration))
+        case "ramping-arrival-rate":
+            let start = try optional("start_rate") { try document.rate($0, path: $1, allowZero: true) } ?? 0
+            let stages = try value("stages") { try self.stages($0, path: $1) }
+            if start == 0 && stages.allSatisfy({ $0.target == 0 }) {
+                throw document.error(
+                    .invalidValue,
+                    at: fields["stages"],
+                    path: fields.path("stages"),
+                    "the rate never rises above 0/s, so the phase makes no arrivals"
+                )
+            }
+            load = .rampingArrivalRate(startRate: start, stages: stages)
+        case "burst":
+            let size = try value("count", count)
+            let spread = try optional("spread") { try document.duration($0, path: $1, allowZero: true) } ?? .zero
+            let bursts = try optional("bursts", count) ?? 1
+            let interval =
+                bursts > 1
+                ? try duration(fields.required("interval", hint: " (needed when bursts > 1)"), fields.path("interval"))
+                : try optional("interval", duration) ?? .zero
+            if bursts > 1 && spread >= interval {
+                throw document.error(
+                    .invalidValue,
+                    at: fields["spread"],
+                    path: fields.path("spread"),
+                    "spread (\(Units.format(spread))) must be shorter than interval (\(Units.format(interval))) "
+                        + "or bursts would overlap"
+                )
+            }
+            load = .burst(count: size, spread: spread, bursts: bursts, interval: interval)
+        default:
+            let workers = try value("count", count)
+            let think =
+                try optional("think_time") { try document.distribution($0, path: $1) } ?? .fixed(.zero)
+            load = .workers(count: workers, thinkTime: think, duration: try value("duration", duration))
+        }
+        return Phase(name: name, warmup: warmup, load: load, hold: hold)
+    }
+
+    private func stages(_ node: Node, path: String) throws -> [RampStage] {
+        try document.list(node, path: path, nonEmpty: true).enumerated().map { index, item in
+            let fields = try Fields(item, path: "\(path)[\(index)]", document: document)
+            try fields.rejectUnknown(allowed: ["target", "duration"])
+            return RampStage(
+                target: try document.rate(fields.required("target"), path: fields.path("target"), allowZero: true),
+                duration: try document.duration(fields.required("duration"), path: fields.path("duration"))
+            )
+        }
+    }
+
+    // MARK: Faults
+
+    private func faults(_ node: Node, total: Duration) throws -> [FaultSpec] {
+        try document.list(node, path: "faults", nonEmpty: false).enumerated().map { index, item in
+            let fields = try Fields(item, path: "faults[\(index)]", document: document)
+            let kind = try document.string(fields.required("kind"), path: fields.path("kind"))
+            let atNode = try fields.required("at")
+            let at = try document.duration(atNode, path: fields.path("at"), allowZero: true)
+            if at > total {
+                throw document.error(
+                    .faultOutOfRange,
+                    at: atNode,
+                    path: fields.path("at"),
+                    "at \(Units.format(at)) is after the scenario's end (its phases last \(Units.format(total)))"
+                )
+            }
+            let duration = try fields["duration"].map { try document.duration($0, path: fields.path("duration")) }
+            var parameters: [String: String] = [:]
+            for entry in fields.entries where !["kind", "at", "duration"].contains(entry.key) {
+                guard case .scalar(let scalar) = entry.value, entry.value.tagName != .null else {
+                    throw document.error(
+                        .wrongType,
+                        at: entry.value,
+                        path: fields.path(entry.key),
+                        "fault parameters are single values, found \(ScenarioDocument.describe(entry.value))"
+                    )
+                }
+                parameters[entry.key] = scalar.string
+            }
+            return FaultSpec(kind: kind, at: at, duration: duration, parameters: parameters)
+        }
+    }
+
+    // MARK: Gates
+
+    private func gates(_ node: Node) throws -> [Gate] {
+        try document.list(node, path: "gates", nonEmpty: false).enumerated().map { index, item in
+            let path = "gates[\(index)]"
+            guard case .scalar(let scalar) = item, item.tagName == .str else {
+                throw document.error(
+                    .wrongType,
+                    at: item,
+                    path: path,
+                    "expected a gate expression such as `spawn_ms p95 < 50`, found \(ScenarioDocument.describe(item))"
+                )
+            }
+            do throws(GateParser.Problem) {
+                return try GateParser.parse(scalar.string)
+            } catch {
+                // Point at the offending word when the expression sits on one line as written.
+                let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
+                let exact = scalar.style == .plain || quoted
+                var location = document.error(error.code, at: item, path: path, error.message)
+                if exact, let mark = item.mark, !scalar.string.contains("\n") {
+                    location.column = document.column(of: mark) + error.offset + (quoted ? 1 : 0)
+                }
+                throw location
+            }
+        }
+    }
+}

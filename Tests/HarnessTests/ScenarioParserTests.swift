@@ -1,0 +1,598 @@
+import Foundation
+import Harness
+import SnapshotPool
+import TestSupport
+import Testing
+
+@Suite("Scenario parser", .timeLimit(.minutes(1)))
+struct ScenarioParserTests {
+    static let scenariosDirectory = TestEnvironment.packageRoot + "/Scenarios"
+    static let shipped = ["smoke", "steady", "burst", "churn", "soak"]
+
+    /// A small valid file the bad inputs are variations of (line numbers matter below).
+    static let valid = """
+        name: tiny
+        description: a valid scenario
+        pool:
+          warm_target: 2
+        phases:
+          - name: load
+            executor: constant-arrival-rate
+            rate: 10/s
+            duration: 5s
+        gates:
+          - spawn_ms p95 < 50
+
+        """
+
+    // MARK: - Shipped scenarios
+
+    @Test("Every shipped scenario parses", arguments: shipped)
+    func shippedScenarioParses(name: String) throws {
+        let path = "\(Self.scenariosDirectory)/\(name).yaml"
+        let scenario = try ScenarioParser.parse(file: path)
+        #expect(scenario.name == name)
+        #expect(!scenario.description.isEmpty)
+        #expect(!scenario.phases.isEmpty)
+        #expect(scenario.gates.contains { $0.metric == "errors" && $0.statistic == "count" })
+        #expect(scenario.gates.contains { $0.expression == "late_starts rate < 0.01" })
+    }
+
+    @Test("The Scenarios directory ships exactly the five scenarios")
+    func shippedSet() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.scenariosDirectory)
+            .filter { $0.hasSuffix(".yaml") }
+            .sorted()
+        #expect(files == Self.shipped.map { "\($0).yaml" }.sorted())
+    }
+
+    @Test("smoke.yaml reads as written")
+    func smokeContents() throws {
+        let scenario = try ScenarioParser.parse(file: "\(Self.scenariosDirectory)/smoke.yaml")
+        #expect(scenario.seed == 42)
+        #expect(scenario.backend == .auto)
+        #expect(scenario.vm == .builtInGuest(workingSetMiB: 16, memoryMiB: 128, vcpus: 1))
+        #expect(scenario.pool.configuration == PoolConfiguration(warmTarget: 2))
+        #expect(scenario.phases.map(\.name) == ["warmup", "steady"])
+        #expect(scenario.phases[0].warmup && !scenario.phases[1].warmup)
+        #expect(scenario.phases[0].load == .constantArrivalRate(rate: 5, duration: .seconds(3)))
+        #expect(scenario.phases[1].load == .constantArrivalRate(rate: 10, duration: .seconds(10)))
+        #expect(scenario.phases.allSatisfy { $0.hold == .fixed(.milliseconds(20)) })
+        #expect(
+            scenario.gates.map(\.expression) == [
+                "spawn_ms p95 < 50", "restore_ms p95 < 20", "errors count == 0", "leaks count == 0",
+                "pool_resident_mb max < 100", "late_starts rate < 0.01",
+            ]
+        )
+        #expect(ScenarioParser.totalDuration(of: scenario) == .seconds(13))
+    }
+
+    @Test("Shipped scenarios last what their descriptions say")
+    func shippedDurations() throws {
+        func total(_ name: String) throws -> Duration {
+            ScenarioParser.totalDuration(of: try ScenarioParser.parse(file: "\(Self.scenariosDirectory)/\(name).yaml"))
+        }
+        #expect(try total("steady") == .seconds(65))
+        #expect(try total("burst") == .milliseconds(12_020))
+        #expect(try total("churn") == .seconds(100))
+        #expect(try total("soak") == .seconds(600))
+    }
+
+    // MARK: - Defaults and every executor
+
+    @Test("Defaults fill in what a minimal file leaves out")
+    func defaults() throws {
+        let scenario = try ScenarioParser.parse(yaml: Self.valid, file: "tiny.yaml")
+        #expect(scenario.seed == 1)
+        #expect(scenario.backend == .auto)
+        #expect(scenario.vm == .builtInGuest(workingSetMiB: 16, memoryMiB: 128, vcpus: 1))
+        let pool = scenario.pool.configuration
+        #expect(pool.warmTarget == 2 && pool.maximumVMs == 8 && pool.refillConcurrency == 1)
+        #expect(pool.acquireTimeout == .seconds(5) && pool.readinessTimeout == .seconds(2))
+        #expect(pool.maximumWarmAge == nil && pool.elevatedWarmFloor == 1)
+        #expect(scenario.pool.pressureInterval == nil && scenario.pool.cgroupLimitMiB == nil)
+        #expect(scenario.phases[0].hold == .fixed(.zero) && !scenario.phases[0].warmup)
+        #expect(scenario.faults.isEmpty)
+    }
+
+    @Test("Every executor, hold distribution, pool setting, a Linux guest and faults")
+    func everything() throws {
+        let yaml = """
+            name: all
+            description: every key
+            seed: 9
+            backend: simulated
+            vm:
+              guest: linux
+              kernel: /k/vmlinux
+              rootfs: /k/rootfs.ext4
+              boot_args: console=ttyS0 reboot=k
+              boot_pattern: "booted"
+              resume_pattern: 'resumed'
+              memory_mib: 256
+              vcpus: 2
+            pool:
+              warm_target: 3
+              maximum_vms: 12
+              refill_concurrency: 2
+              acquire_timeout: 1.5s
+              readiness_timeout: 500ms
+              maximum_warm_age: 2m
+              elevated_warm_floor: 2
+              pressure_interval: 200ms
+              cgroup_limit_mib: 512
+            phases:
+              - {name: c, executor: constant-arrival-rate, rate: 600/m, duration: 100us, hold: 5ms}
+              - name: r
+                executor: ramping-arrival-rate
+                stages: [{target: 50/s, duration: 10s}, {target: 0/s, duration: 2s}]
+                hold: {uniform: [5ms, 20ms]}
+              - {name: b, executor: burst, count: 16, bursts: 3, interval: 2s, spread: 10ms, hold: {exponential: 10ms}}
+              - name: p
+                executor: poisson
+                rate: 20/s
+                duration: 1m
+                hold: {lognormal: {median: 10ms, p95: 40ms}}
+              - {name: w, warmup: true, executor: workers, count: 4, duration: 1h, think_time: {fixed: 5ms}}
+            faults:
+              - kind: vmm_crash
+                at: 10s
+                count: 2
+              - {kind: memory_pressure, at: 0s, duration: 3s, level: critical}
+
+            """
+        let scenario = try ScenarioParser.parse(yaml: yaml, file: "all.yaml")
+        #expect(scenario.seed == 9 && scenario.backend == .simulated)
+        #expect(
+            scenario.vm
+                == .linux(
+                    LinuxGuest(
+                        kernel: "/k/vmlinux",
+                        rootfs: "/k/rootfs.ext4",
+                        bootArgs: "console=ttyS0 reboot=k",
+                        memoryMiB: 256,
+                        vcpus: 2,
+                        bootPattern: "booted",
+                        resumePattern: "resumed"
+                    )
+                )
+        )
+        var configuration = PoolConfiguration(warmTarget: 3, maximumVMs: 12)
+        configuration.refillConcurrency = 2
+        configuration.acquireTimeout = .milliseconds(1_500)
+        configuration.readinessTimeout = .milliseconds(500)
+        configuration.maximumWarmAge = .seconds(120)
+        configuration.elevatedWarmFloor = 2
+        #expect(
+            scenario.pool
+                == PoolSettings(configuration: configuration, pressureInterval: .milliseconds(200), cgroupLimitMiB: 512)
+        )
+        #expect(
+            scenario.phases.map(\.load) == [
+                .constantArrivalRate(rate: 10, duration: .microseconds(100)),
+                .rampingArrivalRate(
+                    startRate: 0,
+                    stages: [
+                        RampStage(target: 50, duration: .seconds(10)), RampStage(target: 0, duration: .seconds(2)),
+                    ]
+                ),
+                .burst(count: 16, spread: .milliseconds(10), bursts: 3, interval: .seconds(2)),
+                .poisson(rate: 20, duration: .seconds(60)),
+                .workers(count: 4, thinkTime: .fixed(.milliseconds(5)), duration: .seconds(3_600)),
+            ]
+        )
+        #expect(
+            scenario.phases.map(\.hold) == [
+                .fixed(.milliseconds(5)), .uniform(.milliseconds(5), .milliseconds(20)),
+                .exponential(mean: .milliseconds(10)), .logNormal(median: .milliseconds(10), p95: .milliseconds(40)),
+                .fixed(.zero),
+            ]
+        )
+        #expect(scenario.phases[4].warmup)
+        #expect(
+            scenario.faults == [
+                FaultSpec(kind: "vmm_crash", at: .seconds(10), duration: nil, parameters: ["count": "2"]),
+                FaultSpec(kind: "memory_pressure", at: .zero, duration: .seconds(3), parameters: ["level": "critical"]),
+            ]
+        )
+        // 100us + 12s + (2 × 2s + 10ms) + 60s + 3600s
+        #expect(
+            ScenarioParser.totalDuration(of: scenario)
+                == .microseconds(100) + .seconds(12) + .milliseconds(4_010) + .seconds(60) + .seconds(3_600)
+        )
+    }
+
+    // MARK: - Bad inputs
+
+    struct BadInput: Sendable, CustomTestStringConvertible {
+        var name: String
+        var yaml: String
+        var code: ScenarioError.Code
+        var line: Int
+        var keyPath: String
+        var message: String
+        var column: Int? = nil
+        var testDescription: String { name }
+
+        /// `valid` with the `line`-th line (1-based) replaced by `replacement` (which may span lines).
+        static func replacing(_ line: Int, with replacement: String) -> String {
+            replacing(line...line, with: replacement)
+        }
+
+        /// `valid` with lines `range` (1-based) replaced by `replacement`.
+        static func replacing(_ range: ClosedRange<Int>, with replacement: String) -> String {
+            var lines = ScenarioParserTests.valid.components(separatedBy: "\n")
+            lines.replaceSubrange((range.lowerBound - 1)...(range.upperBound - 1), with: [replacement])
+            return lines.joined(separator: "\n")
+        }
+
+        /// `valid` with `text` appended.
+        static func appending(_ text: String) -> String { ScenarioParserTests.valid + text }
+
+        static let burstPhase = """
+              - name: load
+                executor: burst
+                count: 16
+            """
+    }
+
+    static let badInputs: [BadInput] = [
+        BadInput(
+            name: "unknown key, with a suggestion",
+            yaml: BadInput.replacing(4, with: "  warm_targt: 2"),
+            code: .unknownKey,
+            line: 4,
+            keyPath: "pool.warm_targt",
+            message: "did you mean `warm_target`?"
+        ),
+        BadInput(
+            name: "unknown top-level key",
+            yaml: BadInput.appending("sead: 4\n"),
+            code: .unknownKey,
+            line: 12,
+            keyPath: "sead",
+            message: "did you mean `seed`?"
+        ),
+        BadInput(
+            name: "duplicate top-level key",
+            yaml: BadInput.replacing(2, with: "description: one\nname: again"),
+            code: .duplicateKey,
+            line: 3,
+            keyPath: "name",
+            message: "duplicate key (first on line 1)"
+        ),
+        BadInput(
+            name: "duplicate key in a phase",
+            yaml: BadInput.replacing(9, with: "    duration: 5s\n    rate: 20/s"),
+            code: .duplicateKey,
+            line: 10,
+            keyPath: "phases[0].rate",
+            message: "duplicate key (first on line 8)"
+        ),
+        BadInput(
+            name: "duplicate key in a flow mapping, written three times",
+            yaml: BadInput.replacing(3...4, with: "pool: {warm_target: 2, \"warm_target\": 3, warm_target: 4}"),
+            code: .duplicateKey,
+            line: 3,
+            keyPath: "pool.warm_target",
+            message: "duplicate key (first on line 3)",
+            column: 24
+        ),
+        BadInput(
+            name: "missing name",
+            yaml: BadInput.replacing(1, with: "# no name"),
+            code: .missingKey,
+            line: 2,
+            keyPath: "name",
+            message: "required key `name` is missing"
+        ),
+        BadInput(
+            name: "missing warm_target",
+            yaml: BadInput.replacing(4, with: "  maximum_vms: 4"),
+            code: .missingKey,
+            line: 4,
+            keyPath: "pool.warm_target",
+            message: "required key `warm_target` is missing in `pool`"
+        ),
+        BadInput(
+            name: "wrong type",
+            yaml: BadInput.replacing(4, with: "  warm_target: [2]"),
+            code: .wrongType,
+            line: 4,
+            keyPath: "pool.warm_target",
+            message: "expected an integer, found a list"
+        ),
+        BadInput(
+            name: "duration without a unit",
+            yaml: BadInput.replacing(9, with: "    duration: 5"),
+            code: .badUnit,
+            line: 9,
+            keyPath: "phases[0].duration",
+            message: "`5` has no unit"
+        ),
+        BadInput(
+            name: "duration with an unknown unit",
+            yaml: BadInput.replacing(9, with: "    duration: 5sec"),
+            code: .badUnit,
+            line: 9,
+            keyPath: "phases[0].duration",
+            message: "`sec` is not a duration unit"
+        ),
+        BadInput(
+            name: "bad rate",
+            yaml: BadInput.replacing(8, with: "    rate: 10 per second"),
+            code: .badUnit,
+            line: 8,
+            keyPath: "phases[0].rate",
+            message: "is not a rate"
+        ),
+        BadInput(
+            name: "zero rate",
+            yaml: BadInput.replacing(8, with: "    rate: 0/s"),
+            code: .invalidValue,
+            line: 8,
+            keyPath: "phases[0].rate",
+            message: "must be above zero"
+        ),
+        BadInput(
+            name: "memory with a unit",
+            yaml: BadInput.appending("vm:\n  memory_mib: 128MiB\n"),
+            code: .badUnit,
+            line: 13,
+            keyPath: "vm.memory_mib",
+            message: "sizes are integers in MiB"
+        ),
+        BadInput(
+            name: "negative count",
+            yaml: BadInput.replacing(6...9, with: BadInput.burstPhase.replacingOccurrences(of: "16", with: "-3")),
+            code: .invalidValue,
+            line: 8,
+            keyPath: "phases[0].count",
+            message: "must be positive (is -3)"
+        ),
+        BadInput(
+            name: "warm_target above maximum_vms",
+            yaml: BadInput.replacing(4, with: "  warm_target: 8\n  maximum_vms: 4"),
+            code: .invalidValue,
+            line: 5,
+            keyPath: "pool.maximum_vms",
+            message: "warm_target (8) exceeds maximum_vms (4)"
+        ),
+        BadInput(
+            name: "working set too large for the memory",
+            yaml: BadInput.appending("vm:\n  working_set_mib: 64\n  memory_mib: 64\n"),
+            code: .invalidValue,
+            line: 13,
+            keyPath: "vm.working_set_mib",
+            message: "raise memory_mib to at least 88"
+        ),
+        BadInput(
+            name: "executor-specific key on the wrong executor",
+            yaml: BadInput.replacing(7, with: "    executor: burst\n    count: 4"),
+            code: .inapplicableKey,
+            line: 9,
+            keyPath: "phases[0].rate",
+            message: "does not apply to the `burst` executor (it takes count, spread, bursts, interval)"
+        ),
+        BadInput(
+            name: "unknown executor",
+            yaml: BadInput.replacing(7, with: "    executor: constant-rate"),
+            code: .invalidValue,
+            line: 7,
+            keyPath: "phases[0].executor",
+            message: "did you mean `constant-arrival-rate`?"
+        ),
+        BadInput(
+            name: "burst spread not shorter than its interval",
+            yaml: BadInput.replacing(
+                6...9,
+                with: BadInput.burstPhase + "\n    bursts: 3\n    interval: 1s\n    spread: 1s"
+            ),
+            code: .invalidValue,
+            line: 11,
+            keyPath: "phases[0].spread",
+            message: "spread (1s) must be shorter than interval (1s)"
+        ),
+        BadInput(
+            name: "several bursts without an interval",
+            yaml: BadInput.replacing(6...9, with: BadInput.burstPhase + "\n    bursts: 3"),
+            code: .missingKey,
+            line: 6,
+            keyPath: "phases[0].interval",
+            message: "needed when bursts > 1"
+        ),
+        BadInput(
+            name: "unknown gate metric",
+            yaml: BadInput.replacing(11, with: "  - spwan_ms p95 < 50"),
+            code: .unknownMetric,
+            line: 11,
+            keyPath: "gates[0]",
+            message: "unknown metric `spwan_ms`; did you mean `spawn_ms`?"
+        ),
+        BadInput(
+            name: "statistic the metric does not support",
+            yaml: BadInput.replacing(11, with: "  - errors p95 == 0"),
+            code: .unsupportedStatistic,
+            line: 11,
+            keyPath: "gates[0]",
+            message: "`p95` is not supported for `errors`; it supports count, rate"
+        ),
+        BadInput(
+            name: "bad gate syntax",
+            yaml: BadInput.replacing(11, with: "  - spawn_ms p95 50"),
+            code: .badGate,
+            line: 11,
+            keyPath: "gates[0]",
+            message: "expected a comparison"
+        ),
+        BadInput(
+            name: "fault after the end",
+            yaml: BadInput.appending("faults:\n  - kind: vmm_crash\n    at: 30s\n"),
+            code: .faultOutOfRange,
+            line: 14,
+            keyPath: "faults[0].at",
+            message: "at 30s is after the scenario's end (its phases last 5s)"
+        ),
+        BadInput(
+            name: "linux guest without a kernel",
+            yaml: BadInput.appending("vm:\n  guest: linux\n  rootfs: /r\n"),
+            code: .missingKey,
+            line: 13,
+            keyPath: "vm.kernel",
+            message: "required for a `linux` guest"
+        ),
+        BadInput(
+            name: "not YAML",
+            yaml: BadInput.replacing(3, with: "pool: [warm_target: 2"),
+            code: .syntax,
+            line: 4,
+            keyPath: "",
+            message: "not valid YAML"
+        ),
+    ]
+
+    @Test("A bad input is refused with its code, line and key path", arguments: badInputs)
+    func badInput(_ input: BadInput) throws {
+        let error = try #require(throws: ScenarioError.self) {
+            try ScenarioParser.parse(yaml: input.yaml, file: "bad.yaml")
+        }
+        #expect(error.code == input.code, "\(error)")
+        #expect(error.line == input.line, "\(error)")
+        #expect(error.keyPath == input.keyPath, "\(error)")
+        #expect(error.message.contains(input.message), "\(error)")
+        #expect(error.file == "bad.yaml")
+        if let column = input.column { #expect(error.column == column, "\(error)") }
+        let prefix = "bad.yaml:\(error.line):\(error.column): " + (input.keyPath.isEmpty ? "" : "\(input.keyPath): ")
+        #expect(error.description.hasPrefix(prefix), "\(error)")
+        if ProcessInfo.processInfo.environment["SCENARIO_PRINT_ERRORS"] != nil { print("[\(input.name)] \(error)") }
+    }
+
+    @Test("A gate error points at the offending word")
+    func gateErrorColumn() throws {
+        let error = try #require(throws: ScenarioError.self) {
+            try ScenarioParser.parse(yaml: BadInput.replacing(11, with: "  - errors p95 == 0"), file: "bad.yaml")
+        }
+        #expect(error.column == 12)
+        #expect(error.description.hasPrefix("bad.yaml:11:12: gates[0]: "))
+    }
+
+    @Test("A missing file is an unreadable-file error")
+    func missingFile() throws {
+        let error = try #require(throws: ScenarioError.self) {
+            try ScenarioParser.parse(file: "/nonexistent/scenario.yaml")
+        }
+        #expect(error.code == .unreadableFile)
+        #expect(error.file == "/nonexistent/scenario.yaml")
+    }
+
+    // MARK: - Gates
+
+    @Test(
+        "Gate expressions parse",
+        arguments: [
+            ("spawn_ms p95 < 50", "spawn_ms", "p95", Gate.Comparison.less, 50.0),
+            ("errors count == 0", "errors", "count", .equal, 0),
+            ("late_starts rate < 0.01", "late_starts", "rate", .less, 0.01),
+            ("pool_resident_mb max < 100", "pool_resident_mb", "max", .less, 100),
+            ("  restore_ms p99<=20  ", "restore_ms", "p99", .lessOrEqual, 20),
+            ("leases count >= 1e4", "leases", "count", .greaterOrEqual, 10_000),
+            ("warm_hits rate > 0.5", "warm_hits", "rate", .greater, 0.5),
+        ]
+    )
+    func gateParses(
+        text: String,
+        metric: String,
+        statistic: String,
+        comparison: Gate.Comparison,
+        threshold: Double
+    )
+        throws
+    {
+        let gate = try ScenarioParser.parseGate(text)
+        #expect(gate.metric == metric)
+        #expect(gate.statistic == statistic)
+        #expect(gate.comparison == comparison)
+        #expect(gate.threshold == threshold)
+        #expect(gate.expression == text.trimmingCharacters(in: .whitespaces))
+    }
+
+    @Test(
+        "Bad gate expressions are refused",
+        arguments: [
+            ("", ScenarioError.Code.badGate, 1),
+            ("spawn_ms", .badGate, 9),
+            ("spawn_ms p95", .badGate, 13),
+            ("spawn_ms p95 <", .badGate, 15),
+            ("spawn_ms p95 = 50", .badGate, 14),
+            ("spawn_ms p95 != 50", .badGate, 14),
+            ("spawn_ms p95 < fifty", .badGate, 16),
+            ("spawn_ms p95 < 50ms", .badGate, 16),
+            ("spawn_ms p95 < 50 and", .badGate, 19),
+            ("spawn_ms p95 < nan", .badGate, 16),
+            ("spwan_ms p95 < 50", .unknownMetric, 1),
+            ("errors p95 == 0", .unsupportedStatistic, 8),
+            ("pool_resident_mb p95 < 100", .unsupportedStatistic, 18),
+            ("spawn_ms rate < 0.1", .unsupportedStatistic, 10),
+            ("late_starts rate < 2", .badGate, 20),
+        ]
+    )
+    func badGate(text: String, code: ScenarioError.Code, column: Int) throws {
+        let error = try #require(throws: ScenarioError.self) { try ScenarioParser.parseGate(text) }
+        #expect(error.code == code, "\(error)")
+        #expect(error.file == "--gate" && error.line == 1)
+        #expect(error.column == column, "\(error)")
+    }
+
+    @Test("Gate.passes compares against the threshold")
+    func gatePasses() throws {
+        let below = try ScenarioParser.parseGate("spawn_ms p95 < 50")
+        #expect(below.passes(49.9) && !below.passes(50) && !below.passes(51))
+        let atMost = try ScenarioParser.parseGate("spawn_ms p95 <= 50")
+        #expect(atMost.passes(50) && !atMost.passes(50.1))
+        let above = try ScenarioParser.parseGate("warm_hits rate > 0.5")
+        #expect(above.passes(0.6) && !above.passes(0.5))
+        let atLeast = try ScenarioParser.parseGate("leases count >= 100")
+        #expect(atLeast.passes(100) && !atLeast.passes(99))
+        let exactly = try ScenarioParser.parseGate("errors count == 0")
+        #expect(exactly.passes(0) && !exactly.passes(1))
+    }
+
+    // MARK: - Robustness
+
+    @Test("Random mutations of a valid file either parse or throw ScenarioError", .timeLimit(.minutes(1)))
+    func mutations() throws {
+        let original = Array(
+            try String(contentsOfFile: "\(Self.scenariosDirectory)/smoke.yaml", encoding: .utf8).unicodeScalars
+        )
+        let alphabet = Array("abz_019 -:#{}[],\"'&*!|>%@`?\t\n./sm".unicodeScalars)
+        var random = SeededRandom(seed: 20_250_601)
+        var parsed = 0
+        var refused: [String: Int] = [:]
+        for _ in 0..<2_000 {
+            var text = original
+            for _ in 0...Int.random(in: 0...2, using: &random) {
+                let index = Int.random(in: 0..<text.count, using: &random)
+                switch Int.random(in: 0..<4, using: &random) {
+                case 0: text.remove(at: index)
+                case 1: text.insert(text[index], at: index)
+                case 2: text[index] = alphabet.randomElement(using: &random)!
+                default:  // duplicate the whole line: duplicate keys, repeated list items
+                    let start = text[..<index].lastIndex(of: "\n").map { $0 + 1 } ?? 0
+                    let end = text[index...].firstIndex(of: "\n").map { $0 + 1 } ?? text.count
+                    text.insert(contentsOf: text[start..<end], at: end)
+                }
+            }
+            do {
+                _ = try ScenarioParser.parse(yaml: String(String.UnicodeScalarView(text)), file: "mutated.yaml")
+                parsed += 1
+            } catch let error as ScenarioError {
+                refused[error.code.name, default: 0] += 1
+            }
+        }
+        let total = parsed + refused.values.reduce(0, +)
+        #expect(total == 2_000)
+        #expect(parsed > 0 && !refused.isEmpty)
+        let summary = refused.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        print("scenario mutations: \(total) tried, \(parsed) parsed, \(total - parsed) refused (\(summary))")
+    }
+}
