@@ -12,6 +12,8 @@ struct Snapbench: AsyncParsableCommand {
 
             Set-up (the pinned Firecracker v1.12.1, the guest, jemalloc): scripts/setup
             """,
-        subcommands: [Doctor.self, SnapshotCommand.self, Probe.self, PoolBench.self, AuditCommand.self]
+        subcommands: [
+            RunCommand.self, Doctor.self, SnapshotCommand.self, Probe.self, PoolBench.self, AuditCommand.self,
+        ]
     )
 }

@@ -276,7 +276,7 @@ public struct ScenarioRunner: Sendable {
                     var random = SeededRandom(seed: holdSeed)
                     for offset in ArrivalSchedule.offsets(for: phase.load, seed: holdSeed) {
                         let intended = phaseStart + offset
-                        try await ContinuousClock().sleep(until: intended, tolerance: .zero)
+                        try await Self.wait(until: intended)
                         recorder.scheduled(phase: index, dispatchLag: intended.duration(to: .now))
                         let hold = phase.hold.sample(&random)
                         leases.addTask {
@@ -287,6 +287,19 @@ public struct ScenarioRunner: Sendable {
                 try await leases.waitForAll()
             }
             group.cancelAll()
+        }
+    }
+
+    /// Sleeps until shortly before `instant`, then yields until it: a timer alone wakes up to a millisecond
+    /// late here, and the dispatch lag is itself a measured figure.
+    static func wait(until instant: ContinuousClock.Instant) async throws {
+        let early = instant - .microseconds(500)
+        if ContinuousClock.now < early {
+            try await ContinuousClock().sleep(until: early, tolerance: .zero)
+        }
+        while ContinuousClock.now < instant {
+            try Task.checkCancellation()
+            await Task.yield()
         }
     }
 

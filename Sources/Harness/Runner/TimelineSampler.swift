@@ -28,7 +28,17 @@ final class TimelineSampler: Sendable {
         while !Task.isCancelled {
             let stats = await statistics()
             let total = served()
-            sample(start: start, stats: stats, served: total - previousServed)
+            let count = total - previousServed
+            // Reading /proc takes milliseconds: done on a thread of its own so that it never holds up the
+            // load generator on Swift's (two-thread) cooperative pool.
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                let thread = Thread {
+                    self.sample(start: start, stats: stats, served: count)
+                    done.resume()
+                }
+                thread.name = "snapbench.sampler"
+                thread.start()
+            }
             previousServed = total
             try? await Task.sleep(for: interval)
         }
