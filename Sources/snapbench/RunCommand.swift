@@ -60,7 +60,14 @@ struct RunCommand: AsyncParsableCommand {
             }
             extraGates = try gates.map { try ScenarioParser.parseGate($0) }
             for name in scenarios.isEmpty ? Self.defaultSuite : scenarios {
-                parsed.append(try ScenarioParser.parse(file: try Self.resolve(name)))
+                let scenario = try ScenarioParser.parse(file: try Self.resolve(name))
+                // Faults have a slot on the timeline but no kinds in this build: refusing them beats ignoring them.
+                if let fault = scenario.faults.first {
+                    throw ValidationError(
+                        "\(name): fault kind `\(fault.kind)` is not supported by this build; remove `faults` to run it"
+                    )
+                }
+                parsed.append(scenario)
             }
         } catch {
             FileHandle.standardError.write(Data("snapbench: invalid input: \(error)\n".utf8))

@@ -73,7 +73,7 @@ struct ScenarioParserTests {
             ScenarioParser.totalDuration(of: try ScenarioParser.parse(file: "\(Self.scenariosDirectory)/\(name).yaml"))
         }
         #expect(try total("steady") == .seconds(65))
-        #expect(try total("burst") == .milliseconds(12_020))
+        #expect(try total("burst") == .milliseconds(12_050))
         #expect(try total("churn") == .seconds(100))
         #expect(try total("soak") == .seconds(600))
     }

@@ -64,19 +64,25 @@ public struct ScenarioRunner: Sendable {
         }
         if useFirecracker {
             let installation = try await installation()
-            let backend = FirecrackerBackend(
-                configuration: .init(
-                    installation: installation,
-                    spec: try vmSpec(),
-                    storeDirectory: options.workDirectory + "/snapshots",
-                    workDirectory: options.workDirectory + "/vms"
-                ),
-                logger: options.logger
+            var configuration = FirecrackerBackend.Configuration(
+                installation: installation,
+                spec: try vmSpec(),
+                storeDirectory: options.workDirectory + "/snapshots",
+                workDirectory: options.workDirectory + "/vms"
             )
-            return try await drive(backend: backend, clock: ContinuousClock(), installation: installation)
+            var cgroup: MemoryCgroup?
+            if let limit = scenario.pool.cgroupLimitMiB {
+                let created = try MemoryCgroup.create(prefix: "snapbench")
+                try created.setLimit(bytes: UInt64(limit) * 1_048_576)
+                cgroup = created
+                configuration.cgroup = created
+            }
+            defer { try? cgroup?.destroy(killingProcesses: true) }
+            let backend = FirecrackerBackend(configuration: configuration, logger: options.logger)
+            return try await drive(backend: backend, installation: installation, cgroup: cgroup)
         }
         let backend = SimulatedBackend(clock: ContinuousClock(), seed: scenario.seed)
-        return try await drive(backend: backend, clock: ContinuousClock(), installation: nil)
+        return try await drive(backend: backend, installation: nil, cgroup: nil)
     }
 
     private func installation() async throws -> FirecrackerInstallation {
@@ -106,8 +112,8 @@ public struct ScenarioRunner: Sendable {
 
     private func drive<Backend: VMBackend>(
         backend: Backend,
-        clock: ContinuousClock,
-        installation: FirecrackerInstallation?
+        installation: FirecrackerInstallation?,
+        cgroup: MemoryCgroup?
     ) async throws -> RunReport {
         // Whole seconds: the report stores ISO 8601 without fractions and must read back equal.
         let startedAt = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
@@ -116,16 +122,17 @@ public struct ScenarioRunner: Sendable {
         let jemalloc = Jemalloc()
         let allocatedBefore = jemalloc?.statistics().allocated
         let recorder = RunRecorder()
-        let sampler = TimelineSampler(cgroup: nil)
+        let sampler = TimelineSampler(cgroup: cgroup)
         var services = PoolServices()
         if let interval = scenario.pool.pressureInterval {
-            services.pressure = PressureMonitoring(source: SystemPressureSource(), interval: interval)
+            let source = cgroup?.pressureSource ?? SystemPressureSource()
+            services.pressure = PressureMonitoring(source: source, interval: interval)
         }
         let pool = SnapshotPool(
             backend: backend,
             configuration: scenario.pool.configuration,
             services: services,
-            clock: clock,
+            clock: ContinuousClock(),
             logger: options.logger
         )
         var failure: (any Error)?
@@ -273,14 +280,19 @@ public struct ScenarioRunner: Sendable {
                         }
                     }
                 } else {
-                    var random = SeededRandom(seed: holdSeed)
-                    for offset in ArrivalSchedule.offsets(for: phase.load, seed: holdSeed) {
-                        let intended = phaseStart + offset
-                        try await Self.wait(until: intended)
-                        recorder.scheduled(phase: index, dispatchLag: intended.duration(to: .now))
-                        let hold = phase.hold.sample(&random)
-                        leases.addTask {
-                            await lease(pool, intended: intended, hold: hold, index: index, recorder: recorder)
+                    let dispatcher = DispatchExecutor(name: "snapbench.dispatch")
+                    defer { dispatcher.stop() }
+                    try await withTaskExecutorPreference(dispatcher) {
+                        var random = SeededRandom(seed: holdSeed)
+                        for offset in ArrivalSchedule.offsets(for: phase.load, seed: holdSeed) {
+                            let intended = phaseStart + offset
+                            try await Self.wait(until: intended)
+                            recorder.scheduled(phase: index, dispatchLag: intended.duration(to: .now))
+                            let hold = phase.hold.sample(&random)
+                            // Leases run on the shared pool; only the dispatcher keeps the thread of its own.
+                            leases.addTask(executorPreference: globalConcurrentExecutor) {
+                                await lease(pool, intended: intended, hold: hold, index: index, recorder: recorder)
+                            }
                         }
                     }
                 }
@@ -337,7 +349,20 @@ public struct ScenarioRunner: Sendable {
     ]
 
     static func commit() -> String? {
-        ProcessInfo.processInfo.environment["SNAPBENCH_COMMIT"]
+        if let commit = ProcessInfo.processInfo.environment["SNAPBENCH_COMMIT"] { return commit }
+        // The checkout's HEAD, read from .git without running git.
+        for root in ProjectPaths.candidateRoots() {
+            guard let head = try? String(contentsOfFile: root + "/.git/HEAD", encoding: .utf8) else { continue }
+            let trimmed = head.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard trimmed.hasPrefix("ref: ") else { return trimmed }
+            let ref = String(trimmed.dropFirst(5))
+            if let value = try? String(contentsOfFile: root + "/.git/" + ref, encoding: .utf8) {
+                return value.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            let packed = (try? String(contentsOfFile: root + "/.git/packed-refs", encoding: .utf8)) ?? ""
+            return packed.split(separator: "\n").first { $0.hasSuffix(" " + ref) }.map { String($0.prefix(40)) }
+        }
+        return nil
     }
 }
 

@@ -123,6 +123,11 @@ public struct FirecrackerBackend: VMBackend {
                 hooks: ClonedVM.Hooks { vmm in try cgroup?.add(pid: vmm.pid) },
                 logger: logger
             )
+            if id.hasPrefix("warm-") {
+                // Off the caller's path (a background refill), so Firecracker's own load metric costs no one a
+                // request on the hot path; on-demand restores skip it.
+                _ = try? await clone.collectFirecrackerMetrics()
+            }
             return FirecrackerVM(clone: clone, slot: slot, slots: configuration.networkSlots)
         } catch {
             if let slot { try? await configuration.networkSlots?.release(slot) }
