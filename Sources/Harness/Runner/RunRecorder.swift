@@ -57,6 +57,8 @@ public final class RunRecorder: Sendable {
             phases[phase].record("spawn", spawn)
             phases[phase].record(lease.path == .warm ? "spawn_warm" : "spawn_on_demand", spawn)
             phases[phase].record("queue_wait", lease.timings.queueWait)
+            // What the harness adds to the pool's own acquire: dispatch lag, task start, and this record call.
+            phases[phase].record("harness_overhead", spawn - lease.timings.acquire)
             let stages = lease.timings.stages
             if let value = stages.load { phases[phase].record("restore", value) }
             if let value = stages.firecrackerLoad { phases[phase].record("firecracker_load", value) }

@@ -260,7 +260,9 @@ public struct ScenarioRunner: Sendable {
                 _ = sink
                 group.addTask { await reporter.run() }
             }
-            try await withThrowingTaskGroup(of: Void.self) { leases in
+            // Discarding: a plain group keeps every finished lease task until the phase ends (10 000 tasks in
+            // churn held 9 KB each, and jemalloc `allocated` climbed ~1 MB/s).
+            try await withThrowingDiscardingTaskGroup { leases in
                 if case .workers(let count, let think, let duration) = phase.load {
                     for worker in 0..<count {
                         leases.addTask {
@@ -296,7 +298,6 @@ public struct ScenarioRunner: Sendable {
                         }
                     }
                 }
-                try await leases.waitForAll()
             }
             group.cancelAll()
         }
