@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Synchronization
 
 /// A task executor with one thread of its own, for the open-loop dispatcher.
@@ -35,6 +36,10 @@ final class DispatchExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     private func loop() {
+        // Real-time priority (when allowed, e.g. as root) so that a core busy with VMM restores cannot delay
+        // an arrival: the thread wakes only at arrival instants, so it never holds a core for long.
+        var parameters = sched_param(sched_priority: 10)
+        _ = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters)
         while true {
             condition.lock()
             while jobs.isEmpty && !stopped { condition.wait() }

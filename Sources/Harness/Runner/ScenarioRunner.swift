@@ -1,5 +1,6 @@
 import Firecracker
 import Foundation
+import Glibc
 public import Logging
 public import Reporting
 import SnapshotPool
@@ -303,17 +304,19 @@ public struct ScenarioRunner: Sendable {
         }
     }
 
-    /// Sleeps until shortly before `instant`, then yields until it: a timer alone wakes up to a millisecond
-    /// late here, and the dispatch lag is itself a measured figure.
+    /// Blocks the dispatcher's own thread until shortly before `instant`, then spins to it: an async timer
+    /// fires from a shared thread that a busy host delays by a millisecond or more, and the dispatch lag is
+    /// itself a measured figure. Only called on the dispatcher's executor, never on the shared pool.
     static func wait(until instant: ContinuousClock.Instant) async throws {
-        let early = instant - .microseconds(500)
-        if ContinuousClock.now < early {
-            try await ContinuousClock().sleep(until: early, tolerance: .zero)
+        try Task.checkCancellation()
+        let remaining = ContinuousClock.now.duration(to: instant) - .microseconds(200)
+        if remaining > .zero {
+            let (seconds, attoseconds) = remaining.components
+            var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+            // Unsafe: nanosleep(2) reads the interval from our local; an interruption just ends the sleep early.
+            _ = nanosleep(&request, nil)
         }
-        while ContinuousClock.now < instant {
-            try Task.checkCancellation()
-            await Task.yield()
-        }
+        while ContinuousClock.now < instant {}
     }
 
     /// One acquire → hold → release, recorded as exactly one outcome.
