@@ -144,6 +144,10 @@ struct FirecrackerPoolTests {
         defer { try? cgroup.destroy(killingProcesses: true) }
         var thresholds = PressureThresholds()
         thresholds.calmReadingsToRecover = 2
+        // Low fractions: setting a limit near the usage makes the kernel reclaim page cache, which moves the
+        // usage; at 0.5 the limit below still means critical whatever it reclaims.
+        thresholds.cgroupUsageElevated = 0.3
+        thresholds.cgroupUsageCritical = 0.5
         let audit = try await withFirecrackerPool(
             PoolConfiguration(warmTarget: 3, maximumVMs: 6),
             monitoring: PressureMonitoring(
@@ -156,8 +160,8 @@ struct FirecrackerPoolTests {
             #expect(await eventually(pool) { $0.warm == 3 && $0.restoring == 0 })
             let usage = try cgroup.usage()
             #expect(usage > 0, "the VMMs' memory must be charged to the pool cgroup")
-            // A limit just above the usage puts it at ~97 % of the limit: critical.
-            let limit = (usage * 100 / 97 + 4095) / 4096 * 4096
+            // A limit 25 % above the usage puts it at 80 % of the limit: critical for these thresholds.
+            let limit = (usage * 5 / 4 + 4095) / 4096 * 4096
             try cgroup.setLimit(bytes: limit)
             let shedAt = ContinuousClock.now
             #expect(await eventually(pool, within: .seconds(5)) { $0.counters.shed >= 1 && $0.warm == 0 })

@@ -147,6 +147,8 @@ struct SnapshotPoolTests {
     @Test("on-demand restore failures are typed: backend failure, or snapshot invalid which is reported")
     func restoreFailures() async throws {
         try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 0, maximumVMs: 2)).run { fixture in
+            // Before the pool runs, an acquire would queue and be served by refill instead of on demand.
+            #expect(await fixture.events.eventually { $0 == .started(reclaimed: 0) })
             fixture.backend.faults.failNextRestores(1)
             let backendError = try await #require(throws: PoolError.self) { try await acquire(fixture) }
             #expect(backendError.code == .backendFailure)

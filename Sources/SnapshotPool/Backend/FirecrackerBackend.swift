@@ -130,9 +130,15 @@ public struct FirecrackerBackend: VMBackend {
             }
             return FirecrackerVM(clone: clone, slot: slot, slots: configuration.networkSlots)
         } catch {
-            if let slot { try? await configuration.networkSlots?.release(slot) }
+            if let slot, let slots = configuration.networkSlots { await Self.release(slot, to: slots) }
             throw error
         }
+    }
+
+    /// Returns a slot even from a cancelled task (a refill stopped by shutdown): releasing runs `ip`, which a
+    /// cancelled task would not run, and the slot would be retired.
+    static func release(_ slot: NetworkSlot, to slots: NetworkSlotPool) async {
+        await Task { try? await slots.release(slot) }.value
     }
 
     public func snapshotFailed(_ error: any Error) async {
@@ -173,6 +179,6 @@ public final class FirecrackerVM: BackendVM {
 
     public func destroy() async {
         await clone.destroy()
-        if let slot, let slots { try? await slots.release(slot) }
+        if let slot, let slots { await FirecrackerBackend.release(slot, to: slots) }
     }
 }
