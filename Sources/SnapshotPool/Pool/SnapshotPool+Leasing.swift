@@ -15,8 +15,13 @@ extension SnapshotPool {
     /// - Returns: the lease; release it with ``release(_:)``.
     /// - Throws: `PoolError` — `.capacity` or `.deadline` when time runs out, `.memoryPressure`,
     ///   `.snapshotInvalid`, `.backendFailure`, `.shuttingDown` — or `CancellationError`.
-    public func acquire(timeout: Duration? = nil) async throws -> Lease {
+    public nonisolated func acquire(timeout: Duration? = nil) async throws -> Lease {
+        // Taken before the hop onto the actor: waiting for the actor is the pool's time, not the caller's.
         let requested = clock.now
+        return try await acquire(requested: requested, timeout: timeout)
+    }
+
+    private func acquire(requested: PoolClock.Instant, timeout: Duration?) async throws -> Lease {
         let deadline = requested.advanced(by: timeout ?? configuration.acquireTimeout)
         do {
             return try await acquire(requested: requested, deadline: deadline)
