@@ -175,3 +175,36 @@ extension RealFirecracker {
         }
     }
 }
+
+extension RealFirecracker.CloneTests {
+    @Test("a clone restored through the jailer runs chrooted as an unprivileged user and leaves no jail behind")
+    func jailedClone() async throws {
+        try await withGoldenSnapshot { installation, snapshot, clones in
+            let jailer = try #require(installation.jailerPath, "the pinned jailer must be installed")
+            let jail = JailerOptions(jailerPath: jailer, uid: 65534, gid: 65534, chrootBase: clones + "/jail")
+            let clone = try await ClonedVM.restore(
+                from: snapshot,
+                installation: installation,
+                workingDirectory: clones + "/unused",
+                id: "jailed",
+                jail: jail
+            )
+            let proof = try await clone.resume(deadline: .now + .seconds(2))
+            #expect(proof.token.hasPrefix("SNAPBENCH-RESUMED gen="))
+            let pid = clone.vmm.pid
+            let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+            #expect(status.split(separator: "\n").contains { $0.hasPrefix("Uid:") && $0.contains("65534") })
+            // The jailer pivots into the jail in a mount namespace of its own: seen through /proc/PID/root the
+            // VMM's "/" holds its socket and the linked snapshot, and nothing of the host.
+            #expect(FileManager.default.fileExists(atPath: "/proc/\(pid)/root/api.sock"))
+            #expect(FileManager.default.fileExists(atPath: "/proc/\(pid)/root/vm.mem"))
+            #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)/root/etc/passwd"))
+            #expect(clone.vmm.workingDirectory == jail.rootDirectory(id: "jailed"))
+            await clone.destroy()
+            #expect(!Leftovers.processExists(pid))
+            #expect(!FileManager.default.fileExists(atPath: jail.jailDirectory(id: "jailed")))
+            #expect(FileManager.default.fileExists(atPath: snapshot.memoryPath), "the golden files stay")
+            try snapshot.verify()
+        }
+    }
+}

@@ -12,6 +12,7 @@ private func withFirecrackerPool(
     monitoring: PressureMonitoring? = nil,
     cgroup: MemoryCgroup? = nil,
     networkSlots: NetworkSlotPool? = nil,
+    jailed: Bool = false,
     spec: VMSpec? = nil,
     prepare: ((String) async throws -> Void)? = nil,
     body: (SnapshotPool<FirecrackerBackend, ContinuousClock>, FirecrackerBackend, EventLog) async throws -> Void
@@ -29,6 +30,14 @@ private func withFirecrackerPool(
     )
     backendConfiguration.cgroup = cgroup
     backendConfiguration.networkSlots = networkSlots
+    if jailed {
+        backendConfiguration.jail = JailerOptions(
+            jailerPath: try #require(installation.jailerPath),
+            uid: 65534,
+            gid: 65534,
+            chrootBase: scratch + "/jail"
+        )
+    }
     backendConfiguration.audit = audit
     try await prepare?(scratch + "/work")
     let backend = FirecrackerBackend(configuration: backendConfiguration)
@@ -279,6 +288,27 @@ extension FirecrackerPoolTests {
         #expect(await slots.availableCount == 3, "every slot is back after the leases")
         try await slots.destroy()
         #expect(namespaces.count == 3)
+    }
+}
+
+extension FirecrackerPoolTests {
+    @Test("in jailer mode every lease is a chrooted, unprivileged VMM, and the drain removes every jail")
+    func jailerMode() async throws {
+        let jails = LockedArray<String>()
+        _ = try await withFirecrackerPool(PoolConfiguration(warmTarget: 2, maximumVMs: 4), jailed: true) { pool, _, _ in
+            for _ in 0..<4 {
+                try await pool.withLease { lease in
+                    let pid = try #require(lease.pid)
+                    // Pivoted into its jail (own mount namespace): its "/" holds the socket, not the host's /etc.
+                    #expect(FileManager.default.fileExists(atPath: "/proc/\(pid)/root/api.sock"))
+                    #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)/root/etc/passwd"))
+                    let cwd = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")
+                    jails.append(lease.vmID + ":" + cwd)
+                }
+            }
+        }
+        #expect(Set(jails.values).count == 4)
+        #expect(Leftovers.childVMMs().isEmpty)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 public import Logging
 
 /// A VM restored from a golden snapshot in a Firecracker process of its own, in its own working directory.
@@ -68,23 +69,27 @@ public final class ClonedVM: Sendable {
         id: String,
         networkOverrides: [NetworkOverride]? = nil,
         launcher: [String] = [],
+        jail: JailerOptions? = nil,
         loadTimeout: Duration = .seconds(10),
         hooks: Hooks = Hooks(),
         logger: Logger = Logger(label: "snapbench.firecracker")
     ) async throws -> ClonedVM {
         try snapshot.checkFilesPresent()
-        var configuration = VMMConfiguration(
-            binary: installation.firecrackerPath,
-            workingDirectory: workingDirectory,
-            id: id
-        )
+        var configuration =
+            jail.map { VMMConfiguration.jailed(firecracker: installation.firecrackerPath, id: id, jail: $0) }
+            ?? VMMConfiguration(binary: installation.firecrackerPath, workingDirectory: workingDirectory, id: id)
         configuration.launcher = launcher
         let vmm = try await VMMProcess.launch(configuration, logger: logger)
         do {
             try await hooks.beforeLoad(vmm)
+            var statePath = snapshot.statePath
+            var memoryPath = snapshot.memoryPath
+            if let jail {
+                (statePath, memoryPath) = try linkIntoJail(snapshot, root: vmm.workingDirectory, jail: jail)
+            }
             let parameters = SnapshotLoadParameters(
-                snapshotPath: snapshot.statePath,
-                memBackend: MemoryBackend(backendType: .file, backendPath: snapshot.memoryPath),
+                snapshotPath: statePath,
+                memBackend: MemoryBackend(backendType: .file, backendPath: memoryPath),
                 resumeVm: false,
                 networkOverrides: networkOverrides
             )
@@ -151,6 +156,29 @@ public final class ClonedVM: Sendable {
     /// Stops the VMM, reaps it and removes the working directory.
     public func destroy() async {
         await vmm.destroy()
+    }
+
+    /// Hard-links the snapshot's files into a jail's root (a chrooted VMM sees nothing else) and lets the
+    /// jail's group read them; returns the paths as the VMM sees them.
+    private static func linkIntoJail(
+        _ snapshot: GoldenSnapshot,
+        root: String,
+        jail: JailerOptions
+    ) throws
+        -> (state: String, memory: String)
+    {
+        for (source, name) in [(snapshot.statePath, "vm.state"), (snapshot.memoryPath, "vm.mem")] {
+            guard chown(source, UInt32.max, jail.gid) == 0, chmod(source, 0o640) == 0 else {
+                throw FirecrackerError(.workspace, "cannot let gid \(jail.gid) read \(source): \(Errno.current)")
+            }
+            guard link(source, root + "/" + name) == 0 else {
+                throw FirecrackerError(
+                    .workspace,
+                    "cannot link \(source) into the jail \(root) (it must be on the same filesystem): \(Errno.current)"
+                )
+            }
+        }
+        return ("/vm.state", "/vm.mem")
     }
 
     private static func loadSnapshot(

@@ -33,6 +33,8 @@ public struct VMMConfiguration: Sendable {
     public var stopGracePeriod: Duration = .milliseconds(100)
     /// Arguments added after the ones this driver sets (e.g. `--no-seccomp` while debugging).
     public var additionalArguments: [String] = []
+    /// Run through Firecracker's jailer (chroot, unprivileged user); `nil` runs `firecracker` directly.
+    public var jailer: JailerOptions?
     /// A command prefix the binary is run under, e.g. `["/usr/sbin/ip", "netns", "exec", "snb-1234-0"]`;
     /// empty runs the binary directly.
     ///

@@ -99,7 +99,9 @@ public final class VMMProcess: Sendable {
         do {
             pid = try await spawn(configuration, control: control, logger: logger)
         } catch {
-            try? Workspace.remove(configuration.workingDirectory)
+            try? Workspace.remove(
+                configuration.jailer?.jailDirectory(id: configuration.id) ?? configuration.workingDirectory
+            )
             throw error
         }
         let spawned = ContinuousClock.now
@@ -185,7 +187,10 @@ public final class VMMProcess: Sendable {
     public func destroy() async {
         await stop()
         do {
-            try Workspace.remove(configuration.workingDirectory)
+            // A jail is the directory above its root: the jailer made it, and it goes too.
+            try Workspace.remove(
+                configuration.jailer?.jailDirectory(id: configuration.id) ?? configuration.workingDirectory
+            )
         } catch {
             logger.warning(
                 "could not remove a VMM working directory",
@@ -211,22 +216,31 @@ public final class VMMProcess: Sendable {
 
     /// What is spawned: the binary itself, or the launcher's first element with the binary among its arguments.
     private static func command(_ configuration: VMMConfiguration) -> (executable: Executable, arguments: [String]) {
+        let program = configuration.jailer?.jailerPath ?? configuration.binary
         guard let launcher = configuration.launcher.first else {
-            return (.path(FilePath(configuration.binary)), arguments(configuration))
+            return (.path(FilePath(program)), arguments(configuration))
         }
         let executable: Executable = launcher.contains("/") ? .path(FilePath(launcher)) : .name(launcher)
-        let prefix = Array(configuration.launcher.dropFirst()) + [configuration.binary]
+        let prefix = Array(configuration.launcher.dropFirst()) + [program]
         return (executable, prefix + arguments(configuration))
     }
 
     private static func arguments(_ configuration: VMMConfiguration) -> [String] {
-        [
-            "--api-sock", configuration.path(VMMConfiguration.FileName.apiSocket),
-            "--id", configuration.id,
-            "--log-path", configuration.path(VMMConfiguration.FileName.log),
+        var firecracker = [
+            "--api-sock", configuration.vmmPath(VMMConfiguration.FileName.apiSocket),
+            "--log-path", configuration.vmmPath(VMMConfiguration.FileName.log),
             "--level", configuration.logLevel.rawValue,
-            "--metrics-path", configuration.path(VMMConfiguration.FileName.metrics),
-        ] + configuration.additionalArguments
+            "--metrics-path", configuration.vmmPath(VMMConfiguration.FileName.metrics),
+        ]
+        guard let jail = configuration.jailer else {
+            return ["--id", configuration.id] + firecracker + configuration.additionalArguments
+        }
+        // The jailer passes its own --id to the VMM.
+        firecracker += configuration.additionalArguments
+        return [
+            "--id", configuration.id, "--exec-file", configuration.binary, "--uid", String(jail.uid), "--gid",
+            String(jail.gid), "--chroot-base-dir", jail.chrootBase, "--",
+        ] + firecracker
     }
 
     /// Starts the supervising task and returns the child's pid once it is spawned.

@@ -22,9 +22,15 @@ enum Workspace {
                 guard manager.createFile(atPath: configuration.path(name), contents: nil) else {
                     throw FirecrackerError(.workspace, "cannot create \(name)")
                 }
+                // A jailed VMM writes them as its unprivileged user.
+                if let jail = configuration.jailer {
+                    guard chown(configuration.path(name), jail.uid, jail.gid) == 0 else {
+                        throw FirecrackerError(.workspace, "cannot hand \(name) to uid \(jail.uid): \(Errno.current)")
+                    }
+                }
             }
         } catch {
-            try? remove(configuration.workingDirectory)
+            try? remove(configuration.jailer?.jailDirectory(id: configuration.id) ?? configuration.workingDirectory)
             throw FirecrackerError(
                 .workspace,
                 "cannot prepare the VMM working directory \(configuration.workingDirectory)",

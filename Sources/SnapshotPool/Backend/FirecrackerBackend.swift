@@ -39,6 +39,9 @@ public struct FirecrackerBackend: VMBackend {
         public var cgroup: MemoryCgroup?
         /// Where snapshot builds, verifications and quarantines are recorded.
         public var audit: AuditLog?
+        /// Run every clone through the jailer (chroot, unprivileged uid/gid); its chroot base must be on the
+        /// snapshot store's filesystem (snapshot files are hard-linked into each jail).
+        public var jail: JailerOptions?
 
         public init(installation: FirecrackerInstallation, spec: VMSpec, storeDirectory: String, workDirectory: String)
         {
@@ -119,6 +122,7 @@ public struct FirecrackerBackend: VMBackend {
                 workingDirectory: poolDirectory + "/" + id,
                 id: id,
                 launcher: slot?.launcher ?? [],
+                jail: configuration.jail,
                 loadTimeout: configuration.loadTimeout,
                 hooks: ClonedVM.Hooks { vmm in try cgroup?.add(pid: vmm.pid) },
                 logger: logger
