@@ -312,6 +312,43 @@ extension FirecrackerPoolTests {
     }
 }
 
+extension FirecrackerPoolTests {
+    @Test("start-up reclaims a dead predecessor's jailed VMM (found by the marker in its root) and its jail")
+    func jailedOrphanReclaimed() async throws {
+        let installation = try await TestEnvironment.installation()
+        let orphan = LockedArray<VMMProcess>()
+        let jailDirectory = LockedArray<String>()
+        _ = try await withFirecrackerPool(
+            PoolConfiguration(warmTarget: 1),
+            jailed: true,
+            prepare: { work in
+                let jail = JailerOptions(
+                    jailerPath: try #require(installation.jailerPath),
+                    uid: 65534,
+                    gid: 65534,
+                    chrootBase: URL(fileURLWithPath: work).deletingLastPathComponent().path + "/jail"
+                )
+                let vmm = try await VMMProcess.launch(
+                    .jailed(firecracker: installation.firecrackerPath, id: "orphan-jail", jail: jail)
+                )
+                // Pretend a killed predecessor started it: its marker names a pid that is dead.
+                let dead = try await deadPid()
+                try Data("pid=\(dead)\n".utf8).write(
+                    to: URL(fileURLWithPath: vmm.workingDirectory + "/" + VMMConfiguration.FileName.marker)
+                )
+                orphan.append(vmm)
+                jailDirectory.append(jail.jailDirectory(id: "orphan-jail"))
+            },
+            body: { pool, _, _ in
+                #expect(await eventually(pool) { $0.warm == 1 })
+                let vmm = try #require(orphan.values.first)
+                #expect(await vmm.waitForExit() == .signaled(SIGKILL))
+                #expect(!FileManager.default.fileExists(atPath: try #require(jailDirectory.values.first)))
+            }
+        )
+    }
+}
+
 /// The pid of a process that has exited and been reaped.
 private func deadPid() async throws -> Int32 {
     let process = Process()

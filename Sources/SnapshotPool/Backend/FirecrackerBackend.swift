@@ -96,7 +96,8 @@ public struct FirecrackerBackend: VMBackend {
         var reclaimed = await OrphanReclaimer(
             workDirectory: configuration.workDirectory,
             marker: Self.poolMarker,
-            logger: logger
+            logger: logger,
+            jailBase: configuration.jail?.chrootBase
         )
         .reclaim()
         if configuration.networkSlots != nil {

@@ -11,6 +11,11 @@ struct OrphanReclaimer {
     var workDirectory: String
     var marker: String
     var logger: Logger
+    /// Where jails are made, when VMMs run through the jailer: a jailed VMM lives in a mount namespace of its
+    /// own, so it is found by the marker in its root (`/proc/PID/root/.snapbench-vmm`), not by its cwd.
+    var jailBase: String?
+    /// The marker every VMM working directory holds (`pid=<owner>`).
+    var vmmMarker = ".snapbench-vmm"
 
     /// Reclaims every orphaned pool directory; returns how many processes and directories were removed.
     func reclaim() async -> Int {
@@ -33,10 +38,39 @@ struct OrphanReclaimer {
                 reclaimed += 1
             }
         }
+        if let jailBase {
+            reclaimed += await reclaimJails(base: jailBase)
+        }
         return reclaimed
     }
 
-    private func ownerPid(of directory: String) -> Int32? {
+    /// Kills jailed VMMs whose marker names a dead owner and removes such jails.
+    private func reclaimJails(base: String) async -> Int {
+        var reclaimed = 0
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for pid in entries.compactMap({ Int32($0) }) where pid != getpid() {
+            guard let owner = ownerPid(of: "/proc/\(pid)/root", marker: vmmMarker), owner != getpid(), !isAlive(owner)
+            else { continue }
+            kill(pid, SIGKILL)
+            reclaimed += 1
+            logger.notice("killed an orphaned jailed VMM", metadata: ["vm.pid": "\(pid)"])
+        }
+        let jails = base + "/firecracker"
+        for id in (try? FileManager.default.contentsOfDirectory(atPath: jails)) ?? [] {
+            let jail = jails + "/" + id
+            guard let owner = ownerPid(of: jail + "/root", marker: vmmMarker), owner != getpid(), !isAlive(owner)
+            else { continue }
+            let deadline = ContinuousClock.now + .seconds(2)
+            while (try? FileManager.default.removeItem(atPath: jail)) == nil, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+            reclaimed += 1
+        }
+        return reclaimed
+    }
+
+    private func ownerPid(of directory: String, marker: String? = nil) -> Int32? {
+        let marker = marker ?? self.marker
         guard let text = try? String(contentsOfFile: directory + "/" + marker, encoding: .utf8) else { return nil }
         return text.split(separator: "\n").first { $0.hasPrefix("pid=") }.flatMap { Int32($0.dropFirst(4)) }
     }
