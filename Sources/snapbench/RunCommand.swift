@@ -1,8 +1,10 @@
 import ArgumentParser
+import Dispatch
 import Firecracker
 import Foundation
 import Glibc
 import Harness
+import Logging
 import Reporting
 
 struct RunCommand: AsyncParsableCommand {
@@ -73,10 +75,36 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("snapbench: invalid input: \(error)\n".utf8))
             throw ExitCode(3)
         }
+        // SIGINT/SIGTERM cancel the run: the pool drains (every VMM stopped, every file removed) and the
+        // report says `incomplete`, instead of the process dying with its VMMs orphaned.
+        let work = Task { try await runAll(parsed, extraGates: extraGates, choice: choice, logger: logger) }
+        let signals = SignalCanceller(signals: [SIGINT, SIGTERM]) { work.cancel() }
+        defer { signals.stop() }
+        let worst = try await work.value
+        if worst != 0 { throw ExitCode(worst) }
+    }
+
+    private func runAll(
+        _ parsed: [Scenario],
+        extraGates: [Gate],
+        choice: BackendChoice?,
+        logger: Logger
+    )
+        async throws -> Int32
+    {
+        let snapshots = common.workDirectory + "/run-snapshots-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: snapshots) }
         var worst: Int32 = 0
         for scenario in parsed {
+            if Task.isCancelled {
+                print("   not run: interrupted")
+                worst = max(worst, 2)
+                continue
+            }
             print("== \(scenario.name): \(scenario.description)")
-            var options = ScenarioRunner.Options(workDirectory: common.workDirectory + "/run-\(getpid())")
+            // One shared VM directory: a run reclaims the VMMs and files of a run that was killed.
+            var options = ScenarioRunner.Options(workDirectory: common.workDirectory + "/run")
+            options.snapshotDirectory = snapshots
             options.firecrackerPath = common.firecracker
             options.guestPath = common.guest
             options.backend = choice
@@ -102,8 +130,7 @@ struct RunCommand: AsyncParsableCommand {
             case .incomplete: worst = max(worst, 2)
             }
         }
-        try? FileManager.default.removeItem(atPath: common.workDirectory + "/run-\(getpid())")
-        if worst != 0 { throw ExitCode(worst) }
+        return worst
     }
 
     /// A path as given, or `Scenarios/<name>.yaml` in a project root.
@@ -175,5 +202,27 @@ enum Summary {
             )
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// Calls `action` when one of `signals` arrives (the default action — dying — is replaced while it lives).
+final class SignalCanceller {
+    private let sources: [any DispatchSourceSignal]
+
+    init(signals: [Int32], action: @escaping @Sendable () -> Void) {
+        sources = signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                FileHandle.standardError.write(Data("\nsnapbench: interrupted; draining the pool…\n".utf8))
+                action()
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    func stop() {
+        for source in sources { source.cancel() }
     }
 }

@@ -4,7 +4,8 @@ import Reporting
 /// After the drain: is anything left? Child VMMs, files in the work directory, descriptors above the start,
 /// and how jemalloc `allocated` moved.
 struct LeakChecker {
-    var workDirectory: String
+    /// This run's pool directory (removed by a clean drain); `nil` for backends without files.
+    var poolDirectory: String?
     var descriptorsBefore: Int
     var allocatedBefore: UInt64?
     var timeline: [TimelineSample]
@@ -15,12 +16,18 @@ struct LeakChecker {
 
     func check() -> LeakCheck {
         let vmms = ProcessMemory.childVMMs()
-        let files = (FileManager.default.subpaths(atPath: workDirectory) ?? []).filter { !$0.hasPrefix(".") }
+        let files: [String] =
+            poolDirectory.flatMap { directory in
+                FileManager.default.fileExists(atPath: directory)
+                    ? [directory] + (FileManager.default.subpaths(atPath: directory) ?? []) : nil
+            } ?? []
         let descriptorsAfter = ProcessMemory.openDescriptors()
         let allocatedAfter = Jemalloc()?.statistics().allocated
         var problems: [String] = []
         if !vmms.isEmpty { problems.append("\(vmms.count) VMM processes still running: \(vmms)") }
-        if !files.isEmpty { problems.append("\(files.count) files left in \(workDirectory): \(files.prefix(5))") }
+        if !files.isEmpty {
+            problems.append("the pool directory was left with \(files.count - 1) files: \(files.prefix(5))")
+        }
         if descriptorsAfter > descriptorsBefore + Self.descriptorAllowance {
             problems.append("\(descriptorsAfter - descriptorsBefore) more descriptors open than at the start")
         }

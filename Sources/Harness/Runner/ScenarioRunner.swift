@@ -16,8 +16,11 @@ import SnapshotPool
 public struct ScenarioRunner: Sendable {
     /// Where and how to run.
     public struct Options: Sendable {
-        /// VM working directories and snapshots go below it.
+        /// VM working directories go below it (`vms/`, shared by every run so that a run reclaims what a killed
+        /// one left); snapshots too unless ``snapshotDirectory`` is set.
         public var workDirectory: String
+        /// Where golden snapshots are built; `nil` means `<workDirectory>/snapshots`.
+        public var snapshotDirectory: String?
         /// The Firecracker binary, when the user named one.
         public var firecrackerPath: String?
         /// The built-in guest, when the user named one.
@@ -68,7 +71,7 @@ public struct ScenarioRunner: Sendable {
             var configuration = FirecrackerBackend.Configuration(
                 installation: installation,
                 spec: try vmSpec(),
-                storeDirectory: options.workDirectory + "/snapshots",
+                storeDirectory: options.snapshotDirectory ?? options.workDirectory + "/snapshots",
                 workDirectory: options.workDirectory + "/vms"
             )
             var cgroup: MemoryCgroup?
@@ -80,10 +83,15 @@ public struct ScenarioRunner: Sendable {
             }
             defer { try? cgroup?.destroy(killingProcesses: true) }
             let backend = FirecrackerBackend(configuration: configuration, logger: options.logger)
-            return try await drive(backend: backend, installation: installation, cgroup: cgroup)
+            return try await drive(
+                backend: backend,
+                installation: installation,
+                cgroup: cgroup,
+                poolDirectory: backend.poolDirectory
+            )
         }
         let backend = SimulatedBackend(clock: ContinuousClock(), seed: scenario.seed)
-        return try await drive(backend: backend, installation: nil, cgroup: nil)
+        return try await drive(backend: backend, installation: nil, cgroup: nil, poolDirectory: nil)
     }
 
     private func installation() async throws -> FirecrackerInstallation {
@@ -114,7 +122,8 @@ public struct ScenarioRunner: Sendable {
     private func drive<Backend: VMBackend>(
         backend: Backend,
         installation: FirecrackerInstallation?,
-        cgroup: MemoryCgroup?
+        cgroup: MemoryCgroup?,
+        poolDirectory: String?
     ) async throws -> RunReport {
         // Whole seconds: the report stores ISO 8601 without fractions and must read back equal.
         let startedAt = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
@@ -165,7 +174,7 @@ public struct ScenarioRunner: Sendable {
         sampler.sample(start: start, stats: nil, served: 0)
         let timeline = sampler.timeline
         let leakCheck = LeakChecker(
-            workDirectory: options.workDirectory + "/vms",
+            poolDirectory: poolDirectory,
             descriptorsBefore: descriptorsBefore,
             allocatedBefore: allocatedBefore,
             timeline: timeline

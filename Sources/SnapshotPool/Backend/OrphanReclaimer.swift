@@ -75,8 +75,15 @@ struct OrphanReclaimer {
         return text.split(separator: "\n").first { $0.hasPrefix("pid=") }.flatMap { Int32($0.dropFirst(4)) }
     }
 
+    /// Whether `pid` runs. A zombie does not: a killed owner stays one until its parent reaps it, which
+    /// under a minimal init can take a while, and its VMMs are orphans all the same.
     private func isAlive(_ pid: Int32) -> Bool {
-        kill(pid, 0) == 0 || errno == EPERM
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        let state = stat[stat.index(close, offsetBy: 2)...].first
+        return state != "Z" && state != "X"
     }
 
     /// Processes whose working directory is inside `directory`.
