@@ -277,3 +277,26 @@ func finish(_ task: Task<Lease, any Error>, _ fixture: SimulatedPoolFixture) asy
     await watcher.value
     return try await task.value
 }
+
+extension SnapshotPoolTests {
+    @Test("a waiter handed capacity as its deadline passes restores, ends in .deadline, and the pool drains")
+    func handoffAtDeadline() async throws {
+        try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 0, maximumVMs: 1)).run { fixture in
+            #expect(await fixture.events.eventually { $0 == .started(reclaimed: 0) })
+            let held = try await acquire(fixture)
+            let waiting = Task { try await fixture.pool.acquire(timeout: .milliseconds(100)) }
+            await fixture.until { $0.waiting == 1 }
+            // The release hands the freed capacity to the waiter; the deadline fires in the same instant.
+            await fixture.pool.release(held)
+            fixture.clock.advance(by: .milliseconds(100))
+            // The waiter got the capacity, so it restores; by then its deadline has passed, so it ends in
+            // `.deadline` — not `.capacity`, which would have left the capacity reserved and the drain hanging.
+            let error = try await #require(throws: PoolError.self) { try await finish(waiting, fixture) }
+            #expect(error.code == .deadline)
+            let stats = await fixture.pool.statistics()
+            #expect(stats.restoring == 0)
+            #expect(stats.counters.readinessFailures == 1)
+            #expect(stats.counters.failures["capacity"] == nil)
+        }
+    }
+}

@@ -203,8 +203,10 @@ extension SnapshotPool {
             defer { group.cancelAll() }
             while let result = try await group.next() {
                 if let handoff = result { return handoff }
-                // The deadline passed (or the caller was cancelled); withdraw unless a handoff raced the timer.
-                if let handoff = await withdraw(id) { return handoff }
+                // The deadline passed (or the caller was cancelled). Still queued: withdraw. Otherwise a handoff
+                // (or an error) raced the timer, and the queued child returns it on the next turn, so a VM
+                // handed over at the deadline is used rather than lost.
+                guard withdraw(id) else { continue }
                 try Task.checkCancellation()
                 throw PoolError(.capacity, "all \(configuration.maximumVMs) VMs were in use until the deadline")
             }
@@ -222,14 +224,12 @@ extension SnapshotPool {
         }
     }
 
-    /// Removes waiter `id`; if it was already handed something, returns it so nothing is lost.
-    private func withdraw(_ id: UInt64) async -> Handoff? {
-        if let index = waiters.firstIndex(where: { $0.id == id }) {
-            let waiter = waiters.remove(at: index)
-            waiter.continuation.resume(throwing: PoolError(.capacity, "withdrawn at the deadline"))
-            return nil
-        }
-        return nil
+    /// Removes waiter `id` from the queue; `false` when it had already left it (handed a VM or answered).
+    private func withdraw(_ id: UInt64) -> Bool {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return false }
+        let waiter = waiters.remove(at: index)
+        waiter.continuation.resume(throwing: PoolError(.capacity, "withdrawn at the deadline"))
+        return true
     }
 
     private func cancelWaiter(_ id: UInt64) {
