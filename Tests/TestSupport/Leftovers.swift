@@ -1,32 +1,15 @@
-import Foundation
-import Glibc
+import Firecracker
 
 /// What the test process holds that it should give back: child VMMs and open descriptors.
 public enum Leftovers {
     /// Pids of live (not zombie) `firecracker` processes whose parent is this process.
-    public static func childVMMs() -> [Int32] {
-        let me = getpid()
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { Int32($0) }.filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
-            else { return false }
-            let name = stat[stat.index(after: open)..<close]
-            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
-            guard fields.count > 1 else { return false }
-            return name.hasPrefix("firecracker") && fields[0] != "Z" && Int32(fields[1]) == me
-        }
-    }
+    public static func childVMMs() -> [Int32] { ProcessStatus.firecrackerChildren() }
 
     /// Whether process `pid` exists (zombies included).
-    public static func processExists(_ pid: Int32) -> Bool {
-        kill(pid, 0) == 0 || errno == EPERM
-    }
+    public static func processExists(_ pid: Int32) -> Bool { ProcessStatus.exists(pid) }
 
     /// How many descriptors this process has open.
-    public static func openDescriptorCount() -> Int {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).count
-    }
+    public static func openDescriptorCount() -> Int { ProcessStatus.openDescriptorCount() }
 
     /// Re-checks `condition` until it holds or `timeout` passes.
     ///

@@ -214,17 +214,7 @@ public final class ClonedVM: Sendable {
     ) async
         -> FirecrackerError
     {
-        let exit = await withTaskGroup(of: VMMExit?.self) { group in
-            group.addTask { await vmm.waitForExit() }
-            group.addTask {
-                try? await Task.sleep(for: .milliseconds(200))
-                return nil
-            }
-            let first = await group.next()!
-            group.cancelAll()
-            return first
-        }
-        guard let exit else { return error }
+        guard let exit = await vmm.waitForExit(within: .milliseconds(200)) else { return error }
         return FirecrackerError(
             .processExited,
             "the VMM \(exit) during \(request); \(vmm.diagnostics())",

@@ -158,6 +158,22 @@ public final class VMMProcess: Sendable {
         await control.waitForExit()
     }
 
+    /// Waits until the process has ended, or `timeout` has passed.
+    ///
+    /// - Returns: how it ended, or `nil` when it still runs.
+    public func waitForExit(within timeout: Duration) async -> VMMExit? {
+        await withTaskGroup(of: VMMExit?.self) { group in
+            group.addTask { await self.control.waitForExit() }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next()!
+            group.cancelAll()
+            return first
+        }
+    }
+
     /// Stops the process: SIGTERM, then SIGKILL after the grace period; returns once it is reaped.
     @discardableResult
     public func stop() async -> VMMExit {
@@ -166,18 +182,7 @@ public final class VMMProcess: Sendable {
         try? control.send(SIGTERM)
         // A stopped (SIGSTOP) process never acts on SIGTERM; SIGCONT lets it, SIGKILL below ends it anyway.
         try? control.send(SIGCONT)
-        let grace = configuration.stopGracePeriod
-        let exit = await withTaskGroup(of: VMMExit?.self) { group in
-            group.addTask { await self.control.waitForExit() }
-            group.addTask {
-                try? await Task.sleep(for: grace)
-                return nil
-            }
-            let first = await group.next()!
-            group.cancelAll()
-            return first
-        }
-        if let exit { return exit }
+        if let exit = await waitForExit(within: configuration.stopGracePeriod) { return exit }
         logger.debug("VMM ignored SIGTERM; killing", metadata: ["vm.id": "\(configuration.id)", "vm.pid": "\(pid)"])
         try? control.send(SIGKILL)
         return await control.waitForExit()

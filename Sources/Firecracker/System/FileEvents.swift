@@ -197,6 +197,12 @@ extension Duration {
         return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 
+    /// The duration in (fractional) seconds.
+    public var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
     /// Whole nanoseconds.
     public var inNanoseconds: Int64 {
         let (seconds, attoseconds) = components

@@ -1,3 +1,4 @@
+import Firecracker
 import Foundation
 import SnapshotPool
 
@@ -13,7 +14,7 @@ public enum ArrivalSchedule {
     public static func offsets(for load: LoadProfile, seed: UInt64) -> [Duration] {
         switch load {
         case .constantArrivalRate(let rate, let duration):
-            let count = Int((rate * duration.seconds).rounded(.down))
+            let count = Int((rate * duration.inSeconds).rounded(.down))
             return (0..<count).map { .seconds(Double($0) / rate) }
         case .rampingArrivalRate(let startRate, let stages):
             return ramp(startRate: startRate, stages: stages)
@@ -32,7 +33,7 @@ public enum ArrivalSchedule {
             var time = 0.0
             while true {
                 time += -log(1 - random.nextUnit()) / rate
-                guard time < duration.seconds else { return offsets }
+                guard time < duration.inSeconds else { return offsets }
                 offsets.append(.seconds(time))
             }
         case .workers:
@@ -49,7 +50,7 @@ public enum ArrivalSchedule {
         var accumulated = 0.0
         var next = 0.0
         for stage in stages {
-            let length = stage.duration.seconds
+            let length = stage.duration.inSeconds
             let slope = (stage.target - rate) / length
             // Step finely enough that each step holds far less than one arrival.
             let steps = max(1, Int(length * max(rate, stage.target) * 20))
@@ -69,13 +70,5 @@ public enum ArrivalSchedule {
             rate = stage.target
         }
         return offsets
-    }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) / 1e18
     }
 }

@@ -1,3 +1,4 @@
+import Firecracker
 import Foundation
 import Reporting
 
@@ -15,13 +16,13 @@ struct LeakChecker {
     static let descriptorAllowance = 8
 
     func check() -> LeakCheck {
-        let vmms = ProcessMemory.childVMMs()
+        let vmms = ProcessStatus.firecrackerChildren()
         let files: [String] =
             poolDirectory.flatMap { directory in
                 FileManager.default.fileExists(atPath: directory)
                     ? [directory] + (FileManager.default.subpaths(atPath: directory) ?? []) : nil
             } ?? []
-        let descriptorsAfter = ProcessMemory.openDescriptors()
+        let descriptorsAfter = ProcessStatus.openDescriptorCount()
         let allocatedAfter = Jemalloc()?.statistics().allocated
         var problems: [String] = []
         if !vmms.isEmpty { problems.append("\(vmms.count) VMM processes still running: \(vmms)") }

@@ -128,7 +128,7 @@ public struct ScenarioRunner: Sendable {
         // Whole seconds: the report stores ISO 8601 without fractions and must read back equal.
         let startedAt = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         let start = ContinuousClock.now
-        let descriptorsBefore = ProcessMemory.openDescriptors()
+        let descriptorsBefore = ProcessStatus.openDescriptorCount()
         let jemalloc = Jemalloc()
         let allocatedBefore = jemalloc?.statistics().allocated
         let recorder = RunRecorder()
@@ -210,7 +210,7 @@ public struct ScenarioRunner: Sendable {
             scenario: scenario.name,
             description: scenario.description,
             startedAt: startedAt,
-            durationSeconds: start.duration(to: .now).seconds,
+            durationSeconds: start.duration(to: .now).inSeconds,
             environment: EnvironmentInfo(
                 hostname: host.hostname,
                 kernel: host.kernelRelease,

@@ -1,3 +1,4 @@
+import Firecracker
 import Foundation
 import Reporting
 import SnapshotPool
@@ -47,9 +48,9 @@ final class TimelineSampler: Sendable {
     /// Takes one sample now.
     func sample(start: ContinuousClock.Instant, stats: PoolStatistics?, served: Int) {
         let allocator = jemalloc?.statistics()
-        let pss = ProcessMemory.childVMMs().compactMap(ProcessMemory.proportionalSetSize(of:))
+        let pss = ProcessStatus.firecrackerChildren().compactMap(ProcessMemory.proportionalSetSize(of:))
         let sample = TimelineSample(
-            time: start.duration(to: .now).seconds,
+            time: start.duration(to: .now).inSeconds,
             jemallocAllocated: allocator?.allocated,
             jemallocActive: allocator?.active,
             jemallocResident: allocator?.resident,

@@ -1,3 +1,4 @@
+import Firecracker
 import Foundation
 
 /// A distribution stage latencies are drawn from in the ``SimulatedBackend``.
@@ -25,8 +26,8 @@ public enum LatencyDistribution: Sendable, Equatable, Codable {
         case .exponential(let mean):
             return mean * -log(1 - random.nextUnit())
         case .logNormal(let median, let p95):
-            let sigma = max(0, log(p95.seconds / median.seconds) / 1.6448536)
-            return .seconds(median.seconds * exp(sigma * random.nextGaussian()))
+            let sigma = max(0, log(p95.inSeconds / median.inSeconds) / 1.6448536)
+            return .seconds(median.inSeconds * exp(sigma * random.nextGaussian()))
         }
     }
 }
@@ -58,12 +59,5 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         let u1 = max(nextUnit(), .leastNonzeroMagnitude)
         let u2 = nextUnit()
         return sqrt(-2 * log(u1)) * cos(2 * .pi * u2)
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) / 1e18
     }
 }

@@ -1,3 +1,4 @@
+import Firecracker
 import Foundation
 import Glibc
 import Logging
@@ -24,7 +25,9 @@ struct OrphanReclaimer {
         var reclaimed = 0
         for entry in entries where entry.hasPrefix("pool-") {
             let directory = workDirectory + "/" + entry
-            guard let owner = ownerPid(of: directory), owner != getpid(), !isAlive(owner) else { continue }
+            guard let owner = ownerPid(of: directory), owner != getpid(), !ProcessStatus.isRunning(owner) else {
+                continue
+            }
             for pid in processes(inside: directory) {
                 kill(pid, SIGKILL)
                 reclaimed += 1
@@ -49,7 +52,8 @@ struct OrphanReclaimer {
         var reclaimed = 0
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         for pid in entries.compactMap({ Int32($0) }) where pid != getpid() {
-            guard let owner = ownerPid(of: "/proc/\(pid)/root", marker: vmmMarker), owner != getpid(), !isAlive(owner)
+            guard let owner = ownerPid(of: "/proc/\(pid)/root", marker: vmmMarker), owner != getpid(),
+                !ProcessStatus.isRunning(owner)
             else { continue }
             kill(pid, SIGKILL)
             reclaimed += 1
@@ -58,7 +62,8 @@ struct OrphanReclaimer {
         let jails = base + "/firecracker"
         for id in (try? FileManager.default.contentsOfDirectory(atPath: jails)) ?? [] {
             let jail = jails + "/" + id
-            guard let owner = ownerPid(of: jail + "/root", marker: vmmMarker), owner != getpid(), !isAlive(owner)
+            guard let owner = ownerPid(of: jail + "/root", marker: vmmMarker), owner != getpid(),
+                !ProcessStatus.isRunning(owner)
             else { continue }
             let deadline = ContinuousClock.now + .seconds(2)
             while (try? FileManager.default.removeItem(atPath: jail)) == nil, ContinuousClock.now < deadline {
@@ -73,17 +78,6 @@ struct OrphanReclaimer {
         let marker = marker ?? self.marker
         guard let text = try? String(contentsOfFile: directory + "/" + marker, encoding: .utf8) else { return nil }
         return text.split(separator: "\n").first { $0.hasPrefix("pid=") }.flatMap { Int32($0.dropFirst(4)) }
-    }
-
-    /// Whether `pid` runs. A zombie does not: a killed owner stays one until its parent reaps it, which
-    /// under a minimal init can take a while, and its VMMs are orphans all the same.
-    private func isAlive(_ pid: Int32) -> Bool {
-        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return false }
-        let state = stat[stat.index(close, offsetBy: 2)...].first
-        return state != "Z" && state != "X"
     }
 
     /// Processes whose working directory is inside `directory`.

@@ -1,3 +1,4 @@
+import Firecracker
 import Foundation
 import Glibc
 public import Logging
@@ -278,7 +279,7 @@ public actor NetworkSlotPool {
         var reclaimed: [String] = []
         var firstError: (any Error)?
         for namespace in try await ip.namespaces() {
-            guard let owner = ownerPID(of: namespace, prefix: prefix), !processIsAlive(owner) else { continue }
+            guard let owner = ownerPID(of: namespace, prefix: prefix), !ProcessStatus.isRunning(owner) else { continue }
             do {
                 try await ip.deleteNamespace(namespace)
                 reclaimed.append(namespace)
@@ -302,10 +303,6 @@ public actor NetworkSlotPool {
         let digits = rest.prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty, rest.dropFirst(digits.count).first == "-" else { return nil }
         return Int32(digits)
-    }
-
-    private static func processIsAlive(_ pid: Int32) -> Bool {
-        kill(pid, 0) == 0 || errno == EPERM
     }
 
     // MARK: - Validation

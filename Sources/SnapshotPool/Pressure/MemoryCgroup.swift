@@ -1,3 +1,4 @@
+import Firecracker
 import Foundation
 import Glibc
 public import Logging
@@ -361,7 +362,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
         for parent in Set(parents).sorted() {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
             for entry in entries.sorted() {
-                guard let owner = ownerPID(name: entry, prefix: prefix), !processIsAlive(owner) else { continue }
+                guard let owner = ownerPID(name: entry, prefix: prefix), !ProcessStatus.exists(owner) else { continue }
                 let path = parent + "/" + entry
                 let procs = SystemFile.readIfPresent(path + "/cgroup.procs")
                 guard let procs, procs.allSatisfy({ $0.isWhitespace }) else { continue }
@@ -395,11 +396,6 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
         }
         guard let pid = Int32(parts[0]), pid > 0 else { return nil }
         return pid
-    }
-
-    /// Whether a process with this pid exists (a zombie counts: its pid is not free yet).
-    private static func processIsAlive(_ pid: Int32) -> Bool {
-        kill(pid, 0) == 0 || errno == EPERM
     }
 
     // MARK: - Control
