@@ -119,7 +119,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HarnessTests",
-            dependencies: ["Harness", "Firecracker", "TestSupport"],
+            dependencies: ["Harness", "Firecracker", "Reporting", "TestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import Firecracker
 import Harness
+import Reporting
 import Testing
 
 @Suite("Latency histograms")
@@ -33,5 +34,21 @@ struct LatencyHistogramTests {
         first.add(second)
         #expect(first.count == 2)
         #expect(first.min == .zero)
+    }
+
+    @Test("the recorded distribution keeps every value class with its count, within 3 significant digits")
+    func distribution() throws {
+        var histogram = LatencyHistogram()
+        for _ in 0..<3 { histogram.record(.microseconds(1500)) }
+        histogram.record(.milliseconds(12))
+        let spectrum = try #require(histogram.spectrum)
+        let distribution = try #require(spectrum.distribution)
+        #expect(distribution.counts == [3, 1])
+        #expect(distribution.totalCount == 4)
+        #expect(abs(distribution.valuesMilliseconds[0] - 1.5) < 0.002)
+        #expect(abs(distribution.valuesMilliseconds[1] - 12) < 0.01)
+        let expanded = distribution.expanded()
+        #expect(expanded.count == 4)
+        #expect(abs(expanded.reduce(0, +) / 4 - spectrum.mean) < 0.01)
     }
 }

@@ -1,5 +1,6 @@
 import Firecracker
 import Foundation
+import Histogram
 public import Reporting
 public import SnapshotPool
 import Synchronization
@@ -119,6 +120,18 @@ public final class RunRecorder: Sendable {
 }
 
 extension LatencyHistogram {
+    /// Every recorded value class (its median-equivalent value, in milliseconds) with its count.
+    public var distribution: RecordedDistribution {
+        var values: [Double] = []
+        var counts: [Int] = []
+        for recorded in histogram.recordedValues() where recorded.count > 0 {
+            let median = histogram.medianEquivalentForValue(recorded.value)
+            values.append(Duration.nanoseconds(Int64(median)).inMilliseconds)
+            counts.append(Int(recorded.count))
+        }
+        return RecordedDistribution(valuesMilliseconds: values, counts: counts)
+    }
+
     /// The percentile spectrum, in milliseconds; `nil` when empty.
     public var spectrum: Spectrum? {
         guard count > 0 else { return nil }
@@ -134,7 +147,8 @@ extension LatencyHistogram {
             p99: ms(99),
             p999: ms(99.9),
             max: max?.inMilliseconds ?? 0,
-            points: plotted.map { [$0, ms($0)] }
+            points: plotted.map { [$0, ms($0)] },
+            distribution: distribution
         )
     }
 }

@@ -181,6 +181,8 @@ public struct Spectrum: Codable, Sendable, Equatable {
     public var max: Double
     /// (percentile, value in ms) pairs for plotting, 1/(1−p) spaced.
     public var points: [[Double]]
+    /// The whole recorded distribution, for histograms and resampling; absent in reports that predate it.
+    public var distribution: RecordedDistribution?
 
     public init(
         count: Int,
@@ -192,7 +194,8 @@ public struct Spectrum: Codable, Sendable, Equatable {
         p99: Double,
         p999: Double,
         max: Double,
-        points: [[Double]]
+        points: [[Double]],
+        distribution: RecordedDistribution? = nil
     ) {
         self.count = count
         self.min = min
@@ -204,6 +207,7 @@ public struct Spectrum: Codable, Sendable, Equatable {
         self.p999 = p999
         self.max = max
         self.points = points
+        self.distribution = distribution
     }
 
     /// A statistic by name (`p50`, `p90`, `p95`, `p99`, `p999`, `max`, `min`, `mean`, `count`).
@@ -220,6 +224,33 @@ public struct Spectrum: Codable, Sendable, Equatable {
         case "count": Double(count)
         default: nil
         }
+    }
+}
+
+/// Every value a histogram recorded, as distinct values (HdrHistogram's equivalence classes, 3 significant
+/// digits) with how often each occurred.
+///
+/// ```swift
+/// let d = RecordedDistribution(valuesMilliseconds: [1.5, 2.0], counts: [3, 1])
+/// d.expanded()  // [1.5, 1.5, 1.5, 2.0]
+/// ```
+public struct RecordedDistribution: Codable, Sendable, Equatable {
+    /// Distinct values in milliseconds, ascending.
+    public var valuesMilliseconds: [Double]
+    /// How many times each value occurred; as long as `valuesMilliseconds`.
+    public var counts: [Int]
+
+    public init(valuesMilliseconds: [Double], counts: [Int]) {
+        self.valuesMilliseconds = valuesMilliseconds
+        self.counts = counts
+    }
+
+    /// Total number of values.
+    public var totalCount: Int { counts.reduce(0, +) }
+
+    /// Every value, repeated by its count, ascending.
+    public func expanded() -> [Double] {
+        zip(valuesMilliseconds, counts).flatMap { value, count in repeatElement(value, count: Swift.max(0, count)) }
     }
 }
 
