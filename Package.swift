@@ -64,6 +64,7 @@ let package = Package(
         .target(
             name: "Harness",
             dependencies: [
+                "CSystemShims",
                 "SnapshotPool",
                 "Firecracker",
                 "Reporting",

@@ -20,3 +20,55 @@ int snapbench_get_open_file_limit(pid_t pid, unsigned long long *limit) {
 int snapbench_eventfd(void) {
     return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 }
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+pid_t snapbench_spawn_helper(snapbench_helper_mode mode, unsigned long long bytes, int *go_fd, int *ready_fd) {
+    int go[2], ready[2];
+    if (pipe2(go, O_CLOEXEC) != 0) return -1;
+    if (pipe2(ready, O_CLOEXEC) != 0) {
+        close(go[0]);
+        close(go[1]);
+        return -1;
+    }
+    pid_t parent = getpid();
+    pid_t child = fork();
+    if (child < 0) {
+        close(go[0]);
+        close(go[1]);
+        close(ready[0]);
+        close(ready[1]);
+        return -1;
+    }
+    if (child == 0) {
+        // Only async-signal-safe calls from here: the parent is multithreaded.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(1);
+        int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        if (adj >= 0) {
+            (void)write(adj, "1000", 4);
+            close(adj);
+        }
+        char byte;
+        if (read(go[0], &byte, 1) != 1) _exit(1);
+        if (mode == SNAPBENCH_HELPER_BALLOON) {
+            volatile char *memory = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (memory == MAP_FAILED) _exit(2);
+            for (unsigned long long offset = 0; offset < bytes; offset += 4096) memory[offset] = 1;
+            (void)write(ready[1], "r", 1);
+            for (;;) pause();
+        }
+        (void)write(ready[1], "r", 1);
+        for (volatile unsigned long long spin = 0;; spin++) {
+        }
+    }
+    close(go[0]);
+    close(ready[1]);
+    *go_fd = go[1];
+    *ready_fd = ready[0];
+    return child;
+}

@@ -138,7 +138,10 @@ struct ScenarioParserTests {
               - kind: vmm_crash
                 at: 10s
                 count: 2
-              - {kind: memory_pressure, at: 0s, duration: 3s, level: critical}
+              - {kind: memory_pressure, at: 0s, duration: 3s, cgroup_limit_mib: 64, balloon_mib: 32}
+              - {kind: vmm_hang, at: 1s, duration: 2s, target: any}
+              - {kind: snapshot_corruption, at: 2s, mode: remove_memory}
+              - {kind: cpu_contention, at: 3s, duration: 1s, processes: 3}
 
             """
         let scenario = try ScenarioParser.parse(yaml: yaml, file: "all.yaml")
@@ -191,8 +194,41 @@ struct ScenarioParserTests {
         #expect(scenario.phases[4].warmup)
         #expect(
             scenario.faults == [
-                FaultSpec(kind: "vmm_crash", at: .seconds(10), duration: nil, parameters: ["count": "2"]),
-                FaultSpec(kind: "memory_pressure", at: .zero, duration: .seconds(3), parameters: ["level": "critical"]),
+                FaultSpec(
+                    kind: "vmm_crash",
+                    action: .vmmCrash(count: 2, target: .warm),
+                    at: .seconds(10),
+                    duration: nil,
+                    parameters: ["count": "2"]
+                ),
+                FaultSpec(
+                    kind: "memory_pressure",
+                    action: .memoryPressure(limit: .mebibytes(64), balloonMiB: 32),
+                    at: .zero,
+                    duration: .seconds(3),
+                    parameters: ["cgroup_limit_mib": "64", "balloon_mib": "32"]
+                ),
+                FaultSpec(
+                    kind: "vmm_hang",
+                    action: .vmmHang(count: 1, target: .any),
+                    at: .seconds(1),
+                    duration: .seconds(2),
+                    parameters: ["target": "any"]
+                ),
+                FaultSpec(
+                    kind: "snapshot_corruption",
+                    action: .snapshotCorruption(mode: .removeMemory),
+                    at: .seconds(2),
+                    duration: nil,
+                    parameters: ["mode": "remove_memory"]
+                ),
+                FaultSpec(
+                    kind: "cpu_contention",
+                    action: .cpuContention(processes: 3),
+                    at: .seconds(3),
+                    duration: .seconds(1),
+                    parameters: ["processes": "3"]
+                ),
             ]
         )
         // 100us + 12s + (2 × 2s + 10ms) + 60s + 3600s
@@ -432,6 +468,72 @@ struct ScenarioParserTests {
             line: 14,
             keyPath: "faults[0].at",
             message: "at 30s is after the scenario's end (its phases last 5s)"
+        ),
+        BadInput(
+            name: "unknown fault kind",
+            yaml: BadInput.appending("faults:\n  - kind: vmm_crsh\n    at: 1s\n"),
+            code: .invalidValue,
+            line: 13,
+            keyPath: "faults[0].kind",
+            message: "did you mean `vmm_crash`?"
+        ),
+        BadInput(
+            name: "a parameter another fault kind takes",
+            yaml: BadInput.appending("faults:\n  - kind: vmm_crash\n    at: 1s\n    mode: flip_state\n"),
+            code: .unknownKey,
+            line: 15,
+            keyPath: "faults[0].mode",
+            message: "unknown key"
+        ),
+        BadInput(
+            name: "a lasting fault without a duration",
+            yaml: BadInput.appending("faults:\n  - kind: vmm_hang\n    at: 1s\n"),
+            code: .invalidValue,
+            line: 13,
+            keyPath: "faults[0].kind",
+            message: "`vmm_hang` lasts a while: give it a `duration`"
+        ),
+        BadInput(
+            name: "an instantaneous fault with a duration",
+            yaml: BadInput.appending("faults:\n  - kind: vmm_crash\n    at: 1s\n    duration: 1s\n"),
+            code: .invalidValue,
+            line: 15,
+            keyPath: "faults[0].duration",
+            message: "`vmm_crash` happens at an instant: remove `duration`"
+        ),
+        BadInput(
+            name: "a fault parameter out of range",
+            yaml: BadInput.appending("faults:\n  - kind: vmm_crash\n    at: 1s\n    count: 0\n"),
+            code: .invalidValue,
+            line: 15,
+            keyPath: "faults[0].count",
+            message: "must be at least 1 (is 0)"
+        ),
+        BadInput(
+            name: "a fault that ends after the scenario",
+            yaml: BadInput.appending("faults:\n  - kind: cpu_contention\n    at: 4s\n    duration: 2s\n"),
+            code: .faultOutOfRange,
+            line: 15,
+            keyPath: "faults[0].duration",
+            message: "the fault would end at 6s, after the scenario's end (its phases last 5s)"
+        ),
+        BadInput(
+            name: "lowering a cgroup limit the pool does not have",
+            yaml: BadInput.appending(
+                "faults:\n  - kind: memory_pressure\n    at: 1s\n    duration: 1s\n    cgroup_limit_mib: 64\n"
+            ),
+            code: .inapplicableKey,
+            line: 16,
+            keyPath: "faults[0].cgroup_limit_mib",
+            message: "set `pool.cgroup_limit_mib`"
+        ),
+        BadInput(
+            name: "filling a filesystem the pool does not have",
+            yaml: BadInput.appending("faults:\n  - kind: disk_full\n    at: 1s\n    duration: 1s\n"),
+            code: .inapplicableKey,
+            line: 13,
+            keyPath: "faults[0].kind",
+            message: "set `pool.work_dir_size_mib`"
         ),
         BadInput(
             name: "linux guest without a kernel",

@@ -117,7 +117,9 @@ public final class ClonedVM: Sendable {
     public func resume(deadline: ContinuousClock.Instant) async throws -> ReadinessProof {
         let started = ContinuousClock.now
         do {
-            try await vmm.api.setState(.resumed)
+            // The request shares the caller's deadline: a frozen VMM (SIGSTOP) never answers, and the pool
+            // must move on to another VM rather than wait out the client's default timeout.
+            try await vmm.api.setState(.resumed, timeout: max(.milliseconds(1), started.duration(to: deadline)))
         } catch let error as FirecrackerError where error.code == .connectionClosed || error.code == .timeout {
             throw await explain(error, during: "PATCH /vm (resume)")
         }

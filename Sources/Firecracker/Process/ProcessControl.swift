@@ -7,6 +7,8 @@ final class ProcessControl: Sendable {
         var signaller: (@Sendable (Int32) throws -> Void)?
         var exit: VMMExit?
         var exitWaiters: [CheckedContinuation<VMMExit, Never>] = []
+        var timedWaiters: [UInt64: CheckedContinuation<VMMExit?, Never>] = [:]
+        var nextWaiter: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -25,13 +27,40 @@ final class ProcessControl: Sendable {
     }
 
     func markExited(_ exit: VMMExit) {
-        let waiters = state.withLock { state -> [CheckedContinuation<VMMExit, Never>] in
+        let (waiters, timed) = state.withLock { state in
             state.exit = state.exit ?? exit
             state.signaller = nil
-            defer { state.exitWaiters = [] }
-            return state.exitWaiters
+            defer {
+                state.exitWaiters = []
+                state.timedWaiters = [:]
+            }
+            return (state.exitWaiters, Array(state.timedWaiters.values))
         }
         for waiter in waiters { waiter.resume(returning: exit) }
+        for waiter in timed { waiter.resume(returning: exit) }
+    }
+
+    /// Waits until the process has ended or `timeout` has passed (`nil`). Unlike a task group racing
+    /// ``waitForExit()`` against a sleep, this returns at the timeout even though the exit wait cannot be
+    /// cancelled: a live process (a frozen one, say) must not hold its caller.
+    func waitForExit(within timeout: Duration) async -> VMMExit? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<VMMExit?, Never>) in
+            let registered = state.withLock { state -> (exit: VMMExit?, id: UInt64) in
+                if let exit = state.exit { return (exit, 0) }
+                state.nextWaiter += 1
+                state.timedWaiters[state.nextWaiter] = continuation
+                return (nil, state.nextWaiter)
+            }
+            if let exit = registered.exit {
+                continuation.resume(returning: exit)
+                return
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                let waiter = self.state.withLock { $0.timedWaiters.removeValue(forKey: registered.id) }
+                waiter?.resume(returning: nil)
+            }
+        }
     }
 
     func waitForExit() async -> VMMExit {

@@ -162,16 +162,7 @@ public final class VMMProcess: Sendable {
     ///
     /// - Returns: how it ended, or `nil` when it still runs.
     public func waitForExit(within timeout: Duration) async -> VMMExit? {
-        await withTaskGroup(of: VMMExit?.self) { group in
-            group.addTask { await self.control.waitForExit() }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next()!
-            group.cancelAll()
-            return first
-        }
+        await control.waitForExit(within: timeout)
     }
 
     /// Stops the process: SIGTERM, then SIGKILL after the grace period; returns once it is reaped.

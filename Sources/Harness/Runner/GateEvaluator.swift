@@ -16,6 +16,8 @@ public struct GateEvaluator: Sendable {
     public var counters: PoolStatistics.Counters
     /// Problems the leak check found.
     public var leaks: Int
+    /// Figures the runner measured besides these: accounting counts and fault timings, by metric name.
+    public var additional: [String: Double] = [:]
 
     public init(overall: PhaseReport, timeline: [TimelineSample], counters: PoolStatistics.Counters, leaks: Int) {
         self.overall = overall
@@ -48,6 +50,9 @@ public struct GateEvaluator: Sendable {
     /// The measured value a gate compares, or `nil` when the run measured none.
     public func value(of gate: Gate) -> Double? {
         let metric = gate.metric
+        if GateMetric.faults.contains(metric) {
+            return additional[metric]
+        }
         if GateMetric.latencies.contains(metric) {
             let name = String(metric.dropLast(3))  // "spawn_ms" → "spawn"
             guard let spectrum = overall.latencies[name] else { return gate.statistic == "count" ? 0 : nil }
@@ -97,7 +102,7 @@ public struct GateEvaluator: Sendable {
         case "readiness_failures": counters.readinessFailures
         case "shed": counters.shed
         case "leaks": leaks
-        default: 0
+        default: Int(additional[metric] ?? 0)
         }
     }
 }

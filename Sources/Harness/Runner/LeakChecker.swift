@@ -10,6 +10,8 @@ struct LeakChecker {
     var descriptorsBefore: Int
     var allocatedBefore: UInt64?
     var timeline: [TimelineSample]
+    /// The run's own filesystem, which must be unmounted by now.
+    var filesystemPath: String? = nil
 
     /// Descriptors the run may still legitimately hold afterwards (event-loop and reactor threads started
     /// on first use).
@@ -28,6 +30,16 @@ struct LeakChecker {
         if !vmms.isEmpty { problems.append("\(vmms.count) VMM processes still running: \(vmms)") }
         if !files.isEmpty {
             problems.append("the pool directory was left with \(files.count - 1) files: \(files.prefix(5))")
+        }
+        let helpers = FaultHelperProcess.unreaped
+        if !helpers.isEmpty {
+            problems.append("\(helpers.count) fault helper processes not reaped: \(helpers.sorted())")
+        }
+        if let filesystemPath,
+            let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8),
+            mounts.contains(" \(filesystemPath) ")
+        {
+            problems.append("the run's filesystem is still mounted at \(filesystemPath)")
         }
         if descriptorsAfter > descriptorsBefore + Self.descriptorAllowance {
             problems.append("\(descriptorsAfter - descriptorsBefore) more descriptors open than at the start")

@@ -31,6 +31,9 @@ public struct ScenarioRunner: Sendable {
         public var extraGates: [Gate] = []
         /// A release sign-off: a run on the simulated backend fails whatever its figures.
         public var signOff = false
+        /// Where the run's audit log goes; `nil` keeps it in the work directory until it is verified, then
+        /// removes it.
+        public var auditPath: String?
         /// Called about once a second with the run's progress.
         public var progress: (@Sendable (RunProgress) -> Void)?
         /// Where to log.
@@ -66,14 +69,26 @@ public struct ScenarioRunner: Sendable {
             let found = (try? await installation()) != nil
             useFirecracker = HostInfo.kvmUsable && found
         }
+        let audit = try openAuditLog()
+        defer {
+            audit.log.close()
+            if audit.temporary { try? FileManager.default.removeItem(atPath: audit.path) }
+        }
         if useFirecracker {
             let installation = try await installation()
+            var filesystem: SizeLimitedFilesystem?
+            if let size = scenario.pool.workFilesystemMiB {
+                _ = SizeLimitedFilesystem.reclaimOrphans(in: options.workDirectory, logger: options.logger)
+                filesystem = try SizeLimitedFilesystem.mount(in: options.workDirectory, mebibytes: size)
+            }
+            defer { filesystem?.unmount() }
             var configuration = FirecrackerBackend.Configuration(
                 installation: installation,
                 spec: try vmSpec(),
                 storeDirectory: options.snapshotDirectory ?? options.workDirectory + "/snapshots",
-                workDirectory: options.workDirectory + "/vms"
+                workDirectory: (filesystem?.path ?? options.workDirectory) + "/vms"
             )
+            configuration.audit = audit.log
             var cgroup: MemoryCgroup?
             if let limit = scenario.pool.cgroupLimitMiB {
                 let created = try MemoryCgroup.create(prefix: "snapbench")
@@ -83,15 +98,51 @@ public struct ScenarioRunner: Sendable {
             }
             defer { try? cgroup?.destroy(killingProcesses: true) }
             let backend = FirecrackerBackend(configuration: configuration, logger: options.logger)
+            let poolDirectory = backend.poolDirectory
+            let store = backend.store
             return try await drive(
                 backend: backend,
                 installation: installation,
                 cgroup: cgroup,
-                poolDirectory: backend.poolDirectory
+                poolDirectory: poolDirectory,
+                audit: audit,
+                filesystem: filesystem,
+                quarantines: { await store.history.filter { if case .quarantined = $0 { true } else { false } }.count },
+                surface: { pool in
+                    .firecracker(
+                        pool: pool,
+                        poolDirectory: poolDirectory,
+                        store: store,
+                        cgroup: cgroup,
+                        filesystem: filesystem
+                    )
+                }
             )
         }
         let backend = SimulatedBackend(clock: ContinuousClock(), seed: scenario.seed)
-        return try await drive(backend: backend, installation: nil, cgroup: nil, poolDirectory: nil)
+        return try await drive(
+            backend: backend,
+            installation: nil,
+            cgroup: nil,
+            poolDirectory: nil,
+            audit: audit,
+            filesystem: nil,
+            quarantines: { backend.faults.snapshotFailuresReported },
+            surface: { pool in .simulated(pool: pool) }
+        )
+    }
+
+    /// The run's audit log: at ``Options/auditPath``, or a temporary file in the work directory.
+    private func openAuditLog() throws -> (log: AuditLog, path: String, temporary: Bool) {
+        let temporary = options.auditPath == nil
+        let path =
+            options.auditPath ?? "\(options.workDirectory)/audit-\(getpid())-\(UUID().uuidString.prefix(8)).jsonl"
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+            withIntermediateDirectories: true
+        )
+        try? FileManager.default.removeItem(atPath: path)
+        return (try AuditLog(path: path), path, temporary)
     }
 
     private func installation() async throws -> FirecrackerInstallation {
@@ -123,7 +174,11 @@ public struct ScenarioRunner: Sendable {
         backend: Backend,
         installation: FirecrackerInstallation?,
         cgroup: MemoryCgroup?,
-        poolDirectory: String?
+        poolDirectory: String?,
+        audit: (log: AuditLog, path: String, temporary: Bool),
+        filesystem: SizeLimitedFilesystem?,
+        quarantines: @Sendable () async -> Int,
+        surface: (SnapshotPool<Backend, ContinuousClock>) -> FaultSurface
     ) async throws -> RunReport {
         // Whole seconds: the report stores ISO 8601 without fractions and must read back equal.
         let startedAt = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
@@ -134,6 +189,7 @@ public struct ScenarioRunner: Sendable {
         let recorder = RunRecorder()
         let sampler = TimelineSampler(cgroup: cgroup)
         var services = PoolServices()
+        services.audit = audit.log
         if let interval = scenario.pool.pressureInterval {
             let source = cgroup?.pressureSource ?? SystemPressureSource()
             services.pressure = PressureMonitoring(source: source, interval: interval)
@@ -145,9 +201,22 @@ public struct ScenarioRunner: Sendable {
             clock: ContinuousClock(),
             logger: options.logger
         )
+        let log = FaultLog(recordsLeases: !scenario.faults.isEmpty)
+        let events = pool.subscribe()
+        let scheduler = FaultScheduler(
+            faults: scenario.faults,
+            injector: FaultInjector(surface: surface(pool)),
+            seed: scenario.seed
+        )
         var failure: (any Error)?
+        var occurrences: [FaultOccurrence] = []
+        var leasedAfterLoad = 0
+        var loadEnd = 0.0
         await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await pool.run() }
+            group.addTask {
+                for await event in events { log.record(event, at: start.duration(to: .now).inSeconds) }
+            }
             group.addTask {
                 await sampler.run(
                     start: start,
@@ -156,14 +225,26 @@ public struct ScenarioRunner: Sendable {
                 )
             }
             defer { group.cancelAll() }
+            var faults: Task<[FaultOccurrence], Never>?
             do {
                 try await waitUntilStarted(pool)
+                let phaseStart = ContinuousClock.now
+                if !scenario.faults.isEmpty {
+                    faults = Task { await scheduler.run(runStart: start, phaseStart: phaseStart) }
+                }
                 for phase in scenario.phases {
                     let index = recorder.beginPhase(phase.name, warmup: phase.warmup)
-                    try await runPhase(phase, index: index, pool: pool, recorder: recorder)
+                    try await runPhase(phase, index: index, pool: pool, recorder: recorder, log: log, runStart: start)
                 }
+                loadEnd = start.duration(to: .now).inSeconds
+                occurrences = await faults?.value ?? []
+                leasedAfterLoad = await pool.statistics().leased
             } catch {
                 failure = error
+                loadEnd = start.duration(to: .now).inSeconds
+                // Faults still under way are reverted now, before the drain.
+                faults?.cancel()
+                occurrences = await faults?.value ?? []
             }
             await pool.shutdown()
             // The pool's run() ends after the drain; its error (e.g. a failed start) is the run's failure.
@@ -173,21 +254,39 @@ public struct ScenarioRunner: Sendable {
         let counters = await pool.statistics().counters
         sampler.sample(start: start, stats: nil, served: 0)
         let timeline = sampler.timeline
+        filesystem?.unmount()
         let leakCheck = LeakChecker(
             poolDirectory: poolDirectory,
             descriptorsBefore: descriptorsBefore,
             allocatedBefore: allocatedBefore,
-            timeline: timeline
+            timeline: timeline,
+            filesystemPath: filesystem?.path
         )
         .check()
         let (phases, overall) = recorder.reports()
-        var gates = GateEvaluator(
+        let faultRecords = FaultAnalyzer(occurrences: occurrences, log: log, loadEnd: loadEnd).records()
+        audit.log.close()
+        let accounting = Accounting(
+            phases: phases,
+            counters: counters,
+            leasedAfterLoad: leasedAfterLoad,
+            deadAtHandout: log.deadAtHandout,
+            leakProblems: leakCheck.problems,
+            audit: Accounting.AuditFigures(
+                path: audit.path,
+                shedEvents: log.shedEvents,
+                quarantines: await quarantines()
+            )
+        )
+        var evaluator = GateEvaluator(
             overall: overall,
             timeline: timeline,
             counters: counters,
             leaks: leakCheck.problems.count
         )
-        .evaluate(scenario.gates + options.extraGates)
+        evaluator.additional = accounting.figures.merging(FaultAnalyzer.figures(faultRecords)) { first, _ in first }
+        var gates = evaluator.evaluate(scenario.gates + options.extraGates)
+        if failure == nil { gates += accounting.gates() }
         let verdict: Verdict
         if let failure {
             gates.append(GateResult(expression: "run completes", measured: nil, passed: false, reason: "\(failure)"))
@@ -228,7 +327,7 @@ public struct ScenarioRunner: Sendable {
             phases: phases,
             overall: overall,
             timeline: timeline,
-            faults: [],
+            faults: faultRecords,
             leakCheck: leakCheck,
             gates: gates,
             verdict: verdict
@@ -253,7 +352,9 @@ public struct ScenarioRunner: Sendable {
         _ phase: Phase,
         index: Int,
         pool: SnapshotPool<Backend, ContinuousClock>,
-        recorder: RunRecorder
+        recorder: RunRecorder,
+        log: FaultLog,
+        runStart: ContinuousClock.Instant
     ) async throws {
         let phaseStart = ContinuousClock.now
         let holdSeed = scenario.seed &+ UInt64(index) &* 0x9E37_79B9
@@ -285,7 +386,9 @@ public struct ScenarioRunner: Sendable {
                                     intended: requested,
                                     hold: phase.hold.sample(&random),
                                     index: index,
-                                    recorder: recorder
+                                    recorder: recorder,
+                                    log: log,
+                                    runStart: runStart
                                 )
                                 try? await Task.sleep(for: think.sample(&random))
                             }
@@ -306,7 +409,15 @@ public struct ScenarioRunner: Sendable {
                             leases.addTask(executorPreference: globalConcurrentExecutor) {
                                 while ContinuousClock.now < intended { await Task.yield() }
                                 recorder.scheduled(phase: index, dispatchLag: intended.duration(to: .now))
-                                await lease(pool, intended: intended, hold: hold, index: index, recorder: recorder)
+                                await lease(
+                                    pool,
+                                    intended: intended,
+                                    hold: hold,
+                                    index: index,
+                                    recorder: recorder,
+                                    log: log,
+                                    runStart: runStart
+                                )
                             }
                         }
                     }
@@ -340,15 +451,22 @@ public struct ScenarioRunner: Sendable {
         intended: ContinuousClock.Instant,
         hold: Duration,
         index: Int,
-        recorder: RunRecorder
+        recorder: RunRecorder,
+        log: FaultLog,
+        runStart: ContinuousClock.Instant
     ) async {
+        let arrival = runStart.duration(to: intended).inSeconds
         do {
             let lease = try await pool.acquire()
-            recorder.served(phase: index, lease: lease, spawn: intended.duration(to: .now))
+            let spawn = intended.duration(to: .now)
+            recorder.served(phase: index, lease: lease, spawn: spawn)
+            log.lease(arrival: arrival, spawnMs: spawn.inMilliseconds, error: nil)
+            if let pid = lease.pid, !ProcessStatus.isRunning(pid) { log.noteDeadAtHandout() }
             if hold > .zero { try? await Task.sleep(for: hold) }
             await pool.release(lease)
         } catch {
             recorder.failed(phase: index, error: error)
+            log.lease(arrival: arrival, spawnMs: nil, error: RunRecorder.outcome(of: error))
         }
     }
 

@@ -112,11 +112,20 @@ public struct PoolSettings: Sendable, Equatable {
     public var pressureInterval: Duration?
     /// A memory cgroup limit for the pool's VMMs in MiB; `nil` places them in no cgroup.
     public var cgroupLimitMiB: Int?
+    /// The size of a filesystem of its own (tmpfs) for the pool's VM directories, in MiB; `nil` uses the work
+    /// directory as it is. `disk_full` faults fill it.
+    public var workFilesystemMiB: Int?
 
-    public init(configuration: PoolConfiguration, pressureInterval: Duration? = nil, cgroupLimitMiB: Int? = nil) {
+    public init(
+        configuration: PoolConfiguration,
+        pressureInterval: Duration? = nil,
+        cgroupLimitMiB: Int? = nil,
+        workFilesystemMiB: Int? = nil
+    ) {
         self.configuration = configuration
         self.pressureInterval = pressureInterval
         self.cgroupLimitMiB = cgroupLimitMiB
+        self.workFilesystemMiB = workFilesystemMiB
     }
 }
 
@@ -166,10 +175,12 @@ public struct RampStage: Sendable, Equatable {
     }
 }
 
-/// A fault on the scenario timeline; the fault issue defines the kinds and their parameters.
+/// A fault on the scenario timeline: what (``FaultAction``), when, and for how long.
 public struct FaultSpec: Sendable, Equatable {
-    /// The fault kind, e.g. `vmm_crash`.
+    /// The fault kind as written, e.g. `vmm_crash`.
     public var kind: String
+    /// What it does, typed.
+    public var action: FaultAction
     /// When it starts, from the start of the first phase.
     public var at: Duration
     /// How long it lasts (`nil` for instantaneous faults).
@@ -177,8 +188,9 @@ public struct FaultSpec: Sendable, Equatable {
     /// Kind-specific parameters, as written.
     public var parameters: [String: String]
 
-    public init(kind: String, at: Duration, duration: Duration?, parameters: [String: String]) {
+    public init(kind: String, action: FaultAction, at: Duration, duration: Duration?, parameters: [String: String]) {
         self.kind = kind
+        self.action = action
         self.at = at
         self.duration = duration
         self.parameters = parameters
@@ -242,8 +254,15 @@ public enum GateMetric {
     /// Counts: `count` (absolute) and `rate` (fraction of scheduled acquires).
     public static let counts: Set<String> = [
         "errors", "late_starts", "leases", "warm_hits", "on_demand", "crashes", "readiness_failures", "shed",
-        "leaks",
+        "leaks", "dead_at_handout", "unaccounted", "unreleased", "audit_problems", "quarantines", "faults_applied",
+        "faults_not_applied",
     ]
+    /// Fault timings in seconds, the worst over the run's faults (`max`): the pool's first reaction after a
+    /// fault began, and how long after a fault ended spawn was back (a fault it never came back from counts as
+    /// infinitely long).
+    public static let faults: Set<String> = ["fault_reaction_s", "fault_recovery_s"]
+    /// Statistics for fault timings.
+    public static let faultStatistics: Set<String> = ["max"]
     /// Statistics for latency metrics.
     public static let latencyStatistics: Set<String> = [
         "p50", "p90", "p95", "p99", "p999", "max", "min", "mean", "count",
@@ -258,6 +277,7 @@ public enum GateMetric {
         if latencies.contains(metric) { return latencyStatistics }
         if memory.contains(metric) { return memoryStatistics }
         if counts.contains(metric) { return countStatistics }
+        if faults.contains(metric) { return faultStatistics }
         return nil
     }
 }

@@ -232,7 +232,7 @@ private struct ScenarioReader {
     ]
     static let poolKeys = [
         "warm_target", "maximum_vms", "refill_concurrency", "acquire_timeout", "readiness_timeout",
-        "maximum_warm_age", "elevated_warm_floor", "pressure_interval", "cgroup_limit_mib",
+        "maximum_warm_age", "elevated_warm_floor", "pressure_interval", "cgroup_limit_mib", "work_dir_size_mib",
     ]
     static let executors = ["constant-arrival-rate", "ramping-arrival-rate", "burst", "poisson", "workers"]
     static let phaseKeys = ["name", "warmup", "executor", "hold"]
@@ -261,7 +261,7 @@ private struct ScenarioReader {
         let pool = try self.pool(top.required("pool"))
         let phases = try self.phases(top.required("phases"))
         let total = phases.reduce(Duration.zero) { $0 + ScenarioParser.length(of: $1.load) }
-        let faults = try top["faults"].map { try self.faults($0, total: total) } ?? []
+        let faults = try top["faults"].map { try self.faults($0, total: total, pool: pool) } ?? []
         let gates = try top["gates"].map { try self.gates($0) } ?? []
         return Scenario(
             name: name,
@@ -384,7 +384,8 @@ private struct ScenarioReader {
         return PoolSettings(
             configuration: configuration,
             pressureInterval: try duration("pressure_interval"),
-            cgroupLimitMiB: try integer("cgroup_limit_mib", minimum: 1, unit: "MiB")
+            cgroupLimitMiB: try integer("cgroup_limit_mib", minimum: 1, unit: "MiB"),
+            workFilesystemMiB: try integer("work_dir_size_mib", minimum: 16, unit: "MiB")
         )
     }
 
@@ -495,10 +496,12 @@ private struct ScenarioReader {
 
     // MARK: Faults
 
-    private func faults(_ node: Node, total: Duration) throws -> [FaultSpec] {
+    private func faults(_ node: Node, total: Duration, pool: PoolSettings) throws -> [FaultSpec] {
         try document.list(node, path: "faults", nonEmpty: false).enumerated().map { index, item in
             let fields = try Fields(item, path: "faults[\(index)]", document: document)
-            let kind = try document.string(fields.required("kind"), path: fields.path("kind"))
+            let kindNode = try fields.required("kind")
+            let kind = try document.word(kindNode, path: fields.path("kind"), from: FaultAction.kinds)
+            try fields.rejectUnknown(allowed: ["kind", "at", "duration"] + FaultAction.parameterNames(of: kind))
             let atNode = try fields.required("at")
             let at = try document.duration(atNode, path: fields.path("at"), allowZero: true)
             if at > total {
@@ -510,6 +513,14 @@ private struct ScenarioReader {
                 )
             }
             let duration = try fields["duration"].map { try document.duration($0, path: fields.path("duration")) }
+            if let duration, at + duration > total, let node = fields["duration"] {
+                throw document.error(
+                    .faultOutOfRange,
+                    at: node,
+                    path: fields.path("duration"),
+                    "the fault would end at \(Units.format(at + duration)), after the scenario's end (its phases last \(Units.format(total)))"
+                )
+            }
             var parameters: [String: String] = [:]
             for entry in fields.entries where !["kind", "at", "duration"].contains(entry.key) {
                 guard case .scalar(let scalar) = entry.value, entry.value.tagName != .null else {
@@ -522,7 +533,38 @@ private struct ScenarioReader {
                 }
                 parameters[entry.key] = scalar.string
             }
-            return FaultSpec(kind: kind, at: at, duration: duration, parameters: parameters)
+            let action: FaultAction
+            switch FaultAction.make(kind: kind, parameters: parameters, duration: duration) {
+            case .success(let made): action = made
+            case .failure(let problem):
+                let key = problem.key ?? "kind"
+                throw document.error(.invalidValue, at: fields[key] ?? item, path: fields.path(key), problem.message)
+            }
+            try checkApplicable(action, fields: fields, pool: pool)
+            return FaultSpec(kind: kind, action: action, at: at, duration: duration, parameters: parameters)
+        }
+    }
+
+    /// Faults that act on something the scenario must set up: the pool's cgroup, its own filesystem.
+    private func checkApplicable(_ action: FaultAction, fields: Fields, pool: PoolSettings) throws {
+        switch action {
+        case .memoryPressure(_?, _) where pool.cgroupLimitMiB == nil:
+            let key = fields.has("cgroup_limit_mib") ? "cgroup_limit_mib" : "cgroup_usage_percent"
+            throw document.error(
+                .inapplicableKey,
+                at: fields[key],
+                path: fields.path(key),
+                "lowers the pool's memory cgroup limit, but the pool has none: set `pool.cgroup_limit_mib`"
+            )
+        case .diskFull where pool.workFilesystemMiB == nil:
+            throw document.error(
+                .inapplicableKey,
+                at: fields["kind"],
+                path: fields.path("kind"),
+                "`disk_full` fills the pool's own filesystem: set `pool.work_dir_size_mib`"
+            )
+        default:
+            break
         }
     }
 

@@ -315,21 +315,89 @@ public struct TimelineSample: Codable, Sendable, Equatable {
     }
 }
 
-/// A fault applied during the run.
+/// A fault applied during the run, and what the pool did about it.
 public struct FaultRecord: Codable, Sendable, Equatable {
+    /// The fault kind, e.g. `vmm_crash`.
     public var kind: String
+    /// Seconds since the run started (the timeline's clock).
     public var startedAt: Double
+    /// When it was reverted; `nil` for an instantaneous fault.
     public var endedAt: Double?
+    /// Its parameters as the scenario wrote them.
     public var parameters: [String: String]
+    /// Whether it was applied (a fault this backend cannot suffer is recorded, not applied).
+    public var applied: Bool
+    /// What it hit: VM ids and pids, files, helper processes.
+    public var targets: [String]
     /// What the pool did, in words.
     public var effect: String
+    /// What the run measured around it.
+    public var observations: FaultObservations?
 
-    public init(kind: String, startedAt: Double, endedAt: Double?, parameters: [String: String], effect: String) {
+    public init(
+        kind: String,
+        startedAt: Double,
+        endedAt: Double?,
+        parameters: [String: String],
+        applied: Bool = true,
+        targets: [String] = [],
+        effect: String,
+        observations: FaultObservations? = nil
+    ) {
         self.kind = kind
         self.startedAt = startedAt
         self.endedAt = endedAt
         self.parameters = parameters
+        self.applied = applied
+        self.targets = targets
         self.effect = effect
+        self.observations = observations
+    }
+}
+
+/// The figures around one fault: leases before, during and after it, and the pool's events.
+public struct FaultObservations: Codable, Sendable, Equatable {
+    /// Acquires that arrived while it lasted (at its instant ± 1 s for an instantaneous fault).
+    public var leasesDuring: Int
+    /// Their error outcomes by code.
+    public var errorsDuring: [String: Int]
+    /// Error outcomes of acquires that arrived in the 5 s after it ended.
+    public var errorsAfter: [String: Int]
+    /// Spawn p95 of the acquires that arrived in the 10 s before it began, in ms.
+    public var spawnP95BeforeMs: Double?
+    /// Spawn p95 while it lasted, in ms.
+    public var spawnP95DuringMs: Double?
+    /// Spawn p95 in the 5 s after it ended, in ms.
+    public var spawnP95AfterMs: Double?
+    /// The pool's events from its start to 5 s after its end, by kind (`crashed`, `shed`, `warm_added`, …).
+    public var poolEvents: [String: Int]
+    /// Seconds from its start to the pool's first reaction (a shed, a crash noticed, a snapshot refused, a
+    /// readiness failure, a restore failure); `nil` when the pool had nothing to react to.
+    public var reactionSeconds: Double?
+    /// Seconds from its end until spawn was back: the first 1 s window with at least 3 arrivals, all served,
+    /// whose p95 is within max(1.5 × the p95 before, that + 2 ms). `nil` when it never came back in the run.
+    public var recoverySeconds: Double?
+
+    public init(
+        leasesDuring: Int,
+        errorsDuring: [String: Int],
+        errorsAfter: [String: Int],
+        spawnP95BeforeMs: Double?,
+        spawnP95DuringMs: Double?,
+        spawnP95AfterMs: Double?,
+        poolEvents: [String: Int],
+        reactionSeconds: Double?,
+        recoverySeconds: Double?
+    ) {
+        self.leasesDuring = leasesDuring
+        self.errorsDuring = errorsDuring
+        self.errorsAfter = errorsAfter
+        self.spawnP95BeforeMs = spawnP95BeforeMs
+        self.spawnP95DuringMs = spawnP95DuringMs
+        self.spawnP95AfterMs = spawnP95AfterMs
+        self.poolEvents = poolEvents
+        self.reactionSeconds = reactionSeconds
+        self.recoverySeconds = recoverySeconds
     }
 }
 

@@ -136,6 +136,13 @@ public struct FirecrackerBackend: VMBackend {
             return FirecrackerVM(clone: clone, slot: slot, slots: configuration.networkSlots)
         } catch {
             if let slot, let slots = configuration.networkSlots { await Self.release(slot, to: slots) }
+            if let failure = error as? FirecrackerError,
+                failure.code == .snapshotInvalid || failure.code == .snapshotMissing
+            {
+                // Here, where the failed snapshot is known: restores that started before a rebuild must not
+                // quarantine the rebuilt one when they fail later.
+                await store.quarantine(reason: "\(error)", directory: snapshot.directory)
+            }
             throw error
         }
     }
@@ -146,9 +153,8 @@ public struct FirecrackerBackend: VMBackend {
         await Task { try? await slots.release(slot) }.value
     }
 
-    public func snapshotFailed(_ error: any Error) async {
-        await store.quarantine(reason: "\(error)")
-    }
+    /// Nothing left to do: ``restore(id:)`` quarantined the snapshot that failed when it failed.
+    public func snapshotFailed(_ error: any Error) async {}
 
     public func shutdown() async {
         try? FileManager.default.removeItem(atPath: poolDirectory)

@@ -15,7 +15,8 @@ extension PoolEvent {
             (.vmCrash, ["vm.id": id, "vm.state": whileWarm ? "warm" : "leased", "reason": reason])
         case .readinessFailed(let id, let reason):
             (.vmDestroy, ["vm.id": id, "reason": "readiness failed: \(reason)"])
-        case .restoreFailed:
+        case .restoreFailed, .snapshotFailed:
+            // The store records the quarantine and the rebuild itself.
             nil
         case .expired(let id):
             (.vmDestroy, ["vm.id": id, "reason": "maximum warm age"])

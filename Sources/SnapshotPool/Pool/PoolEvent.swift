@@ -14,6 +14,8 @@ public enum PoolEvent: Sendable, Equatable {
     case readinessFailed(vmID: String, reason: String)
     /// A restore failed.
     case restoreFailed(reason: String)
+    /// A restore failed because of the golden snapshot itself; the backend was told to quarantine it.
+    case snapshotFailed(reason: String)
     /// Warm VMs older than the maximum age were replaced.
     case expired(vmID: String)
     /// Memory pressure changed level.

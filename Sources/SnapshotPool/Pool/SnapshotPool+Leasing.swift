@@ -124,6 +124,7 @@ extension SnapshotPool {
                 emit(.restoreFailed(reason: "\(error)"))
                 capacityFreed()
                 if isSnapshotFailure(error) {
+                    emit(.snapshotFailed(reason: "\(error)"))
                     await backend.snapshotFailed(error)
                     throw PoolError(.snapshotInvalid, "the golden snapshot failed to load: \(error)")
                 }

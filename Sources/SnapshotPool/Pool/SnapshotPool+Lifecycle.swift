@@ -157,6 +157,7 @@ extension SnapshotPool {
     }
 
     private func startRefills(in group: inout DiscardingTaskGroup) {
+        if let until = refillPausedUntil, clock.now < until { return }
         while phase == .running,
             refilling < configuration.refillConcurrency,
             warm.count + refilling < effectiveWarmTarget + waiters.count,
@@ -166,6 +167,11 @@ extension SnapshotPool {
             let id = makeID("warm")
             group.addTask { await self.refillOne(id: id) }
         }
+    }
+
+    /// How long refills pause after `failures` restores in a row failed.
+    static func refillBackoff(afterFailures failures: Int) -> Duration {
+        .milliseconds(min(1_000, 50 << min(5, max(0, failures - 1))))
     }
 
     private func refillOne(id: String) async {
@@ -183,6 +189,8 @@ extension SnapshotPool {
                 await vm.destroy()
                 return
             }
+            consecutiveRestoreFailures = 0
+            refillPausedUntil = nil
             commandSink.yield(.watch(vm))
             emit(.warmAdded(vmID: vm.id))
             hand(WarmVM(vm: vm, warmedAt: clock.now))
@@ -192,10 +200,18 @@ extension SnapshotPool {
             counters.restoreFailures += 1
             emit(.restoreFailed(reason: "\(error)"))
             logger.warning("background restore failed", metadata: ["vm.id": "\(id)", "error": "\(error)"])
-            if isSnapshotFailure(error) { await backend.snapshotFailed(error) }
+            if isSnapshotFailure(error) {
+                emit(.snapshotFailed(reason: "\(error)"))
+                await backend.snapshotFailed(error)
+            }
             guard phase == .running else { return }
-            // Back off briefly so a persistent failure does not spin.
-            try? await clock.sleep(for: .milliseconds(50))
+            // Back off, doubling from 50 ms to 1 s while restores keep failing: a full disk or a broken
+            // snapshot would otherwise have refills spinning (90 failed restores a second were measured).
+            consecutiveRestoreFailures += 1
+            let delay = Self.refillBackoff(afterFailures: consecutiveRestoreFailures)
+            refillPausedUntil = clock.now.advanced(by: delay)
+            try? await clock.sleep(for: delay)
+            refillPausedUntil = nil
             requestRefill()
         }
     }

@@ -78,6 +78,8 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
     var drainWaiters: [CheckedContinuation<Void, Never>] = []
     var drained = false
     var runWaiters: [CheckedContinuation<Void, Never>] = []
+    var consecutiveRestoreFailures = 0
+    var refillPausedUntil: PoolClock.Instant?
 
     /// Creates a pool on `backend` measured on `clock`. Nothing starts until ``run()``.
     public init(
@@ -110,6 +112,16 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
             pressureReading: pressureMonitor?.latestReading ?? latestPressureReading,
             counters: counters
         )
+    }
+
+    /// The pool's VMs and their VMM processes: the warm set in hand-out order, then the leased ones.
+    ///
+    /// ```swift
+    /// let victims = await pool.inventory().filter { $0.state == .warm }.compactMap(\.pid)
+    /// ```
+    public func inventory() -> [PoolVM] {
+        warm.map { PoolVM(id: $0.vm.id, pid: $0.vm.pid, state: .warm) }
+            + leased.values.sorted { $0.id < $1.id }.map { PoolVM(id: $0.id, pid: $0.pid, state: .leased) }
     }
 
     /// A stream of what the pool does from now on, in order, ending when the pool has drained.
@@ -193,4 +205,28 @@ public struct PoolStatistics: Sendable, Equatable {
     public var pressureReading: MemoryPressureReading?
     /// Counters since start.
     public var counters: Counters
+}
+
+/// One of the pool's VMs, as ``SnapshotPool/inventory()`` lists it.
+public struct PoolVM: Sendable, Equatable {
+    /// Where a VM is in its life.
+    public enum State: String, Sendable, Equatable {
+        /// Paused in the warm set.
+        case warm
+        /// Handed out.
+        case leased
+    }
+
+    /// The VM's id.
+    public var id: String
+    /// Its VMM's process id, where there is one.
+    public var pid: Int32?
+    /// Warm or leased.
+    public var state: State
+
+    public init(id: String, pid: Int32?, state: State) {
+        self.id = id
+        self.pid = pid
+        self.state = state
+    }
 }

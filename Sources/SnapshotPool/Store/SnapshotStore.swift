@@ -111,9 +111,13 @@ public actor SnapshotStore {
 
     /// Moves the current snapshot aside (under `quarantine/`) so the next ``current()`` builds a new one.
     ///
-    /// - Parameter reason: why, kept in the history.
-    public func quarantine(reason: String) {
-        guard let snapshot = cached else { return }
+    /// - Parameters:
+    ///   - reason: why, kept in the history.
+    ///   - directory: the snapshot that failed; when it is no longer the current one (a concurrent failure
+    ///     already quarantined it and a new one was built), nothing happens, so a good rebuild is never
+    ///     thrown away for an old failure.
+    public func quarantine(reason: String, directory failed: String? = nil) {
+        guard let snapshot = cached, failed == nil || failed == snapshot.directory else { return }
         cached = nil
         let target =
             "\(directory)/quarantine/\(URL(fileURLWithPath: snapshot.directory).lastPathComponent)-\(Int(Date().timeIntervalSince1970))"

@@ -1,0 +1,143 @@
+import Foundation
+import Reporting
+import SnapshotPool
+
+/// Turns fault occurrences and the run's log into report records: what each fault hit, what the pool did,
+/// spawn before, during and after, how fast the pool reacted and when spawn was back.
+struct FaultAnalyzer: Sendable {
+    let occurrences: [FaultOccurrence]
+    let log: FaultLog
+    /// Seconds since the run started at which the load ended.
+    let loadEnd: Double
+
+    /// How far before a fault the baseline reaches, and after it the "after" window.
+    static let baselineWindow = 10.0
+    static let afterWindow = 5.0
+    static let recoveryWindow = 1.0
+    static let recoveryStep = 0.1
+
+    func records() -> [FaultRecord] {
+        let leases = log.leases.sorted { $0.arrival < $1.arrival }
+        let events = log.events
+        return occurrences.map { occurrence in
+            let start = occurrence.startedAt
+            let end = occurrence.endedAt ?? start
+            // An instant fault's "during" is the second after it: that is when the pool deals with it.
+            let duringEnd = occurrence.endedAt ?? start + 1
+            // The baseline leaves out the time other faults (and the 5 s after them) disturbed.
+            let disturbed = occurrences.filter { $0.startedAt != start }.map {
+                $0.startedAt...(($0.endedAt ?? $0.startedAt) + Self.afterWindow)
+            }
+            let before = leases.filter { lease in
+                lease.arrival >= start - Self.baselineWindow && lease.arrival < start
+                    && !disturbed.contains { $0.contains(lease.arrival) }
+            }
+            let during = leases.filter { $0.arrival >= start && $0.arrival < duringEnd }
+            let after = leases.filter { $0.arrival >= end && $0.arrival < end + Self.afterWindow }
+            let window = events.filter { $0.time >= start && $0.time <= end + Self.afterWindow }
+            var counts: [String: Int] = [:]
+            for event in window { counts[FaultLog.name(of: event.event), default: 0] += 1 }
+            let baseline = Self.p95(before)
+            let observations = FaultObservations(
+                leasesDuring: during.count,
+                errorsDuring: Self.errors(during),
+                errorsAfter: Self.errors(after),
+                spawnP95BeforeMs: baseline,
+                spawnP95DuringMs: Self.p95(during),
+                spawnP95AfterMs: Self.p95(after),
+                poolEvents: counts,
+                reactionSeconds: reaction(to: occurrence.spec.action, events: window).map { $0 - start },
+                recoverySeconds: baseline.flatMap { recovery(after: end, baseline: $0, leases: leases) }
+            )
+            return FaultRecord(
+                kind: occurrence.spec.kind,
+                startedAt: start,
+                endedAt: occurrence.endedAt,
+                parameters: occurrence.spec.parameters,
+                applied: occurrence.applied,
+                targets: occurrence.targets,
+                effect: Self.effect(occurrence, counts: counts, observations: observations),
+                observations: occurrence.applied ? observations : nil
+            )
+        }
+    }
+
+    /// The time of the pool's first reaction of the kind the fault calls for.
+    private func reaction(to action: FaultAction, events: [FaultLog.Event]) -> Double? {
+        let wanted: Set<String>
+        switch action {
+        // Critical pressure destroys the warm set in the same step (a `shed`, or nothing left to shed when
+        // elevated pressure had already stopped refills): the reaction is noticing it.
+        case .memoryPressure: wanted = ["pressure_critical"]
+        case .vmmCrash: wanted = ["crashed", "restore_failed", "readiness_failed"]
+        case .vmmHang: wanted = ["readiness_failed", "crashed"]
+        case .snapshotCorruption: wanted = ["snapshot_failed"]
+        case .diskFull: wanted = ["restore_failed"]
+        case .cpuContention: return nil
+        }
+        return events.first { wanted.contains(FaultLog.name(of: $0.event)) }?.time
+    }
+
+    /// The first instant from `end` on where a 1 s window of arrivals is all served within the threshold.
+    private func recovery(after end: Double, baseline: Double, leases: [FaultLog.LeaseSample]) -> Double? {
+        let threshold = max(baseline * 1.5, baseline + 2)
+        var t = end
+        while t + Self.recoveryWindow <= loadEnd + 1e-9 {
+            let window = leases.filter { $0.arrival >= t && $0.arrival < t + Self.recoveryWindow }
+            if window.count >= 3, window.allSatisfy({ $0.error == nil }), let p95 = Self.p95(window), p95 <= threshold {
+                return t - end
+            }
+            t += Self.recoveryStep
+        }
+        return nil
+    }
+
+    /// Gate figures over every applied fault: worst reaction and recovery, and how many were (not) applied.
+    static func figures(_ records: [FaultRecord]) -> [String: Double] {
+        let applied = records.filter(\.applied)
+        var figures: [String: Double] = [
+            "faults_applied": Double(applied.count),
+            "faults_not_applied": Double(records.count - applied.count),
+        ]
+        let reactions = applied.compactMap { $0.observations?.reactionSeconds }
+        if !reactions.isEmpty { figures["fault_reaction_s"] = reactions.max() }
+        let withBaseline = applied.filter { $0.observations?.spawnP95BeforeMs != nil }
+        if !withBaseline.isEmpty {
+            figures["fault_recovery_s"] = withBaseline.map { $0.observations?.recoverySeconds ?? .infinity }.max()
+        }
+        return figures
+    }
+
+    static func p95(_ samples: [FaultLog.LeaseSample]) -> Double? {
+        let values = samples.compactMap(\.spawnMs).sorted()
+        guard !values.isEmpty else { return nil }
+        let rank = Int((0.95 * Double(values.count)).rounded(.up)) - 1
+        return values[min(values.count - 1, max(0, rank))]
+    }
+
+    static func errors(_ samples: [FaultLog.LeaseSample]) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for sample in samples { if let error = sample.error { counts[error, default: 0] += 1 } }
+        return counts
+    }
+
+    static func effect(_ occurrence: FaultOccurrence, counts: [String: Int], observations: FaultObservations) -> String
+    {
+        guard occurrence.applied else { return "not applied: " + occurrence.notes.joined(separator: "; ") }
+        var parts = occurrence.notes
+        let interesting = [
+            "crashed", "shed", "snapshot_failed", "restore_failed", "readiness_failed", "pressure_changed",
+        ]
+        let seen = interesting.compactMap { name in counts[name].map { "\(name) ×\($0)" } }
+        parts.append(seen.isEmpty ? "the pool logged no failure" : "pool: " + seen.joined(separator: ", "))
+        if let reaction = observations.reactionSeconds {
+            parts.append("first reaction after \(String(format: "%.3f", reaction)) s")
+        }
+        if let recovery = observations.recoverySeconds {
+            parts.append("spawn back within \(String(format: "%.1f", recovery)) s of the end")
+        } else if observations.spawnP95BeforeMs != nil {
+            parts.append("spawn did not come back before the load ended")
+        }
+        return parts.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,84 @@
+import SnapshotPool
+import Synchronization
+
+/// What a run saw, stamped with seconds since its start, for judging faults: the pool's notable events
+/// and, when the scenario has faults, every acquire's arrival and outcome.
+///
+/// Routine events (leases, releases, VMs added) are only counted: a long churn would otherwise hold
+/// tens of thousands of them, and the memory figures measure this process.
+final class FaultLog: Sendable {
+    struct Event: Sendable {
+        var time: Double
+        var event: PoolEvent
+    }
+
+    struct LeaseSample: Sendable {
+        var arrival: Double
+        /// Spawn in ms when served.
+        var spawnMs: Double?
+        /// The error code when not.
+        var error: String?
+    }
+
+    private struct State {
+        var events: [Event] = []
+        var counts: [String: Int] = [:]
+        var leases: [LeaseSample] = []
+        var deadAtHandout = 0
+    }
+
+    /// Whether acquires are recorded one by one.
+    let recordsLeases: Bool
+    private let state = Mutex(State())
+
+    init(recordsLeases: Bool) {
+        self.recordsLeases = recordsLeases
+    }
+
+    /// The name reports use for an event's kind.
+    static func name(of event: PoolEvent) -> String {
+        switch event {
+        case .started: "started"
+        case .warmAdded: "warm_added"
+        case .leased: "leased"
+        case .released: "released"
+        case .crashed: "crashed"
+        case .readinessFailed: "readiness_failed"
+        case .restoreFailed: "restore_failed"
+        case .snapshotFailed: "snapshot_failed"
+        case .expired: "expired"
+        case .pressureChanged(let level): "pressure_\(level.rawValue)"
+        case .shed: "shed"
+        case .drained: "drained"
+        }
+    }
+
+    func record(_ event: PoolEvent, at time: Double) {
+        let name = Self.name(of: event)
+        let routine = ["warm_added", "leased", "released"].contains(name)
+        state.withLock { state in
+            state.counts[name, default: 0] += 1
+            if !routine { state.events.append(Event(time: time, event: event)) }
+        }
+    }
+
+    func lease(arrival: Double, spawnMs: Double?, error: String?) {
+        guard recordsLeases else { return }
+        state.withLock { $0.leases.append(LeaseSample(arrival: arrival, spawnMs: spawnMs, error: error)) }
+    }
+
+    /// A served lease's VMM was not running when the lease arrived: the one thing a pool must never do.
+    func noteDeadAtHandout() {
+        state.withLock { $0.deadAtHandout += 1 }
+    }
+
+    var deadAtHandout: Int { state.withLock { $0.deadAtHandout } }
+
+    /// Times of routine events are not kept; this counts every event by kind.
+    var counts: [String: Int] { state.withLock { $0.counts } }
+    var events: [Event] { state.withLock { $0.events } }
+    var leases: [LeaseSample] { state.withLock { $0.leases } }
+
+    /// How many `.shed` events (not VMs) the pool emitted.
+    var shedEvents: Int { counts["shed"] ?? 0 }
+}

@@ -1,0 +1,138 @@
+import Firecracker
+import Foundation
+import Glibc
+import Logging
+
+/// A tmpfs of a fixed size mounted for one run, so that a `disk_full` fault can really fill the filesystem
+/// the pool writes its VM directories to. Its directory name carries the owner's pid: a run that finds one
+/// whose owner is dead (a killed run) unmounts it.
+///
+/// ```swift
+/// let filesystem = try SizeLimitedFilesystem.mount(in: "/tmp/snapbench/run", mebibytes: 64)
+/// defer { filesystem.unmount() }
+/// try filesystem.fill(leavingKiB: 0)
+/// ```
+final class SizeLimitedFilesystem: Sendable {
+    /// Why a mount or fill failed.
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Where it is mounted.
+    let path: String
+    /// Its size in MiB.
+    let mebibytes: Int
+    static let prefix = "fs-"
+    private static let fillerName = ".snapbench-filler"
+
+    private init(path: String, mebibytes: Int) {
+        self.path = path
+        self.mebibytes = mebibytes
+    }
+
+    /// Mounts a new tmpfs of `mebibytes` below `directory`.
+    static func mount(in directory: String, mebibytes: Int) throws -> SizeLimitedFilesystem {
+        let path = "\(directory)/\(prefix)\(getpid())-\(UUID().uuidString.prefix(8))"
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw Failure(description: "cannot create \(path): \(error.localizedDescription)")
+        }
+        guard Glibc.mount("snapbench", path, "tmpfs", 0, "size=\(mebibytes)m,mode=0755") == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: path)
+            throw Failure(description: "cannot mount a \(mebibytes) MiB tmpfs at \(path): \(reason) (needs root)")
+        }
+        return SizeLimitedFilesystem(path: path, mebibytes: mebibytes)
+    }
+
+    /// Free bytes left.
+    var freeBytes: UInt64 {
+        var stats = statvfs()
+        // Unsafe: statvfs(2) fills our local.
+        guard statvfs(path, &stats) == 0 else { return 0 }
+        return UInt64(stats.f_bavail) * UInt64(stats.f_frsize)
+    }
+
+    /// Fills the filesystem with one file until `leavingKiB` remain free.
+    ///
+    /// - Returns: the bytes the filler took.
+    @discardableResult
+    func fill(leavingKiB: Int) throws -> UInt64 {
+        let leave = UInt64(leavingKiB) * 1_024
+        guard freeBytes > leave else { return 0 }
+        let filler = path + "/" + Self.fillerName
+        let descriptor = open(filler, O_CREAT | O_WRONLY | O_CLOEXEC | O_APPEND, 0o600)
+        guard descriptor >= 0 else { throw Failure(description: "cannot create \(filler): errno \(errno)") }
+        defer { close(descriptor) }
+        // Whole blocks, largest first, until the kernel says no space: preallocating the exact free count
+        // fails on tmpfs (its own bookkeeping takes a little), and writing shows the filesystem truly full.
+        let zeros = [UInt8](repeating: 0, count: 1_048_576)
+        var written: UInt64 = 0
+        for chunk in [1_048_576, 65_536, 4_096] {
+            while freeBytes > leave, freeBytes - leave >= UInt64(chunk) {
+                // Unsafe: write(2) reads `chunk` bytes of our zero buffer.
+                let count = zeros.withUnsafeBytes { write(descriptor, $0.baseAddress, chunk) }
+                if count <= 0 {
+                    guard errno == ENOSPC else {
+                        throw Failure(description: "cannot fill \(path): \(String(cString: strerror(errno)))")
+                    }
+                    break
+                }
+                written += UInt64(count)
+            }
+        }
+        return written
+    }
+
+    /// Removes the filler: the space is free again.
+    func drain() {
+        unlink(path + "/" + Self.fillerName)
+    }
+
+    /// Unmounts it (lazily, so a file still open cannot keep it) and removes its directory.
+    func unmount() {
+        Self.unmount(path)
+    }
+
+    private static func unmount(_ path: String) {
+        _ = umount2(path, Int32(MNT_DETACH))
+        rmdir(path)
+    }
+
+    /// SIGKILLs every process whose working directory lies in `directory`: a killed run's VMMs (each runs
+    /// in its VM's directory) would otherwise outlive the filesystem they ran in.
+    static func killProcesses(workingIn directory: String) {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = Int32(entry), pid != getpid(),
+                let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/cwd"),
+                cwd == directory || cwd.hasPrefix(directory + "/")
+            else { continue }
+            kill(pid, SIGKILL)
+        }
+    }
+
+    /// Unmounts the filesystems of dead owners found in `directory`.
+    ///
+    /// - Returns: the paths unmounted.
+    static func reclaimOrphans(in directory: String, logger: Logger) -> [String] {
+        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        var reclaimed: [String] = []
+        for line in mounts.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 2, fields[2] == "tmpfs" else { continue }
+            let mountPoint = String(fields[1])
+            let name = URL(fileURLWithPath: mountPoint).lastPathComponent
+            guard mountPoint.hasPrefix(directory + "/"), name.hasPrefix(prefix),
+                let owner = Int32(name.dropFirst(prefix.count).prefix { $0 != "-" }),
+                !ProcessStatus.isRunning(owner)
+            else { continue }
+            logger.notice("unmounting a killed run's filesystem", metadata: ["path": "\(mountPoint)"])
+            killProcesses(workingIn: mountPoint)
+            unmount(mountPoint)
+            reclaimed.append(mountPoint)
+        }
+        return reclaimed
+    }
+}
