@@ -124,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReportingTests",
-            dependencies: ["Reporting"],
+            dependencies: ["Reporting", "TestSupport"],
             swiftSettings: upcoming
         ),
     ]
