@@ -94,7 +94,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Firecracker"],
+            dependencies: ["Firecracker", "Reporting"],
             path: "Tests/TestSupport",
             swiftSettings: upcoming
         ),
@@ -125,6 +125,7 @@ let package = Package(
         .testTarget(
             name: "ReportingTests",
             dependencies: ["Reporting", "TestSupport"],
+            exclude: ["Golden"],
             swiftSettings: upcoming
         ),
     ]
