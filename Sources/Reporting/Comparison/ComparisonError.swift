@@ -2,7 +2,7 @@
 ///
 /// ```swift
 /// do { _ = try ReportLoader.load(["missing.json"]) } catch let error as ComparisonError {
-///     print(error)  // "no report missing.json: not a file, a directory or a baseline …"
+///     print(error)  // "no report missing.json: not a file or a directory"
 /// }
 /// ```
 public struct ComparisonError: Error, CustomStringConvertible, Sendable {

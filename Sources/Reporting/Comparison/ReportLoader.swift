@@ -39,14 +39,30 @@ public enum ReportLoader {
         if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) {
             return isDirectory.boolValue ? try reports(in: argument) : [argument]
         }
-        let candidates = baselineCandidates(argument, projectRoots: projectRoots)
-        for candidate in candidates where FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory) {
-            return isDirectory.boolValue ? try reports(in: candidate) : [candidate]
+        guard isBaselineName(argument) else {
+            throw ComparisonError(.notFound, "no report \(argument): not a file or a directory")
         }
-        let looked = candidates.isEmpty ? "" : " (looked for " + candidates.joined(separator: ", ") + ")"
+        var directories: [String] = []
+        for root in projectRoots where !directories.contains("\(root)/\(baselineDirectory)") {
+            directories.append("\(root)/\(baselineDirectory)")
+        }
+        for directory in directories {
+            let file = "\(directory)/\(argument).json"
+            if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue {
+                return [file]
+            }
+            let folder = "\(directory)/\(argument)"
+            if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue {
+                return try reports(in: folder)
+            }
+        }
+        // Name the baseline directories that exist: the ancestors of the executable rarely hold one.
+        let existing = directories.filter { FileManager.default.fileExists(atPath: $0) }
+        let looked = (existing.isEmpty ? directories : existing).joined(separator: ", ")
         throw ComparisonError(
             .notFound,
-            "no report \(argument): not a file, a directory or a baseline in \(baselineDirectory)/\(looked)"
+            "no report \(argument): not a file, a directory or a baseline (no \(argument).json or \(argument)/ in "
+                + (looked.isEmpty ? baselineDirectory : looked) + ")"
         )
     }
 
@@ -89,12 +105,7 @@ public enum ReportLoader {
 
     /// Only a bare name (no slash, no extension) can be a baseline: a mistyped path should say it is missing,
     /// not look elsewhere.
-    private static func baselineCandidates(_ name: String, projectRoots: [String]) -> [String] {
-        guard !name.isEmpty, !name.contains("/"), !name.hasSuffix(".json") else { return [] }
-        var seen = Set<String>()
-        return projectRoots.flatMap { root in
-            ["\(root)/\(baselineDirectory)/\(name).json", "\(root)/\(baselineDirectory)/\(name)"]
-        }
-        .filter { seen.insert($0).inserted }
+    private static func isBaselineName(_ name: String) -> Bool {
+        !name.isEmpty && !name.contains("/") && !name.hasSuffix(".json")
     }
 }
