@@ -14,6 +14,11 @@ struct ComparisonStatisticsTests {
         var buckets = [Int](repeating: 0, count: 10)
         for _ in 0..<100_000 { buckets[random.next(below: 10)] += 1 }
         #expect(buckets.allSatisfy { abs($0 - 10_000) < 500 }, "\(buckets)")
+        // A bound of 3·2^61 makes about a quarter of the raw draws rejected: still in range, still even.
+        let large = 3 << 61
+        let draws = (0..<4_000).map { _ in random.next(below: large) }
+        #expect(draws.allSatisfy { $0 >= 0 && $0 < large })
+        #expect(abs(draws.map { Double($0) / Double(large) }.reduce(0, +) / 4_000 - 0.5) < 0.02)
         var labelled = SplitMix64(seed: 1, label: "smoke/overall/spawn")
         var again = SplitMix64(seed: 1, label: "smoke/overall/spawn")
         var other = SplitMix64(seed: 1, label: "smoke/overall/restore")

@@ -113,6 +113,9 @@ struct ReportComparatorTests {
         #expect(notes.contains("smoke/overall/spawn_on_demand: measured only in base; not compared"))
         #expect(notes.contains("smoke/overall/restore: a report has no recorded distribution"))
         #expect(comparison.renderText().contains("notes:\n  - backend differs"))
+        let markdown = comparison.renderMarkdown()
+        #expect(markdown.contains("**Notes**\n\n- backend differs: base firecracker, simulated, candidate simulated\n"))
+        #expect(markdown.contains("- smoke/overall/restore: a report has no recorded distribution"))
     }
 
     @Test("gates that passed in every base run and fail in a candidate run are listed, and the reverse")
@@ -152,6 +155,11 @@ struct ReportComparatorTests {
             ]
         )
         #expect(!comparison.hasRegression)
+        #expect(
+            comparison.renderMarkdown().contains(
+                "**Gates that changed outcome**\n\n- smoke `restore_ms p95 < 20`: now failing (passed 1 of 1 base"
+            )
+        )
         #expect(
             comparison.renderText().contains(
                 "smoke `restore_ms p95 < 20`: now failing (passed 1 of 1 base runs, 1 of 2 candidate runs)"
@@ -214,6 +222,11 @@ struct ReportComparatorTests {
             candidate: [ReportFixtures.simple(restore: otherBase, spawn: otherSpawn)]
         )
         #expect(same.renderMarkdown().contains("No metric changed beyond the noise."))
+        let odd = try ReportComparator().compare(
+            base: [ReportFixtures.simple(scenario: "a|b<c", restore: base, spawn: spawn)],
+            candidate: [ReportFixtures.simple(scenario: "a|b<c", restore: base, spawn: spawn)]
+        )
+        #expect(odd.renderMarkdown().contains("| a\\|b&lt;c | overall | spawn |"))
     }
 
     @Test("the text table shows signed changes, p-values and the p95 interval")
