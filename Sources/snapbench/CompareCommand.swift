@@ -8,29 +8,32 @@ struct CompareCommand: AsyncParsableCommand {
         commandName: "compare",
         abstract: "Say whether the difference between two sets of run reports is a real change or noise.",
         discussion: """
-            BASE and CANDIDATE are run reports (JSON from `snapbench run`), directories (every *.json in them),
-            or the name of a committed baseline (Reports/baselines/NAME.json or Reports/baselines/NAME/). Give
-            several per side, e.g. alternating runs of two builds, and their samples are pooled.
+            BASE and CANDIDATE are run reports (JSON from `snapbench run`), directories (every *.json in \
+            them), or the name of a committed baseline (Reports/baselines/NAME.json or \
+            Reports/baselines/NAME/). Give several per side, e.g. alternating runs of two builds, and their \
+            samples are pooled.
 
-            For every scenario both sides ran, for `overall` and each measured phase, and for every latency
-            metric (spawn, restore, …), compare tests the difference of the means with a two-sided permutation
-            test (10 000 resamples; significant when p < 0.01, as Firecracker's A/B test) and estimates the
-            change in p95 with a 99 % bootstrap confidence interval. A metric has REGRESSED (or IMPROVED) when
-            its mean changed significantly, by more than the noise threshold (5 % of the base mean) and by at
-            least --min-change (0.05 ms: sub-0.1 ms metrics such as dispatch lag move by tens of percent with
-            scheduler jitter alone); otherwise it is WITHIN NOISE. Sides with more than --max-samples values are tested on a seeded
-            random subsample; every result is deterministic for a given --seed. Gates that passed in every base
-            run and fail in a candidate run are listed (they do not change the exit code: `snapbench run`
-            already failed on them).
+            For every scenario both sides ran, for `overall` and each measured phase, and for every latency \
+            metric (spawn, restore, …), compare tests the difference of the means with a two-sided \
+            permutation test (10 000 resamples; significant when p < 0.01, as Firecracker's A/B test) and \
+            estimates the change in p95 with a 99 % bootstrap confidence interval. A metric has REGRESSED \
+            (or IMPROVED) when its mean changed significantly, by more than the noise threshold (5 % of the \
+            base mean) and by at least --min-change (0.05 ms: sub-0.1 ms metrics such as dispatch lag move \
+            by tens of percent with scheduler jitter alone); otherwise it is WITHIN NOISE. Sides with more \
+            than --max-samples values are tested on a seeded random subsample; every result is \
+            deterministic for a given --seed.
+
+            Gates that passed in every base run and fail in a candidate run are listed; they do not change \
+            the exit code (`snapbench run` already failed on them).
 
             Examples:
               snapbench compare Reports/baselines/default-suite.json Reports/smoke.json
-              snapbench compare default-suite --candidate Reports            # a committed baseline vs this run
+              snapbench compare default-suite --candidate Reports   # baseline vs this build
               snapbench compare a1.json a2.json a3.json --candidate b1.json b2.json b3.json
               snapbench compare old new --all --markdown compare.md --json compare.json
 
-            Exit codes: 0 no metric regressed; 1 a metric regressed; 3 invalid input (a report that is missing
-            or unreadable, named in the message; no scenario on both sides).
+            Exit codes: 0 no metric regressed; 1 a metric regressed; 3 invalid input (a report that is \
+            missing or unreadable, named in the message; no scenario on both sides).
             """
     )
 
