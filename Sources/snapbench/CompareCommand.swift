@@ -28,7 +28,7 @@ struct CompareCommand: AsyncParsableCommand {
 
             Examples:
               snapbench compare Reports/baselines/default-suite.json Reports/smoke.json
-              snapbench compare default-suite --candidate Reports   # baseline vs this build
+              snapbench compare default-suite --candidate Reports  # baseline vs this build
               snapbench compare a1.json a2.json a3.json --candidate b1.json b2.json b3.json
               snapbench compare old new --all --markdown compare.md --json compare.json
 
