@@ -75,6 +75,17 @@ struct ReportComparatorTests {
         let comparison = try ReportComparator().compare(base: [run(0)], candidate: [run(5)])
         #expect(comparison.rows.map(\.phase) == ["overall", "ramp", "steady"])
         #expect(comparison.rows.map(\.verdict) == [.regressed, .regressed, .withinNoise])
+        #expect(comparison.notes.isEmpty, "\(comparison.notes)")
+        // A phase renamed between the builds is noted on both sides; overall is still compared.
+        var renamed = run(0)
+        renamed.report.phases[2].name = "hold"
+        let partial = try ReportComparator().compare(base: [run(0)], candidate: [renamed])
+        #expect(partial.rows.map(\.phase) == ["overall", "ramp"])
+        #expect(
+            partial.notes == [
+                "burst/steady: phase only in base; not compared", "burst/hold: phase only in candidate; not compared",
+            ]
+        )
     }
 
     @Test("what cannot be compared is noted: one-sided scenarios and metrics, missing distributions")

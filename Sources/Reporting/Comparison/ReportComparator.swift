@@ -113,7 +113,7 @@ public struct ReportComparator: Sendable {
         candidate: [RunReport],
         notes: inout [String]
     ) -> [Job] {
-        let measured = ordered(base.flatMap { $0.phases.filter { !$0.warmup }.map(\.name) })
+        let measured = ordered((base + candidate).flatMap { $0.phases.filter { !$0.warmup }.map(\.name) })
         let phases = ["overall"] + (measured.count > 1 ? measured : [])
         var jobs: [Job] = []
         for phase in phases {
@@ -122,8 +122,10 @@ public struct ReportComparator: Sendable {
             }
             let basePhases = reports(base)
             let candidatePhases = reports(candidate)
-            guard !candidatePhases.isEmpty else {
-                notes.append("\(scenario)/\(phase): phase only in base; not compared")
+            guard !basePhases.isEmpty, !candidatePhases.isEmpty else {
+                notes.append(
+                    "\(scenario)/\(phase): phase only in \(basePhases.isEmpty ? "candidate" : "base"); not compared"
+                )
                 continue
             }
             let metrics = Set(basePhases.flatMap(\.latencies.keys) + candidatePhases.flatMap(\.latencies.keys))
