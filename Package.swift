@@ -95,7 +95,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Firecracker"],
+            dependencies: ["Firecracker", "Reporting"],
             path: "Tests/TestSupport",
             swiftSettings: upcoming
         ),
@@ -125,7 +125,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ReportingTests",
-            dependencies: ["Reporting"],
+            dependencies: ["Reporting", "TestSupport"],
+            exclude: ["Golden"],
             swiftSettings: upcoming
         ),
     ]

@@ -127,6 +127,7 @@ struct ScenarioRunnerTests {
         #expect(report.gates.filter { !$0.passed }.map(\.expression) == ["restore_ms p99 < 0.001"])
         #expect(report.verdict == .fail)
         #expect(progress.values.contains("main"))
+        try ReportSchema.check(report)
         let path = scratch + "/report.json"
         try report.writeJSON(to: path)
         #expect(try RunReport.readJSON(from: path) == report)
@@ -152,6 +153,7 @@ struct ScenarioRunnerTests {
         #expect(report.gates.first?.passed == true)
         #expect(report.gates.last?.expression == "backend is firecracker")
         #expect(report.verdict == .fail)
+        try ReportSchema.check(report)
     }
 
     @Test("a pool that cannot start makes the run incomplete, with the reason")
@@ -163,6 +165,7 @@ struct ScenarioRunnerTests {
         let report = try await ScenarioRunner(scenario: bad, options: .init(workDirectory: scratch)).run()
         #expect(report.verdict == .incomplete)
         #expect(report.gates.last?.reason?.contains("warmTarget (5) exceeds maximumVMs (2)") == true)
+        try ReportSchema.check(report)
     }
 
     @Test("gates read memory series and counts; an unmeasured metric fails with a reason")

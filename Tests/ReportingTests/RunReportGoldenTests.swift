@@ -1,0 +1,234 @@
+import Foundation
+import Reporting
+import TestSupport
+import Testing
+
+/// The JSON format is a contract with every tool that reads reports: a fixed report must encode to the
+/// committed file byte for byte. After an intended change of the format, re-record it with
+/// `SNAPBENCH_RECORD_GOLDEN=1 swift test --filter RunReportGoldenTests` and review the diff.
+@Suite("Run report JSON")
+struct RunReportGoldenTests {
+    static let goldenPath: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        url.deleteLastPathComponent()
+        return url.appendingPathComponent("Golden/run-report.json").path
+    }()
+
+    /// Every field set, optional ones both present and absent, so the file shows the whole format.
+    static let fixed = RunReport(
+        scenario: "golden",
+        description: "A fixed report for the golden-file test.",
+        startedAt: Date(timeIntervalSince1970: 1_800_000_000),
+        durationSeconds: 13.5,
+        environment: EnvironmentInfo(
+            hostname: "bench-1",
+            kernel: "6.1.0-28-cloud-amd64",
+            cpuModel: "AMD EPYC 7B13",
+            cpuCount: 2,
+            memoryBytes: 25_276_514_304,
+            kvmFlavour: "kvm_amd",
+            backend: "firecracker",
+            firecrackerVersion: "1.12.1",
+            firecrackerSHA256: "b99ea49b8d8b7bfa307d3845585d6a97f7642aa17a985749900370070d8ca930",
+            allocator: "jemalloc 5.3.0",
+            commit: "7806d1a"
+        ),
+        definitions: ["restore_ms": "PUT /snapshot/load to its response", "spawn_ms": "request to guest readiness"],
+        phases: [
+            PhaseReport(
+                name: "warmup",
+                warmup: true,
+                scheduled: 2,
+                outcomes: ["served": 2],
+                lateStarts: 0,
+                latencies: [:]
+            ),
+            phase,
+        ],
+        overall: phase,
+        timeline: [
+            TimelineSample(
+                time: 0.25,
+                jemallocAllocated: 1_048_576,
+                jemallocActive: 2_097_152,
+                jemallocResident: 6_291_456,
+                jemallocMapped: 20_971_520,
+                jemallocRetained: 4_194_304,
+                processRSS: 31_457_280,
+                vmmPSSSum: 1_048_576,
+                vmmPSSMax: 524_288,
+                vmmCount: 2,
+                cgroupUsage: 41_943_040,
+                psiSomeAvg10: 0.5,
+                warm: 2,
+                restoring: 0,
+                leased: 1,
+                served: 3
+            ),
+            TimelineSample(
+                time: 0.5,
+                jemallocAllocated: nil,
+                jemallocActive: nil,
+                jemallocResident: nil,
+                jemallocMapped: nil,
+                jemallocRetained: nil,
+                processRSS: 31_457_280,
+                vmmPSSSum: 0,
+                vmmPSSMax: 0,
+                vmmCount: 0,
+                cgroupUsage: nil,
+                psiSomeAvg10: nil,
+                warm: 0,
+                restoring: 1,
+                leased: 0,
+                served: 0
+            ),
+        ],
+        faults: [
+            FaultRecord(
+                kind: "memory-pressure",
+                startedAt: 2,
+                endedAt: 4.5,
+                parameters: ["hog_mib": "512"],
+                effect: "warm set shrank to 1"
+            ),
+            FaultRecord(kind: "crash", startedAt: 6, endedAt: nil, parameters: [:], effect: "1 warm VM replaced"),
+        ],
+        leakCheck: LeakCheck(
+            childVMMs: 0,
+            leftoverFiles: [],
+            descriptorsBefore: 16,
+            descriptorsAfter: 16,
+            allocatedBefore: 1_048_576,
+            allocatedAfter: 1_064_960,
+            allocatedSlopeBytesPerSecond: 12.5,
+            problems: []
+        ),
+        gates: [
+            GateResult(expression: "spawn_ms p95 < 50", measured: 3.25, passed: true, reason: nil),
+            GateResult(
+                expression: "restore_ms p95 < 10",
+                measured: 12.5,
+                passed: false,
+                reason: "measured 12.500 ms, not < 10"
+            ),
+            GateResult(expression: "cgroup_usage_mb max < 1", measured: nil, passed: false, reason: "no cgroup"),
+        ],
+        verdict: .fail
+    )
+
+    static let phase = PhaseReport(
+        name: "steady",
+        warmup: false,
+        scheduled: 4,
+        outcomes: ["served": 3, "deadline": 1],
+        lateStarts: 1,
+        latencies: [
+            "restore": Spectrum(
+                count: 3,
+                min: 11.5,
+                mean: 12,
+                p50: 12,
+                p90: 12.5,
+                p95: 12.5,
+                p99: 12.5,
+                p999: 12.5,
+                max: 12.5,
+                points: [[0, 11.5], [50, 12], [100, 12.5]],
+                distribution: RecordedDistribution(valuesMilliseconds: [11.5, 12, 12.5], counts: [1, 1, 1])
+            ),
+            "spawn": Spectrum(
+                count: 3,
+                min: 2.5,
+                mean: 2.75,
+                p50: 2.5,
+                p90: 3.25,
+                p95: 3.25,
+                p99: 3.25,
+                p999: 3.25,
+                max: 3.25,
+                points: [[0, 2.5], [100, 3.25]]
+            ),
+        ]
+    )
+
+    @Test("a fixed report encodes to the committed golden file")
+    func golden() throws {
+        let encoded = try RunReport.encoder().encode(Self.fixed)
+        if ProcessInfo.processInfo.environment["SNAPBENCH_RECORD_GOLDEN"] == "1" {
+            try encoded.write(to: URL(fileURLWithPath: Self.goldenPath))
+            Issue.record(
+                "re-recorded \(Self.goldenPath); review the diff and run again without SNAPBENCH_RECORD_GOLDEN"
+            )
+            return
+        }
+        let golden = try #require(
+            FileManager.default.contents(atPath: Self.goldenPath),
+            "no golden file at \(Self.goldenPath); record it with SNAPBENCH_RECORD_GOLDEN=1"
+        )
+        #expect(String(decoding: encoded, as: UTF8.self) == String(decoding: golden, as: UTF8.self))
+    }
+
+    @Test("the golden file decodes to the fixed report, and encoding again changes nothing")
+    func roundTrip() throws {
+        let data = try #require(FileManager.default.contents(atPath: Self.goldenPath))
+        let decoded = try RunReport.decoder().decode(RunReport.self, from: data)
+        #expect(decoded == Self.fixed)
+        #expect(try RunReport.encoder().encode(decoded) == data)
+    }
+
+    @Test("the fixed report and the golden file satisfy the schema")
+    func schema() throws {
+        try ReportSchema.check(Self.fixed)
+        try ReportSchema.check(json: try #require(FileManager.default.contents(atPath: Self.goldenPath)))
+        try ReportSchema.check(ReportFixtures.simple(restore: [1, 2], spawn: [3]).report)
+    }
+
+    @Test("the schema is strict: unknown fields, a missing field and an unknown verdict or backend fail")
+    func strictSchema() throws {
+        let valid = try JSONSerialization.jsonObject(with: RunReport.encoder().encode(Self.fixed)) as? [String: Any]
+        let report = try #require(valid)
+        func failure(_ change: (inout [String: Any]) -> Void) throws -> String {
+            var copy = report
+            change(&copy)
+            do {
+                try ReportSchema.check(json: try JSONSerialization.data(withJSONObject: copy))
+            } catch let failure as ReportSchema.Failure {
+                #expect(failure.status == 1, "\(failure)")
+                return failure.output
+            }
+            Issue.record("the schema accepted an invalid report")
+            return ""
+        }
+        #expect(try failure { $0["extra"] = true }.contains("'extra' was unexpected"))
+        #expect(try failure { $0["verdict"] = "maybe" }.contains("verdict: 'maybe' is not one of"))
+        #expect(try failure { $0.removeValue(forKey: "leakCheck") }.contains("'leakCheck' is a required property"))
+        #expect(try failure { $0["startedAt"] = "yesterday" }.contains("is not a 'date-time'"))
+        #expect(
+            try failure { report in
+                var environment = report["environment"] as? [String: Any] ?? [:]
+                environment["backend"] = "qemu"
+                report["environment"] = environment
+            }
+            .contains("environment/backend: 'qemu' is not one of")
+        )
+        #expect(
+            try failure { report in
+                var overall = report["overall"] as? [String: Any] ?? [:]
+                overall["latencies"] = ["spawn": ["count": 1]]
+                report["overall"] = overall
+            }
+            .contains("overall/latencies/spawn: 'min' is a required property")
+        )
+    }
+
+    @Test("a check that cannot run fails loudly instead of passing")
+    func checkCannotRun() throws {
+        #expect {
+            try ReportSchema.check(json: Data("{}".utf8), python: "/nonexistent/python3")
+        } throws: { error in
+            guard let failure = error as? ReportSchema.Failure else { return false }
+            return failure.status != 0 && failure.status != 1
+        }
+    }
+}
