@@ -134,7 +134,7 @@ extension HTMLReportPage {
         out.element("h2", text: "Leak check")
         out.element(
             "p",
-            class: leaks.problems.isEmpty ? "lead" : nil,
+            class: leaks.problems.isEmpty ? "lead" : "problems",
             text: leaks.problems.isEmpty
                 ? "Clean: the drained pool left nothing behind."
                 : "\(leaks.problems.count) problem(s): " + leaks.problems.joined(separator: "; ")

@@ -27,6 +27,7 @@ enum HTMLStyle {
         figcaption { font-weight: 600; margin-bottom: 2px; }
         figure p.note { color: var(--muted); margin: 2px 0 0; font-size: 12px; }
         p.empty { color: var(--muted); font-style: italic; }
+        p.problems { color: var(--fail); font-weight: 600; }
         svg.chart { width: 100%; height: auto; display: block; }
         svg.chart .plot { fill: #fff; stroke: none; }
         svg.chart .grid { stroke: #eceff1; stroke-width: 1; }

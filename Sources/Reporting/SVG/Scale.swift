@@ -102,7 +102,8 @@ struct Scale: Sendable {
         guard raw > 0, raw.isFinite else { return 1 }
         let magnitude = pow(10, floor(log10(raw)))
         let residual = raw / magnitude
-        let factor: Double = residual <= 1 ? 1 : residual <= 2 ? 2 : residual <= 5 ? 5 : 10
+        // The nearest round factor (in ratio), so a 0–66 s run gets steps of 10 s rather than an axis to 80 s.
+        let factor = [1.0, 2, 5, 10].min { abs(log10($0 / residual)) < abs(log10($1 / residual)) } ?? 1
         return factor * magnitude
     }
 }
