@@ -116,6 +116,7 @@ struct RunCommand: AsyncParsableCommand {
             ProgressPrinter.finish()
             let path = "\(output)/\(scenario.name).json"
             try report.writeJSON(to: path)
+            try report.write(ReportFormat.renderings, to: output, name: scenario.name)
             print(Summary.render(report))
             print("   report: \(path)")
             switch report.verdict {

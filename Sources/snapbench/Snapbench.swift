@@ -13,7 +13,8 @@ struct Snapbench: AsyncParsableCommand {
             Set-up (the pinned Firecracker v1.12.1, the guest, jemalloc): scripts/setup
             """,
         subcommands: [
-            RunCommand.self, CompareCommand.self, Doctor.self, SnapshotCommand.self, Probe.self, PoolBench.self,
+            RunCommand.self, ReportCommand.self, CompareCommand.self, Doctor.self, SnapshotCommand.self, Probe.self,
+            PoolBench.self,
             AuditCommand.self,
         ]
     )

@@ -1,0 +1,52 @@
+/// A table for the HTML report: header cells, then rows of escaped cells; numeric columns align right.
+struct HTMLTable {
+    struct Cell {
+        var text: String
+        var numeric = false
+        var style: String?
+        /// Set in `<code>`: expressions and paths.
+        var code = false
+    }
+
+    var headers: [Cell]
+    var rows: [[Cell]] = []
+
+    init(_ headers: [String], numeric: Set<Int> = []) {
+        self.headers = headers.enumerated().map { Cell(text: $0.element, numeric: numeric.contains($0.offset)) }
+    }
+
+    mutating func append(_ cells: [Cell]) { rows.append(cells) }
+
+    /// Appends plain cells, aligned like their headers.
+    mutating func append(_ texts: [String]) {
+        rows.append(texts.enumerated().map { Cell(text: $0.element, numeric: headers[$0.offset].numeric) })
+    }
+
+    func render(into out: inout MarkupBuilder) {
+        out.open("table")
+        out.open("thead")
+        out.open("tr")
+        for header in headers { out.element("th", class: header.numeric ? "num" : nil, text: header.text) }
+        out.close("tr")
+        out.close("thead")
+        out.open("tbody")
+        for row in rows {
+            out.open("tr")
+            for cell in row {
+                let classes = [cell.numeric ? "num" : nil, cell.style].compactMap { $0 }.joined(separator: " ")
+                if cell.code {
+                    out.open("td", class: classes.isEmpty ? nil : classes)
+                    out.element("code", text: cell.text)
+                    out.close("td")
+                } else {
+                    out.element("td", class: classes.isEmpty ? nil : classes, text: cell.text)
+                }
+            }
+            out.close("tr")
+            out.newline()
+        }
+        out.close("tbody")
+        out.close("table")
+        out.newline()
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+
+extension RunReport {
+    /// The report as one self-contained HTML page: inline CSS and SVG charts, no scripts, no network.
+    ///
+    /// Verdict and gates come first, then latency spectra and histograms against their targets, the stage
+    /// breakdown, the timeline of pool state, memory and throughput with fault windows shaded, outcomes,
+    /// the leak check, the environment and the definitions of every measurement. A simulated run is
+    /// marked at the top.
+    ///
+    /// ```swift
+    /// let report = try RunReport.readJSON(from: "Reports/smoke.json")
+    /// try report.html().write(toFile: "Reports/smoke.html", atomically: true, encoding: .utf8)
+    /// ```
+    public func html() -> String {
+        var page = HTMLReportPage(report: self)
+        return page.render()
+    }
+}
+
+/// Builds the page section by section; each section is a method so the order reads like the page.
+struct HTMLReportPage {
+    let report: RunReport
+    var out = MarkupBuilder()
+
+    init(report: RunReport) {
+        self.report = report
+    }
+
+    mutating func render() -> String {
+        out.append(markup: "<!DOCTYPE html>\n")
+        out.open("html", ["lang": "en"])
+        out.open("head")
+        out.element("meta", ["charset": "utf-8"])
+        out.element("meta", ["name": "viewport", "content": "width=device-width, initial-scale=1"])
+        out.element("title", text: "snapbench · \(report.scenario) · \(report.verdict.rawValue.uppercased())")
+        // Our own constant stylesheet: CSS is not markup, so it goes in as written.
+        out.open("style")
+        out.append(markup: "\n" + HTMLStyle.css + "\n")
+        out.close("style")
+        out.close("head")
+        out.newline()
+        out.open("body")
+        header()
+        gates()
+        latency()
+        timeline()
+        outcomes()
+        leakCheck()
+        environment()
+        definitions()
+        out.element(
+            "p",
+            class: "lead",
+            text: "Written by snapbench (report schema v\(report.schemaVersion)). Charts are inline SVG."
+        )
+        out.close("body")
+        out.close("html")
+        out.newline()
+        return out.text
+    }
+
+    // MARK: - Top
+
+    private mutating func header() {
+        out.open("header")
+        out.element("h1", text: "snapbench · \(report.scenario)")
+        out.element("p", class: "lead", text: report.description)
+        out.open("p")
+        out.element("span", class: "verdict \(report.verdict.rawValue)", text: report.verdict.rawValue.uppercased())
+        out.append(text: " " + verdictExplanation)
+        out.element(
+            "span",
+            class: "backend",
+            text: "backend: \(report.environment.backend)"
+                + (report.environment.firecrackerVersion.map { " \($0)" } ?? "")
+        )
+        out.close("p")
+        out.element(
+            "p",
+            class: "lead",
+            text: "Started \(ISO8601DateFormatter().string(from: report.startedAt)) · ran "
+                + String(format: "%.1f s", report.durationSeconds) + " on \(report.environment.hostname)"
+                + " (\(report.environment.cpuCount) cores, KVM \(report.environment.kvmFlavour))"
+        )
+        if report.environment.backend != "firecracker" {
+            out.element(
+                "div",
+                class: "banner",
+                text: "\(report.environment.backend.uppercased()) BACKEND: no Firecracker VM ran in this run. "
+                    + "Its latencies measure the pool's logic against a stand-in for the VMM, not restore or spawn "
+                    + "times, and it can never pass a sign-off gate."
+            )
+        }
+        out.close("header")
+        out.newline()
+    }
+
+    private var verdictExplanation: String {
+        let failed = report.gates.filter { !$0.passed }.count
+        switch report.verdict {
+        case .pass: return "every gate passed (\(report.gates.count))"
+        case .fail: return "\(failed) of \(report.gates.count) gates failed"
+        case .incomplete: return "the run could not complete"
+        }
+    }
+
+    private mutating func gates() {
+        out.element("h2", text: "Gates")
+        guard !report.gates.isEmpty else {
+            out.element("p", class: "empty", text: "This scenario has no gates.")
+            return
+        }
+        var table = HTMLTable(["gate", "measured", "result", "reason"], numeric: [1])
+        for gate in report.gates {
+            table.append([
+                HTMLTable.Cell(text: gate.expression, code: true),
+                HTMLTable.Cell(text: gate.measured.map(formatNumber) ?? "–", numeric: true),
+                HTMLTable.Cell(text: gate.passed ? "PASS" : "FAIL", style: gate.passed ? "pass" : "fail"),
+                HTMLTable.Cell(text: gate.reason ?? ""),
+            ])
+        }
+        table.render(into: &out)
+    }
+
+    // MARK: - Figures
+
+    /// A captioned chart, or a note saying why there is none.
+    mutating func figure(_ title: String, _ chart: Chart?, note: String? = nil, missing: String) {
+        out.open("figure")
+        out.element("figcaption", text: title)
+        if let chart {
+            out.append(markup: chart.svg())
+        } else {
+            out.element("p", class: "empty", text: missing)
+        }
+        if let note { out.element("p", class: "note", text: note) }
+        out.close("figure")
+        out.newline()
+    }
+}

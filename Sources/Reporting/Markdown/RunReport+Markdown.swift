@@ -1,0 +1,69 @@
+import Foundation
+
+extension RunReport {
+    /// A compact Markdown summary for a CI job to post: verdict and backend, gates, key latencies,
+    /// outcomes and the leak check.
+    ///
+    /// ```swift
+    /// print(report.markdown())  // e.g. appended to $GITHUB_STEP_SUMMARY
+    /// ```
+    public func markdown() -> String {
+        let mark =
+            switch verdict {
+            case .pass: "✅"
+            case .fail: "❌"
+            case .incomplete: "⚠️"
+            }
+        var lines = ["### \(mark) snapbench \(Self.cell(scenario)): \(verdict.rawValue.uppercased())", ""]
+        var facts = ["backend **\(Self.cell(environment.backend))**"]
+        if let version = environment.firecrackerVersion { facts.append("Firecracker \(Self.cell(version))") }
+        facts.append(String(format: "%.1f s", durationSeconds))
+        if let commit = environment.commit { facts.append("commit `\(Self.code(String(commit.prefix(12))))`") }
+        lines.append(facts.joined(separator: " · "))
+        if environment.backend != "firecracker" {
+            lines += ["", "> **Simulated backend:** no Firecracker VM ran; not valid for sign-off."]
+        }
+        if !gates.isEmpty {
+            lines += ["", "| gate | measured | result |", "|---|---:|:---:|"]
+            for gate in gates {
+                let result = gate.passed ? "pass" : "**FAIL**" + (gate.reason.map { ": \(Self.cell($0))" } ?? "")
+                lines.append(
+                    "| `\(Self.code(gate.expression))` | \(gate.measured.map(formatNumber) ?? "–") | \(result) |"
+                )
+            }
+        }
+        let metrics = ["spawn", "spawn_warm", "spawn_on_demand", "restore", "firecracker_load"]
+            .compactMap { name in overall.latencies[name].map { (name, $0) } }
+        if !metrics.isEmpty {
+            lines += ["", "| metric (ms) | p50 | p95 | p99 | max | n |", "|---|---:|---:|---:|---:|---:|"]
+            for (name, s) in metrics {
+                let figures = [s.p50, s.p95, s.p99, s.max].map { formatMilliseconds($0) }
+                lines.append("| \(name) | " + figures.joined(separator: " | ") + " | \(s.count) |")
+            }
+        }
+        let outcomes = overall.outcomes.sorted { $0.key < $1.key }.map { "\(Self.cell($0.key)) \($0.value)" }
+        lines += [
+            "",
+            "Outcomes: \(outcomes.isEmpty ? "none" : outcomes.joined(separator: ", ")) of \(overall.scheduled) "
+                + "scheduled; late starts \(overall.lateStarts).",
+            "Leak check: "
+                + (leakCheck.problems.isEmpty
+                    ? "clean."
+                    : leakCheck.problems.map(Self.cell).joined(separator: "; ")),
+        ]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Text safe in a table cell: pipes escaped, line breaks flattened, HTML-significant characters escaped
+    /// (GitHub renders inline HTML).
+    private static func cell(_ text: String) -> String {
+        text.markupEscaped.replacingOccurrences(of: "|", with: "\\|")
+            .replacingOccurrences(of: "\n", with: " ")
+    }
+
+    /// Text inside a code span: entities are shown literally there, so only pipes and backticks are changed.
+    private static func code(_ text: String) -> String {
+        text.replacingOccurrences(of: "`", with: "'").replacingOccurrences(of: "|", with: "\\|")
+            .replacingOccurrences(of: "\n", with: " ")
+    }
+}

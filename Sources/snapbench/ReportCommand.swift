@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Reporting
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Render saved run reports (JSON) as HTML, JUnit XML and Markdown.",
+        discussion: """
+            Each RUN is a JSON report written by `snapbench run`. Its renderings go
+            beside it, or into --output, as <name>.html, <name>.junit.xml and
+            <name>.md, where <name> is the JSON file's name without `.json`.
+
+            Examples:
+              snapbench report Reports/smoke.json
+              snapbench report Reports/*.json --output /tmp/site --format html
+              snapbench report run.json --format junit,markdown
+
+            Exit codes: 0 every report was written; 1 a file could not be written;
+            3 invalid input (a file that is missing or is not a run report, an
+            unknown format): nothing was written.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Saved JSON reports.", valueName: "run.json"))
+    var runs: [String]
+
+    @Option(help: ArgumentHelp("Directory to write to (default: beside each JSON file).", valueName: "dir"))
+    var output: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Comma-separated formats: html, junit, markdown (json re-writes the model).",
+            valueName: "formats"
+        )
+    )
+    var format: String = ReportFormat.renderings.map(\.rawValue).joined(separator: ",")
+
+    func run() throws {
+        // Every input is read before anything is written: bad input is exit code 3 with nothing changed.
+        let formats: [ReportFormat]
+        var reports: [(path: String, report: RunReport)] = []
+        do {
+            formats = try ReportFormat.parseList(format)
+            for path in runs {
+                reports.append((path, try Self.read(path)))
+            }
+        } catch {
+            FileHandle.standardError.write(Data("snapbench: invalid input: \(error)\n".utf8))
+            throw ExitCode(3)
+        }
+        for (path, report) in reports {
+            let url = URL(fileURLWithPath: path)
+            let name = url.deletingPathExtension().lastPathComponent
+            let directory = output ?? url.deletingLastPathComponent().path
+            do {
+                for written in try report.write(formats, to: directory, name: name) { print(written) }
+            } catch {
+                FileHandle.standardError.write(Data("snapbench: cannot write the reports of \(path): \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    /// Reads one report, with an error that names the file and says what is wrong with it.
+    static func read(_ path: String) throws -> RunReport {
+        guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("\(path): no such file") }
+        do {
+            return try RunReport.readJSON(from: path)
+        } catch let error as DecodingError {
+            throw ValidationError("\(path): not a snapbench run report (\(Self.describe(error)))")
+        } catch {
+            throw ValidationError("\(path): cannot be read (\(error.localizedDescription))")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let context): return context.underlyingError.map { "\($0)" } ?? context.debugDescription
+        case .keyNotFound(let key, let context): return "missing `\(Self.path(context.codingPath + [key]))`"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "`\(Self.path(context.codingPath))`: \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().trimmingCharacters(
+            in: CharacterSet(charactersIn: ".")
+        )
+    }
+}
