@@ -120,7 +120,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HarnessTests",
-            dependencies: ["Harness", "Firecracker", "Reporting", "TestSupport"],
+            dependencies: [
+                "Harness", "Firecracker", "Reporting", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -7,7 +7,10 @@ import Testing
 @Suite("Scenario parser", .timeLimit(.minutes(1)))
 struct ScenarioParserTests {
     static let scenariosDirectory = TestEnvironment.packageRoot + "/Scenarios"
-    static let shipped = ["smoke", "steady", "burst", "churn", "soak"]
+    static let shipped = [
+        "smoke", "steady", "burst", "churn", "soak", "crash", "hang", "corruption", "memory-pressure", "disk-full",
+        "contention", "faults-all",
+    ]
 
     /// A small valid file the bad inputs are variations of (line numbers matter below).
     static let valid = """
@@ -38,7 +41,7 @@ struct ScenarioParserTests {
         #expect(scenario.gates.contains { $0.metric == "late_starts" && $0.statistic == "rate" })
     }
 
-    @Test("The Scenarios directory ships exactly the five scenarios")
+    @Test("The Scenarios directory ships exactly the documented scenarios")
     func shippedSet() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.scenariosDirectory)
             .filter { $0.hasSuffix(".yaml") }

@@ -5,6 +5,8 @@ import SnapshotPool
 /// One fault as it happened.
 struct FaultOccurrence: Sendable {
     var spec: FaultSpec
+    /// Its place in the scenario's list (ties in start time keep the file's order).
+    var index = 0
     /// Seconds since the run started.
     var startedAt: Double
     var endedAt: Double?
@@ -39,6 +41,7 @@ struct FaultScheduler: Sendable {
                         : await injector.apply(spec.action, random: &random)
                     var occurrence = FaultOccurrence(
                         spec: spec,
+                        index: index,
                         startedAt: seconds(started),
                         endedAt: nil,
                         applied: applied.applied,
@@ -60,7 +63,7 @@ struct FaultScheduler: Sendable {
             }
             var occurrences: [FaultOccurrence] = []
             for await occurrence in group { occurrences.append(occurrence) }
-            return occurrences.sorted { $0.startedAt < $1.startedAt }
+            return occurrences.sorted { ($0.startedAt, $0.index) < ($1.startedAt, $1.index) }
         }
     }
 }

@@ -32,7 +32,11 @@ final class SizeLimitedFilesystem: Sendable {
 
     /// Mounts a new tmpfs of `mebibytes` below `directory`.
     static func mount(in directory: String, mebibytes: Int) throws -> SizeLimitedFilesystem {
-        let path = "\(directory)/\(prefix)\(getpid())-\(UUID().uuidString.prefix(8))"
+        try mount(at: "\(directory)/\(prefix)\(getpid())-\(UUID().uuidString.prefix(8))", mebibytes: mebibytes)
+    }
+
+    /// Mounts a new tmpfs of `mebibytes` at `path` (created when missing).
+    static func mount(at path: String, mebibytes: Int) throws -> SizeLimitedFilesystem {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
