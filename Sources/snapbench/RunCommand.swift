@@ -12,15 +12,18 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run scenarios against the snapshot pool and judge them by their gates.",
         discussion: """
-            Each SCENARIO is a YAML file or the name of one in Scenarios/ (see Scenarios/README.md). With none,
-            the default suite runs: \(defaultSuite.joined(separator: ", ")). Reports go to --output as JSON.
+            Each SCENARIO is a YAML file or the name of one in Scenarios/ (see Scenarios/README.md). With none, \
+            the default suite runs: \(defaultSuite.joined(separator: ", ")). For each scenario, --output gets \
+            <scenario>.json (the report), <scenario>.html (a self-contained page with charts), \
+            <scenario>.junit.xml (one test case per gate), <scenario>.md (a summary for CI) and \
+            <scenario>.audit.jsonl (the pool's audit log; `snapbench audit verify` checks it).
 
             Examples:
               snapbench run                                  # the default suite
               snapbench run smoke --gate "spawn_ms p99 < 40"  # one scenario, one more gate
               snapbench run Scenarios/churn.yaml --backend simulated
 
-            Exit codes: 0 every gate passed; 1 a gate failed; 2 a run could not complete; 3 invalid input
+            Exit codes: 0 every gate passed; 1 a gate failed; 2 a run could not complete; 3 invalid input \
             (a scenario or gate that does not parse; nothing was started).
             """
     )

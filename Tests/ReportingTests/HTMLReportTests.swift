@@ -49,14 +49,86 @@ struct HTMLReportTests {
         #expect(html.contains(">spawn_on_demand<"))
     }
 
-    @Test("fault windows are shaded and labelled on every timeline chart")
-    func faults() throws {
+    @Test("applied faults are shaded and labelled on every timeline chart; one that was not applied is not")
+    func faultBands() throws {
         let document = try Self.parse(ReportFixture.report().html())
         let bands = try document.nodes(forXPath: "//*[local-name()='rect'][@class='band']")
-        // One band per timeline chart plus its legend swatch.
-        #expect(bands.count == 6)
+        // Two applied faults on each of the three timeline charts, plus one legend swatch per chart.
+        #expect(bands.count == 9)
         let labels = try document.nodes(forXPath: "//*[local-name()='text'][@class='band-label']")
-        #expect(labels.compactMap(\.stringValue) == Array(repeating: "memory-pressure", count: 3))
+        #expect(
+            labels.compactMap(\.stringValue)
+                == Array(repeating: ["memory-pressure", "vmm_crash"], count: 3).flatMap { $0 }
+        )
+        // The instantaneous crash is a thin mark at its instant, not a window to the end of the run.
+        let widths = try document.nodes(
+            forXPath: "(//*[local-name()='svg'])[6]/*[local-name()='rect'][@class='band']/@width"
+        ).compactMap(\.stringValue).compactMap(Double.init)
+        try #require(widths.count == 3)
+        #expect(widths[1] == 2 && widths[0] > 50)
+    }
+
+    @Test("each fault: kind, applied or not, window, targets, effect and what was measured around it")
+    func faultDetails() throws {
+        let html = ReportFixture.report().html()
+        let document = try Self.parse(html)
+        let sections = try document.nodes(forXPath: "//h2[.='Faults']/following-sibling::section")
+        try #require(sections.count == 3)
+        #expect(
+            try document.nodes(forXPath: "//section/h3").compactMap(\.stringValue) == [
+                "1. memory-pressure APPLIED", "2. vmm_crash APPLIED", "3. disk_full NOT APPLIED",
+            ]
+        )
+        #expect(try document.nodes(forXPath: "//section[@class='fault not-applied']").count == 1)
+        func facts(_ index: Int) throws -> [String: String] {
+            let names = try sections[index].nodes(forXPath: ".//dt").compactMap(\.stringValue)
+            let values = try sections[index].nodes(forXPath: ".//dd").compactMap(\.stringValue)
+            return Dictionary(uniqueKeysWithValues: zip(names, values))
+        }
+        #expect(
+            try facts(0) == [
+                "window": "4.00 s → 6.50 s (2.50 s)", "parameters": "pressure=80%",
+                "targets": "cgroup <pool> limit → 5.2 MiB", "effect": "shed 2 warm VMs",
+            ]
+        )
+        #expect(html.contains("<li>cgroup &lt;pool&gt; limit → 5.2 MiB</li>"))
+        #expect(try facts(1)["window"] == "8.00 s (instantaneous)")
+        #expect(try sections[1].nodes(forXPath: ".//li").count == 2)
+        #expect(try facts(2)["targets"] == "none (not applied)")
+        #expect(try facts(2)["parameters"] == "none")
+
+        let headers = try sections[0].nodes(forXPath: ".//th").compactMap(\.stringValue)
+        #expect(
+            headers == [
+                "spawn p95 before (ms)", "during (ms)", "after (ms)", "leases during", "errors during",
+                "errors after", "pool events", "reaction (s)", "recovery (s)",
+            ]
+        )
+        #expect(
+            try sections[0].nodes(forXPath: ".//td").compactMap(\.stringValue) == [
+                "3.70", "9.23", "5.58", "60", "memory_pressure 17", "none", "crashed 2, shed 6", "0.386", "1.30",
+            ]
+        )
+        let crash = try sections[1].nodes(forXPath: ".//td").compactMap(\.stringValue)
+        #expect(
+            crash == ["16.26", "58.33", "–", "20", "none", "timeout 2", "crashed 2", "0.023", "not back in the run"]
+        )
+        #expect(try sections[1].nodes(forXPath: ".//td[@class='num fail']").first?.stringValue == "not back in the run")
+        #expect(try sections[2].nodes(forXPath: ".//table").isEmpty)
+        #expect(
+            try sections[2].nodes(forXPath: ".//p").first?.stringValue
+                == "Not applied, so nothing was measured around it."
+        )
+    }
+
+    @Test("an applied fault without observations says nothing was measured")
+    func faultWithoutObservations() {
+        var report = ReportFixture.report()
+        report.faults = [FaultRecord(kind: "hang", startedAt: 1, endedAt: nil, parameters: [:], effect: "frozen")]
+        let html = report.html()
+        #expect(html.contains("Nothing was measured around this fault."))
+        #expect(html.contains("1 scheduled, 1 applied."))
+        #expect(html.contains("<dd>none recorded</dd>"))
     }
 
     @Test("the page needs nothing from the network")

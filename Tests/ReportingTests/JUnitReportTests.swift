@@ -49,6 +49,8 @@ struct JUnitReportTests {
         #expect(pairs["description"] == "A fixture with <markup> & \"quotes\"")
         let out = suite.elements(forName: "system-out").first?.stringValue ?? ""
         #expect(out.contains("spawn: p50 1.80 ms, p95 3.10 ms"))
+        #expect(out.contains("fault vmm_crash at 8.00 s (applied): pool: crashed ×2;"))
+        #expect(out.contains("fault disk_full at 10.00 s (NOT applied): not applied: the simulated backend"))
     }
 
     @Test("a run that did not pass but failed no gate gets a failing verdict case")

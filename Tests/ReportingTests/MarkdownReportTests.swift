@@ -17,6 +17,24 @@ struct MarkdownReportTests {
         #expect(!markdown.contains("Simulated backend"))
     }
 
+    @Test("faults in one compact table: when, applied or not, reaction, recovery and the effect shortened")
+    func faults() throws {
+        let lines = ReportFixture.report().markdown().split(separator: "\n").map(String.init)
+        let header = "| fault | at (s) | applied | reaction (s) | recovery (s) | effect |"
+        let start = try #require(lines.firstIndex(of: header))
+        #expect(
+            Array(lines[start + 2..<start + 5]) == [
+                "| memory-pressure | 4.00–6.50 | yes | 0.386 | 1.30 | shed 2 warm VMs |",
+                "| vmm_crash | 8.00 | yes | 0.023 | not back | "
+                    + "pool: crashed ×2; first reaction after 0.023 s; spawn not back before… |",
+                "| disk_full | 10.00–11.00 | **no** | – | – | not applied: the simulated backend writes no snapshot files |",
+            ]
+        )
+        var quiet = ReportFixture.report()
+        quiet.faults = []
+        #expect(!quiet.markdown().contains("| fault |"))
+    }
+
     @Test("a simulated run says so; pipes and markup in text cannot break the table")
     func escaping() {
         var report = ReportFixture.report(

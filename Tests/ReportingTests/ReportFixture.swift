@@ -76,6 +76,57 @@ enum ReportFixture {
         GateResult(expression: "leaks count == 0", measured: 0, passed: true, reason: nil),
     ]
 
+    /// A window with every figure, an instantaneous crash the pool never recovered from, and a fault the
+    /// backend could not suffer.
+    static let faults = [
+        FaultRecord(
+            kind: "memory-pressure",
+            startedAt: 4,
+            endedAt: 6.5,
+            parameters: ["pressure": "80%"],
+            targets: ["cgroup <pool> limit → 5.2 MiB"],
+            effect: "shed 2 warm VMs",
+            observations: FaultObservations(
+                leasesDuring: 60,
+                errorsDuring: ["memory_pressure": 17],
+                errorsAfter: [:],
+                spawnP95BeforeMs: 3.7046,
+                spawnP95DuringMs: 9.231,
+                spawnP95AfterMs: 5.58,
+                poolEvents: ["shed": 6, "crashed": 2],
+                reactionSeconds: 0.386,
+                recoverySeconds: 1.3
+            )
+        ),
+        FaultRecord(
+            kind: "vmm_crash",
+            startedAt: 8,
+            endedAt: nil,
+            parameters: ["count": "2", "target": "warm"],
+            targets: ["warm-262 (pid 28657, warm)", "warm-266 (pid 28706, warm)"],
+            effect: "pool: crashed ×2; first reaction after 0.023 s; spawn not back before the end of the run",
+            observations: FaultObservations(
+                leasesDuring: 20,
+                errorsDuring: [:],
+                errorsAfter: ["timeout": 2],
+                spawnP95BeforeMs: 16.26,
+                spawnP95DuringMs: 58.33,
+                spawnP95AfterMs: nil,
+                poolEvents: ["crashed": 2],
+                reactionSeconds: 0.023,
+                recoverySeconds: nil
+            )
+        ),
+        FaultRecord(
+            kind: "disk_full",
+            startedAt: 10,
+            endedAt: 11,
+            parameters: [:],
+            applied: false,
+            effect: "not applied: the simulated backend writes no snapshot files"
+        ),
+    ]
+
     static func report(
         scenario: String = "fixture",
         backend: String = "firecracker",
@@ -120,15 +171,7 @@ enum ReportFixture {
             phases: [warmup, steady],
             overall: steady,
             timeline: timeline(),
-            faults: [
-                FaultRecord(
-                    kind: "memory-pressure",
-                    startedAt: 4,
-                    endedAt: 6.5,
-                    parameters: ["pressure": "80%"],
-                    effect: "shed 2 warm VMs"
-                )
-            ],
+            faults: faults,
             leakCheck: LeakCheck(
                 childVMMs: 0,
                 leftoverFiles: [],

@@ -86,13 +86,54 @@ struct RunReportGoldenTests {
         ],
         faults: [
             FaultRecord(
-                kind: "memory-pressure",
+                kind: "memory_pressure",
                 startedAt: 2,
                 endedAt: 4.5,
-                parameters: ["hog_mib": "512"],
-                effect: "warm set shrank to 1"
+                parameters: ["balloon_mib": "512"],
+                applied: true,
+                targets: ["balloon pid 4242, 512 MiB in snapbench-golden"],
+                effect: "balloon freed; pool: shed ×1; first reaction after 0.25 s; spawn back within 0.5 s of the end",
+                observations: FaultObservations(
+                    leasesDuring: 5,
+                    errorsDuring: ["memory_pressure": 2],
+                    errorsAfter: [:],
+                    spawnP95BeforeMs: 3,
+                    spawnP95DuringMs: 9.5,
+                    spawnP95AfterMs: 3.25,
+                    poolEvents: ["pressure_critical": 1, "shed": 1],
+                    reactionSeconds: 0.25,
+                    recoverySeconds: 0.5
+                )
             ),
-            FaultRecord(kind: "crash", startedAt: 6, endedAt: nil, parameters: [:], effect: "1 warm VM replaced"),
+            // Instantaneous, and the pool had nothing to react to and spawn never came back: optional figures
+            // absent.
+            FaultRecord(
+                kind: "vmm_crash",
+                startedAt: 6,
+                endedAt: nil,
+                parameters: ["count": "1", "target": "warm"],
+                targets: ["warm-7 (pid 4300, warm)"],
+                effect: "no pool reaction; spawn not back before the end",
+                observations: FaultObservations(
+                    leasesDuring: 0,
+                    errorsDuring: [:],
+                    errorsAfter: ["deadline": 1],
+                    spawnP95BeforeMs: nil,
+                    spawnP95DuringMs: nil,
+                    spawnP95AfterMs: nil,
+                    poolEvents: [:],
+                    reactionSeconds: nil,
+                    recoverySeconds: nil
+                )
+            ),
+            FaultRecord(
+                kind: "disk_full",
+                startedAt: 8,
+                endedAt: nil,
+                parameters: ["path": "snapshots"],
+                applied: false,
+                effect: "not applied: the simulated backend writes no files"
+            ),
         ],
         leakCheck: LeakCheck(
             childVMMs: 0,
@@ -219,6 +260,35 @@ struct RunReportGoldenTests {
                 report["overall"] = overall
             }
             .contains("overall/latencies/spawn: 'min' is a required property")
+        )
+        func changeFault(_ change: @escaping (inout [String: Any]) -> Void) -> (inout [String: Any]) -> Void {
+            { report in
+                var faults = report["faults"] as? [[String: Any]] ?? []
+                change(&faults[0])
+                report["faults"] = faults
+            }
+        }
+        #expect(try failure(changeFault { $0.removeValue(forKey: "applied") }).contains("'applied' is a required"))
+        #expect(
+            try failure(
+                changeFault { fault in
+                    var observations = fault["observations"] as? [String: Any] ?? [:]
+                    observations["mood"] = "calm"
+                    observations["leasesDuring"] = -1
+                    fault["observations"] = observations
+                }
+            )
+            .contains("'mood' was unexpected")
+        )
+        #expect(
+            try failure(
+                changeFault { fault in
+                    var observations = fault["observations"] as? [String: Any] ?? [:]
+                    observations["errorsDuring"] = ["memory_pressure": "many"]
+                    fault["observations"] = observations
+                }
+            )
+            .contains("faults/0/observations/errorsDuring/memory_pressure")
         )
     }
 

@@ -90,20 +90,6 @@ extension HTMLReportPage {
         )
         figure("Throughput", ReportCharts.throughput(report), missing: none)
         out.close("div")
-        guard !report.faults.isEmpty else {
-            out.element("p", class: "empty", text: "No faults were injected.")
-            return
-        }
-        var table = HTMLTable(["fault", "from (s)", "to (s)", "parameters", "effect"], numeric: [1, 2])
-        for fault in report.faults {
-            table.append([
-                fault.kind, String(format: "%.2f", fault.startedAt),
-                fault.endedAt.map { String(format: "%.2f", $0) } ?? "end of run",
-                fault.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "),
-                fault.effect,
-            ])
-        }
-        table.render(into: &out)
     }
 
     // MARK: - Outcomes, leaks, environment

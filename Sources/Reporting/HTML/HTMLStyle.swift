@@ -43,14 +43,28 @@ enum HTMLStyle {
         svg.chart .band-label, svg.chart .rule-label { paint-order: stroke; stroke: #fff; stroke-width: 3px;
                                                       stroke-linejoin: round; }
         svg.chart .band-label { fill: #b71c1c; font-weight: 600; }
+        svg.chart .band.neutral { fill: #9aa0a6; fill-opacity: .18; stroke: #9aa0a6; stroke-opacity: .6; }
+        svg.chart .band-label.neutral { fill: #5f6368; }
+        svg.chart .interval line { stroke-width: 1.6; }
+        section.fault { border: 1px solid var(--line); border-left: 4px solid var(--fail); border-radius: 4px;
+                        padding: 4px 14px 2px; margin: 10px 0; break-inside: avoid; }
+        section.fault.not-applied { border-left: 4px dashed var(--muted); background: #f8f9fa; }
+        section.fault h3 { font-size: 15px; margin: 4px 0 6px; }
+        .status { display: inline-block; font-size: 12px; font-weight: 700; padding: 1px 8px; border-radius: 4px;
+                  margin-left: 6px; letter-spacing: .04em; vertical-align: 1px; }
+        .status.applied { color: var(--fail); background: #fdecea; border: 1px solid var(--fail); }
+        .status.not-applied { color: var(--muted); background: #eceff1; border: 1px dashed var(--muted); }
+        dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 0 0 4px; }
+        dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
+        ul.targets { margin: 0; padding-left: 18px; }
         dl.definitions dt { font-weight: 600; font-family: ui-monospace, Menlo, Consolas, monospace; }
         dl.definitions dd { margin: 0 0 6px 16px; color: #3c4043; }
         @media print {
           body { padding: 0; max-width: none; font-size: 11px; }
           .grid { grid-template-columns: 1fr 1fr; }
           h2 { break-after: avoid; }
-          table, figure, .banner { break-inside: avoid; }
-          .verdict, .banner, th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+          table, figure, .banner, section.fault { break-inside: avoid; }
+          .verdict, .banner, th, .status { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
         }
         """
 }

@@ -268,10 +268,10 @@ enum ReportCharts {
         )
     }
 
-    /// Fault windows; a fault that never ended is shaded to the end of the timeline.
+    /// The windows of the faults that were applied; an instantaneous fault is a thin mark at its instant.
     static func faultBands(_ report: RunReport) -> [Chart.Band] {
-        report.faults.map { fault in
-            Chart.Band(from: fault.startedAt, to: fault.endedAt ?? timelineEnd(report), label: fault.kind)
+        report.faults.filter(\.applied).map { fault in
+            Chart.Band(from: fault.startedAt, to: fault.endedAt ?? fault.startedAt, label: fault.kind)
         }
     }
 

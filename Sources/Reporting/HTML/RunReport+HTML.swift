@@ -4,7 +4,8 @@ extension RunReport {
     /// The report as one self-contained HTML page: inline CSS and SVG charts, no scripts, no network.
     ///
     /// Verdict and gates come first, then latency spectra and histograms against their targets, the stage
-    /// breakdown, the timeline of pool state, memory and throughput with fault windows shaded, outcomes,
+    /// breakdown, the timeline of pool state, memory and throughput with fault windows shaded, each fault
+    /// (applied or not, its targets, effect and the figures measured around it), outcomes,
     /// the leak check, the environment and the definitions of every measurement. A simulated run is
     /// marked at the top.
     ///
@@ -45,6 +46,7 @@ struct HTMLReportPage {
         gates()
         latency()
         timeline()
+        faults()
         outcomes()
         leakCheck()
         environment()

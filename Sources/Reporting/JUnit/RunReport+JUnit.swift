@@ -5,7 +5,8 @@ extension RunReport {
     ///
     /// A failed gate is a `<failure>` whose message carries the measured value against the target. A run
     /// that did not pass without any failed gate to show for it gets a `verdict` test case that fails, so a
-    /// CI system never reads a failed or incomplete run as green. Backend and versions are properties.
+    /// CI system never reads a failed or incomplete run as green. Backend and versions are properties; the
+    /// `<system-out>` summary lists each fault and its effect.
     ///
     /// ```swift
     /// try report.junitXML().write(toFile: "Reports/smoke.junit.xml", atomically: true, encoding: .utf8)
@@ -89,6 +90,12 @@ extension RunReport {
             lines.append(
                 "\(name): p50 \(formatMilliseconds(spectrum.p50)) ms, p95 \(formatMilliseconds(spectrum.p95)) ms, "
                     + "p99 \(formatMilliseconds(spectrum.p99)) ms, n \(spectrum.count)"
+            )
+        }
+        for fault in report.faults {
+            lines.append(
+                "fault \(fault.kind) at \(String(format: "%.2f", fault.startedAt)) s "
+                    + (fault.applied ? "(applied)" : "(NOT applied)") + ": \(fault.effect)"
             )
         }
         lines.append(

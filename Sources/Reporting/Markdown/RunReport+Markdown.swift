@@ -1,8 +1,8 @@
 import Foundation
 
 extension RunReport {
-    /// A compact Markdown summary for a CI job to post: verdict and backend, gates, key latencies,
-    /// outcomes and the leak check.
+    /// A compact Markdown summary for a CI job to post: verdict and backend, gates, key latencies, faults
+    /// (when the scenario scheduled any), outcomes and the leak check.
     ///
     /// ```swift
     /// print(report.markdown())  // e.g. appended to $GITHUB_STEP_SUMMARY
@@ -41,6 +41,7 @@ extension RunReport {
                 lines.append("| \(name) | " + figures.joined(separator: " | ") + " | \(s.count) |")
             }
         }
+        lines += faultTable()
         let outcomes = overall.outcomes.sorted { $0.key < $1.key }.map { "\(Self.cell($0.key)) \($0.value)" }
         lines += [
             "",
@@ -52,6 +53,39 @@ extension RunReport {
                     : leakCheck.problems.map(Self.cell).joined(separator: "; ")),
         ]
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One row per fault: when, whether it was applied, how fast the pool reacted and spawn recovered, and
+    /// the start of its effect.
+    private func faultTable() -> [String] {
+        guard !faults.isEmpty else { return [] }
+        var lines = [
+            "", "| fault | at (s) | applied | reaction (s) | recovery (s) | effect |", "|---|---:|:---:|---:|---:|---|",
+        ]
+        for fault in faults {
+            let at = String(format: "%.2f", fault.startedAt) + (fault.endedAt.map { String(format: "–%.2f", $0) } ?? "")
+            let recovery: String
+            if let observations = fault.observations {
+                recovery = observations.recoverySeconds.map { String(format: "%.2f", $0) } ?? "not back"
+            } else {
+                recovery = "–"
+            }
+            let cells = [
+                Self.cell(fault.kind), at, fault.applied ? "yes" : "**no**",
+                fault.observations?.reactionSeconds.map { String(format: "%.3f", $0) } ?? "–", recovery,
+                Self.cell(Self.shortened(fault.effect)),
+            ]
+            lines.append("| " + cells.joined(separator: " | ") + " |")
+        }
+        return lines
+    }
+
+    /// At most `limit` characters, cut at a word with an ellipsis.
+    static func shortened(_ text: String, limit: Int = 72) -> String {
+        guard text.count > limit else { return text }
+        let head = text.prefix(limit - 1)
+        let cut = head.lastIndex(of: " ").map { head[..<$0] } ?? head
+        return cut.trimmingCharacters(in: CharacterSet(charactersIn: " ;,")) + "…"
     }
 
     /// Text safe in a table cell: pipes escaped, line breaks flattened, HTML-significant characters escaped
