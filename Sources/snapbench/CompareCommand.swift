@@ -23,6 +23,11 @@ struct CompareCommand: AsyncParsableCommand {
             than --max-samples values are tested on a seeded random subsample; every result is \
             deterministic for a given --seed.
 
+            The result is printed as a table (changed rows; every row with --all) and can also be written as \
+            Markdown (--markdown), JSON (--json) and a self-contained HTML page (--html) with every row coloured \
+            by verdict, a chart of each row's relative change of the mean over the shaded noise threshold, and \
+            a chart of each p95 change with its bootstrap interval.
+
             Gates that passed in every base run and fail in a candidate run are listed; they do not change \
             the exit code (`snapbench run` already failed on them).
 
@@ -31,6 +36,7 @@ struct CompareCommand: AsyncParsableCommand {
               snapbench compare default-suite --candidate Reports  # baseline vs this build
               snapbench compare a1.json a2.json a3.json --candidate b1.json b2.json b3.json
               snapbench compare old new --all --markdown compare.md --json compare.json
+              snapbench compare old new --html compare.html
 
             Exit codes: 0 no metric regressed; 1 a metric regressed; 3 invalid input (a report that is \
             missing or unreadable, named in the message; no scenario on both sides).
@@ -54,6 +60,9 @@ struct CompareCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Write the comparison as JSON to this file.", valueName: "file"))
     var json: String?
+
+    @Option(help: ArgumentHelp("Write the comparison as a self-contained HTML page to this file.", valueName: "file"))
+    var html: String?
 
     @Option(
         name: .customLong("noise-threshold"),
@@ -101,6 +110,10 @@ struct CompareCommand: AsyncParsableCommand {
         if let json {
             try comparison.writeJSON(to: json)
             print("json: \(json)")
+        }
+        if let html {
+            try comparison.writeHTML(to: html)
+            print("html: \(html)")
         }
         if comparison.hasRegression { throw ExitCode(1) }
     }

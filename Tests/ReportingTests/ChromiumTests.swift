@@ -60,7 +60,7 @@ private func browse(_ html: URL, _ arguments: [String], in directory: URL) throw
     )
 }
 
-@Suite("HTML report in headless Chromium", .serialized, .enabled(if: chromium != nil, "chromium is not installed"))
+@Suite("HTML pages in headless Chromium", .serialized, .enabled(if: chromium != nil, "chromium is not installed"))
 struct ChromiumTests {
     let directory: URL
 
@@ -91,10 +91,32 @@ struct ChromiumTests {
         #expect(dom.stdout.components(separatedBy: "<svg").count - 1 == 8)
         #expect(dom.stdout.contains("snapbench · fixture &lt;&amp;&gt;</h1>"))
 
-        let png = directory.appendingPathComponent("report.png")
+        try takeScreenshot(url, height: 4000, keep: "SNAPBENCH_KEEP_SCREENSHOT")
+    }
+
+    @Test(
+        "the comparison page loads without console errors, both charts are in the DOM, and a screenshot is taken",
+        .timeLimit(.minutes(3))
+    )
+    func comparison() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = try page(ComparisonFixture.report().html(), name: "compare.html")
+        let dom = try browse(url, ["--enable-logging=stderr", "--v=0", "--dump-dom"], in: directory)
+        #expect(dom.status == 0)
+        #expect(dom.consoleErrors.isEmpty, "console: \(dom.consoleErrors)")
+        #expect(dom.stdout.components(separatedBy: "<svg").count - 1 == 2)
+        #expect(dom.stdout.contains("<span class=\"verdict fail\">REGRESSED</span>"))
+        #expect(dom.stdout.contains("base/&lt;smoke&gt;.json"))
+        try takeScreenshot(url, height: 2000, keep: "SNAPBENCH_KEEP_COMPARE_SCREENSHOT")
+    }
+
+    /// Screenshots `url` 1280 px wide, checks the PNG, and copies it where the environment variable `keep`
+    /// says, when set.
+    private func takeScreenshot(_ url: URL, height expectedHeight: Int, keep: String) throws {
+        let png = directory.appendingPathComponent(url.deletingPathExtension().lastPathComponent + ".png")
         let shot = try browse(
             url,
-            ["--screenshot=\(png.path)", "--window-size=1280,4000", "--hide-scrollbars"],
+            ["--screenshot=\(png.path)", "--window-size=1280,\(expectedHeight)", "--hide-scrollbars"],
             in: directory
         )
         #expect(shot.status == 0)
@@ -103,10 +125,10 @@ struct ChromiumTests {
         // IHDR: width and height, big-endian, at bytes 16–23.
         let width = data[16..<20].reduce(0) { $0 << 8 | Int($1) }
         let height = data[20..<24].reduce(0) { $0 << 8 | Int($1) }
-        #expect(width == 1280 && height == 4000)
+        #expect(width == 1280 && height == expectedHeight)
         // A blank or error page compresses to a few KiB; charts and tables do not.
         #expect(data.count > 60_000, "screenshot is only \(data.count) bytes")
-        if let keep = ProcessInfo.processInfo.environment["SNAPBENCH_KEEP_SCREENSHOT"] {
+        if let keep = ProcessInfo.processInfo.environment[keep] {
             try? FileManager.default.removeItem(atPath: keep)
             try FileManager.default.copyItem(at: png, to: URL(fileURLWithPath: keep))
         }

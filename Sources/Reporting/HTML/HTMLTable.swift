@@ -10,16 +10,21 @@ struct HTMLTable {
 
     var headers: [Cell]
     var rows: [[Cell]] = []
+    /// A class per row (`nil`: none), e.g. to colour a row by its verdict.
+    var rowClasses: [String?] = []
 
     init(_ headers: [String], numeric: Set<Int> = []) {
         self.headers = headers.enumerated().map { Cell(text: $0.element, numeric: numeric.contains($0.offset)) }
     }
 
-    mutating func append(_ cells: [Cell]) { rows.append(cells) }
+    mutating func append(_ cells: [Cell], rowClass: String? = nil) {
+        rows.append(cells)
+        rowClasses.append(rowClass)
+    }
 
     /// Appends plain cells, aligned like their headers.
     mutating func append(_ texts: [String]) {
-        rows.append(texts.enumerated().map { Cell(text: $0.element, numeric: headers[$0.offset].numeric) })
+        append(texts.enumerated().map { Cell(text: $0.element, numeric: headers[$0.offset].numeric) })
     }
 
     func render(into out: inout MarkupBuilder) {
@@ -30,8 +35,8 @@ struct HTMLTable {
         out.close("tr")
         out.close("thead")
         out.open("tbody")
-        for row in rows {
-            out.open("tr")
+        for (row, rowClass) in zip(rows, rowClasses) {
+            out.open("tr", class: rowClass)
             for cell in row {
                 let classes = [cell.numeric ? "num" : nil, cell.style].compactMap { $0 }.joined(separator: " ")
                 if cell.code {

@@ -5,8 +5,15 @@ extension Chart {
     static let palette = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#000000"]
 
     static func color(_ index: Int) -> String {
-        index == targetColor ? "#c62828" : palette[((index % palette.count) + palette.count) % palette.count]
+        switch index {
+        case targetColor: "#c62828"
+        case neutralColor: "#9aa0a6"
+        default: palette[((index % palette.count) + palette.count) % palette.count]
+        }
     }
+
+    /// The class of the band rectangles and their legend swatch.
+    private var bandClass: String { neutralBands ? "band neutral" : "band" }
 
     /// The chart as an inline `<svg>` element that scales to its container's width.
     func svg() -> String {
@@ -28,6 +35,7 @@ extension Chart {
         drawGrid(&out, layout)
         drawBars(&out, layout)
         drawSeries(&out, layout)
+        drawIntervals(&out, layout)
         // Bands are translucent: over bars and areas they tint instead of hiding.
         drawBands(&out, layout)
         drawRules(&out, layout)
@@ -47,8 +55,27 @@ extension Chart {
             out.element(
                 "rect",
                 ["x": n(x0), "y": n(layout.top), "width": n(x1 - x0), "height": n(layout.plotHeight)],
-                class: "band"
+                class: bandClass
             )
+        }
+    }
+
+    private func drawIntervals(_ out: inout MarkupBuilder, _ layout: Layout) {
+        for interval in intervals {
+            let py = layout.py(interval.y)
+            let x0 = layout.px(interval.lower)
+            let x1 = layout.px(interval.upper)
+            let color = Self.color(interval.color)
+            out.open("g", ["stroke": color, "fill": color], class: "interval")
+            out.element("title", text: interval.tooltip)
+            out.element("line", ["x1": n(x0), "x2": n(x1), "y1": n(py), "y2": n(py)])
+            // An end beyond the axis is cut at the plot's edge and left open: no cap claims it ends there.
+            let visible = Swift.min(x.lower, x.upper)...Swift.max(x.lower, x.upper)
+            for (value, px) in [(interval.lower, x0), (interval.upper, x1)] where visible.contains(value) {
+                out.element("line", ["x1": n(px), "x2": n(px), "y1": n(py - 5), "y2": n(py + 5)])
+            }
+            out.element("circle", ["cx": n(layout.px(interval.estimate)), "cy": n(py), "r": "3.5"])
+            out.close("g")
         }
     }
 
@@ -58,7 +85,7 @@ extension Chart {
             out.element(
                 "text",
                 ["x": n(layout.px(band.from) + 3), "y": n(layout.top + 12)],
-                class: "band-label",
+                class: neutralBands ? "band-label neutral" : "band-label",
                 text: band.label
             )
         }
@@ -134,12 +161,14 @@ extension Chart {
                     ["x1": n(layout.left), "x2": n(layout.right), "y1": n(py), "y2": n(py), "stroke": color],
                     class: "rule"
                 )
-                out.element(
-                    "text",
-                    ["x": n(layout.right - 4), "y": n(py - 4), "fill": color, "text-anchor": "end"],
-                    class: "rule-label",
-                    text: rule.label
-                )
+                if !rule.label.isEmpty {
+                    out.element(
+                        "text",
+                        ["x": n(layout.right - 4), "y": n(py - 4), "fill": color, "text-anchor": "end"],
+                        class: "rule-label",
+                        text: rule.label
+                    )
+                }
             case .x:
                 let px = layout.px(rule.value)
                 out.element(
@@ -149,6 +178,7 @@ extension Chart {
                 )
                 // Labels near the right edge are set to the left of their line so they stay inside the plot.
                 let leftward = px > layout.left + layout.plotWidth * 0.75
+                guard !rule.label.isEmpty else { continue }
                 out.element(
                     "text",
                     [
@@ -243,7 +273,7 @@ extension Chart {
                 out.element(
                     "rect",
                     ["x": n(entry.x + 4), "y": n(entry.y - 10), "width": "10", "height": "10"],
-                    class: "band"
+                    class: bandClass
                 )
             }
             out.element("text", ["x": n(entry.x + 22), "y": n(entry.y)], text: entry.name)
@@ -290,7 +320,7 @@ private struct Layout {
             ($0.name, $0.filled ? .box($0.color) : .line($0.color, dashed: $0.dashed))
         }
         entries += chart.barKeys.map { ($0.name, .box($0.color)) }
-        if !chart.bands.isEmpty { entries.append(("fault window", .band)) }
+        if !chart.bands.isEmpty { entries.append((chart.bandName, .band)) }
         // Lay the legend out left to right, wrapping into as many rows as it needs.
         var placed: [LegendEntry] = []
         var cursor = left

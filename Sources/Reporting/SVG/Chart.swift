@@ -1,7 +1,8 @@
 /// What one SVG chart shows, in data units; ``svg()`` draws it.
 ///
 /// Every chart in a report is one of these: lines (spectra, timelines), rectangles (histograms, bars),
-/// shaded bands (fault windows) and reference rules (targets), over two ``Scale``s.
+/// error bars (changes with their confidence intervals), shaded bands (fault windows, noise thresholds) and
+/// reference rules (targets), over two ``Scale``s.
 struct Chart: Sendable {
     /// A polyline; `step` draws it as a staircase (each value holds until the next point); `dashed` keeps a
     /// subset visible where it coincides with the whole; `filled` makes it an area down to the x axis (give
@@ -33,7 +34,20 @@ struct Chart: Sendable {
         var label: String
     }
 
-    /// A dashed reference line at a value of one axis, e.g. a latency target.
+    /// A horizontal error bar at category `y`: a line from `lower` to `upper` with end caps and a dot at
+    /// `estimate`, e.g. a change with its confidence interval. An end beyond the x axis is cut at the plot's
+    /// edge and drawn without a cap.
+    struct Interval: Sendable {
+        var y: Double
+        var lower: Double
+        var upper: Double
+        var estimate: Double
+        var color: Int
+        /// Shown on hover and read by screen readers.
+        var tooltip: String
+    }
+
+    /// A dashed reference line at a value of one axis, e.g. a latency target; an empty label draws none.
     struct Rule: Sendable {
         enum Axis: Sendable {
             case x
@@ -63,10 +77,17 @@ struct Chart: Sendable {
     var bars: [Bar] = []
     var barKeys: [Key] = []
     var bands: [Band] = []
+    /// What the bands are, in the legend.
+    var bandName = "fault window"
+    /// `true` draws the bands in grey (a tolerance, not an event such as a fault).
+    var neutralBands = false
+    var intervals: [Interval] = []
     var rules: [Rule] = []
     var width = 640.0
     var height = 300.0
 
     /// Colour index for targets: a red that the palette's lines do not use.
     static let targetColor = -1
+    /// Colour index for marks that show "nothing to see": a light grey.
+    static let neutralColor = -2
 }
