@@ -37,8 +37,15 @@ struct ScenarioParserTests {
         #expect(scenario.name == name)
         #expect(!scenario.description.isEmpty)
         #expect(!scenario.phases.isEmpty)
-        #expect(scenario.gates.contains { $0.metric == "errors" && $0.statistic == "count" })
-        #expect(scenario.gates.contains { $0.metric == "late_starts" && $0.statistic == "rate" })
+        #expect(scenario.gates.contains { $0.metric == "leaks" && $0.statistic == "count" })
+        if scenario.faults.isEmpty {
+            #expect(scenario.gates.contains { $0.metric == "errors" && $0.statistic == "count" })
+            #expect(scenario.gates.contains { $0.metric == "late_starts" && $0.statistic == "rate" })
+        } else {
+            // A fault scenario must not pass with its faults silently skipped, and judges recovery.
+            #expect(scenario.gates.contains { $0.expression == "faults_not_applied count == 0" })
+            #expect(scenario.gates.contains { $0.metric == "fault_recovery_s" })
+        }
     }
 
     @Test("The Scenarios directory ships exactly the documented scenarios")

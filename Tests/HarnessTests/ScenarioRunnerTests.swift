@@ -123,7 +123,9 @@ struct ScenarioRunnerTests {
         #expect(report.overall.latencies["restore"] != nil)
         #expect(!report.timeline.isEmpty)
         #expect(report.leakCheck.problems.isEmpty, "\(report.leakCheck.problems)")
-        #expect(report.gates.count == 6)
+        // The scenario's five, the extra one, and the five nothing-lost checks every run gets.
+        #expect(report.gates.count == 11)
+        #expect(report.gates.filter { $0.expression.hasPrefix("nothing lost") }.count == 5)
         #expect(report.gates.filter { !$0.passed }.map(\.expression) == ["restore_ms p99 < 0.001"])
         #expect(report.verdict == .fail)
         #expect(progress.values.contains("main"))
