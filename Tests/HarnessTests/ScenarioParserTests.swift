@@ -668,43 +668,4 @@ struct ScenarioParserTests {
         let exactly = try ScenarioParser.parseGate("errors count == 0")
         #expect(exactly.passes(0) && !exactly.passes(1))
     }
-
-    // MARK: - Robustness
-
-    @Test("Random mutations of a valid file either parse or throw ScenarioError", .timeLimit(.minutes(1)))
-    func mutations() throws {
-        let original = Array(
-            try String(contentsOfFile: "\(Self.scenariosDirectory)/smoke.yaml", encoding: .utf8).unicodeScalars
-        )
-        let alphabet = Array("abz_019 -:#{}[],\"'&*!|>%@`?\t\n./sm".unicodeScalars)
-        var random = SeededRandom(seed: 20_250_601)
-        var parsed = 0
-        var refused: [String: Int] = [:]
-        for _ in 0..<2_000 {
-            var text = original
-            for _ in 0...Int.random(in: 0...2, using: &random) {
-                let index = Int.random(in: 0..<text.count, using: &random)
-                switch Int.random(in: 0..<4, using: &random) {
-                case 0: text.remove(at: index)
-                case 1: text.insert(text[index], at: index)
-                case 2: text[index] = alphabet.randomElement(using: &random)!
-                default:  // duplicate the whole line: duplicate keys, repeated list items
-                    let start = text[..<index].lastIndex(of: "\n").map { $0 + 1 } ?? 0
-                    let end = text[index...].firstIndex(of: "\n").map { $0 + 1 } ?? text.count
-                    text.insert(contentsOf: text[start..<end], at: end)
-                }
-            }
-            do {
-                _ = try ScenarioParser.parse(yaml: String(String.UnicodeScalarView(text)), file: "mutated.yaml")
-                parsed += 1
-            } catch let error as ScenarioError {
-                refused[error.code.name, default: 0] += 1
-            }
-        }
-        let total = parsed + refused.values.reduce(0, +)
-        #expect(total == 2_000)
-        #expect(parsed > 0 && !refused.isEmpty)
-        let summary = refused.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        print("scenario mutations: \(total) tried, \(parsed) parsed, \(total - parsed) refused (\(summary))")
-    }
 }

@@ -31,10 +31,12 @@ public struct APIResponse: Sendable, Equatable {
         }
     }
 
-    /// Firecracker's `fault_message`, or the raw body when it is not the JSON fault object.
+    /// Firecracker's `fault_message`, or the raw body (its first 500 bytes) when it is not the JSON fault
+    /// object; never empty, at most 2,000 characters.
     public var faultMessage: String {
         if let fault = try? APICoding.decoder().decode(APIFault.self, from: Data(body)) {
-            return fault.faultMessage
+            let blank = fault.faultMessage.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            return blank ? "(empty fault message)" : String(fault.faultMessage.prefix(2_000))
         }
         let text = String(decoding: body.prefix(500), as: UTF8.self)
         return text.isEmpty ? "(empty body)" : text

@@ -24,9 +24,17 @@ final class APIResponseHandler: ChannelDuplexHandler {
         var timeoutTask: Scheduled<Void>?
     }
 
+    /// The largest response body accepted (Firecracker's are a few KiB); a larger one is an invalid
+    /// response, so a runaway or hostile peer cannot make the client buffer without bound.
+    static let maximumBodySize = 1 << 20
+
     private var inFlight = CircularBuffer<InFlight>()
     private var status: Int?
     private var body: ByteBuffer?
+    /// Set once the connection is being dropped for a malformed response: later parts are ignored.
+    private var discarding = false
+    /// Set between the head and the end of an informational (1xx) response, whose parts are skipped.
+    private var informational = false
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
@@ -51,16 +59,38 @@ final class APIResponseHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !discarding else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
-            status = Int(head.status.code)
-            body = context.channel.allocator.buffer(capacity: 0)
+            let code = Int(head.status.code)
+            switch code {
+            case 100, 102, 103:
+                // Informational: the final response follows; its parts are skipped.
+                status = nil
+                body = nil
+                informational = true
+                return
+            case 200...599:
+                informational = false
+                status = code
+                body = context.channel.allocator.buffer(capacity: 0)
+            default:
+                drop(context, "status \(code) is not a final HTTP status (200-599)", status: code)
+            }
         case .body(var part):
+            guard !informational else { return }
+            guard (body?.readableBytes ?? 0) + part.readableBytes <= Self.maximumBodySize else {
+                drop(context, "a response body is larger than \(Self.maximumBodySize) bytes", status: status)
+                return
+            }
             body?.writeBuffer(&part)
         case .end:
+            guard !informational else {
+                informational = false
+                return
+            }
             guard let status, !inFlight.isEmpty else {
-                failAll(first: FirecrackerError(.invalidResponse, "a response arrived with no request waiting for it"))
-                context.close(promise: nil)
+                drop(context, "a response arrived with no request waiting for it", status: status)
                 return
             }
             let request = inFlight.removeFirst()
@@ -70,6 +100,13 @@ final class APIResponseHandler: ChannelDuplexHandler {
             self.body = nil
             request.promise.succeed(APIResponse(status: status, body: bytes))
         }
+    }
+
+    /// Fails every waiting request with `.invalidResponse` and drops the connection, ignoring what follows.
+    private func drop(_ context: ChannelHandlerContext, _ message: String, status: Int?) {
+        discarding = true
+        failAll(first: FirecrackerError(.invalidResponse, message, httpStatus: status))
+        context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

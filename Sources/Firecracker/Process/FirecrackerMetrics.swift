@@ -24,25 +24,63 @@ public struct FirecrackerMetrics: Sendable, Equatable {
 
     /// Parses one metrics line.
     ///
+    /// A figure that is absent, zero, or not an unsigned 64-bit integer (a fraction, a negative number, a
+    /// string, `true`) is `nil`; the rest of the line is still read.
+    ///
     /// - Throws: `FirecrackerError(.invalidResponse)` when the line is not a JSON object.
     public init(line: String) throws {
-        guard
-            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-        else {
-            throw FirecrackerError(.invalidResponse, "a metrics line is not a JSON object: \(line.prefix(120))")
+        let parsed: Line
+        do {
+            parsed = try JSONDecoder().decode(Line.self, from: Data(line.utf8))
+        } catch {
+            throw FirecrackerError(
+                .invalidResponse,
+                "a metrics line is not a JSON object: \(line.prefix(120))",
+                underlying: error
+            )
         }
-        let latencies = object["latencies_us"] as? [String: Any] ?? [:]
-        let apiServer = object["api_server"] as? [String: Any] ?? [:]
-        // A zero latency means "no such operation since the last flush".
-        func value(_ dictionary: [String: Any], _ key: String) -> UInt64? {
-            guard let number = dictionary[key] as? NSNumber, number.int64Value > 0 else { return nil }
-            return number.uint64Value
+        let latencies = parsed.latencies?.values ?? [:]
+        loadSnapshotMicroseconds = latencies["load_snapshot"]
+        resumeMicroseconds = latencies["resume_vm"]
+        pauseMicroseconds = latencies["pause_vm"]
+        fullCreateSnapshotMicroseconds = latencies["full_create_snapshot"]
+        processStartupMicroseconds = parsed.apiServer?.values["process_startup_time_us"]
+    }
+
+    /// The parts of a metrics line that are read: `latencies_us` and `api_server`.
+    private struct Line: Decodable {
+        var latencies: Figures?
+        var apiServer: Figures?
+
+        init(from decoder: any Decoder) throws {
+            // Throws unless the line is an object; a group of another kind is as if absent.
+            let container = try decoder.container(keyedBy: Key.self)
+            latencies = try? container.decodeIfPresent(Figures.self, forKey: Key("latencies_us"))
+            apiServer = try? container.decodeIfPresent(Figures.self, forKey: Key("api_server"))
         }
-        loadSnapshotMicroseconds = value(latencies, "load_snapshot")
-        resumeMicroseconds = value(latencies, "resume_vm")
-        pauseMicroseconds = value(latencies, "pause_vm")
-        fullCreateSnapshotMicroseconds = value(latencies, "full_create_snapshot")
-        processStartupMicroseconds = value(apiServer, "process_startup_time_us")
+    }
+
+    /// One group of figures: each member that is a positive unsigned 64-bit integer ("0" means "no such
+    /// operation since the last flush").
+    private struct Figures: Decodable {
+        var values: [String: UInt64] = [:]
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            for key in container.allKeys {
+                if let value = try? container.decode(UInt64.self, forKey: key), value > 0 {
+                    values[key.stringValue] = value
+                }
+            }
+        }
+    }
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     /// Merges the lines of a metrics file, later lines overriding earlier values.

@@ -68,8 +68,18 @@ struct ScenarioDocument {
         return scalar.string
     }
 
-    /// An integer, at least `minimum`. `unit` (e.g. "MiB") words the error for `128MiB`.
-    func integer(_ node: Node, path: String, minimum: Int, unit: String? = nil) throws -> Int {
+    /// The largest integer a count or size may be: far above any real pool or VM, far enough below
+    /// `Int.max` that sums and products of them (`4 × warm_target`, `bursts × interval`) cannot overflow.
+    static let largestInteger = 1_000_000_000
+
+    /// An integer, at least `minimum` and at most `maximum`. `unit` (e.g. "MiB") words the error for `128MiB`.
+    func integer(
+        _ node: Node,
+        path: String,
+        minimum: Int,
+        maximum: Int = largestInteger,
+        unit: String? = nil
+    ) throws -> Int {
         guard case .scalar(let scalar) = node, node.tagName == .int else {
             if let unit, case .scalar(let scalar) = node, node.tagName == .str {
                 throw error(
@@ -87,6 +97,9 @@ struct ScenarioDocument {
         guard value >= minimum else {
             let what = minimum == 1 ? "must be positive" : "must be at least \(minimum)"
             throw error(.invalidValue, at: node, path: path, "\(what) (is \(value))")
+        }
+        guard value <= maximum else {
+            throw error(.invalidValue, at: node, path: path, "must be at most \(maximum) (is \(value))")
         }
         return value
     }

@@ -23,6 +23,9 @@ public struct ScenarioError: Error, Sendable, CustomStringConvertible, Equatable
         public static let unreadableFile = Code("unreadable_file")
         /// The text is not well-formed YAML, or holds more than one document.
         public static let syntax = Code("syntax")
+        /// The document is larger than a scenario may be: over 1 MiB of text, or over 10,000 nodes once its
+        /// aliases are expanded (an alias bomb).
+        public static let tooLarge = Code("too_large")
         /// A key the format does not define (the message suggests the closest known key).
         public static let unknownKey = Code("unknown_key")
         /// A key that is defined, but not for this executor or guest (e.g. `rate` on a `burst` phase).

@@ -125,10 +125,24 @@ public enum ScenarioParser {
 
     /// Composes the YAML tree. Yams refuses duplicate keys itself, naming only the first occurrence: that
     /// occurrence is renamed (remembered in `document.renamedKeys`) and the text composed again, so the
-    /// duplicate is reported by ``Fields`` at its second occurrence with its full key path.
+    /// duplicate is reported by ``Fields`` at its second occurrence with its full key path. Each round
+    /// composes the whole text again, so after ``maximumRenames`` rounds the duplicate Yams found is reported
+    /// as it stands (at its first occurrence).
+    private static let maximumRenames = 8
+
     private static func compose(_ yaml: String, into document: inout ScenarioDocument) throws -> Node {
+        if let violation = YAMLLimits.check(yaml) {
+            throw ScenarioError(
+                .tooLarge,
+                file: document.file,
+                line: violation.line,
+                column: violation.column,
+                keyPath: "",
+                message: violation.message
+            )
+        }
         var text = yaml
-        for attempt in 0..<64 {
+        for attempt in 0..<maximumRenames {
             do {
                 guard let root = try Yams.compose(yaml: text) else {
                     throw document.error(.wrongType, at: nil, path: "", "the file is empty; a scenario is a mapping")
@@ -137,7 +151,9 @@ public enum ScenarioParser {
             } catch let error as YamlError {
                 if case .duplicatedKeysInMapping(let duplicates, let context) = error, let key = duplicates.first {
                     let sentinel = "snapbench_duplicate_\(attempt)_"
-                    if let (renamed, delta) = rename(key, at: context.mark, to: sentinel, in: text) {
+                    if attempt < maximumRenames - 1,
+                        let (renamed, delta) = rename(key, at: context.mark, to: sentinel, in: text)
+                    {
                         text = renamed
                         document.renamedKeys[sentinel] = key
                         document.shifts.append((context.mark.line, context.mark.column, delta))
@@ -243,6 +259,8 @@ private struct ScenarioReader {
         "burst": ["count", "spread", "bursts", "interval"],
         "workers": ["count", "duration", "think_time"],
     ]
+    /// The longest a scenario's phases may last together.
+    static let longestScenario = Duration.nanoseconds(Int64(Units.longestDuration))
     /// Memory the built-in guest needs beyond its working set, in MiB.
     static let builtinOverheadMiB = 24
 
@@ -251,7 +269,8 @@ private struct ScenarioReader {
         try top.rejectUnknown(allowed: Self.rootKeys)
         let name = try document.string(top.required("name"), path: "name")
         let description = try document.string(top.required("description"), path: "description")
-        let seed = try top["seed"].map { UInt64(try document.integer($0, path: "seed", minimum: 0)) } ?? 1
+        let seed =
+            try top["seed"].map { UInt64(try document.integer($0, path: "seed", minimum: 0, maximum: .max)) } ?? 1
         let backend = try top["backend"].map {
             BackendChoice(
                 rawValue: try document.word($0, path: "backend", from: BackendChoice.allCases.map(\.rawValue))
@@ -394,8 +413,18 @@ private struct ScenarioReader {
     private func phases(_ node: Node) throws -> [Phase] {
         var phases: [Phase] = []
         var names: [String: Int] = [:]
+        var total = Duration.zero
         for (index, item) in try document.list(node, path: "phases", nonEmpty: true).enumerated() {
             let phase = try self.phase(item, path: "phases[\(index)]")
+            total += ScenarioParser.length(of: phase.load)
+            if total > Self.longestScenario {
+                throw document.error(
+                    .invalidValue,
+                    at: item,
+                    path: "phases[\(index)]",
+                    "the phases up to this one last \(Units.format(total)), longer than the 30 days a scenario may last"
+                )
+            }
             if let earlier = names[phase.name] {
                 throw document.error(
                     .invalidValue,
