@@ -63,7 +63,7 @@ struct ComparisonHTMLTests {
         // A subsampled side shows how many samples were tested.
         #expect(try Self.strings(rows[4], "td")[3] == "5000 (2000)")
         let headers = try Self.strings(document, "//h2[.='Every row']/following-sibling::table[1]//th")
-        #expect(headers.last == "verdict" && headers.count == 13)
+        #expect(headers.last == "verdict" && headers.count == 14)
     }
 
     @Test("the mean chart: a bar per measurable row, coloured by verdict and significance, over the noise band")

@@ -88,6 +88,45 @@ struct ComparisonStatisticsTests {
         #expect((improved.meanChange ?? 0) < -0.25)
     }
 
+    @Test("runs of one build that differ by 20 % widen the noise threshold: +10 % is noise, +40 % is not")
+    func runToRunSpread() {
+        // Two base runs whose levels differ by 20 % of the pooled mean, as runs on a busy nested host do.
+        let first = ReportFixtures.normal(mean: 10.9, deviation: 0.3, count: 500, seed: 1)
+        let second = ReportFixtures.normal(mean: 13.1, deviation: 0.3, count: 500, seed: 2)
+        let base = first + second
+        let runMeans = [SampleStatistics.mean(first), SampleStatistics.mean(second)]
+        let comparer = SampleComparer()
+        let slightly = ReportFixtures.normal(mean: 13.2, deviation: 0.3, count: 1_000, seed: 3)
+        let noisy = comparer.compare(
+            scenario: "s",
+            phase: "p",
+            metric: "m",
+            base: base,
+            candidate: slightly,
+            runMeans: (runMeans, [SampleStatistics.mean(slightly)])
+        )
+        #expect(noisy.pValue < 0.01)
+        #expect(abs((noisy.noiseThreshold ?? 0) - 0.2) < 0.03)
+        #expect(noisy.verdict == .withinNoise)
+        // Without the runs' means the same samples would be called a regression.
+        #expect(
+            comparer.compare(scenario: "s", phase: "p", metric: "m", base: base, candidate: slightly).verdict
+                == .regressed
+        )
+        let clearly = ReportFixtures.normal(mean: 16.8, deviation: 0.3, count: 1_000, seed: 4)
+        let regressed = comparer.compare(
+            scenario: "s",
+            phase: "p",
+            metric: "m",
+            base: base,
+            candidate: clearly,
+            runMeans: (runMeans, [SampleStatistics.mean(clearly)])
+        )
+        #expect(regressed.verdict == .regressed)
+        #expect(SampleComparer.spread([5], around: 5) == 0)
+        #expect(SampleComparer.spread([4, 6], around: 0) == 0)
+    }
+
     @Test("a 1 % shift over thousands of samples: significant, yet within the 5 % noise threshold")
     func significantButSmall() {
         let base = ReportFixtures.normal(mean: 12, deviation: 0.5, count: 2_000, seed: 1)

@@ -145,6 +145,9 @@ public struct ComparisonRow: Codable, Sendable, Equatable {
     public var pValue: Double
     /// Candidate p95 − base p95 in milliseconds, with its bootstrap confidence interval.
     public var p95Change: ConfidenceInterval
+    /// The noise threshold this row was judged by: the settings' relative threshold, widened to the spread
+    /// of the run means within a side when a side has several runs (absent in older comparisons).
+    public var noiseThreshold: Double?
     public var verdict: ComparisonVerdict
 
     public init(
@@ -156,8 +159,10 @@ public struct ComparisonRow: Codable, Sendable, Equatable {
         meanChange: Double?,
         pValue: Double,
         p95Change: ConfidenceInterval,
+        noiseThreshold: Double? = nil,
         verdict: ComparisonVerdict
     ) {
+        self.noiseThreshold = noiseThreshold
         self.scenario = scenario
         self.phase = phase
         self.metric = metric

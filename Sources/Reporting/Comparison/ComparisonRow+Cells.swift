@@ -1,19 +1,21 @@
 /// The cells of a row as the text and Markdown tables print them, so both say the same thing.
 extension ComparisonRow {
     static let columns = [
-        "scenario", "phase", "metric", "n base", "n cand", "mean base", "mean cand", "change", "p",
+        "scenario", "phase", "metric", "n base", "n cand", "mean base", "mean cand", "change", "noise", "p",
         "p95 base", "p95 cand", "Δp95 [CI]", "verdict",
     ]
 
     /// Names left, numbers right, the verdict left.
     static let alignments: [TextTable.Alignment] = [
-        .left, .left, .left, .right, .right, .right, .right, .right, .right, .right, .right, .right, .left,
+        .left, .left, .left, .right, .right, .right, .right, .right, .right, .right, .right, .right, .right, .left,
     ]
 
     var cells: [String] {
         [
             scenario, phase, metric, Self.count(base), Self.count(candidate), formatMilliseconds(base.mean),
-            formatMilliseconds(candidate.mean), Self.percent(meanChange), Self.probability(pValue),
+            formatMilliseconds(candidate.mean), Self.percent(meanChange),
+            noiseThreshold.map { "±" + formatMilliseconds($0 * 100, decimals: 1) + " %" } ?? "–",
+            Self.probability(pValue),
             formatMilliseconds(base.p95), formatMilliseconds(candidate.p95), Self.interval(p95Change),
             verdict.rawValue,
         ]

@@ -60,6 +60,12 @@ public struct ReportComparator: Sendable {
         let subsampled = jobs.contains {
             $0.base.count > settings.maximumSamplesPerSide || $0.candidate.count > settings.maximumSamplesPerSide
         }
+        if base.count > 1 || candidate.count > 1 {
+            notes.append(
+                "a side has several runs: each row's noise threshold is at least the spread of that side's run means "
+                    + "(largest − smallest, relative to the base mean), since runs of one build differ by that much"
+            )
+        }
         if subsampled {
             notes.append(
                 "sides with more than \(settings.maximumSamplesPerSide) samples were tested on a seeded random "
@@ -85,6 +91,8 @@ public struct ReportComparator: Sendable {
         var metric: String
         var base: [Double]
         var candidate: [Double]
+        /// Each run's mean, per side.
+        var runMeans: (base: [Double], candidate: [Double]) = ([], [])
     }
 
     /// Rows are independent and seeded by their names, so they run in parallel and still come out the same.
@@ -98,7 +106,8 @@ public struct ReportComparator: Sendable {
                 phase: job.phase,
                 metric: job.metric,
                 base: job.base,
-                candidate: job.candidate
+                candidate: job.candidate,
+                runMeans: job.runMeans
             )
             results.withLock { $0[index] = row }
         }
@@ -155,7 +164,8 @@ public struct ReportComparator: Sendable {
                         phase: phase,
                         metric: metric,
                         base: baseSamples,
-                        candidate: candidateSamples
+                        candidate: candidateSamples,
+                        runMeans: (baseSpectra.map(\.mean), candidateSpectra.map(\.mean))
                     )
                 )
             }
