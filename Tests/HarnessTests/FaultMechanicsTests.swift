@@ -103,7 +103,7 @@ struct FaultMechanicsTests {
         )
         let records = FaultAnalyzer(occurrences: [occurrence], log: log, loadEnd: 20).records()
         let observations = try #require(records.first?.observations)
-        #expect(abs((observations.reactionSeconds ?? 0) - 0.3) < 1e-9)
+        #expect(abs((observations.reactionSeconds ?? 0) - 0.1) < 1e-9)
         #expect(observations.recoverySeconds.map { abs($0 - 1.0) < 0.05 } == true, "\(observations)")
         #expect(observations.errorsDuring == ["memory_pressure": 10])
         #expect(observations.leasesDuring == 40)
@@ -114,7 +114,7 @@ struct FaultMechanicsTests {
         #expect(records[0].effect.contains("shed ×1"))
         let figures = FaultAnalyzer.figures(records)
         #expect(figures["faults_applied"] == 1 && figures["faults_not_applied"] == 0)
-        #expect(figures["fault_reaction_s"].map { abs($0 - 0.3) < 1e-9 } == true)
+        #expect(figures["fault_reaction_s"].map { abs($0 - 0.1) < 1e-9 } == true)
 
         // Never back before the load ended: the recovery figure is infinite, so a gate on it fails.
         let unrecovered = FaultAnalyzer(occurrences: [occurrence], log: log, loadEnd: 12.5).records()

@@ -66,9 +66,9 @@ struct FaultAnalyzer: Sendable {
     private func reaction(to action: FaultAction, events: [FaultLog.Event]) -> Double? {
         let wanted: Set<String>
         switch action {
-        // Critical pressure destroys the warm set in the same step (a `shed`, or nothing left to shed when
-        // elevated pressure had already stopped refills): the reaction is noticing it.
-        case .memoryPressure: wanted = ["pressure_critical"]
+        // The pool's first response to pressure: refills held at the floor (elevated) or the warm set destroyed
+        // (critical, in the same step as the level change: shedding waits for nothing once critical is seen).
+        case .memoryPressure: wanted = ["pressure_elevated", "pressure_critical", "shed"]
         case .vmmCrash: wanted = ["crashed", "restore_failed", "readiness_failed"]
         case .vmmHang: wanted = ["readiness_failed", "crashed"]
         case .snapshotCorruption: wanted = ["snapshot_failed"]
