@@ -5,7 +5,7 @@ import SnapshotPool
 /// One fault as it happened.
 struct FaultOccurrence: Sendable {
     var spec: FaultSpec
-    /// Its place in the scenario's list (ties in start time keep the file's order).
+    /// Its place in the scenario's list (faults due at the same instant keep the file's order).
     var index = 0
     /// Seconds since the run started.
     var startedAt: Double
@@ -63,7 +63,8 @@ struct FaultScheduler: Sendable {
             }
             var occurrences: [FaultOccurrence] = []
             for await occurrence in group { occurrences.append(occurrence) }
-            return occurrences.sorted { ($0.startedAt, $0.index) < ($1.startedAt, $1.index) }
+            // In schedule order: faults due at the same instant start microseconds apart in any order.
+            return occurrences.sorted { ($0.spec.at, $0.index) < ($1.spec.at, $1.index) }
         }
     }
 }
