@@ -38,6 +38,9 @@ struct FaultInjector: Sendable {
         }
     }
 
+    /// How long a crash or hang waits for enough VMs in the target state.
+    static let victimSearch: Duration = .seconds(2)
+
     private static func notApplied(_ why: String) -> AppliedFault {
         AppliedFault(applied: false, targets: [], notes: [why], revert: nil)
     }
@@ -54,12 +57,21 @@ struct FaultInjector: Sendable {
         if surface.backend == .simulated && number != SIGKILL {
             return Self.notApplied("a simulated VM has no process to stop")
         }
-        var candidates = await surface.victims(target)
         var chosen: [FaultVictim] = []
-        while chosen.count < count, !candidates.isEmpty {
-            let index = Int(random.next() % UInt64(candidates.count))
-            let victim = candidates.remove(at: index)
-            if await surface.signal(victim, number) { chosen.append(victim) }
+        // A restore lasts ~10 ms and a lease as long as its hold: when none is in that state at this instant,
+        // watch for one for a while rather than miss the fault.
+        let deadline = ContinuousClock.now + Self.victimSearch
+        while chosen.count < count {
+            var candidates = await surface.victims(target).filter { candidate in
+                !chosen.contains { $0.id == candidate.id }
+            }
+            while chosen.count < count, !candidates.isEmpty {
+                let index = Int(random.next() % UInt64(candidates.count))
+                let victim = candidates.remove(at: index)
+                if await surface.signal(victim, number) { chosen.append(victim) }
+            }
+            guard chosen.count < count, ContinuousClock.now < deadline else { break }
+            try? await Task.sleep(for: .milliseconds(1))
         }
         var notes: [String] = []
         if chosen.count < count {
