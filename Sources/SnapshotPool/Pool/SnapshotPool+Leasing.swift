@@ -146,6 +146,7 @@ extension SnapshotPool {
             leased[vm.id] = nil
             counters.readinessFailures += 1
             emit(.readinessFailed(vmID: vm.id, reason: "\(error)"))
+            logger.warning("VM failed readiness; trying another", metadata: ["vm.id": "\(vm.id)", "error": "\(error)"])
             await vm.destroy()
             capacityFreed()
             if path == .onDemand, clock.now >= deadline {
