@@ -5,6 +5,18 @@ import Testing
 
 @Suite("Comparison HTML")
 struct ComparisonHTMLTests {
+    @Test("a row judged by the spread between runs shows its own threshold as a whisker; others show none")
+    func widenedThreshold() throws {
+        var widened = ComparisonFixture.rows[0]
+        widened.noiseThreshold = 0.3
+        var plain = ComparisonFixture.rows[1]
+        plain.noiseThreshold = 0.05
+        let html = ComparisonFixture.report(rows: [widened, plain]).html()
+        _ = try Self.parse(html)
+        #expect(html.contains("noise threshold ±30 % (the spread between runs)"))
+        #expect(html.components(separatedBy: "(the spread between runs)</title>").count - 1 == 1)
+    }
+
     static func parse(_ html: String) throws -> XMLDocument {
         try XMLDocument(xmlString: html.replacingOccurrences(of: "<!DOCTYPE html>", with: ""), options: [])
     }
@@ -40,7 +52,10 @@ struct ComparisonHTMLTests {
         )
         #expect(pairs["test of the mean"] == "two-sided permutation test, 10000 resamples")
         #expect(pairs["significant when"] == "p < 0.01")
-        #expect(pairs["noise threshold"] == "5 % of the base mean")
+        #expect(
+            pairs["noise threshold"]
+                == "5 % of the base mean, or per row the spread between a side's run means when that is wider"
+        )
         #expect(pairs["minimum change"] == "0.05 ms")
         #expect(pairs["p95 change"] == "99 % percentile-bootstrap interval, 2000 resamples")
         #expect(

@@ -61,11 +61,24 @@ enum ComparisonCharts {
                 )
             )
         }
+        // Rows judged by a wider threshold (the spread between a side's runs) show it as a grey whisker.
+        let widened = report.rows.enumerated().compactMap { index, row -> Chart.Interval? in
+            guard let own = row.noiseThreshold, own > report.settings.noiseThreshold else { return nil }
+            return Chart.Interval(
+                y: Double(index),
+                lower: -own * 100,
+                upper: own * 100,
+                estimate: 0,
+                color: Chart.neutralColor,
+                tooltip: "\(label(row)): noise threshold ±\(formatNumber(own * 100)) % (the spread between runs)"
+            )
+        }
+        let reach = widened.map(\.upper).max() ?? 0
         var chart = Chart(
             title: "Relative change of the mean",
             x: .linear(
-                Swift.min(changes.min() ?? 0, -threshold * 1.5, 0),
-                Swift.max(changes.max() ?? 0, threshold * 1.5, 0)
+                Swift.min(changes.min() ?? 0, -threshold * 1.5, -reach, 0),
+                Swift.max(changes.max() ?? 0, threshold * 1.5, reach, 0)
             ),
             y: .categories(report.rows.map(label)),
             xTitle: "change of the mean (% of the base mean)",
@@ -79,6 +92,7 @@ enum ComparisonCharts {
         ]
         chart.bandName = "noise threshold"
         chart.neutralBands = true
+        chart.intervals = widened
         chart.width = 900
         return chart
     }

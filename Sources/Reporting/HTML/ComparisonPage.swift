@@ -88,7 +88,11 @@ struct ComparisonPage {
         let rows: [(String, String)] = [
             ("test of the mean", "two-sided permutation test, \(settings.resamples) resamples"),
             ("significant when", "p < \(formatNumber(settings.significance))"),
-            ("noise threshold", "\(formatNumber(settings.noiseThreshold * 100)) % of the base mean"),
+            (
+                "noise threshold",
+                "\(formatNumber(settings.noiseThreshold * 100)) % of the base mean, or per row the spread between "
+                    + "a side's run means when that is wider"
+            ),
             ("minimum change", "\(formatNumber(settings.minimumChangeMilliseconds)) ms"),
             (
                 "p95 change",
@@ -112,7 +116,8 @@ struct ComparisonPage {
         figure(
             "Change of the mean",
             ComparisonCharts.meanChange(report),
-            note: "Bars: (candidate mean − base mean) / base mean. The grey band is the noise threshold.",
+            note: "Bars: (candidate mean − base mean) / base mean. The grey band is the noise threshold; a grey "
+                + "whisker on a row is that row's own, wider threshold: the spread between a side's runs.",
             missing: "No metric was measured on both sides."
         )
         figure(
