@@ -26,6 +26,21 @@ public enum ProcessStatus {
         }
     }
 
+    /// The working directory of process `pid`, when it can be read.
+    public static func workingDirectory(of pid: Int32) -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")
+    }
+
+    /// Processes whose working directory is `directory` or lies inside it (VMMs run in their VM's directory,
+    /// so this is how a directory's VMMs are found).
+    public static func processes(workingIn directory: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let cwd = workingDirectory(of: pid) else { return false }
+            return cwd == directory || cwd.hasPrefix(directory + "/")
+        }
+    }
+
     /// How many descriptors this process has open.
     public static func openDescriptorCount() -> Int {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).count

@@ -110,9 +110,7 @@ struct FaultAnalyzer: Sendable {
 
     static func p95(_ samples: [FaultLog.LeaseSample]) -> Double? {
         let values = samples.compactMap(\.spawnMs).sorted()
-        guard !values.isEmpty else { return nil }
-        let rank = Int((0.95 * Double(values.count)).rounded(.up)) - 1
-        return values[min(values.count - 1, max(0, rank))]
+        return values.isEmpty ? nil : SampleStatistics.percentile(95, ofSorted: values)
     }
 
     static func errors(_ samples: [FaultLog.LeaseSample]) -> [String: Int] {

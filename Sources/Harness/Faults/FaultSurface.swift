@@ -46,7 +46,7 @@ extension FaultSurface {
                 if target == .restoring || target == .any {
                     let knownPIDs = Set(known.compactMap(\.pid))
                     for pid in ProcessStatus.firecrackerChildren().sorted() where !knownPIDs.contains(pid) {
-                        let cwd = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")) ?? ""
+                        let cwd = ProcessStatus.workingDirectory(of: pid) ?? ""
                         guard cwd.hasPrefix(poolDirectory + "/") else { continue }
                         let id = String(cwd.dropFirst(poolDirectory.count + 1).prefix { $0 != "/" })
                         victims.append(FaultVictim(id: id, pid: pid, state: "restoring"))

@@ -107,13 +107,17 @@ final class SizeLimitedFilesystem: Sendable {
     /// SIGKILLs every process whose working directory lies in `directory`: a killed run's VMMs (each runs
     /// in its VM's directory) would otherwise outlive the filesystem they ran in.
     static func killProcesses(workingIn directory: String) {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        for entry in entries {
-            guard let pid = Int32(entry), pid != getpid(),
-                let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/cwd"),
-                cwd == directory || cwd.hasPrefix(directory + "/")
-            else { continue }
+        for pid in ProcessStatus.processes(workingIn: directory) where pid != getpid() {
             kill(pid, SIGKILL)
+        }
+    }
+
+    /// Where tmpfs filesystems are mounted now, from `/proc/self/mounts`.
+    static func mountedTmpfs() -> [String] {
+        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        return mounts.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 2 && fields[2] == "tmpfs" ? String(fields[1]) : nil
         }
     }
 
@@ -121,12 +125,8 @@ final class SizeLimitedFilesystem: Sendable {
     ///
     /// - Returns: the paths unmounted.
     static func reclaimOrphans(in directory: String, logger: Logger) -> [String] {
-        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
         var reclaimed: [String] = []
-        for line in mounts.split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            guard fields.count > 2, fields[2] == "tmpfs" else { continue }
-            let mountPoint = String(fields[1])
+        for mountPoint in mountedTmpfs() {
             let name = URL(fileURLWithPath: mountPoint).lastPathComponent
             guard mountPoint.hasPrefix(directory + "/"), name.hasPrefix(prefix),
                 let owner = Int32(name.dropFirst(prefix.count).prefix { $0 != "-" }),

@@ -23,6 +23,25 @@ struct Accounting {
     var deadAtHandout: Int
     var leakProblems: [String]
     var audit: AuditFigures
+    /// Problems with the audit log, in words; read and verified once, here.
+    let auditProblems: [String]
+
+    init(
+        phases: [PhaseReport],
+        counters: PoolStatistics.Counters,
+        leasedAfterLoad: Int,
+        deadAtHandout: Int,
+        leakProblems: [String],
+        audit: AuditFigures
+    ) {
+        self.phases = phases
+        self.counters = counters
+        self.leasedAfterLoad = leasedAfterLoad
+        self.deadAtHandout = deadAtHandout
+        self.leakProblems = leakProblems
+        self.audit = audit
+        auditProblems = Self.problems(with: audit, counters: counters)
+    }
 
     /// Acquires without exactly one outcome.
     var unaccounted: Int {
@@ -36,8 +55,7 @@ struct Accounting {
         return leasedAfterLoad + abs(handedOut - served)
     }
 
-    /// Problems with the audit log, in words.
-    var auditProblems: [String] {
+    private static func problems(with audit: AuditFigures, counters: PoolStatistics.Counters) -> [String] {
         let verification: AuditVerification
         do {
             verification = try AuditLog.verify(path: audit.path)
@@ -72,7 +90,6 @@ struct Accounting {
     func gates() -> [GateResult] {
         let served = phases.map(\.served).reduce(0, +)
         let scheduled = phases.map(\.scheduled).reduce(0, +)
-        let auditProblems = self.auditProblems
         return [
             Self.check(
                 "nothing lost: every acquire has one outcome",

@@ -35,10 +35,7 @@ struct LeakChecker {
         if !helpers.isEmpty {
             problems.append("\(helpers.count) fault helper processes not reaped: \(helpers.sorted())")
         }
-        if let filesystemPath,
-            let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8),
-            mounts.contains(" \(filesystemPath) ")
-        {
+        if let filesystemPath, SizeLimitedFilesystem.mountedTmpfs().contains(filesystemPath) {
             problems.append("the run's filesystem is still mounted at \(filesystemPath)")
         }
         if descriptorsAfter > descriptorsBefore + Self.descriptorAllowance {

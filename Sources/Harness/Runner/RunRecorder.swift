@@ -71,13 +71,8 @@ public final class RunRecorder: Sendable {
 
     /// An acquire ended in an error.
     public func failed(phase: Int, error: any Error) {
-        let code = Self.outcome(of: error)
+        let code = PoolError.outcome(of: error)
         phases.withLock { $0[phase].outcomes[code, default: 0] += 1 }
-    }
-
-    /// The outcome name of an acquire's error: the pool's error code, `cancelled`, or `other`.
-    public static func outcome(of error: any Error) -> String {
-        (error as? PoolError)?.code.name ?? (error is CancellationError ? "cancelled" : "other")
     }
 
     /// Leases served so far (for progress and the timeline's throughput).

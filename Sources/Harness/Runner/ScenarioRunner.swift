@@ -466,7 +466,7 @@ public struct ScenarioRunner: Sendable {
             await pool.release(lease)
         } catch {
             recorder.failed(phase: index, error: error)
-            log.lease(arrival: arrival, spawnMs: nil, error: RunRecorder.outcome(of: error))
+            log.lease(arrival: arrival, spawnMs: nil, error: PoolError.outcome(of: error))
         }
     }
 

@@ -28,7 +28,7 @@ struct OrphanReclaimer {
             guard let owner = ownerPid(of: directory), owner != getpid(), !ProcessStatus.isRunning(owner) else {
                 continue
             }
-            for pid in processes(inside: directory) {
+            for pid in ProcessStatus.processes(workingIn: directory) {
                 kill(pid, SIGKILL)
                 reclaimed += 1
                 logger.notice(
@@ -80,22 +80,10 @@ struct OrphanReclaimer {
         return text.split(separator: "\n").first { $0.hasPrefix("pid=") }.flatMap { Int32($0.dropFirst(4)) }
     }
 
-    /// Processes whose working directory is inside `directory`.
-    func processes(inside directory: String) -> [Int32] {
-        let prefix = directory + "/"
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { Int32($0) }.filter { pid in
-            guard let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd") else {
-                return false
-            }
-            return cwd.hasPrefix(prefix) || cwd == directory
-        }
-    }
-
     /// Waits (bounded) until the killed processes are gone, so their directories can be removed.
     private func waitUntilGone(inside directory: String) async {
         let deadline = ContinuousClock.now + .seconds(2)
-        while !processes(inside: directory).isEmpty, ContinuousClock.now < deadline {
+        while !ProcessStatus.processes(workingIn: directory).isEmpty, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
     }

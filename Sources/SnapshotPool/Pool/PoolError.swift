@@ -40,4 +40,13 @@ public struct PoolError: Error, Sendable, CustomStringConvertible, Equatable {
     }
 
     public var description: String { "\(code): \(message)" }
+
+    /// How an acquire that threw `error` ended, by name: the pool's error code, `cancelled`, or `other`.
+    ///
+    /// ```swift
+    /// PoolError.outcome(of: PoolError(.deadline, "too late"))  // "deadline"
+    /// ```
+    public static func outcome(of error: any Error) -> String {
+        (error as? PoolError)?.code.name ?? (error is CancellationError ? "cancelled" : "other")
+    }
 }

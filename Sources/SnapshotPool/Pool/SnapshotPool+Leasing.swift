@@ -26,8 +26,7 @@ extension SnapshotPool {
         do {
             return try await acquire(requested: requested, deadline: deadline)
         } catch {
-            let code = (error as? PoolError)?.code.name ?? (error is CancellationError ? "cancelled" : "other")
-            counters.failures[code, default: 0] += 1
+            counters.failures[PoolError.outcome(of: error), default: 0] += 1
             throw error
         }
     }
