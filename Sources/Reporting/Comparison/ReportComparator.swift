@@ -16,12 +16,6 @@ public struct ReportComparator: Sendable {
     /// The statistics' settings.
     public var settings: ComparisonSettings
 
-    /// Metrics are listed in this order (what a reader looks at first), the rest alphabetically after.
-    static let metricOrder = [
-        "spawn", "spawn_warm", "spawn_on_demand", "restore", "firecracker_load", "process_start", "resume",
-        "readiness", "queue_wait", "dispatch_lag", "harness_overhead",
-    ]
-
     public init(settings: ComparisonSettings = ComparisonSettings()) {
         self.settings = settings
     }
@@ -60,7 +54,8 @@ public struct ReportComparator: Sendable {
         let subsampled = jobs.contains {
             $0.base.count > settings.maximumSamplesPerSide || $0.candidate.count > settings.maximumSamplesPerSide
         }
-        if base.count > 1 || candidate.count > 1 {
+        // Per row, not per side: a directory of one run per scenario gives a side several reports, not several runs.
+        if jobs.contains(where: { $0.runMeans.base.count > 1 || $0.runMeans.candidate.count > 1 }) {
             notes.append(
                 "a side has several runs: each row's noise threshold is at least the spread of that side's run means "
                     + "(largest − smallest, relative to the base mean), since runs of one build differ by that much"
@@ -138,7 +133,7 @@ public struct ReportComparator: Sendable {
                 continue
             }
             let metrics = Set(basePhases.flatMap(\.latencies.keys) + candidatePhases.flatMap(\.latencies.keys))
-            for metric in sortedMetrics(metrics) {
+            for metric in LatencyMetricOrder.sorted(metrics) {
                 let name = "\(scenario)/\(phase)/\(metric)"
                 let baseSpectra = basePhases.compactMap { $0.latencies[metric] }
                 let candidateSpectra = candidatePhases.compactMap { $0.latencies[metric] }
@@ -182,14 +177,6 @@ public struct ReportComparator: Sendable {
             samples += distribution.expanded()
         }
         return samples
-    }
-
-    static func sortedMetrics(_ metrics: Set<String>) -> [String] {
-        metrics.sorted { left, right in
-            let leftRank = metricOrder.firstIndex(of: left) ?? metricOrder.count
-            let rightRank = metricOrder.firstIndex(of: right) ?? metricOrder.count
-            return leftRank == rightRank ? left < right : leftRank < rightRank
-        }
     }
 
     // MARK: - Inputs

@@ -51,19 +51,12 @@ extension HTMLReportPage {
     }
 
     private mutating func latencyTable(_ phase: PhaseReport) {
-        let preferred = [
-            "spawn", "spawn_warm", "spawn_on_demand", "restore", "firecracker_load", "process_start", "resume",
-            "readiness", "queue_wait", "dispatch_lag", "harness_overhead",
-        ]
-        let names =
-            preferred.filter { phase.latencies[$0] != nil }
-            + phase.latencies.keys.filter { !preferred.contains($0) }.sorted()
-        guard !names.isEmpty else { return }
+        guard !phase.latencies.isEmpty else { return }
         var table = HTMLTable(
             ["metric (ms)", "n", "min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"],
             numeric: Set(1...9)
         )
-        for name in names {
+        for name in LatencyMetricOrder.sorted(phase.latencies.keys) {
             guard let s = phase.latencies[name] else { continue }
             table.append(
                 [name, String(s.count)]
