@@ -65,28 +65,6 @@ struct ReportCommand: ParsableCommand {
     /// Reads one report, with an error that names the file and says what is wrong with it.
     static func read(_ path: String) throws -> RunReport {
         guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("\(path): no such file") }
-        do {
-            return try RunReport.readJSON(from: path)
-        } catch let error as DecodingError {
-            throw ValidationError("\(path): not a snapbench run report (\(Self.describe(error)))")
-        } catch {
-            throw ValidationError("\(path): cannot be read (\(error.localizedDescription))")
-        }
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context): return context.underlyingError.map { "\($0)" } ?? context.debugDescription
-        case .keyNotFound(let key, let context): return "missing `\(Self.path(context.codingPath + [key]))`"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "`\(Self.path(context.codingPath))`: \(context.debugDescription)"
-        @unknown default: return "\(error)"
-        }
-    }
-
-    private static func path(_ keys: [any CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().trimmingCharacters(
-            in: CharacterSet(charactersIn: ".")
-        )
+        return try ReportLoader.read(path).report
     }
 }

@@ -77,6 +77,8 @@ public enum ReportLoader {
         let report: RunReport
         do {
             report = try RunReport.decoder().decode(RunReport.self, from: data)
+        } catch let error as DecodingError {
+            throw ComparisonError(.unreadableReport, "\(path) is not a snapbench run report (\(describe(error)))")
         } catch {
             throw ComparisonError(.unreadableReport, "\(path) is not a snapbench run report", underlying: error)
         }
@@ -88,6 +90,23 @@ public enum ReportLoader {
             )
         }
         return LoadedReport(source: path, report: report)
+    }
+
+    /// What is wrong with a report's JSON, in words: "missing `overall.latencies`".
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let context): return context.underlyingError.map { "\($0)" } ?? context.debugDescription
+        case .keyNotFound(let key, let context): return "missing `\(keyPath(context.codingPath + [key]))`"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "`\(keyPath(context.codingPath))`: \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    private static func keyPath(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().trimmingCharacters(
+            in: CharacterSet(charactersIn: ".")
+        )
     }
 
     private static func reports(in directory: String) throws -> [String] {
