@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "snapbench", targets: ["snapbench"]),
+        .library(name: "HostSystem", targets: ["HostSystem"]),
         .library(name: "Firecracker", targets: ["Firecracker"]),
         .library(name: "SnapshotPool", targets: ["SnapshotPool"]),
         .library(name: "Harness", targets: ["Harness"]),
@@ -36,17 +37,27 @@ let package = Package(
             providers: [.apt(["libjemalloc-dev"])]
         ),
         .target(name: "CSystemShims"),
+        .target(name: "CJemallocConfiguration"),
+        .target(
+            name: "HostSystem",
+            dependencies: [
+                "CSystemShims",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "Firecracker",
             dependencies: [
                 "CSystemShims",
+                "HostSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: upcoming
         ),
@@ -54,6 +65,7 @@ let package = Package(
             name: "SnapshotPool",
             dependencies: [
                 "Firecracker",
+                "HostSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -65,6 +77,7 @@ let package = Package(
             name: "Harness",
             dependencies: [
                 "CSystemShims",
+                "HostSystem",
                 "SnapshotPool",
                 "Firecracker",
                 "Reporting",
@@ -72,17 +85,21 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: upcoming
         ),
         .target(
             name: "Reporting",
-            dependencies: [],
+            dependencies: ["HostSystem"],
             swiftSettings: upcoming
         ),
         .executableTarget(
             name: "snapbench",
             dependencies: [
+                "CJemallocConfiguration",
+                "HostSystem",
                 "Firecracker",
                 "SnapshotPool",
                 "Harness",
@@ -95,14 +112,14 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Firecracker", "Reporting"],
+            dependencies: ["HostSystem", "Firecracker", "Reporting"],
             path: "Tests/TestSupport",
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "FirecrackerTests",
             dependencies: [
-                "Firecracker", "TestSupport",
+                "Firecracker", "HostSystem", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -113,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "SnapshotPoolTests",
             dependencies: [
-                "SnapshotPool", "Firecracker", "TestSupport",
+                "SnapshotPool", "Firecracker", "HostSystem", "TestSupport",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -122,14 +139,14 @@ let package = Package(
         .testTarget(
             name: "HarnessTests",
             dependencies: [
-                "Harness", "Firecracker", "Reporting", "TestSupport",
+                "Harness", "Firecracker", "HostSystem", "Reporting", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "ReportingTests",
-            dependencies: ["Reporting", "TestSupport"],
+            dependencies: ["Reporting", "HostSystem", "TestSupport"],
             exclude: ["Golden"],
             swiftSettings: upcoming
         ),

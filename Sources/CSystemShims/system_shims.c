@@ -15,6 +15,17 @@ int snapbench_get_open_file_limit(pid_t pid, unsigned long long *limit) {
     return 0;
 }
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int snapbench_pidfd_open(pid_t pid) {
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+int snapbench_pidfd_send_signal(int pidfd, int signal) {
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, signal, NULL, 0);
+}
+
 #include <sys/eventfd.h>
 
 int snapbench_eventfd(void) {

@@ -13,33 +13,36 @@ struct CompareCommand: AsyncParsableCommand {
             Reports/baselines/NAME/). Give several per side, e.g. alternating runs of two builds, and their \
             samples are pooled.
 
-            For every scenario both sides ran, for `overall` and each measured phase, and for every latency \
-            metric (spawn, restore, …), compare tests the difference of the means with a two-sided \
-            permutation test (10 000 resamples; significant when p < 0.01, as Firecracker's A/B test) and \
-            estimates the change in p95 with a 99 % bootstrap confidence interval. A metric has REGRESSED \
-            (or IMPROVED) when its mean changed significantly, by more than the noise threshold (5 % of the \
-            base mean) and by at least --min-change (0.05 ms: sub-0.1 ms metrics such as dispatch lag move \
-            by tens of percent with scheduler jitter alone); otherwise it is WITHIN NOISE. Sides with more \
-            than --max-samples values are tested on a seeded random subsample; every result is \
-            deterministic for a given --seed.
+            The run is the unit. For every scenario both sides ran, for `overall` and each measured phase, \
+            for every latency metric, each run gives two values (its mean and its p95); compare tests whether \
+            the candidate's runs differ from the base's with a two-sided permutation test over those values \
+            (every split counted), as Firecracker's CI compares two revisions run in the same job. The decided \
+            rows — `overall`, for the latency metrics the scenario's gates name and the headline spawn and \
+            restore — share one Benjamini–Hochberg false-discovery correction (--fdr, 5 %); a decided row \
+            REGRESSED (or IMPROVED) when it is a discovery and it changed by more than the noise threshold (5 % \
+            of the base) and --min-change (0.05 ms). Other rows are reported, corrected apart, and never set the \
+            exit code. Each change has a 95 % bootstrap interval over runs.
 
-            The result is printed as a table (changed rows; every row with --all) and can also be written as \
-            Markdown (--markdown), JSON (--json) and a self-contained HTML page (--html) with every row coloured \
-            by verdict, a chart of each row's relative change of the mean over the shaded noise threshold, and \
-            a chart of each p95 change with its bootstrap interval.
+            With too few runs a side (fewer than 4 at 5 %: 3 a side cannot give p below 0.1), a row says "not \
+            enough runs to decide" and the exit code is 4. Runs of one build differ by more than 5 % on shared \
+            hosts, so a stored baseline from another day is for absolute targets and trends; for a regression \
+            verdict, run both builds interleaved on one host: `snapbench ab BASE CANDIDATE`.
+
+            The result is printed as a table (decided rows, and reported rows that changed; every row with \
+            --all) and can also be written as Markdown (--markdown), JSON (--json) and a self-contained HTML \
+            page (--html).
 
             Gates that passed in every base run and fail in a candidate run are listed; they do not change \
             the exit code (`snapbench run` already failed on them).
 
             Examples:
-              snapbench compare Reports/baselines/default-suite.json Reports/smoke.json
-              snapbench compare default-suite --candidate Reports  # baseline vs this build
-              snapbench compare a1.json a2.json a3.json --candidate b1.json b2.json b3.json
-              snapbench compare old new --all --markdown compare.md --json compare.json
-              snapbench compare old new --html compare.html
+              snapbench compare ab-out/base --candidate ab-out/candidate   # what `snapbench ab` ran
+              snapbench compare a1.json a2.json a3.json a4.json a5.json --candidate b1.json … b5.json
+              snapbench compare old new --all --markdown compare.md --json compare.json --html compare.html
 
-            Exit codes: 0 no metric regressed; 1 a metric regressed; 3 invalid input (a report that is \
-            missing or unreadable, named in the message; no scenario on both sides).
+            Exit codes: 0 no decided row regressed; 1 a decided row regressed; 3 invalid input (a report that \
+            is missing or unreadable, named in the message; no scenario on both sides); 4 inconclusive (a \
+            decided row had too few runs a side).
             """
     )
 
@@ -65,34 +68,38 @@ struct CompareCommand: AsyncParsableCommand {
     var html: String?
 
     @Option(
+        name: .customLong("fdr"),
+        help: ArgumentHelp("False-discovery level over the decided rows, in percent.", valueName: "percent")
+    )
+    var falseDiscoveryPercent: Double = 5
+
+    @Option(
         name: .customLong("noise-threshold"),
-        help: ArgumentHelp(
-            "Smallest change of the mean that counts, in percent of the base mean.",
-            valueName: "percent"
-        )
+        help: ArgumentHelp("Smallest change that counts, in percent of the base.", valueName: "percent")
     )
     var noiseThreshold: Double = 5
 
     @Option(
         name: .customLong("min-change"),
-        help: ArgumentHelp("Smallest change of the mean that counts, in milliseconds (0: none).", valueName: "ms")
+        help: ArgumentHelp("Smallest change that counts, in milliseconds (0: none).", valueName: "ms")
     )
     var minimumChange: Double = 0.05
 
-    @Option(help: ArgumentHelp("p-value below which a change is significant.", valueName: "p"))
-    var significance: Double = 0.01
-
-    @Option(help: ArgumentHelp("Permutations per test.", valueName: "n"))
-    var resamples: Int = 10_000
-
-    @Option(
-        name: .customLong("max-samples"),
-        help: ArgumentHelp("Samples per side the tests use at most (a seeded random subsample).", valueName: "n")
-    )
-    var maximumSamples: Int = 2_000
+    @Option(help: ArgumentHelp("Bootstrap resamples for the intervals.", valueName: "n"))
+    var resamples: Int = 2_000
 
     @Option(help: ArgumentHelp("Seed of every random choice.", valueName: "n"))
     var seed: UInt64 = 1
+
+    func validate() throws {
+        guard noiseThreshold >= 0, minimumChange >= 0 else {
+            throw ValidationError("--noise-threshold and --min-change must be 0 or more")
+        }
+        guard falseDiscoveryPercent > 0, falseDiscoveryPercent < 100 else {
+            throw ValidationError("--fdr must be in (0, 100)")
+        }
+        guard resamples > 0 else { throw ValidationError("--resamples must be positive") }
+    }
 
     func run() async throws {
         let comparison: ComparisonReport
@@ -100,7 +107,7 @@ struct CompareCommand: AsyncParsableCommand {
             comparison = try compare()
         } catch {
             FileHandle.standardError.write(Data("snapbench: invalid input: \(error)\n".utf8))
-            throw ExitCode(3)
+            throw ExitCode(ExitStatus.invalidInput.rawValue)
         }
         print(comparison.renderText(all: all))
         if let markdown {
@@ -115,26 +122,18 @@ struct CompareCommand: AsyncParsableCommand {
             try comparison.writeHTML(to: html)
             print("html: \(html)")
         }
-        if comparison.hasRegression { throw ExitCode(1) }
+        if comparison.exitStatus != .success { throw ExitCode(comparison.exitStatus.rawValue) }
     }
 
     /// Everything that can be wrong with the input is found here, before anything is written.
     private func compare() throws -> ComparisonReport {
-        guard noiseThreshold >= 0, minimumChange >= 0 else {
-            throw ValidationError("--noise-threshold and --min-change must be 0 or more")
-        }
-        guard significance > 0, significance < 1 else { throw ValidationError("--significance must be in (0, 1)") }
-        guard resamples > 0, maximumSamples > 1 else {
-            throw ValidationError("--resamples must be positive and --max-samples at least 2")
-        }
         let sides = try ComparisonSides(positional: reports, candidate: candidate)
         let roots = ProjectPaths.candidateRoots()
         var settings = ComparisonSettings()
+        settings.falseDiscoveryLevel = falseDiscoveryPercent / 100
         settings.noiseThreshold = noiseThreshold / 100
         settings.minimumChangeMilliseconds = minimumChange
-        settings.significance = significance
-        settings.resamples = resamples
-        settings.maximumSamplesPerSide = maximumSamples
+        settings.bootstrapResamples = resamples
         settings.seed = seed
         return try ReportComparator(settings: settings).compare(
             base: ReportLoader.load(sides.base, projectRoots: roots),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Firecracker
 import Foundation
 import Harness
+import HostSystem
 import Reporting
 import SnapshotPool
 
@@ -76,11 +77,15 @@ struct PoolBench: AsyncParsableCommand {
                 "on-demand acquire p95 − raw spawn p95 = \(formatMilliseconds(onDemand - raw, decimals: 3)) ms (target ≤ 1.0)"
             )
         }
-        let delta = Int64(result.allocatedAfter) - Int64(result.allocatedBefore)
-        print(
-            "jemalloc allocated: \(result.allocatedBefore) → \(result.allocatedAfter) bytes over \(result.leases) leases "
-                + "(Δ \(delta) bytes = \(formatMilliseconds(Double(delta) / 1_048_576, decimals: 3)) MiB; target ±1 MiB)"
-        )
+        if let before = result.allocatedBefore, let after = result.allocatedAfter {
+            let delta = Int64(after) - Int64(before)
+            print(
+                "jemalloc allocated: \(before) → \(after) bytes over \(result.leases) leases "
+                    + "(Δ \(delta) bytes = \(formatMilliseconds(Double(delta) / 1_048_576, decimals: 3)) MiB; target ±1 MiB)"
+            )
+        } else {
+            print("jemalloc allocated: unknown (jemalloc is not the allocator, or refused the read)")
+        }
         let counters = result.counters
         print(
             "leases: \(counters.warmHits) warm, \(counters.onDemand) on demand, \(counters.released) released; took \(started.duration(to: .now))"

@@ -2,6 +2,7 @@ import ArgumentParser
 import Firecracker
 import Foundation
 import Harness
+import HostSystem
 import Reporting
 
 struct Probe: AsyncParsableCommand {

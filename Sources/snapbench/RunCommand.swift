@@ -1,9 +1,10 @@
-import ArgumentParser
+public import ArgumentParser
 import Dispatch
 import Firecracker
 import Foundation
 import Glibc
-import Harness
+public import Harness
+import HostSystem
 import Logging
 import Reporting
 
@@ -18,13 +19,24 @@ struct RunCommand: AsyncParsableCommand {
             <scenario>.junit.xml (one test case per gate), <scenario>.md (a summary for CI) and \
             <scenario>.audit.jsonl (the pool's audit log; `snapbench audit verify` checks it).
 
+            Every run uses real Firecracker unless the simulated backend is asked for by name (--backend \
+            simulated, or `backend: simulated` in the file): when KVM, Firecracker or the guest is missing, the \
+            run stops with exit code 2 and says how to fix it. A simulated run is marked as such in every output \
+            and never exits 0.
+
+            Gates on rates and percentiles are decided with 95 % confidence bounds: pass when the whole bound is \
+            on the passing side, fail when it is on the failing side, inconclusive otherwise. A gate that the \
+            scenario cannot decide from the arrivals it schedules (a 1 % rate of 40 arrivals) is refused before \
+            anything starts. A gate that failed while the host was disturbed (CPU steal, other processes, a \
+            stalled real-time thread) is judged again without the acquires the disturbance touched.
+
             Examples:
               snapbench run                                  # the default suite
               snapbench run smoke --gate "spawn_ms p99 < 40"  # one scenario, one more gate
+              snapbench run faults-all --sign-off            # a release sign-off
               snapbench run Scenarios/churn.yaml --backend simulated
 
-            Exit codes: 0 every gate passed; 1 a gate failed; 2 a run could not complete; 3 invalid input \
-            (a scenario or gate that does not parse; nothing was started).
+            \(ExitStatus.help)
             """
     )
 
@@ -41,8 +53,14 @@ struct RunCommand: AsyncParsableCommand {
     )
     var gates: [String] = []
 
-    @Option(help: "auto, firecracker or simulated (overrides the scenarios' choice).")
-    var backend: String?
+    @Option(help: "firecracker (the default) or simulated; overrides the scenarios' choice.")
+    var backend: BackendChoice?
+
+    @Flag(
+        name: .customLong("sign-off"),
+        help: "A release sign-off: refuse anything but real Firecracker, and say so in every report."
+    )
+    var signOff = false
 
     @Option(help: ArgumentHelp("Directory reports are written to.", valueName: "dir"))
     var output: String = "Reports"
@@ -50,51 +68,50 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-progress"), help: "Print no progress while running.")
     var noProgress = false
 
+    func validate() throws {
+        if signOff, backend == .simulated {
+            throw ValidationError(
+                "--sign-off runs on real Firecracker only; it cannot be combined with --backend simulated"
+            )
+        }
+    }
+
     func run() async throws {
         let logger = common.makeLogger("snapbench.run")
         // Everything is parsed before anything starts: bad input is exit code 3 with nothing running.
         var parsed: [Scenario] = []
         var extraGates: [Gate] = []
-        var choice: BackendChoice?
         do {
-            if let backend {
-                guard let value = BackendChoice(rawValue: backend) else {
-                    throw ValidationError("--backend must be auto, firecracker or simulated, not \(backend)")
-                }
-                choice = value
-            }
             extraGates = try gates.map { try ScenarioParser.parseGate($0) }
             for name in scenarios.isEmpty ? Self.defaultSuite : scenarios {
-                parsed.append(try ScenarioParser.parse(file: try Self.resolve(name)))
+                let scenario = try ScenarioParser.parse(file: try Self.resolve(name))
+                for gate in extraGates { try ScenarioParser.checkDecidable(gate, in: scenario) }
+                if signOff || scenario.signOff, (backend ?? scenario.backend) == .simulated {
+                    throw ValidationError("\(scenario.name) is a sign-off, which only real Firecracker may run")
+                }
+                parsed.append(scenario)
             }
         } catch {
             FileHandle.standardError.write(Data("snapbench: invalid input: \(error)\n".utf8))
-            throw ExitCode(3)
+            throw ExitCode(ExitStatus.invalidInput.rawValue)
         }
         // SIGINT/SIGTERM cancel the run: the pool drains (every VMM stopped, every file removed) and the
         // report says `incomplete`, instead of the process dying with its VMMs orphaned.
-        let work = Task { try await runAll(parsed, extraGates: extraGates, choice: choice, logger: logger) }
+        let work = Task { try await runAll(parsed, extraGates: extraGates, logger: logger) }
         let signals = SignalCanceller(signals: [SIGINT, SIGTERM]) { work.cancel() }
         defer { signals.stop() }
         let worst = try await work.value
-        if worst != 0 { throw ExitCode(worst) }
+        if worst != .success { throw ExitCode(worst.rawValue) }
     }
 
-    private func runAll(
-        _ parsed: [Scenario],
-        extraGates: [Gate],
-        choice: BackendChoice?,
-        logger: Logger
-    )
-        async throws -> Int32
-    {
+    private func runAll(_ parsed: [Scenario], extraGates: [Gate], logger: Logger) async throws -> ExitStatus {
         let snapshots = common.workDirectory + "/run-snapshots-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: snapshots) }
-        var worst: Int32 = 0
+        var statuses: [ExitStatus] = []
         for scenario in parsed {
             if Task.isCancelled {
                 print("   not run: interrupted")
-                worst = max(worst, 2)
+                statuses.append(.incomplete)
                 continue
             }
             print("== \(scenario.name): \(scenario.description)")
@@ -103,32 +120,35 @@ struct RunCommand: AsyncParsableCommand {
             options.snapshotDirectory = snapshots
             options.firecrackerPath = common.firecracker
             options.guestPath = common.guest
-            options.backend = choice
+            options.backend = backend
+            options.signOff = signOff
             options.extraGates = extraGates
             options.logger = logger
+            options.commit = GitCommit.current()
             options.auditPath = "\(output)/\(scenario.name).audit.jsonl"
             if !noProgress { options.progress = ProgressPrinter.make() }
             let report: RunReport
             do {
                 report = try await ScenarioRunner(scenario: scenario, options: options).run()
+            } catch let error as RunError {
+                FileHandle.standardError.write(Data("snapbench: \(scenario.name): \(error)\n".utf8))
+                statuses.append(error.code == .invalidRequest ? .invalidInput : .incomplete)
+                if error.code == .prerequisitesMissing { break }
+                continue
             } catch {
                 print("   could not run: \(error)")
-                worst = max(worst, 2)
+                statuses.append(.incomplete)
                 continue
             }
             ProgressPrinter.finish()
             let path = "\(output)/\(scenario.name).json"
             try report.writeJSON(to: path)
             try report.write(ReportFormat.renderings, to: output, name: scenario.name)
-            print(Summary.render(report))
+            print(report.summaryText())
             print("   report: \(path)")
-            switch report.verdict {
-            case .pass: break
-            case .fail: worst = max(worst, 1)
-            case .incomplete: worst = max(worst, 2)
-            }
+            statuses.append(ExitStatus.of(report))
         }
-        return worst
+        return ExitStatus.worst(statuses)
     }
 
     /// A path as given, or `Scenarios/<name>.yaml` in a project root.
@@ -142,6 +162,8 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
+extension BackendChoice: ExpressibleByArgument {}
+
 /// Progress on a terminal (one line, rewritten) or as plain lines every 5 s elsewhere.
 enum ProgressPrinter {
     static func make() -> @Sendable (RunProgress) -> Void {
@@ -150,9 +172,10 @@ enum ProgressPrinter {
             let seconds = Int(progress.elapsed.components.seconds)
             let total = progress.phaseDuration.map { " / \(Int($0.components.seconds))s" } ?? ""
             let p95 = progress.spawnP95Milliseconds.map { String(format: "%.2f", $0) } ?? "–"
+            let disturbed = progress.disturbed > 0 ? "  host-disturbed \(progress.disturbed)" : ""
             let line =
                 "   [\(progress.phase)] \(seconds)s\(total)  leases ok \(progress.served) failed \(progress.failed)"
-                + "  spawn p95 \(p95) ms  warm \(progress.warm)"
+                + "  spawn p95 \(p95) ms  warm \(progress.warm)\(disturbed)"
             if terminal {
                 FileHandle.standardOutput.write(Data(("\r\u{1B}[2K" + line).utf8))
             } else if seconds % 5 == 0 {
@@ -163,43 +186,6 @@ enum ProgressPrinter {
 
     static func finish() {
         if isatty(STDOUT_FILENO) == 1 { print("") }
-    }
-}
-
-/// The few lines a person reads after each scenario.
-enum Summary {
-    static func render(_ report: RunReport) -> String {
-        var lines = [
-            "   verdict: \(report.verdict.rawValue.uppercased())  (backend \(report.environment.backend), \(String(format: "%.1f", report.durationSeconds)) s)"
-        ]
-        var table = TextTable(
-            columns: ["metric (ms)", "p50", "p95", "p99", "max", "n"],
-            alignments: [.left, .right, .right, .right, .right, .right]
-        )
-        for name in ["spawn", "spawn_warm", "spawn_on_demand", "restore", "firecracker_load", "dispatch_lag"] {
-            guard let spectrum = report.overall.latencies[name] else { continue }
-            table.append([
-                name, formatMilliseconds(spectrum.p50), formatMilliseconds(spectrum.p95),
-                formatMilliseconds(spectrum.p99),
-                formatMilliseconds(spectrum.max), String(spectrum.count),
-            ])
-        }
-        lines.append(table.render().split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
-        let resident = report.timeline.compactMap(\.jemallocResident).max().map { Double($0) / 1_048_576 }
-        lines.append(
-            "   outcomes: \(report.overall.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) of \(report.overall.scheduled) scheduled; late starts \(report.overall.lateStarts)"
-        )
-        lines.append(
-            "   memory: jemalloc resident max \(resident.map { String(format: "%.1f", $0) } ?? "–") MiB; leaks: \(report.leakCheck.problems.isEmpty ? "none" : report.leakCheck.problems.joined(separator: "; "))"
-        )
-        for gate in report.gates {
-            lines.append(
-                "   \(gate.passed ? "PASS" : "FAIL")  \(gate.expression)"
-                    + (gate.measured.map { "  (measured \(String(format: "%.3f", $0)))" } ?? "")
-                    + (gate.reason.map { gate.passed ? "" : "  — \($0)" } ?? "")
-            )
-        }
-        return lines.joined(separator: "\n")
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Firecracker
 import Foundation
+import HostSystem
 
 struct SnapshotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

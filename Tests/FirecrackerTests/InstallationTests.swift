@@ -1,5 +1,6 @@
 import Firecracker
 import Foundation
+import HostSystem
 import TestSupport
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1

@@ -113,13 +113,13 @@ struct FaultMechanicsTests {
         #expect(observations.poolEvents["pressure_critical"] == 1)
         #expect(records[0].effect.contains("shed ×1"))
         let figures = FaultAnalyzer.figures(records)
-        #expect(figures["faults_applied"] == 1 && figures["faults_not_applied"] == 0)
-        #expect(figures["fault_reaction_s"].map { abs($0 - 0.1) < 1e-9 } == true)
+        #expect(figures[.faultsApplied] == 1 && figures[.faultsNotApplied] == 0)
+        #expect(figures[.faultReaction].map { abs($0 - 0.1) < 1e-9 } == true)
 
         // Never back before the load ended: the recovery figure is infinite, so a gate on it fails.
         let unrecovered = FaultAnalyzer(occurrences: [occurrence], log: log, loadEnd: 12.5).records()
         #expect(unrecovered[0].observations?.recoverySeconds == nil)
-        #expect(FaultAnalyzer.figures(unrecovered)["fault_recovery_s"] == .infinity)
+        #expect(FaultAnalyzer.figures(unrecovered)[.faultRecovery] == .infinity)
         #expect(unrecovered[0].effect.contains("did not come back"))
     }
 }

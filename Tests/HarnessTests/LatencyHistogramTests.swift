@@ -1,5 +1,6 @@
 import Firecracker
 import Harness
+import HostSystem
 import Reporting
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import Harness
+import HostSystem
 import SnapshotPool
 import TestSupport
 import Testing
@@ -94,7 +95,7 @@ struct ScenarioParserFuzzTests {
     static func mutate(
         _ text: [Unicode.Scalar],
         others: [[Unicode.Scalar]],
-        using random: inout SeededRandom
+        using random: inout SplitMix64
     ) -> [Unicode.Scalar] {
         var text = text
         func index(_ limit: Int) -> Int { limit <= 0 ? 0 : Int.random(in: 0..<limit, using: &random) }
@@ -212,7 +213,7 @@ struct ScenarioParserFuzzTests {
         let corpus = try Self.corpus()
         #expect(corpus.count >= 5)
         let originals = corpus.map { Array($0.text.unicodeScalars) }
-        var random = SeededRandom(seed: 20_260_501)
+        var random = SplitMix64(seed: 20_260_501)
         let inputs = ProcessInfo.processInfo.environment["SNAPBENCH_FUZZ_INPUTS"].flatMap { Int($0) } ?? 1_500
         var parsed = 0
         var refused: [String: Int] = [:]

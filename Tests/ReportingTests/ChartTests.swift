@@ -150,8 +150,8 @@ struct ChartTests {
         let fallback = ReportCharts.targets(for: "spawn", gates: [])
         #expect(fallback.map(\.milliseconds) == [50])
         #expect(ReportCharts.targets(for: "resume", gates: []).isEmpty)
-        #expect(GateExpression("spawn_ms p95 <") == nil)
-        #expect(GateExpression("errors count == 0")?.percentile == nil)
+        #expect((try? Gate(parsing: "spawn_ms p95 <")) == nil)
+        #expect((try? Gate(parsing: "errors count == 0"))?.statistic.percentile == nil)
     }
 
     @Test("numbers print without trailing zeros")

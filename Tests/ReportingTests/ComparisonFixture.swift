@@ -1,86 +1,108 @@
 import Foundation
 import Reporting
 
-/// A comparison built by hand, so every verdict and every shade of the charts is present exactly once.
+/// A comparison built by hand, so every verdict is present.
 enum ComparisonFixture {
-    static func side(_ mean: Double, _ p95: Double, samples: Int = 400, tested: Int = 400) -> SideSummary {
-        SideSummary(samples: samples, tested: tested, mean: mean, p95: p95)
+    static func side(_ values: [Double], samples: Int = 400) -> SideSummary {
+        SideSummary(runValues: values, samples: samples)
     }
 
     static func row(
         _ scenario: String,
-        _ phase: String,
         _ metric: String,
-        base: SideSummary,
-        candidate: SideSummary,
+        _ statistic: String = "mean",
+        phase: String = "overall",
+        base: [Double],
+        candidate: [Double],
+        change: (Double, Double, Double),
         p: Double,
-        p95: (Double, Double, Double),
+        q: Double,
+        decides: Bool = true,
         _ verdict: ComparisonVerdict
     ) -> ComparisonRow {
-        ComparisonRow(
+        let baseSide = side(base)
+        return ComparisonRow(
             scenario: scenario,
             phase: phase,
             metric: metric,
-            base: base,
-            candidate: candidate,
-            meanChange: base.mean > 0 ? (candidate.mean - base.mean) / base.mean : nil,
+            statistic: statistic,
+            base: baseSide,
+            candidate: side(candidate),
+            change: ConfidenceInterval(estimate: change.0, lower: change.1, upper: change.2, level: 0.95),
+            relativeChange: baseSide.mean > 0 ? change.0 / baseSide.mean : nil,
             pValue: p,
-            p95Change: ConfidenceInterval(estimate: p95.0, lower: p95.1, upper: p95.2, level: 0.99),
+            adjustedPValue: q,
+            decides: decides,
             verdict: verdict
         )
     }
 
-    /// Rows: regressed, improved, significant but small, unmeasurable (base 0), not significant.
+    /// Rows: regressed, improved, within noise (decided), reported within noise, base 0, not enough runs.
     static let rows = [
         row(
             "smoke",
-            "overall",
             "restore",
-            base: side(12, 15),
-            candidate: side(17, 20.1),
-            p: 0.0001,
-            p95: (5.1, 4.6, 5.8),
+            base: [12, 12.2, 11.8, 12.1, 11.9],
+            candidate: [17, 17.2, 16.9, 17.1, 16.8],
+            change: (5, 4.7, 5.2),
+            p: 0.0079,
+            q: 0.02,
             .regressed
         ),
         row(
             "smoke",
-            "overall",
             "spawn",
-            base: side(3, 4),
-            candidate: side(2.4, 3.3),
-            p: 0.0001,
-            p95: (-0.7, -0.9, -0.5),
+            "p95",
+            base: [4, 4.1, 3.9, 4, 4],
+            candidate: [3.3, 3.2, 3.4, 3.3, 3.3],
+            change: (-0.7, -0.8, -0.6),
+            p: 0.0079,
+            q: 0.02,
             .improved
         ),
         row(
             "smoke",
-            "overall",
-            "queue_wait",
-            base: side(0.02, 0.04),
-            candidate: side(0.0206, 0.041),
-            p: 0.001,
-            p95: (0.001, -0.002, 0.004),
+            "outcome",
+            base: [3, 3.1, 2.9, 3, 3],
+            candidate: [3.05, 3, 3.1, 2.95, 3],
+            change: (0.02, -0.05, 0.08),
+            p: 0.6,
+            q: 0.7,
             .withinNoise
         ),
         row(
             "smoke",
-            "steady",
+            "queue_wait",
+            phase: "steady",
+            base: [0.02, 0.021, 0.019, 0.02, 0.02],
+            candidate: [0.0206, 0.021, 0.02, 0.02, 0.021],
+            change: (0.0006, -0.0004, 0.0012),
+            p: 0.3,
+            q: 0.9,
+            decides: false,
+            .withinNoise
+        ),
+        row(
+            "smoke",
             "dispatch_lag",
-            base: side(0, 0),
-            candidate: side(0, 0),
+            phase: "steady",
+            base: [0, 0, 0, 0, 0],
+            candidate: [0, 0, 0, 0, 0],
+            change: (0, 0, 0),
             p: 1,
-            p95: (0, 0, 0),
+            q: 1,
+            decides: false,
             .withinNoise
         ),
         row(
             "burst",
-            "overall",
             "restore",
-            base: side(12, 15, samples: 5_000, tested: 2_000),
-            candidate: side(12.1, 15.2, samples: 5_000, tested: 2_000),
-            p: 0.4,
-            p95: (0.2, -0.3, 0.6),
-            .withinNoise
+            base: [12],
+            candidate: [12.1],
+            change: (0.1, 0.1, 0.1),
+            p: 1,
+            q: 1,
+            .notEnoughRuns
         ),
     ]
 
@@ -115,7 +137,7 @@ enum ComparisonFixture {
                     candidateRuns: 1
                 )
             ],
-            notes: ["burst: <b>5000</b> samples a side; tested a seeded random subsample of 2000"]
+            notes: ["burst: <b>1</b> run a side; not enough to decide"]
         )
     }
 }

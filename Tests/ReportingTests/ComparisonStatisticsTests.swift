@@ -1,3 +1,4 @@
+import HostSystem
 import Reporting
 import Testing
 
@@ -25,9 +26,13 @@ struct ComparisonStatisticsTests {
         let first = labelled.next()
         #expect(first == again.next())
         #expect(first != other.next())
+        let units = (0..<10_000).map { _ in random.nextUnit() }
+        #expect(units.allSatisfy { $0 >= 0 && $0 < 1 })
+        let gaussians = (0..<10_000).map { _ in random.nextGaussian() }
+        #expect(abs(gaussians.reduce(0, +) / 10_000) < 0.05)
     }
 
-    @Test("nearest-rank percentiles, means and subsamples")
+    @Test("nearest-rank percentiles and means")
     func basics() {
         #expect(SampleStatistics.percentile(95, ofSorted: Array(1...100).map(Double.init)) == 95)
         #expect(SampleStatistics.percentile(50, ofSorted: [1, 2, 3, 4]) == 2)
@@ -36,168 +41,105 @@ struct ComparisonStatisticsTests {
         #expect(SampleStatistics.percentile(95, ofSorted: []) == 0)
         #expect(SampleStatistics.mean([1, 2, 6]) == 3)
         #expect(SampleStatistics.mean([]) == 0)
-        var random = SplitMix64(seed: 3)
-        let values = Array(0..<1_000).map(Double.init)
-        let subsample = SampleStatistics.subsample(values, count: 100, using: &random)
-        #expect(subsample.count == 100)
-        #expect(Set(subsample).count == 100)
-        #expect(subsample != Array(values[0..<100]))
-        #expect(SampleStatistics.subsample([1, 2], count: 100, using: &random) == [1, 2])
     }
 
-    // MARK: - Permutation test
+    // MARK: - Permutation test over runs
 
-    @Test("permutation p-value of a tiny sample matches the exact one (2 of 20 splits as extreme)")
-    func exactSmallCase() {
-        var random = SplitMix64(seed: 9)
-        let result = PermutationTest().run(base: [10, 11, 12], candidate: [15, 16, 17], using: &random)
-        #expect(result.difference == 5)
-        #expect(abs(result.pValue - 0.1) < 0.015, "p = \(result.pValue)")
-    }
-
-    @Test("two samples of one seeded distribution: not significant, within noise")
-    func sameDistribution() {
-        let base = ReportFixtures.normal(mean: 12, deviation: 1.5, count: 300, seed: 1)
-        let candidate = ReportFixtures.normal(mean: 12, deviation: 1.5, count: 300, seed: 2)
-        let row = SampleComparer().compare(
-            scenario: "s",
-            phase: "overall",
-            metric: "restore",
-            base: base,
-            candidate: candidate
-        )
-        #expect(row.pValue > 0.05, "p = \(row.pValue)")
-        #expect(row.verdict == .withinNoise)
-        #expect(row.p95Change.contains(0))
-    }
-
-    @Test("5 ms added to every value: p < 0.01, regressed; taken away: improved")
-    func shifted() {
-        let base = ReportFixtures.normal(mean: 12, deviation: 1.5, count: 100, seed: 1)
-        let slower = ReportFixtures.normal(mean: 12, deviation: 1.5, count: 100, seed: 2).map { $0 + 5 }
-        let comparer = SampleComparer()
-        let regressed = comparer.compare(scenario: "s", phase: "p", metric: "m", base: base, candidate: slower)
-        #expect(regressed.pValue < 0.01)
-        #expect(regressed.pValue == 1.0 / 10_001)
-        #expect(regressed.verdict == .regressed)
-        #expect(abs((regressed.meanChange ?? 0) - 5.0 / 12) < 0.05)
-        #expect(regressed.p95Change.lower > 3 && regressed.p95Change.upper < 7)
-        let improved = comparer.compare(scenario: "s", phase: "p", metric: "m", base: slower, candidate: base)
-        #expect(improved.pValue < 0.01)
-        #expect(improved.verdict == .improved)
-        #expect((improved.meanChange ?? 0) < -0.25)
-    }
-
-    @Test("runs of one build that differ by 20 % widen the noise threshold: +10 % is noise, +40 % is not")
-    func runToRunSpread() {
-        // Two base runs whose levels differ by 20 % of the pooled mean, as runs on a busy nested host do.
-        let first = ReportFixtures.normal(mean: 10.9, deviation: 0.3, count: 500, seed: 1)
-        let second = ReportFixtures.normal(mean: 13.1, deviation: 0.3, count: 500, seed: 2)
-        let base = first + second
-        let runMeans = [SampleStatistics.mean(first), SampleStatistics.mean(second)]
-        let comparer = SampleComparer()
-        let slightly = ReportFixtures.normal(mean: 13.2, deviation: 0.3, count: 1_000, seed: 3)
-        let noisy = comparer.compare(
-            scenario: "s",
-            phase: "p",
-            metric: "m",
-            base: base,
-            candidate: slightly,
-            runMeans: (runMeans, [SampleStatistics.mean(slightly)])
-        )
-        #expect(noisy.pValue < 0.01)
-        #expect(abs((noisy.noiseThreshold ?? 0) - 0.2) < 0.03)
-        #expect(noisy.verdict == .withinNoise)
-        // Without the runs' means the same samples would be called a regression.
-        #expect(
-            comparer.compare(scenario: "s", phase: "p", metric: "m", base: base, candidate: slightly).verdict
-                == .regressed
-        )
-        let clearly = ReportFixtures.normal(mean: 16.8, deviation: 0.3, count: 1_000, seed: 4)
-        let regressed = comparer.compare(
-            scenario: "s",
-            phase: "p",
-            metric: "m",
-            base: base,
-            candidate: clearly,
-            runMeans: (runMeans, [SampleStatistics.mean(clearly)])
-        )
-        #expect(regressed.verdict == .regressed)
-        #expect(SampleComparer.spread([5], around: 5) == 0)
-        #expect(SampleComparer.spread([4, 6], around: 0) == 0)
-    }
-
-    @Test("a 1 % shift over thousands of samples: significant, yet within the 5 % noise threshold")
-    func significantButSmall() {
-        let base = ReportFixtures.normal(mean: 12, deviation: 0.5, count: 2_000, seed: 1)
-        let candidate = ReportFixtures.normal(mean: 12, deviation: 0.5, count: 2_000, seed: 2).map { $0 * 1.01 }
-        let row = SampleComparer().compare(scenario: "s", phase: "p", metric: "m", base: base, candidate: candidate)
-        #expect(row.pValue < 0.01)
-        #expect(abs((row.meanChange ?? 0) - 0.01) < 0.004)
-        #expect(row.verdict == .withinNoise)
-        // The threshold is what decides: at 0.5 % the same change is a regression.
-        let strict = SampleComparer(settings: ComparisonSettings(noiseThreshold: 0.005))
-        #expect(
-            strict.compare(scenario: "s", phase: "p", metric: "m", base: base, candidate: candidate).verdict
-                == .regressed
-        )
-    }
-
-    @Test("a significant change smaller than the minimum change in ms is within noise")
-    func minimumChange() {
-        let comparer = SampleComparer()
-        #expect(comparer.verdict(pValue: 0.0001, baseMean: 0.02, candidateMean: 0.04) == .withinNoise)
-        #expect(comparer.verdict(pValue: 0.0001, baseMean: 0.02, candidateMean: 0.08) == .regressed)
-        #expect(comparer.verdict(pValue: 0.02, baseMean: 10, candidateMean: 15) == .withinNoise)
-        #expect(comparer.verdict(pValue: 0.0001, baseMean: 10, candidateMean: 10.4) == .withinNoise)
-        #expect(comparer.verdict(pValue: 0.0001, baseMean: 10, candidateMean: 9.4) == .improved)
-        let none = SampleComparer(settings: ComparisonSettings(minimumChangeMilliseconds: 0))
-        #expect(none.verdict(pValue: 0.0001, baseMean: 0.02, candidateMean: 0.04) == .regressed)
-    }
-
-    // MARK: - Bootstrap
-
-    @Test("the 99 % bootstrap interval of the p95 change contains the true change of a seeded case")
-    func bootstrap() {
-        let base = ReportFixtures.normal(mean: 12, deviation: 1.5, count: 500, seed: 5)
-        let candidate = ReportFixtures.normal(mean: 15, deviation: 1.5, count: 500, seed: 6)
+    @Test("the exact permutation p-value of separated runs is 2 of C(2n, n); of one value per side, 1")
+    func exactPermutation() {
         var random = SplitMix64(seed: 1)
-        let interval = BootstrapInterval().differenceOfPercentile(base: base, candidate: candidate, using: &random)
-        // Both are normal with one deviation: their p95s differ by exactly the shift of the means.
-        #expect(interval.contains(3))
-        #expect(!interval.contains(0))
-        #expect(interval.upper - interval.lower < 2)
-        #expect(interval.lower <= interval.estimate && interval.estimate <= interval.upper)
-        #expect(interval.level == 0.99)
-        var again = SplitMix64(seed: 1)
-        let same = BootstrapInterval().differenceOfPercentile(base: base, candidate: base, using: &again)
-        #expect(same.estimate == 0 && same.contains(0))
+        let p3 = RunStatistics.permutationTest(base: [10, 11, 12], candidate: [15, 16, 17], using: &random)
+        #expect(abs(p3 - 2.0 / 20) < 1e-12)
+        let p5 = RunStatistics.permutationTest(
+            base: [10, 11, 12, 11, 10.5],
+            candidate: [15, 16, 17, 15.5, 16.5],
+            using: &random
+        )
+        #expect(abs(p5 - 2.0 / 252) < 1e-12)
+        #expect(RunStatistics.permutationTest(base: [1], candidate: [2], using: &random) == 1)
+        // Identical sides: every split is at least as extreme as a difference of zero.
+        #expect(RunStatistics.permutationTest(base: [3, 3, 3], candidate: [3, 3, 3], using: &random) == 1)
+        #expect(RunStatistics.smallestPValue(base: 3, candidate: 3) == 0.1)
+        #expect(abs(RunStatistics.smallestPValue(base: 5, candidate: 5) - 2.0 / 252) < 1e-12)
+        #expect(abs(RunStatistics.smallestPValue(base: 4, candidate: 6) - 1.0 / 210) < 1e-12)
+        #expect(RunStatistics.smallestPValue(base: 0, candidate: 3) == 1)
     }
 
-    // MARK: - Determinism
+    @Test("beyond the exact limit the splits are drawn at random, seeded: the p-value is close to the exact one")
+    func sampledPermutation() {
+        // 13 + 13 runs: C(26, 13) ≈ 10.4 million splits, drawn rather than counted.
+        let base = (0..<13).map { 10 + Double($0 % 5) * 0.3 }
+        let candidate = (0..<13).map { 10.4 + Double($0 % 5) * 0.3 }
+        var random = SplitMix64(seed: 9)
+        let p = RunStatistics.permutationTest(base: base, candidate: candidate, using: &random)
+        #expect(p > 0.0005 && p < 0.05, "\(p)")
+        var again = SplitMix64(seed: 9)
+        #expect(RunStatistics.permutationTest(base: base, candidate: candidate, using: &again) == p)
+    }
 
-    @Test("the same seed gives the same row; another seed other resamples")
-    func determinism() {
-        let base = ReportFixtures.normal(mean: 12, deviation: 1.5, count: 200, seed: 1)
-        let candidate = ReportFixtures.normal(mean: 12.3, deviation: 1.5, count: 200, seed: 2)
-        func row(seed: UInt64) -> ComparisonRow {
-            SampleComparer(settings: ComparisonSettings(seed: seed))
-                .compare(scenario: "s", phase: "p", metric: "m", base: base, candidate: candidate)
+    @Test("A/A: runs of one distribution reach p ≤ 0.05 about 5 % of the time, never more than chance allows")
+    func falseAlarmRate() {
+        var random = SplitMix64(seed: 5)
+        var significant = 0
+        let trials = 400
+        for _ in 0..<trials {
+            let base = (0..<5).map { _ in 10 + random.nextGaussian() }
+            let candidate = (0..<5).map { _ in 10 + random.nextGaussian() }
+            if RunStatistics.permutationTest(base: base, candidate: candidate, using: &random) <= 0.05 {
+                significant += 1
+            }
         }
-        #expect(row(seed: 1) == row(seed: 1))
-        #expect(row(seed: 1).pValue != row(seed: 2).pValue)
-        #expect(row(seed: 1).p95Change != row(seed: 2).p95Change)
+        // Exact test at 5 %: at most 5 % in expectation; 400 trials put 3 standard deviations at about 33.
+        #expect(significant <= 33, "\(significant) of \(trials)")
+        #expect(significant >= 3, "an exact test that never rejects would be broken too: \(significant)")
     }
 
-    @Test("a side larger than the cap is tested on a subsample; means and p95 stay of every sample")
-    func subsampled() {
-        let base = ReportFixtures.normal(mean: 12, deviation: 1.5, count: 3_000, seed: 1)
-        let candidate = ReportFixtures.normal(mean: 12, deviation: 1.5, count: 500, seed: 2)
-        let row = SampleComparer(settings: ComparisonSettings(maximumSamplesPerSide: 1_000))
-            .compare(scenario: "s", phase: "p", metric: "m", base: base, candidate: candidate)
-        #expect(row.base.samples == 3_000 && row.base.tested == 1_000)
-        #expect(row.candidate.samples == 500 && row.candidate.tested == 500)
-        #expect(row.base.mean == SampleStatistics.mean(base))
-        #expect(row.base.p95 == SampleStatistics.percentile(95, ofSorted: base.sorted()))
+    // MARK: - False-discovery correction
+
+    @Test("Benjamini–Hochberg: the known adjusted values, order kept, monotone, capped at 1")
+    func benjaminiHochberg() {
+        let q = RunStatistics.benjaminiHochberg([0.01, 0.04, 0.03, 0.5])
+        // Sorted 0.01, 0.03, 0.04, 0.5 times m / rank: 0.04, 0.06, 0.0533, 0.5; the running minimum from the top
+        // gives 0.04, 0.0533, 0.0533, 0.5, put back in the input's order.
+        #expect(abs(q[0] - 0.04) < 1e-12)
+        #expect(abs(q[1] - 0.04 * 4 / 3) < 1e-12)
+        #expect(abs(q[2] - 0.04 * 4 / 3) < 1e-12)
+        #expect(abs(q[3] - 0.5) < 1e-12)
+        #expect(RunStatistics.benjaminiHochberg([]).isEmpty)
+        #expect(RunStatistics.benjaminiHochberg([0.9, 0.95]) == [0.95, 0.95])
+        #expect(RunStatistics.benjaminiHochberg([1, 1, 1]).allSatisfy { $0 == 1 })
+    }
+
+    // MARK: - Bootstrap over runs
+
+    @Test("the bootstrap interval of the change holds its estimate, the same statistic on the runs")
+    func bootstrap() {
+        var random = SplitMix64(seed: 4)
+        let base = [10.0, 10.4, 9.8, 10.1, 10.2]
+        let candidate = [15.0, 15.3, 14.9, 15.2, 14.8]
+        let interval = RunStatistics.bootstrapDifference(
+            base: base,
+            candidate: candidate,
+            resamples: 2_000,
+            level: 0.95,
+            using: &random
+        )
+        #expect(abs(interval.estimate - (15.04 - 10.1)) < 1e-9)
+        #expect(interval.lower <= interval.estimate && interval.estimate <= interval.upper)
+        #expect(interval.lower > 4.5 && interval.upper < 5.4)
+        let none = RunStatistics.bootstrapDifference(
+            base: [1],
+            candidate: [2],
+            resamples: 0,
+            level: 0.95,
+            using: &random
+        )
+        #expect(none.estimate == 1 && none.lower == 1 && none.upper == 1)
+    }
+
+    @Test("the settings say how many runs a side a decision needs: 4 at 5 %, 5 at 1 %")
+    func minimumRuns() {
+        #expect(ComparisonSettings().minimumRuns == 4)
+        #expect(ComparisonSettings(falseDiscoveryLevel: 0.01).minimumRuns == 5)
     }
 }

@@ -45,8 +45,8 @@ struct MarkdownReportTests {
         )
         report.leakCheck.problems = ["1 child VMM left"]
         let markdown = report.markdown()
-        #expect(markdown.hasPrefix("### ⚠️ snapbench a\\|b&lt;c&gt;: INCOMPLETE\n"))
-        #expect(markdown.contains("> **Simulated backend:** no Firecracker VM ran"))
+        #expect(markdown.hasPrefix("### ⚠️ snapbench a\\|b&lt;c&gt;: INCOMPLETE (SIMULATED)\n"))
+        #expect(markdown.contains("> **SIMULATED backend:** no Firecracker VM ran"))
         #expect(markdown.contains("| `x \\| y` | – | **FAIL**: bad \\| &lt;worse&gt; |"))
         #expect(markdown.contains("Leak check: 1 child VMM left"))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 import Reporting
 
 /// Reports and samples built in code for the reporting tests.

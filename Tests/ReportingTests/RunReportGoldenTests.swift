@@ -63,7 +63,14 @@ struct RunReportGoldenTests {
                 warm: 2,
                 restoring: 0,
                 leased: 1,
-                served: 3
+                served: 3,
+                warmVMMPSSSum: 524_288,
+                warmVMMCount: 1,
+                stealPercent: 40,
+                runCPUPercent: 95.5,
+                otherCPUPercent: 2,
+                heartbeatLateMs: 0.25,
+                dispatchLagMaxMs: 0.125
             ),
             TimelineSample(
                 time: 0.5,
@@ -143,7 +150,14 @@ struct RunReportGoldenTests {
             allocatedBefore: 1_048_576,
             allocatedAfter: 1_064_960,
             allocatedSlopeBytesPerSecond: 12.5,
-            problems: []
+            problems: [],
+            allocatedBytesPerLease: 0.5,
+            allocatedBytesPerLeaseLimit: 16,
+            allocatedSlopeLeases: 4_000,
+            rssGrowthBytes: 65_536,
+            teardownsVerified: 6,
+            teardownProblems: [],
+            descriptorsLeft: []
         ),
         gates: [
             GateResult(expression: "spawn_ms p95 < 50", measured: 3.25, passed: true, reason: nil),
@@ -154,8 +168,44 @@ struct RunReportGoldenTests {
                 reason: "measured 12.500 ms, not < 10"
             ),
             GateResult(expression: "cgroup_usage_mb max < 1", measured: nil, passed: false, reason: "no cgroup"),
+            GateResult(
+                expression: "late_starts rate < 0.05",
+                measured: 0.25,
+                passed: false,
+                status: .inconclusive,
+                bounds: GateBounds(lower: 0.046, upper: 0.69, level: 0.95, method: "wilson", samples: 4),
+                reason: "1 of 4: the bound straddles 0.05"
+            ),
+            GateResult(
+                expression: "outcome_ms p50 < 3",
+                measured: 2.5,
+                passed: true,
+                status: .disturbed,
+                bounds: GateBounds(lower: 2.5, upper: nil, level: 0.95, method: "order statistics", samples: 3),
+                reason: "p50 2.5 ms of 3 samples",
+                disturbance: "the host was disturbed (2–3 s: CPU steal 40 % of a CPU); without the 1 acquire it "
+                    + "touched: measured 2.5 — passes"
+            ),
+            GateResult(
+                expression: "nothing lost: the drain left nothing",
+                measured: 0,
+                passed: true,
+                status: .pass,
+                reason: nil
+            ),
         ],
-        verdict: .fail
+        verdict: .fail,
+        signOff: true,
+        disturbances: [Disturbance(start: 2, end: 3, evidence: ["CPU steal 40 % of a CPU"])],
+        undisturbed: PhaseReport(
+            name: "overall",
+            warmup: false,
+            scheduled: 3,
+            outcomes: ["served": 3],
+            lateStarts: 0,
+            latencies: [:]
+        ),
+        audit: AuditAnchor(records: 42, lastHash: String(repeating: "ab", count: 32), endsWithShutdown: true)
     )
 
     static let phase = PhaseReport(

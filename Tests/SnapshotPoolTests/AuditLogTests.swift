@@ -1,5 +1,6 @@
 import Firecracker
 import Foundation
+import HostSystem
 import SnapshotPool
 import TestSupport
 import Testing

@@ -1,4 +1,5 @@
 import Firecracker
+import HostSystem
 import SnapshotPool
 import Synchronization
 import TestSupport
@@ -226,8 +227,8 @@ struct SnapshotPoolTests {
 
     @Test("the simulated backend is deterministic for a seed and follows its distributions")
     func determinism() {
-        var first = SeededRandom(seed: 99)
-        var second = SeededRandom(seed: 99)
+        var first = SplitMix64(seed: 99)
+        var second = SplitMix64(seed: 99)
         let distribution = LatencyDistribution.logNormal(median: .milliseconds(12), p95: .milliseconds(15))
         let a = (0..<1000).map { _ in distribution.sample(&first) }
         let b = (0..<1000).map { _ in distribution.sample(&second) }
@@ -235,7 +236,7 @@ struct SnapshotPoolTests {
         let sorted = a.sorted()
         #expect(abs(sorted[500].inMilliseconds - 12) < 0.6)
         #expect(abs(sorted[950].inMilliseconds - 15) < 1.0)
-        var random = SeededRandom(seed: 1)
+        var random = SplitMix64(seed: 1)
         #expect(LatencyDistribution.fixed(.milliseconds(3)).sample(&random) == .milliseconds(3))
         let uniform = (0..<200).map { _ in
             LatencyDistribution.uniform(.milliseconds(1), .milliseconds(2)).sample(&random)

@@ -1,4 +1,5 @@
 import Firecracker
+import HostSystem
 
 /// What the test process holds that it should give back: child VMMs and open descriptors.
 public enum Leftovers {

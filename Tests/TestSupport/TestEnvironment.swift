@@ -1,6 +1,7 @@
 public import Firecracker
 import Foundation
 import Glibc
+import HostSystem
 
 /// Where the tests find Firecracker, the guest and scratch space, and what the host offers.
 public enum TestEnvironment {
@@ -54,8 +55,11 @@ public enum TestEnvironment {
         return path
     }
 
-    /// Removes a scratch directory.
+    /// Removes a scratch directory, and the process's `sbt-<pid>` directory above it once that is empty, so
+    /// tests leave nothing in `/tmp`.
     public static func remove(_ path: String) {
         try? FileManager.default.removeItem(atPath: path)
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if parent.hasSuffix("/sbt-\(getpid())") { rmdir(parent) }
     }
 }

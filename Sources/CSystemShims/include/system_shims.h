@@ -10,6 +10,12 @@ int snapbench_set_open_file_limit(pid_t pid, unsigned long long limit);
 int snapbench_get_open_file_limit(pid_t pid, unsigned long long *limit);
 
 
+/// A close-on-exec process descriptor for `pid` (pidfd_open(2)); -1 with errno set.
+int snapbench_pidfd_open(pid_t pid);
+
+/// Sends `signal` through a process descriptor (pidfd_send_signal(2)); 0 on success, -1 with errno set.
+int snapbench_pidfd_send_signal(int pidfd, int signal);
+
 /// A non-blocking, close-on-exec eventfd (its header is not part of Swift's Glibc module).
 int snapbench_eventfd(void);
 

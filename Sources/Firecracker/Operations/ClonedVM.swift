@@ -1,6 +1,8 @@
 import Foundation
 import Glibc
+import HostSystem
 public import Logging
+import SystemPackage
 
 /// A VM restored from a golden snapshot in a Firecracker process of its own, in its own working directory.
 ///
@@ -79,6 +81,7 @@ public final class ClonedVM: Sendable {
             jail.map { VMMConfiguration.jailed(firecracker: installation.firecrackerPath, id: id, jail: $0) }
             ?? VMMConfiguration(binary: installation.firecrackerPath, workingDirectory: workingDirectory, id: id)
         configuration.launcher = launcher
+        let launched = ContinuousClock.now
         let vmm = try await VMMProcess.launch(configuration, logger: logger)
         do {
             try await hooks.beforeLoad(vmm)
@@ -104,7 +107,7 @@ public final class ClonedVM: Sendable {
             return ClonedVM(
                 vmm: vmm,
                 snapshot: snapshot,
-                timings: StageTimings(processStart: vmm.startupDuration, load: load)
+                timings: StageTimings(processStart: vmm.startupDuration, load: load, startedAt: launched)
             )
         } catch {
             await vmm.destroy()
@@ -160,9 +163,9 @@ public final class ClonedVM: Sendable {
         return metrics
     }
 
-    /// Stops the VMM, reaps it and removes the working directory.
-    public func destroy() async {
-        await vmm.destroy()
+    /// Stops the VMM, reaps it and removes the working directory (unless told not to, for leak-check tests).
+    public func destroy(removingWorkspace: Bool = true) async {
+        await vmm.destroy(removingWorkspace: removingWorkspace)
     }
 
     /// Hard-links the snapshot's files into a jail's root (a chrooted VMM sees nothing else) and lets the
@@ -176,12 +179,12 @@ public final class ClonedVM: Sendable {
     {
         for (source, name) in [(snapshot.statePath, "vm.state"), (snapshot.memoryPath, "vm.mem")] {
             guard chown(source, UInt32.max, jail.gid) == 0, chmod(source, 0o640) == 0 else {
-                throw FirecrackerError(.workspace, "cannot let gid \(jail.gid) read \(source): \(Errno.current)")
+                throw FirecrackerError(.workspace, "cannot let gid \(jail.gid) read \(source): \(Errno.last)")
             }
             guard link(source, root + "/" + name) == 0 else {
                 throw FirecrackerError(
                     .workspace,
-                    "cannot link \(source) into the jail \(root) (it must be on the same filesystem): \(Errno.current)"
+                    "cannot link \(source) into the jail \(root) (it must be on the same filesystem): \(Errno.last)"
                 )
             }
         }

@@ -1,5 +1,6 @@
 public import Foundation
 import Glibc
+import HostSystem
 import Subprocess
 import SystemPackage
 

@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 public import Logging
 
 /// A golden snapshot on disk: state file, memory file and manifest in one directory.

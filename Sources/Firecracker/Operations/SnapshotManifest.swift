@@ -1,4 +1,5 @@
 public import Foundation
+public import HostSystem
 
 /// Everything that must match for a snapshot to be restorable here; its ``digest`` names the snapshot.
 public struct CompatibilityKey: Codable, Sendable, Hashable {

@@ -15,19 +15,27 @@ public struct StageTimings: Codable, Sendable, Equatable {
     public var readiness: Duration?
     /// Firecracker's own `latencies_us.load_snapshot`, recorded beside `load`, never instead of it.
     public var firecrackerLoad: Duration?
+    /// When the VM's bring-up began (its process was spawned); not encoded, an instant of this process.
+    public var startedAt: ContinuousClock.Instant?
+
+    private enum CodingKeys: String, CodingKey {
+        case processStart, load, resume, readiness, firecrackerLoad
+    }
 
     public init(
         processStart: Duration? = nil,
         load: Duration? = nil,
         resume: Duration? = nil,
         readiness: Duration? = nil,
-        firecrackerLoad: Duration? = nil
+        firecrackerLoad: Duration? = nil,
+        startedAt: ContinuousClock.Instant? = nil
     ) {
         self.processStart = processStart
         self.load = load
         self.resume = resume
         self.readiness = readiness
         self.firecrackerLoad = firecrackerLoad
+        self.startedAt = startedAt
     }
 
     /// Process start + load + resume + readiness: a spawn from nothing.

@@ -1,10 +1,19 @@
+import CSystemShims
+import Glibc
+import HostSystem
 import Subprocess
 import Synchronization
+import SystemPackage
 
-/// Shared between a VMM's supervising task and its handle: how to signal the process, and how it ended.
+/// Shared between a VMM's supervising task and its handle: a process descriptor of our own to signal the
+/// process through, and how it ended.
+///
+/// The descriptor is opened right after the spawn and closed only once the exit is recorded, under the same
+/// lock that every signal is sent under: a signal can never reach a process that merely reuses the pid or a
+/// descriptor number.
 final class ProcessControl: Sendable {
     private struct State {
-        var signaller: (@Sendable (Int32) throws -> Void)?
+        var processDescriptor: Int32?
         var exit: VMMExit?
         var exitWaiters: [CheckedContinuation<VMMExit, Never>] = []
         var timedWaiters: [UInt64: CheckedContinuation<VMMExit?, Never>] = [:]
@@ -16,28 +25,38 @@ final class ProcessControl: Sendable {
     /// The exit, once the process has ended and been reaped.
     var exit: VMMExit? { state.withLock { $0.exit } }
 
-    func attach(signaller: @escaping @Sendable (Int32) throws -> Void) {
-        state.withLock { $0.signaller = signaller }
+    /// Opens the process descriptor of `pid`, the child just spawned (it cannot have been reaped yet: only its
+    /// supervising task reaps it).
+    func attach(pid: Int32) throws {
+        let descriptor = snapbench_pidfd_open(pid)
+        guard descriptor >= 0 else { throw Errno.last.asError("pidfd_open(\(pid))") }
+        state.withLock { $0.processDescriptor = descriptor }
     }
 
     /// Sends `signal` through the process descriptor; a no-op once the process has ended.
     func send(_ signal: Int32) throws {
-        let signaller = state.withLock { $0.exit == nil ? $0.signaller : nil }
-        try signaller?(signal)
+        try state.withLock { state in
+            guard state.exit == nil, let descriptor = state.processDescriptor else { return }
+            // ESRCH: it exited and awaits its reap; nothing to signal.
+            if snapbench_pidfd_send_signal(descriptor, signal) != 0, errno != ESRCH {
+                throw Errno.last.asError("pidfd_send_signal(\(signal))")
+            }
+        }
     }
 
     func markExited(_ exit: VMMExit) {
-        let (waiters, timed) = state.withLock { state in
+        let (waiters, timed, recorded) = state.withLock { state in
             state.exit = state.exit ?? exit
-            state.signaller = nil
+            if let descriptor = state.processDescriptor { close(descriptor) }
+            state.processDescriptor = nil
             defer {
                 state.exitWaiters = []
                 state.timedWaiters = [:]
             }
-            return (state.exitWaiters, Array(state.timedWaiters.values))
+            return (state.exitWaiters, Array(state.timedWaiters.values), state.exit ?? exit)
         }
-        for waiter in waiters { waiter.resume(returning: exit) }
-        for waiter in timed { waiter.resume(returning: exit) }
+        for waiter in waiters { waiter.resume(returning: recorded) }
+        for waiter in timed { waiter.resume(returning: recorded) }
     }
 
     /// Waits until the process has ended or `timeout` has passed (`nil`). Unlike a task group racing
@@ -81,5 +100,11 @@ extension VMMExit {
         case .exited(let code): self = .exited(code)
         case .signaled(let signal): self = .signaled(signal)
         }
+    }
+}
+
+extension Errno {
+    func asError(_ call: String) -> FirecrackerError {
+        FirecrackerError(.system, "\(call) failed: \(self)")
     }
 }

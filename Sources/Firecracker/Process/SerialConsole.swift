@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HostSystem
 import Synchronization
 
 /// A line the guest printed on its serial console, and when the host saw it.

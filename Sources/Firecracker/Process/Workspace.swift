@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HostSystem
 import SystemPackage
 
 /// The files of one VMM's working directory.
@@ -25,7 +26,7 @@ enum Workspace {
                 // A jailed VMM writes them as its unprivileged user.
                 if let jail = configuration.jailer {
                     guard chown(configuration.path(name), jail.uid, jail.gid) == 0 else {
-                        throw FirecrackerError(.workspace, "cannot hand \(name) to uid \(jail.uid): \(Errno.current)")
+                        throw FirecrackerError(.workspace, "cannot hand \(name) to uid \(jail.uid): \(Errno.last)")
                     }
                 }
             }

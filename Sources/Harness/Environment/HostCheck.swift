@@ -1,6 +1,7 @@
 import Firecracker
 import Foundation
 import Glibc
+import HostSystem
 
 /// One line of `snapbench doctor`: what was checked, how it went, and what was found.
 public struct HostCheck: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import Reporting
+
 /// What a scheduled fault does, checked and typed when the scenario is parsed.
 ///
 /// ```swift

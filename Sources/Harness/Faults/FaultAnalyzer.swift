@@ -93,17 +93,22 @@ struct FaultAnalyzer: Sendable {
     }
 
     /// Gate figures over every applied fault: worst reaction and recovery, and how many were (not) applied.
-    static func figures(_ records: [FaultRecord]) -> [String: Double] {
+    ///
+    /// A fault that calls for a reaction (every kind but CPU contention, which the pool has nothing to do about)
+    /// and got none counts as infinitely slow, as does a fault spawn never came back from.
+    static func figures(_ records: [FaultRecord]) -> [Metric: Double] {
         let applied = records.filter(\.applied)
-        var figures: [String: Double] = [
-            "faults_applied": Double(applied.count),
-            "faults_not_applied": Double(records.count - applied.count),
+        var figures: [Metric: Double] = [
+            .faultsApplied: Double(applied.count),
+            .faultsNotApplied: Double(records.count - applied.count),
         ]
-        let reactions = applied.compactMap { $0.observations?.reactionSeconds }
-        if !reactions.isEmpty { figures["fault_reaction_s"] = reactions.max() }
+        let reacting = applied.filter { $0.kind != "cpu_contention" }
+        if !reacting.isEmpty {
+            figures[.faultReaction] = reacting.map { $0.observations?.reactionSeconds ?? .infinity }.max()
+        }
         let withBaseline = applied.filter { $0.observations?.spawnP95BeforeMs != nil }
         if !withBaseline.isEmpty {
-            figures["fault_recovery_s"] = withBaseline.map { $0.observations?.recoverySeconds ?? .infinity }.max()
+            figures[.faultRecovery] = withBaseline.map { $0.observations?.recoverySeconds ?? .infinity }.max()
         }
         return figures
     }

@@ -2,6 +2,7 @@ import CSystemShims
 import Dispatch
 import Firecracker
 import Glibc
+import HostSystem
 import SnapshotPool
 import Synchronization
 

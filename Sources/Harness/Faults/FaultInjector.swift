@@ -1,6 +1,7 @@
 import Firecracker
 import Foundation
 import Glibc
+import HostSystem
 import SnapshotPool
 
 /// A fault as applied: what it hit, and how to undo it.
@@ -21,7 +22,7 @@ struct FaultInjector: Sendable {
     let surface: FaultSurface
 
     /// Applies `action`, choosing victims with `random`.
-    func apply(_ action: FaultAction, random: inout SeededRandom) async -> AppliedFault {
+    func apply(_ action: FaultAction, random: inout SplitMix64) async -> AppliedFault {
         switch action {
         case .vmmCrash(let count, let target):
             return await signal(SIGKILL, count: count, target: target, random: &random, revert: false)
@@ -51,7 +52,7 @@ struct FaultInjector: Sendable {
         _ number: Int32,
         count: Int,
         target: VMTarget,
-        random: inout SeededRandom,
+        random: inout SplitMix64,
         revert: Bool
     ) async -> AppliedFault {
         if surface.backend == .simulated && number != SIGKILL {

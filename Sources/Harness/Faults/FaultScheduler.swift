@@ -1,5 +1,6 @@
 import Firecracker
 import Foundation
+import HostSystem
 import SnapshotPool
 
 /// One fault as it happened.
@@ -33,7 +34,7 @@ struct FaultScheduler: Sendable {
             for (index, spec) in faults.enumerated() {
                 group.addTask {
                     try? await Task.sleep(until: phaseStart + spec.at, clock: .continuous)
-                    var random = SeededRandom(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+                    var random = SplitMix64(seed: seed, label: "faults/\(index)")
                     let started = ContinuousClock.now
                     let applied: AppliedFault =
                         Task.isCancelled

@@ -1,6 +1,7 @@
 import Firecracker
 import Foundation
 import Glibc
+import HostSystem
 import SnapshotPool
 
 /// A VM a crash or hang may pick.

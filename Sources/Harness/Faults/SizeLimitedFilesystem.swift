@@ -1,6 +1,7 @@
 import Firecracker
 import Foundation
 import Glibc
+import HostSystem
 import Logging
 
 /// A tmpfs of a fixed size mounted for one run, so that a `disk_full` fault can really fill the filesystem

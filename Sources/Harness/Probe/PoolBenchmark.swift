@@ -24,10 +24,11 @@ public struct PoolBenchmark: Sendable {
         public var warmStages = LatencyHistogram()
         /// Pool acquires with no warm VM (warm target 0).
         public var onDemandAcquire = LatencyHistogram()
-        /// jemalloc `allocated` before and after the lease loop, with the pool idle and full both times.
-        public var allocatedBefore: UInt64 = 0
+        /// jemalloc `allocated` before and after the lease loop, with the pool idle and full both times; `nil`
+        /// when it could not be read.
+        public var allocatedBefore: UInt64?
         /// See ``allocatedBefore``.
-        public var allocatedAfter: UInt64 = 0
+        public var allocatedAfter: UInt64?
         /// Leases in the loop.
         public var leases = 0
         /// The pool's counters after the loop.
@@ -96,13 +97,13 @@ public struct PoolBenchmark: Sendable {
             // Warm up every code path once, so the comparison sees steady state, not first-use caches.
             for _ in 0..<20 { await pool.release(try await pool.acquire()) }
             try await waitUntilFull(pool, warm: 4)
-            result.allocatedBefore = jemalloc?.statistics().allocated ?? 0
+            result.allocatedBefore = jemalloc?.statistics()?.allocated
             for index in 0..<leases {
                 await pool.release(try await pool.acquire(timeout: .seconds(10)))
                 if (index + 1) % 250 == 0 { progress("memory loop: \(index + 1)/\(leases) leases") }
             }
             try await waitUntilFull(pool, warm: 4)
-            result.allocatedAfter = jemalloc?.statistics().allocated ?? 0
+            result.allocatedAfter = jemalloc?.statistics()?.allocated
             result.leases = leases
             result.counters = await pool.statistics().counters
         }

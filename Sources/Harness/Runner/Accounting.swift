@@ -25,6 +25,8 @@ struct Accounting {
     var audit: AuditFigures
     /// Problems with the audit log, in words; read and verified once, here.
     let auditProblems: [String]
+    /// The log's end as verified: its record count, last hash, and whether it ends with the pool's shutdown.
+    let anchor: AuditAnchor?
 
     init(
         phases: [PhaseReport],
@@ -40,7 +42,7 @@ struct Accounting {
         self.deadAtHandout = deadAtHandout
         self.leakProblems = leakProblems
         self.audit = audit
-        auditProblems = Self.problems(with: audit, counters: counters)
+        (auditProblems, anchor) = Self.problems(with: audit, counters: counters)
     }
 
     /// Acquires without exactly one outcome.
@@ -55,12 +57,15 @@ struct Accounting {
         return leasedAfterLoad + abs(handedOut - served)
     }
 
-    private static func problems(with audit: AuditFigures, counters: PoolStatistics.Counters) -> [String] {
+    private static func problems(
+        with audit: AuditFigures,
+        counters: PoolStatistics.Counters
+    ) -> ([String], AuditAnchor?) {
         let verification: AuditVerification
         do {
             verification = try AuditLog.verify(path: audit.path)
         } catch {
-            return ["the audit log does not verify: \(error)"]
+            return (["the audit log does not verify: \(error)"], nil)
         }
         var problems: [String] = []
         func expect(_ event: AuditEvent, _ count: Int, _ what: String) {
@@ -72,17 +77,25 @@ struct Accounting {
         expect(.pressureShed, audit.shedEvents, "sheds")
         expect(.vmCrash, counters.warmCrashes + counters.leasedCrashes, "crashes")
         expect(.snapshotQuarantine, audit.quarantines, "quarantines")
-        return problems
+        if !verification.endsWithShutdown {
+            problems.append("the audit log does not end with the pool's shutdown record")
+        }
+        let anchor = AuditAnchor(
+            records: verification.recordCount,
+            lastHash: verification.lastHash,
+            endsWithShutdown: verification.endsWithShutdown
+        )
+        return (problems, anchor)
     }
 
     /// The counts gates may name.
-    var figures: [String: Double] {
+    var figures: [Metric: Double] {
         [
-            "dead_at_handout": Double(deadAtHandout),
-            "unaccounted": Double(unaccounted),
-            "unreleased": Double(unreleased),
-            "audit_problems": Double(auditProblems.count),
-            "quarantines": Double(audit.quarantines),
+            .deadAtHandout: Double(deadAtHandout),
+            .unaccounted: Double(unaccounted),
+            .unreleased: Double(unreleased),
+            .auditProblems: Double(auditProblems.count),
+            .quarantines: Double(audit.quarantines),
         ]
     }
 

@@ -1,108 +1,208 @@
+import HostSystem
 public import Reporting
 public import SnapshotPool
 
-/// Decides each gate against a finished run's figures.
+/// Decides each gate against a finished run's figures: counts, maxima and slopes exactly, rates and
+/// percentiles with confidence bounds (``GateDecision``). A gate on per-acquire figures that failed while the
+/// host was disturbed is judged again on the acquires no disturbance touched: when they pass it, the gate is
+/// `disturbed` (it lets the run pass, with the evidence); when they cannot decide it, `inconclusive`; when they
+/// fail it too, it stays failed — a stall never hides a regression that shows outside it.
+///
+/// Warm-up phases are left out of every gate alike: latencies and counts come from the measured phases, the
+/// pool's counters from their start, memory from their samples.
 ///
 /// ```swift
-/// let results = GateEvaluator(overall: report.overall, timeline: report.timeline, counters: counters, leaks: 0)
-///     .evaluate(scenario.gates)
+/// let results = GateEvaluator(figures: figures).evaluate(scenario.gates)
 /// ```
 public struct GateEvaluator: Sendable {
-    /// Latency figures come from here.
-    public var overall: PhaseReport
-    /// Memory figures come from here.
-    public var timeline: [TimelineSample]
-    /// The pool's counters (crashes, shed, …).
-    public var counters: PoolStatistics.Counters
-    /// Problems the leak check found.
-    public var leaks: Int
-    /// Figures the runner measured besides these: accounting counts and fault timings, by metric name.
-    public var additional: [String: Double] = [:]
+    /// What a run measured, as the gates read it.
+    public struct Figures: Sendable {
+        /// The measured phases together.
+        public var overall: PhaseReport
+        /// The same without the acquires a disturbance touched; `nil` when none was.
+        public var undisturbed: PhaseReport?
+        /// Memory samples of the measured phases.
+        public var timeline: [TimelineSample]
+        /// Seconds since the start at which the measured phases began and the load ended.
+        public var measuredStart: Double?
+        public var loadEnd: Double
+        /// The pool's counters over the measured phases.
+        public var counters: PoolStatistics.Counters
+        /// Problems the leak check found.
+        public var leaks: Int
+        /// Figures measured besides these (accounting counts, fault timings, allocation slope).
+        public var additional: [Metric: Double] = [:]
+        /// The host's disturbances, for the evidence.
+        public var disturbances: [Disturbance] = []
 
-    public init(overall: PhaseReport, timeline: [TimelineSample], counters: PoolStatistics.Counters, leaks: Int) {
-        self.overall = overall
-        self.timeline = timeline
-        self.counters = counters
-        self.leaks = leaks
+        public init(
+            overall: PhaseReport,
+            undisturbed: PhaseReport? = nil,
+            timeline: [TimelineSample],
+            measuredStart: Double? = 0,
+            loadEnd: Double = .infinity,
+            counters: PoolStatistics.Counters,
+            leaks: Int
+        ) {
+            self.overall = overall
+            self.undisturbed = undisturbed
+            self.timeline = timeline
+            self.measuredStart = measuredStart
+            self.loadEnd = loadEnd
+            self.counters = counters
+            self.leaks = leaks
+        }
+    }
+
+    public var figures: Figures
+
+    public init(figures: Figures) {
+        self.figures = figures
     }
 
     /// Evaluates every gate.
     public func evaluate(_ gates: [Gate]) -> [GateResult] {
         gates.map { gate in
-            guard let value = value(of: gate) else {
-                return GateResult(
-                    expression: gate.expression,
-                    measured: nil,
-                    passed: false,
-                    reason: "no \(gate.metric) was measured in this run"
-                )
+            let result = evaluate(gate, on: figures.overall)
+            guard result.outcome == .fail, gate.metric.isPerAcquire, let undisturbed = figures.undisturbed else {
+                return result
             }
-            let passed = gate.passes(value)
+            return rejudge(gate, failed: result, undisturbed: undisturbed)
+        }
+    }
+
+    /// A failed gate judged again on the acquires no disturbance touched.
+    private func rejudge(_ gate: Gate, failed: GateResult, undisturbed: PhaseReport) -> GateResult {
+        let again = evaluate(gate, on: undisturbed)
+        let excluded = figures.overall.scheduled - undisturbed.scheduled
+        let evidence = figures.disturbances.map {
+            "\(formatNumber($0.start))–\(formatNumber($0.end)) s: \($0.evidence.joined(separator: ", "))"
+        }.joined(separator: "; ")
+        let context =
+            "the host was disturbed (\(evidence)); without the \(excluded) acquires it touched: "
+            + (again.measured.map { "measured \(formatNumber($0))" } ?? "not measured")
+        var result = failed
+        switch again.outcome {
+        case .pass:
+            result.status = .disturbed
+            result.passed = true
+            result.disturbance = context + " — passes"
+        case .inconclusive:
+            result.status = .inconclusive
+            result.disturbance = context + " — cannot be decided from them"
+        case .fail, .disturbed:
+            result.disturbance = context + " — still fails: a regression, not the host"
+        }
+        return result
+    }
+
+    /// One gate against one set of per-acquire figures (and the run's other figures).
+    func evaluate(_ gate: Gate, on phase: PhaseReport) -> GateResult {
+        let metric = gate.metric
+        switch metric.kind {
+        case .latency:
+            let spectrum = metric.latencyKey.flatMap { phase.latencies[$0] }
+            if gate.statistic.percentile != nil { return GateDecision.percentile(gate, spectrum: spectrum) }
+            if gate.statistic == .count { return GateDecision.exact(gate, value: Double(spectrum?.count ?? 0)) }
+            return decide(gate, spectrum?.value(of: gate.statistic.rawValue))
+        case .memory:
+            return decide(gate, memory(metric, gate.statistic))
+        case .allocation, .faultTiming:
+            return decide(gate, figures.additional[metric])
+        case .count:
+            let events = count(metric, in: phase)
+            if gate.statistic == .rate {
+                return GateDecision.rate(gate, events: events, trials: phase.scheduled)
+            }
+            return GateDecision.exact(gate, value: Double(events))
+        }
+    }
+
+    private func decide(_ gate: Gate, _ value: Double?) -> GateResult {
+        guard let value else {
             return GateResult(
                 expression: gate.expression,
-                measured: value,
-                passed: passed,
-                reason: passed ? nil : "measured \(value), needs \(gate.comparison.rawValue) \(gate.threshold)"
+                gate: gate,
+                measured: nil,
+                passed: false,
+                status: .fail,
+                reason: "no \(gate.metric.rawValue) was measured in this run"
             )
         }
+        return GateDecision.exact(gate, value: value)
     }
 
-    /// The measured value a gate compares, or `nil` when the run measured none.
-    public func value(of gate: Gate) -> Double? {
-        let metric = gate.metric
-        if GateMetric.faults.contains(metric) {
-            return additional[metric]
-        }
-        if GateMetric.latencies.contains(metric) {
-            let name = String(metric.dropLast(3))  // "spawn_ms" → "spawn"
-            guard let spectrum = overall.latencies[name] else { return gate.statistic == "count" ? 0 : nil }
-            return spectrum.value(of: gate.statistic)
-        }
-        if GateMetric.memory.contains(metric) {
-            let series = memorySeries(metric)
-            guard !series.isEmpty else { return nil }
-            switch gate.statistic {
-            case "max": return series.max()
-            case "min": return series.min()
-            case "last": return series.last
-            default: return series.reduce(0, +) / Double(series.count)
-            }
-        }
-        let count = Double(countValue(metric))
-        if gate.statistic == "rate" {
-            return overall.scheduled > 0 ? count / Double(overall.scheduled) : 0
-        }
-        return count
-    }
-
-    private func memorySeries(_ metric: String) -> [Double] {
+    private func memory(_ metric: Metric, _ statistic: Statistic) -> Double? {
         let mib = 1_048_576.0
-        return timeline.compactMap { sample -> Double? in
+        let read: (TimelineSample) -> Double? = { sample in
             switch metric {
-            case "pool_resident_mb": sample.jemallocResident.map { Double($0) / mib }
-            case "pool_allocated_mb": sample.jemallocAllocated.map { Double($0) / mib }
-            case "process_rss_mb": Double(sample.processRSS) / mib
-            case "vmm_pss_mb": Double(sample.vmmPSSSum) / mib
-            case "vmm_pss_per_warm_vm_mb":
-                sample.vmmCount > 0 ? Double(sample.vmmPSSSum) / Double(sample.vmmCount) / mib : nil
-            case "cgroup_usage_mb": sample.cgroupUsage.map { Double($0) / mib }
+            case .poolResident: sample.jemallocResident.map { Double($0) / mib }
+            case .poolAllocated: sample.jemallocAllocated.map { Double($0) / mib }
+            case .processRSS: Double(sample.processRSS) / mib
+            case .vmmPSS: Double(sample.vmmPSSSum) / mib
+            case .vmmPSSPerWarmVM:
+                sample.warmVMMCount.flatMap { count in
+                    count > 0 ? sample.warmVMMPSSSum.map { Double($0) / Double(count) / mib } : nil
+                }
+            case .cgroupUsage: sample.cgroupUsage.map { Double($0) / mib }
             default: nil
             }
         }
+        if statistic == .growth {
+            return MemoryFigures.growth(
+                figures.timeline,
+                measuredStart: figures.measuredStart,
+                loadEnd: figures.loadEnd,
+                read
+            )
+        }
+        let series = MemoryFigures.measured(
+            figures.timeline,
+            measuredStart: figures.measuredStart,
+            loadEnd: figures.loadEnd
+        )
+        .compactMap(read)
+        guard !series.isEmpty else { return nil }
+        switch statistic {
+        case .max: return series.max()
+        case .min: return series.min()
+        case .last: return series.last
+        default: return series.reduce(0, +) / Double(series.count)
+        }
     }
 
-    private func countValue(_ metric: String) -> Int {
+    private func count(_ metric: Metric, in phase: PhaseReport) -> Int {
+        let counters = figures.counters
         switch metric {
-        case "errors": overall.errors
-        case "late_starts": overall.lateStarts
-        case "leases": overall.served
-        case "warm_hits": counters.warmHits
-        case "on_demand": counters.onDemand
-        case "crashes": counters.warmCrashes + counters.leasedCrashes
-        case "readiness_failures": counters.readinessFailures
-        case "shed": counters.shed
-        case "leaks": leaks
-        default: Int(additional[metric] ?? 0)
+        case .errors: return phase.errors
+        case .lateStarts: return phase.lateStarts
+        case .leases: return phase.served
+        case .warmHits: return phase.latencies[Metric.spawnWarm.latencyKey ?? ""]?.count ?? 0
+        case .onDemand: return phase.latencies[Metric.spawnOnDemand.latencyKey ?? ""]?.count ?? 0
+        case .crashes: return counters.warmCrashes + counters.leasedCrashes
+        case .readinessFailures: return counters.readinessFailures
+        case .shed: return counters.shed
+        case .leaks: return figures.leaks
+        default: return Int(figures.additional[metric] ?? 0)
         }
+    }
+}
+
+extension PoolStatistics.Counters {
+    /// The counts since `earlier` (the pool's counters only grow).
+    func since(_ earlier: PoolStatistics.Counters) -> PoolStatistics.Counters {
+        var delta = self
+        delta.warmHits -= earlier.warmHits
+        delta.onDemand -= earlier.onDemand
+        delta.released -= earlier.released
+        delta.warmCrashes -= earlier.warmCrashes
+        delta.leasedCrashes -= earlier.leasedCrashes
+        delta.readinessFailures -= earlier.readinessFailures
+        delta.restoreFailures -= earlier.restoreFailures
+        delta.shed -= earlier.shed
+        delta.expired -= earlier.expired
+        delta.failures = failures.merging(earlier.failures.mapValues { -$0 }, uniquingKeysWith: +)
+            .filter { $0.value != 0 }
+        return delta
     }
 }

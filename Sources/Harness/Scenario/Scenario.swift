@@ -1,3 +1,4 @@
+public import Reporting
 public import SnapshotPool
 
 /// A load profile, as read from one YAML file in `Scenarios/`: what VM, what pool, which phases of load,
@@ -16,6 +17,8 @@ public struct Scenario: Sendable, Equatable {
     public var seed: UInt64
     /// Which backend runs it.
     public var backend: BackendChoice
+    /// A release sign-off: only real Firecracker may run it, and the report says it was one.
+    public var signOff: Bool
     /// The VM the pool restores.
     public var vm: VMDefinition
     /// The pool's configuration.
@@ -32,6 +35,7 @@ public struct Scenario: Sendable, Equatable {
         description: String,
         seed: UInt64,
         backend: BackendChoice,
+        signOff: Bool = false,
         vm: VMDefinition,
         pool: PoolSettings,
         phases: [Phase],
@@ -42,6 +46,7 @@ public struct Scenario: Sendable, Equatable {
         self.description = description
         self.seed = seed
         self.backend = backend
+        self.signOff = signOff
         self.vm = vm
         self.pool = pool
         self.phases = phases
@@ -50,13 +55,13 @@ public struct Scenario: Sendable, Equatable {
     }
 }
 
-/// Which backend a scenario asks for.
+/// Which backend a scenario asks for. There is no automatic fallback: a run that cannot use Firecracker
+/// stops and says what is missing, unless the simulated backend was asked for by name.
 public enum BackendChoice: String, Sendable, Equatable, CaseIterable {
-    /// Firecracker where `/dev/kvm` is usable, else simulated (and the report says so).
-    case auto
-    /// Real Firecracker; the run fails when it cannot start.
+    /// Real Firecracker processes on `/dev/kvm` (the default); the run stops when they cannot run here.
     case firecracker
-    /// The simulated backend.
+    /// The simulated backend: invented latencies, for pool-logic checks and hosts without KVM. Its runs are
+    /// marked in every output and never pass a sign-off.
     case simulated
 }
 
@@ -197,87 +202,39 @@ public struct FaultSpec: Sendable, Equatable {
     }
 }
 
-/// A pass/fail condition: `metric statistic operator threshold`, e.g. `spawn_ms p95 < 50`.
-public struct Gate: Sendable, Equatable, Codable {
-    /// Comparison operators.
-    public enum Comparison: String, Sendable, Codable, CaseIterable {
-        case less = "<"
-        case lessOrEqual = "<="
-        case greater = ">"
-        case greaterOrEqual = ">="
-        case equal = "=="
-    }
-
-    /// A metric name from ``GateMetric``.
-    public var metric: String
-    /// `p50`, `p90`, `p95`, `p99`, `p999`, `max`, `min`, `mean`, `count`, `rate`.
-    public var statistic: String
-    /// The comparison.
-    public var comparison: Comparison
-    /// The threshold, in the metric's unit.
-    public var threshold: Double
-    /// The expression as written.
-    public var expression: String
-
-    public init(metric: String, statistic: String, comparison: Comparison, threshold: Double, expression: String) {
-        self.metric = metric
-        self.statistic = statistic
-        self.comparison = comparison
-        self.threshold = threshold
-        self.expression = expression
-    }
-
-    /// Whether `value` passes.
-    public func passes(_ value: Double) -> Bool {
-        switch comparison {
-        case .less: value < threshold
-        case .lessOrEqual: value <= threshold
-        case .greater: value > threshold
-        case .greaterOrEqual: value >= threshold
-        case .equal: value == threshold
+extension LoadProfile {
+    /// How long the load lasts: its schedule (a burst phase from its first arrival to its last), or its
+    /// workers' duration.
+    ///
+    /// ```swift
+    /// LoadProfile.burst(count: 8, spread: .milliseconds(50), bursts: 5, interval: .seconds(3)).duration  // 12.05 s
+    /// ```
+    public var duration: Duration {
+        switch self {
+        case .constantArrivalRate(_, let duration), .poisson(_, let duration), .workers(_, _, let duration):
+            duration
+        case .rampingArrivalRate(_, let stages):
+            stages.reduce(.zero) { $0 + $1.duration }
+        case .burst(_, let spread, let bursts, let interval):
+            interval * max(0, bursts - 1) + spread
         }
     }
 }
 
-/// The metrics gates can name, with the statistics each supports.
-public enum GateMetric {
-    /// Latency metrics in milliseconds: percentiles, min, max, mean, count.
-    public static let latencies: Set<String> = [
-        "spawn_ms", "spawn_warm_ms", "spawn_on_demand_ms", "restore_ms", "firecracker_load_ms", "process_start_ms",
-        "resume_ms", "readiness_ms", "queue_wait_ms", "dispatch_lag_ms",
-    ]
-    /// Memory metrics in MiB: max, mean, min.
-    public static let memory: Set<String> = [
-        "pool_resident_mb", "pool_allocated_mb", "process_rss_mb", "vmm_pss_mb", "vmm_pss_per_warm_vm_mb",
-        "cgroup_usage_mb",
-    ]
-    /// Counts: `count` (absolute) and `rate` (fraction of scheduled acquires).
-    public static let counts: Set<String> = [
-        "errors", "late_starts", "leases", "warm_hits", "on_demand", "crashes", "readiness_failures", "shed",
-        "leaks", "dead_at_handout", "unaccounted", "unreleased", "audit_problems", "quarantines", "faults_applied",
-        "faults_not_applied",
-    ]
-    /// Fault timings in seconds, the worst over the run's faults (`max`): the pool's first reaction after a
-    /// fault began, and how long after a fault ended spawn was back (a fault it never came back from counts as
-    /// infinitely long).
-    public static let faults: Set<String> = ["fault_reaction_s", "fault_recovery_s"]
-    /// Statistics for fault timings.
-    public static let faultStatistics: Set<String> = ["max"]
-    /// Statistics for latency metrics.
-    public static let latencyStatistics: Set<String> = [
-        "p50", "p90", "p95", "p99", "p999", "max", "min", "mean", "count",
-    ]
-    /// Statistics for memory metrics.
-    public static let memoryStatistics: Set<String> = ["max", "min", "mean", "last"]
-    /// Statistics for counts.
-    public static let countStatistics: Set<String> = ["count", "rate"]
+extension Scenario {
+    /// How long the load lasts: the sum of its phases' durations.
+    public var loadDuration: Duration { phases.reduce(.zero) { $0 + $1.load.duration } }
 
-    /// The statistics `metric` supports, or `nil` when the metric is unknown.
-    public static func statistics(for metric: String) -> Set<String>? {
-        if latencies.contains(metric) { return latencyStatistics }
-        if memory.contains(metric) { return memoryStatistics }
-        if counts.contains(metric) { return countStatistics }
-        if faults.contains(metric) { return faultStatistics }
-        return nil
+    /// The acquires the measured (non-warm-up) phases schedule, known before the run (Poisson phases: the
+    /// expected number); `nil` when a measured phase is closed-loop (its count depends on the system).
+    public var plannedMeasuredAcquires: Int? {
+        var total = 0
+        for phase in phases where !phase.warmup {
+            guard let count = ArrivalSchedule(load: phase.load, seed: seed, phase: phase.name)?.plannedCount else {
+                return nil
+            }
+            total += count
+        }
+        return total
     }
 }

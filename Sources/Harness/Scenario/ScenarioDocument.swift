@@ -1,3 +1,4 @@
+import Reporting
 import SnapshotPool
 import Yams
 

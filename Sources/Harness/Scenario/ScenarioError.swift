@@ -1,3 +1,5 @@
+import Reporting
+
 /// Why a scenario file (or a `--gate` expression) was refused: what, where, and how to fix it.
 ///
 /// Every error names the file, the line and column (1-based; 0 when there is no position, as for a gate
@@ -43,12 +45,20 @@ public struct ScenarioError: Error, Sendable, CustomStringConvertible, Equatable
         public static let invalidValue = Code("invalid_value")
         /// A fault placed after the scenario's end.
         public static let faultOutOfRange = Code("fault_out_of_range")
-        /// A gate names a metric ``GateMetric`` does not define.
+        /// A gate names a metric `Metric` does not define.
         public static let unknownMetric = Code("unknown_metric")
         /// A gate names a statistic its metric does not support (`errors p95`).
         public static let unsupportedStatistic = Code("unsupported_statistic")
         /// A gate expression that is not `<metric> <statistic> <op> <number>`.
         public static let badGate = Code("bad_gate")
+        /// A gate the scenario cannot decide from the acquires it schedules (a 1 % rate of 40 arrivals; the p99
+        /// of 40 samples).
+        public static let undecidableGate = Code("undecidable_gate")
+
+        /// The code for a gate expression's parse error.
+        init(_ code: Gate.ParseError.Code) {
+            self.init(code.rawValue)
+        }
 
         /// The stable name, e.g. `unknown_key`.
         public var description: String { name }
@@ -88,57 +98,5 @@ public struct ScenarioError: Error, Sendable, CustomStringConvertible, Equatable
         text += ": "
         if !keyPath.isEmpty { text += "\(keyPath): " }
         return text + message
-    }
-}
-
-// MARK: - Suggestions
-
-enum Suggestion {
-    /// The candidate closest to `word` by edit distance, when it is close enough to be a likely typo.
-    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
-        let lowered = word.lowercased()
-        var best: (candidate: String, distance: Int)?
-        for candidate in candidates.sorted() {
-            let distance = editDistance(lowered, candidate)
-            if distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
-        }
-        guard let best else { return nil }
-        let allowed = max(2, min(word.count, best.candidate.count) / 3)
-        let containsEither = best.candidate.contains(lowered) || lowered.contains(best.candidate)
-        if best.distance <= allowed || (containsEither && lowered.count >= 3) { return best.candidate }
-        // Else the one candidate sharing the longest prefix (at least 4 characters): `constant-rate`.
-        let prefixes = candidates.map { ($0, commonPrefixLength(lowered, $0)) }
-        guard let longest = prefixes.map(\.1).max(), longest >= 4 else { return nil }
-        let matches = prefixes.filter { $0.1 == longest }
-        return matches.count == 1 ? matches[0].0 : nil
-    }
-
-    private static func commonPrefixLength(_ a: String, _ b: String) -> Int {
-        zip(a.unicodeScalars, b.unicodeScalars).prefix { $0 == $1 }.count
-    }
-
-    /// " (did you mean `x`?)"-style suffix, or an empty string.
-    static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String {
-        guard let match = closest(to: word, in: candidates) else { return "" }
-        return "; did you mean `\(match)`?"
-    }
-
-    /// Levenshtein distance over Unicode scalars.
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.unicodeScalars)
-        let b = Array(b.unicodeScalars)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+public import Reporting
 import SnapshotPool
 import Yams
 
@@ -84,11 +85,11 @@ public enum ScenarioParser {
     /// - Returns: the gate.
     /// - Throws: ``ScenarioError`` with file `--gate`, line 1 and the column of the offending word.
     public static func parseGate(_ text: String) throws -> Gate {
-        do {
-            return try GateParser.parse(text)
+        do throws(Gate.ParseError) {
+            return try Gate(parsing: text)
         } catch {
             throw ScenarioError(
-                error.code,
+                ScenarioError.Code(error.code),
                 file: "--gate",
                 line: 1,
                 column: error.offset + 1,
@@ -96,6 +97,26 @@ public enum ScenarioParser {
                 message: error.message
             )
         }
+    }
+
+    /// Refuses a gate (given with `--gate`) that `scenario` cannot decide from the acquires it schedules.
+    ///
+    /// ```swift
+    /// try ScenarioParser.checkDecidable(try ScenarioParser.parseGate("spawn_ms p99 < 40"), in: smoke)
+    /// // --gate:1:1: `spawn_ms p99 < 40` cannot be decided by smoke: …
+    /// ```
+    ///
+    /// - Throws: ``ScenarioError`` with code ``ScenarioError/Code/undecidableGate``.
+    public static func checkDecidable(_ gate: Gate, in scenario: Scenario) throws {
+        guard let problem = GatePlan.problem(gate, plannedAcquires: scenario.plannedMeasuredAcquires) else { return }
+        throw ScenarioError(
+            .undecidableGate,
+            file: "--gate",
+            line: 1,
+            column: 1,
+            keyPath: "",
+            message: "`\(gate.expression)` cannot be decided by \(scenario.name): \(problem)"
+        )
     }
 
     /// How long a scenario's load lasts: the sum of its phases' lengths.
@@ -107,18 +128,7 @@ public enum ScenarioParser {
     /// ScenarioParser.totalDuration(of: try ScenarioParser.parse(file: "Scenarios/smoke.yaml"))  // 13 seconds
     /// ```
     public static func totalDuration(of scenario: Scenario) -> Duration {
-        scenario.phases.reduce(.zero) { $0 + length(of: $1.load) }
-    }
-
-    static func length(of load: LoadProfile) -> Duration {
-        switch load {
-        case .constantArrivalRate(_, let duration), .poisson(_, let duration), .workers(_, _, let duration):
-            duration
-        case .rampingArrivalRate(_, let stages):
-            stages.reduce(.zero) { $0 + $1.duration }
-        case .burst(_, let spread, let bursts, let interval):
-            interval * (bursts - 1) + spread
-        }
+        scenario.loadDuration
     }
 
     // MARK: - YAML
@@ -241,7 +251,9 @@ public enum ScenarioParser {
 private struct ScenarioReader {
     let document: ScenarioDocument
 
-    static let rootKeys = ["name", "description", "seed", "backend", "vm", "pool", "phases", "faults", "gates"]
+    static let rootKeys = [
+        "name", "description", "seed", "backend", "sign_off", "vm", "pool", "phases", "faults", "gates",
+    ]
     static let builtinKeys = ["guest", "working_set_mib", "memory_mib", "vcpus"]
     static let linuxKeys = [
         "guest", "memory_mib", "vcpus", "kernel", "rootfs", "boot_args", "boot_pattern", "resume_pattern",
@@ -271,28 +283,48 @@ private struct ScenarioReader {
         let description = try document.string(top.required("description"), path: "description")
         let seed =
             try top["seed"].map { UInt64(try document.integer($0, path: "seed", minimum: 0, maximum: .max)) } ?? 1
-        let backend = try top["backend"].map {
-            BackendChoice(
-                rawValue: try document.word($0, path: "backend", from: BackendChoice.allCases.map(\.rawValue))
+        let backend = try top["backend"].map { node -> BackendChoice in
+            if case .scalar(let scalar) = node, scalar.string == "auto" {
+                throw document.error(
+                    .invalidValue,
+                    at: node,
+                    path: "backend",
+                    "`auto` is gone: a run never falls back to the simulated backend unasked; write `firecracker` "
+                        + "(the default) or `simulated`"
+                )
+            }
+            return BackendChoice(
+                rawValue: try document.word(node, path: "backend", from: BackendChoice.allCases.map(\.rawValue))
             )!
+        }
+        let signOff = try top["sign_off"].map { try document.bool($0, path: "sign_off") } ?? false
+        if signOff, backend == .simulated, let node = top["sign_off"] {
+            throw document.error(
+                .invalidValue,
+                at: node,
+                path: "sign_off",
+                "a sign-off runs on real Firecracker only, and this scenario asks for `backend: simulated`"
+            )
         }
         let vm = try top["vm"].map { try self.vm($0) } ?? .builtInGuest(workingSetMiB: 16, memoryMiB: 128, vcpus: 1)
         let pool = try self.pool(top.required("pool"))
         let phases = try self.phases(top.required("phases"))
-        let total = phases.reduce(Duration.zero) { $0 + ScenarioParser.length(of: $1.load) }
+        let total = phases.reduce(Duration.zero) { $0 + $1.load.duration }
         let faults = try top["faults"].map { try self.faults($0, total: total, pool: pool) } ?? []
-        let gates = try top["gates"].map { try self.gates($0) } ?? []
-        return Scenario(
+        var scenario = Scenario(
             name: name,
             description: description,
             seed: seed,
-            backend: backend ?? .auto,
+            backend: backend ?? .firecracker,
+            signOff: signOff,
             vm: vm,
             pool: pool,
             phases: phases,
             faults: faults,
-            gates: gates
+            gates: []
         )
+        scenario.gates = try top["gates"].map { try self.gates($0, planned: scenario.plannedMeasuredAcquires) } ?? []
+        return scenario
     }
 
     // MARK: VM
@@ -416,7 +448,7 @@ private struct ScenarioReader {
         var total = Duration.zero
         for (index, item) in try document.list(node, path: "phases", nonEmpty: true).enumerated() {
             let phase = try self.phase(item, path: "phases[\(index)]")
-            total += ScenarioParser.length(of: phase.load)
+            total += phase.load.duration
             if total > Self.longestScenario {
                 throw document.error(
                     .invalidValue,
@@ -599,7 +631,7 @@ private struct ScenarioReader {
 
     // MARK: Gates
 
-    private func gates(_ node: Node) throws -> [Gate] {
+    private func gates(_ node: Node, planned: Int?) throws -> [Gate] {
         try document.list(node, path: "gates", nonEmpty: false).enumerated().map { index, item in
             let path = "gates[\(index)]"
             guard case .scalar(let scalar) = item, item.tagName == .str else {
@@ -610,18 +642,23 @@ private struct ScenarioReader {
                     "expected a gate expression such as `spawn_ms p95 < 50`, found \(ScenarioDocument.describe(item))"
                 )
             }
-            do throws(GateParser.Problem) {
-                return try GateParser.parse(scalar.string)
+            let gate: Gate
+            do throws(Gate.ParseError) {
+                gate = try Gate(parsing: scalar.string)
             } catch {
                 // Point at the offending word when the expression sits on one line as written.
                 let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
                 let exact = scalar.style == .plain || quoted
-                var location = document.error(error.code, at: item, path: path, error.message)
+                var location = document.error(ScenarioError.Code(error.code), at: item, path: path, error.message)
                 if exact, let mark = item.mark, !scalar.string.contains("\n") {
                     location.column = document.column(of: mark) + error.offset + (quoted ? 1 : 0)
                 }
                 throw location
             }
+            if let problem = GatePlan.problem(gate, plannedAcquires: planned) {
+                throw document.error(.undecidableGate, at: item, path: path, "`\(gate.expression)` \(problem)")
+            }
+            return gate
         }
     }
 }

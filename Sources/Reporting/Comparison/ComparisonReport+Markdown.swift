@@ -15,11 +15,11 @@ extension ComparisonReport {
             "Method: \(Self.escape(method)).",
             "",
         ]
-        let changed = rows.filter { $0.verdict != .withinNoise }
-        if changed.isEmpty {
+        let shown = rows.filter { $0.decides || $0.verdict != .withinNoise }
+        if shown.isEmpty {
             lines.append("No metric changed beyond the noise.")
         } else {
-            lines += Self.table(changed)
+            lines += Self.table(shown)
         }
         lines += ["", "<details><summary>All \(rows.count) rows</summary>", ""]
         lines += Self.table(rows)

@@ -1,6 +1,6 @@
 extension ComparisonReport {
-    /// The comparison for a terminal: what was compared and how, the rows that changed (every row with
-    /// `all`), the gates that changed outcome, the notes, and the tally.
+    /// The comparison for a terminal: what was compared and how, the decided rows and the reported rows that
+    /// changed (every row with `all`), the gates that changed outcome, the notes, and the tally.
     ///
     /// ```swift
     /// print(comparison.renderText())           // changed rows only
@@ -13,7 +13,7 @@ extension ComparisonReport {
             "method:    \(method)",
             "",
         ]
-        let shown = all ? rows : rows.filter { $0.verdict != .withinNoise }
+        let shown = all ? rows : rows.filter { $0.decides || $0.verdict != .withinNoise }
         if shown.isEmpty {
             lines.append("No metric changed beyond the noise: every one of \(rows.count) rows is within noise.")
         } else {
@@ -21,7 +21,7 @@ extension ComparisonReport {
             for row in shown { table.append(row.cells) }
             lines.append(table.render())
             let hidden = rows.count - shown.count
-            if hidden > 0 { lines.append("\(hidden) more rows within noise (--all lists them).") }
+            if hidden > 0 { lines.append("\(hidden) more reported rows within noise (--all lists them).") }
         }
         if !gateChanges.isEmpty {
             lines.append("")

@@ -1,15 +1,24 @@
 public import Foundation
 
-/// What `snapbench compare` found: every compared metric of every phase of every scenario both sides ran,
-/// with its statistics and verdict, plus the gates that changed outcome and anything left out.
+/// What `snapbench compare` found: for every scenario both sides ran, every measured phase and `overall`,
+/// every latency metric and two statistics of it (each run's mean and each run's p95), whether the candidate's
+/// runs differ from the base's, judged with the run as the unit.
+///
+/// Only the decided rows — `overall` rows of the metrics the scenario's gates name and of the headline spawn
+/// and restore — set the outcome; the rest are reported. The decided rows share one false-discovery
+/// correction (Benjamini–Hochberg), the reported ones another.
 ///
 /// ```swift
 /// let report = try ReportComparator().compare(base: base, candidate: candidate)
-/// if report.hasRegression { print(report.renderText()) }
+/// switch report.outcome {
+/// case .regressed: print(report.renderText())
+/// case .inconclusive: print("run more rounds")
+/// case .noRegression: break
+/// }
 /// ```
 public struct ComparisonReport: Codable, Sendable, Equatable {
-    /// The format this build writes; bumped on incompatible changes.
-    public static let currentSchemaVersion = 1
+    /// The format this build writes; bumped on incompatible changes (2: run-level rows).
+    public static let currentSchemaVersion = 2
 
     /// The comparison format.
     public var schemaVersion: Int = Self.currentSchemaVersion
@@ -19,7 +28,7 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
     public var base: [ComparedRun]
     /// The candidate side's reports.
     public var candidate: [ComparedRun]
-    /// One row per scenario, phase and metric, in scenario order, then phase order, then metric order.
+    /// One row per scenario, phase, metric and statistic, in scenario, phase, metric, statistic order.
     public var rows: [ComparisonRow]
     /// Gates whose outcome differs between the sides.
     public var gateChanges: [GateChange]
@@ -42,58 +51,84 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
         self.notes = notes
     }
 
-    /// Whether any row regressed (the reason `snapbench compare` exits 1).
-    public var hasRegression: Bool { rows.contains { $0.verdict == .regressed } }
+    /// What the comparison decided, from its decided rows only.
+    public enum Outcome: String, Sendable, Equatable {
+        /// A decided row regressed.
+        case regressed
+        /// No decided row regressed, but one had too few runs a side to be decided.
+        case inconclusive
+        /// Every decided row was decided, and none regressed.
+        case noRegression = "no regression"
+    }
+
+    /// What the comparison decided.
+    public var outcome: Outcome {
+        let decided = rows.filter(\.decides)
+        if decided.contains(where: { $0.verdict == .regressed }) { return .regressed }
+        if decided.contains(where: { $0.verdict == .notEnoughRuns }) { return .inconclusive }
+        return .noRegression
+    }
+
+    /// Whether a decided row regressed (the reason `snapbench compare` exits 1).
+    public var hasRegression: Bool { outcome == .regressed }
+
+    /// The exit status the comparison calls for.
+    public var exitStatus: ExitStatus {
+        switch outcome {
+        case .regressed: .failure
+        case .inconclusive: .inconclusive
+        case .noRegression: .success
+        }
+    }
 
     /// How many rows have `verdict`.
-    public func count(of verdict: ComparisonVerdict) -> Int { rows.filter { $0.verdict == verdict }.count }
+    public func count(of verdict: ComparisonVerdict, decidedOnly: Bool = false) -> Int {
+        rows.filter { $0.verdict == verdict && (!decidedOnly || $0.decides) }.count
+    }
 }
 
-/// The knobs of the comparison statistics; the defaults follow Firecracker's A/B test.
+/// The knobs of the comparison statistics.
 ///
 /// ```swift
 /// var settings = ComparisonSettings()
-/// settings.noiseThreshold = 0.10  // a change must exceed 10 % of the base mean
+/// settings.noiseThreshold = 0.10  // a change must exceed 10 % of the base
 /// ```
 public struct ComparisonSettings: Codable, Sendable, Equatable {
-    /// Permutations drawn for each test of the difference of means.
-    public var resamples: Int
-    /// A p-value below this is significant.
-    public var significance: Double
-    /// A significant change of the mean must also exceed this fraction of the base mean (0.05 = 5 %).
+    /// The false-discovery level a decided row's adjusted p-value must be at or below (0.05).
+    public var falseDiscoveryLevel: Double
+    /// A discovery must also change its statistic by more than this fraction of the base (0.05 = 5 %).
     public var noiseThreshold: Double
-    /// A significant change of the mean must also be at least this many milliseconds: sub-0.1 ms metrics
-    /// (dispatch lag, queue wait, harness overhead) move by tens of percent with scheduler jitter alone.
-    /// 0 leaves only the relative threshold, as Firecracker's A/B test.
+    /// And by at least this many milliseconds: sub-0.1 ms metrics move by tens of percent with scheduler
+    /// jitter alone.
     public var minimumChangeMilliseconds: Double
-    /// Bootstrap resamples for the confidence interval of the change in p95.
+    /// Bootstrap resamples (of runs) for each change's confidence interval.
     public var bootstrapResamples: Int
-    /// The confidence interval's level (0.99 = 99 %).
+    /// The intervals' level (0.95 = 95 %).
     public var confidenceLevel: Double
-    /// Each side is cut to a random subsample of at most this many values before the tests, which keeps a
-    /// comparison of long runs within seconds; means and p95s are still of every sample.
-    public var maximumSamplesPerSide: Int
     /// The seed of every random choice: the same inputs and seed give the same result.
     public var seed: UInt64
 
     public init(
-        resamples: Int = 10_000,
-        significance: Double = 0.01,
+        falseDiscoveryLevel: Double = 0.05,
         noiseThreshold: Double = 0.05,
         minimumChangeMilliseconds: Double = 0.05,
         bootstrapResamples: Int = 2_000,
-        confidenceLevel: Double = 0.99,
-        maximumSamplesPerSide: Int = 2_000,
+        confidenceLevel: Double = 0.95,
         seed: UInt64 = 1
     ) {
-        self.resamples = resamples
-        self.significance = significance
+        self.falseDiscoveryLevel = falseDiscoveryLevel
         self.noiseThreshold = noiseThreshold
         self.minimumChangeMilliseconds = minimumChangeMilliseconds
         self.bootstrapResamples = bootstrapResamples
         self.confidenceLevel = confidenceLevel
-        self.maximumSamplesPerSide = maximumSamplesPerSide
         self.seed = seed
+    }
+
+    /// The fewest runs a side for which a row can be decided at ``falseDiscoveryLevel`` (equal sides).
+    public var minimumRuns: Int {
+        var runs = 2
+        while RunStatistics.smallestPValue(base: runs, candidate: runs) > falseDiscoveryLevel { runs += 1 }
+        return runs
     }
 }
 
@@ -130,68 +165,75 @@ public struct ComparedRun: Codable, Sendable, Equatable {
     }
 }
 
-/// The comparison of one latency metric of one phase of one scenario.
+/// The comparison of one statistic of one latency metric of one phase of one scenario, across runs.
 public struct ComparisonRow: Codable, Sendable, Equatable {
     public var scenario: String
     /// A phase name, or `overall` for all measured phases together.
     public var phase: String
     /// A latency metric as the report names it (`spawn`, `restore`, …), in milliseconds.
     public var metric: String
+    /// `mean` or `p95`: the statistic of each run that is compared.
+    public var statistic: String
     public var base: SideSummary
     public var candidate: SideSummary
-    /// (candidate mean − base mean) / base mean; absent when the base mean is 0.
-    public var meanChange: Double?
-    /// Two-sided permutation test of the difference of means.
+    /// Candidate − base of the mean of the run values, in ms, with its bootstrap interval (runs resampled).
+    public var change: ConfidenceInterval
+    /// ``change`` relative to the base; absent when the base is 0.
+    public var relativeChange: Double?
+    /// Two-sided permutation test of the run values (exact for small sides).
     public var pValue: Double
-    /// Candidate p95 − base p95 in milliseconds, with its bootstrap confidence interval.
-    public var p95Change: ConfidenceInterval
-    /// The noise threshold this row was judged by: the settings' relative threshold, widened to the spread
-    /// of the run means within a side when a side has several runs (absent in older comparisons).
-    public var noiseThreshold: Double?
+    /// The p-value adjusted for the rows of its family (Benjamini–Hochberg).
+    public var adjustedPValue: Double
+    /// Whether the row decides the comparison's outcome (a gated or headline metric, `overall`).
+    public var decides: Bool
     public var verdict: ComparisonVerdict
 
     public init(
         scenario: String,
         phase: String,
         metric: String,
+        statistic: String,
         base: SideSummary,
         candidate: SideSummary,
-        meanChange: Double?,
+        change: ConfidenceInterval,
+        relativeChange: Double?,
         pValue: Double,
-        p95Change: ConfidenceInterval,
-        noiseThreshold: Double? = nil,
+        adjustedPValue: Double,
+        decides: Bool,
         verdict: ComparisonVerdict
     ) {
-        self.noiseThreshold = noiseThreshold
         self.scenario = scenario
         self.phase = phase
         self.metric = metric
+        self.statistic = statistic
         self.base = base
         self.candidate = candidate
-        self.meanChange = meanChange
+        self.change = change
+        self.relativeChange = relativeChange
         self.pValue = pValue
-        self.p95Change = p95Change
+        self.adjustedPValue = adjustedPValue
+        self.decides = decides
         self.verdict = verdict
     }
 }
 
-/// One side of a row: its pooled samples' size and statistics, in milliseconds.
+/// One side of a row: its runs' values of the statistic.
 public struct SideSummary: Codable, Sendable, Equatable {
-    /// Samples pooled from every report of the side.
+    /// Each run's value (its mean or p95), in ms, in run order.
+    public var runValues: [Double]
+    /// Samples over all its runs.
     public var samples: Int
-    /// Samples the tests used (fewer than `samples` when the side was subsampled).
-    public var tested: Int
-    /// Mean of every sample.
+    /// The mean of the run values.
     public var mean: Double
-    /// p95 of every sample (nearest rank).
-    public var p95: Double
 
-    public init(samples: Int, tested: Int, mean: Double, p95: Double) {
+    public init(runValues: [Double], samples: Int) {
+        self.runValues = runValues
         self.samples = samples
-        self.tested = tested
-        self.mean = mean
-        self.p95 = p95
+        self.mean = runValues.isEmpty ? 0 : runValues.reduce(0, +) / Double(runValues.count)
     }
+
+    /// How many runs.
+    public var runs: Int { runValues.count }
 }
 
 /// An estimate with a confidence interval around it.
@@ -199,7 +241,7 @@ public struct ConfidenceInterval: Codable, Sendable, Equatable {
     public var estimate: Double
     public var lower: Double
     public var upper: Double
-    /// The interval's level, e.g. 0.99.
+    /// The interval's level, e.g. 0.95.
     public var level: Double
 
     public init(estimate: Double, lower: Double, upper: Double, level: Double) {
@@ -215,12 +257,14 @@ public struct ConfidenceInterval: Codable, Sendable, Equatable {
 
 /// A row's verdict. Larger latencies are worse.
 public enum ComparisonVerdict: String, Codable, Sendable, Equatable, CaseIterable {
-    /// The mean grew significantly and by more than the noise threshold.
+    /// It grew: a discovery after the false-discovery correction, and by more than both thresholds.
     case regressed
-    /// The mean shrank significantly and by more than the noise threshold.
+    /// It shrank likewise.
     case improved
-    /// Not significant, or smaller than the noise threshold or the minimum change.
+    /// No discovery, or a change smaller than the thresholds.
     case withinNoise = "within noise"
+    /// Too few runs a side for the test to reach the false-discovery level at all.
+    case notEnoughRuns = "not enough runs to decide"
 }
 
 /// A gate of a scenario whose outcome differs between the sides.

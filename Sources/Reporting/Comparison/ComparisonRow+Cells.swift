@@ -1,29 +1,25 @@
 /// The cells of a row as the text and Markdown tables print them, so both say the same thing.
 extension ComparisonRow {
     static let columns = [
-        "scenario", "phase", "metric", "n base", "n cand", "mean base", "mean cand", "change", "noise", "p",
-        "p95 base", "p95 cand", "Δp95 [CI]", "verdict",
+        "scenario", "phase", "metric", "stat", "runs", "base", "cand", "change [95 % CI]", "rel", "p", "q",
+        "verdict",
     ]
+
+    /// How many cells a row has.
+    public static var columnCount: Int { columns.count }
 
     /// Names left, numbers right, the verdict left.
     static let alignments: [TextTable.Alignment] = [
-        .left, .left, .left, .right, .right, .right, .right, .right, .right, .right, .right, .right, .right, .left,
+        .left, .left, .left, .left, .right, .right, .right, .right, .right, .right, .right, .left,
     ]
 
     var cells: [String] {
         [
-            scenario, phase, metric, Self.count(base), Self.count(candidate), formatMilliseconds(base.mean),
-            formatMilliseconds(candidate.mean), Self.percent(meanChange),
-            noiseThreshold.map { "±" + formatMilliseconds($0 * 100, decimals: 1) + " %" } ?? "–",
-            Self.probability(pValue),
-            formatMilliseconds(base.p95), formatMilliseconds(candidate.p95), Self.interval(p95Change),
-            verdict.rawValue,
+            scenario, phase, metric, statistic, "\(base.runs)/\(candidate.runs)", formatMilliseconds(base.mean),
+            formatMilliseconds(candidate.mean), Self.interval(change), Self.percent(relativeChange),
+            Self.probability(pValue), Self.probability(adjustedPValue),
+            verdict.rawValue + (decides ? "" : " (reported)"),
         ]
-    }
-
-    /// A subsampled side shows how many of its samples were tested.
-    private static func count(_ side: SideSummary) -> String {
-        side.tested < side.samples ? "\(side.samples) (\(side.tested))" : String(side.samples)
     }
 
     static func percent(_ fraction: Double?) -> String {
@@ -31,7 +27,7 @@ extension ComparisonRow {
         return signed(fraction * 100, decimals: 1) + " %"
     }
 
-    /// p-values to 4 decimals: the smallest a 10 000-resample test can give is 1/10 001.
+    /// p-values to 4 decimals: with 5 runs a side the smallest is 2/252 = 0.0079.
     private static func probability(_ value: Double) -> String {
         formatMilliseconds(value, decimals: 4)
     }
@@ -41,7 +37,7 @@ extension ComparisonRow {
     }
 
     /// A change with its sign; one that rounds to zero has none.
-    private static func signed(_ value: Double, decimals: Int = 2) -> String {
+    static func signed(_ value: Double, decimals: Int = 2) -> String {
         let text = formatMilliseconds(abs(value), decimals: decimals)
         guard text.contains(where: { "123456789".contains($0) }) else { return text }
         return (value < 0 ? "-" : "+") + text
@@ -49,17 +45,27 @@ extension ComparisonRow {
 }
 
 extension ComparisonReport {
-    /// "2 regressed, 0 improved, 57 within noise".
+    /// "decided: 2 regressed, 0 improved, 4 within noise; reported: …".
     var tally: String {
-        ComparisonVerdict.allCases.map { "\(count(of: $0)) \($0.rawValue)" }.joined(separator: ", ")
+        func counts(decided: Bool) -> String {
+            ComparisonVerdict.allCases.compactMap { verdict in
+                let count = rows.filter { $0.decides == decided && $0.verdict == verdict }.count
+                return count > 0 || verdict != .notEnoughRuns ? "\(count) \(verdict.rawValue)" : nil
+            }.joined(separator: ", ")
+        }
+        return "\(outcome.rawValue.uppercased()) — decided rows: \(counts(decided: true)); reported rows: "
+            + counts(decided: false)
     }
 
     /// The statistics used, in one sentence.
     var method: String {
-        "two-sided permutation test of the mean (\(settings.resamples) resamples, significant below p "
-            + "\(settings.significance)), noise threshold \(plainPercent(settings.noiseThreshold)) "
-            + "of the base mean and at least \(settings.minimumChangeMilliseconds) ms, \(plainPercent(settings.confidenceLevel)) bootstrap interval "
-            + "of the p95 change (\(settings.bootstrapResamples) resamples), seed \(settings.seed); times in ms"
+        "the run is the unit: each run's mean and p95 per metric; two-sided permutation test over the runs "
+            + "(exact), Benjamini–Hochberg false-discovery level \(plainPercent(settings.falseDiscoveryLevel)) "
+            + "over the decided rows (gated and headline metrics, overall), and a change must exceed "
+            + "\(plainPercent(settings.noiseThreshold)) of the base and \(settings.minimumChangeMilliseconds) ms; "
+            + "\(plainPercent(settings.confidenceLevel)) bootstrap intervals over runs "
+            + "(\(settings.bootstrapResamples) resamples), seed \(settings.seed); at least \(settings.minimumRuns) "
+            + "runs a side to decide; times in ms"
     }
 
     /// "5 %", "99 %", "2.5 %": as few decimals as the value needs.

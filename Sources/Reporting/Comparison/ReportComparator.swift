@@ -1,15 +1,15 @@
-import Dispatch
 import Foundation
-import Synchronization
+import HostSystem
 
-/// Compares the reports of two sides (each one or more runs, e.g. alternating runs of two builds): for every
-/// scenario both ran, every measured phase and `overall`, and every latency metric, it pools each side's
-/// recorded samples and lets ``SampleComparer`` judge the difference.
+/// Compares the reports of two sides (each one or more runs, e.g. interleaved runs of two builds): for every
+/// scenario both ran, every measured phase and `overall`, every latency metric, and each run's mean and p95 of
+/// it, a permutation test over the runs' values, with the false-discovery rate controlled over the rows that
+/// decide (the scenario's gated latency metrics and the headline spawn and restore, `overall`).
 ///
 /// ```swift
 /// let comparison = try ReportComparator().compare(
-///     base: ReportLoader.load(["default-suite"], projectRoots: ["."]),
-///     candidate: ReportLoader.load(["Reports"]))
+///     base: ReportLoader.load(["runs/base"], projectRoots: ["."]),
+///     candidate: ReportLoader.load(["runs/candidate"], projectRoots: ["."]))
 /// print(comparison.renderText())
 /// ```
 public struct ReportComparator: Sendable {
@@ -19,6 +19,9 @@ public struct ReportComparator: Sendable {
     public init(settings: ComparisonSettings = ComparisonSettings()) {
         self.settings = settings
     }
+
+    /// The statistics each run contributes per metric.
+    static let statistics = ["mean", "p95"]
 
     /// The comparison of `base` with `candidate`.
     ///
@@ -51,20 +54,12 @@ public struct ReportComparator: Sendable {
             jobs += Self.jobs(scenario: scenario, base: baseRuns, candidate: candidateRuns, notes: &notes)
             gateChanges += GateChange.changes(scenario: scenario, base: baseRuns, candidate: candidateRuns)
         }
-        let subsampled = jobs.contains {
-            $0.base.count > settings.maximumSamplesPerSide || $0.candidate.count > settings.maximumSamplesPerSide
-        }
-        // Per row, not per side: a directory of one run per scenario gives a side several reports, not several runs.
-        if jobs.contains(where: { $0.runMeans.base.count > 1 || $0.runMeans.candidate.count > 1 }) {
+        let minimum = settings.minimumRuns
+        if jobs.contains(where: { $0.decides && min($0.base.count, $0.candidate.count) < minimum }) {
             notes.append(
-                "a side has several runs: each row's noise threshold is at least the spread of that side's run means "
-                    + "(largest − smallest, relative to the base mean), since runs of one build differ by that much"
-            )
-        }
-        if subsampled {
-            notes.append(
-                "sides with more than \(settings.maximumSamplesPerSide) samples were tested on a seeded random "
-                    + "subsample of \(settings.maximumSamplesPerSide) (column n tested); means and p95 use every sample"
+                "a decided row has fewer than \(minimum) runs a side: with fewer, the permutation test cannot reach "
+                    + "p ≤ \(formatNumber(settings.falseDiscoveryLevel)) at all, so it is not decided (run "
+                    + "`snapbench ab` for interleaved runs of both builds)"
             )
         }
         return ComparisonReport(
@@ -79,34 +74,82 @@ public struct ReportComparator: Sendable {
 
     // MARK: - Rows
 
-    /// One row to compute: its names and the pooled samples of each side.
+    /// One row to compute: its names and each run's value per side.
     struct Job: Sendable {
         var scenario: String
         var phase: String
         var metric: String
+        var statistic: String
         var base: [Double]
         var candidate: [Double]
-        /// Each run's mean, per side.
-        var runMeans: (base: [Double], candidate: [Double]) = ([], [])
+        var baseSamples: Int
+        var candidateSamples: Int
+        var decides: Bool
     }
 
-    /// Rows are independent and seeded by their names, so they run in parallel and still come out the same.
+    /// Tests every row, then corrects each family (decided, reported) for its number of rows.
     private func rows(for jobs: [Job]) -> [ComparisonRow] {
-        let comparer = SampleComparer(settings: settings)
-        let results = Mutex<[ComparisonRow?]>(Array(repeating: nil, count: jobs.count))
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
-            let job = jobs[index]
-            let row = comparer.compare(
+        let level = settings.falseDiscoveryLevel
+        var tested: [(job: Job, p: Double, change: ConfidenceInterval)] = jobs.map { job in
+            var random = SplitMix64(
+                seed: settings.seed,
+                label: "\(job.scenario)/\(job.phase)/\(job.metric)/\(job.statistic)"
+            )
+            let p = RunStatistics.permutationTest(base: job.base, candidate: job.candidate, using: &random)
+            let interval = RunStatistics.bootstrapDifference(
+                base: job.base,
+                candidate: job.candidate,
+                resamples: settings.bootstrapResamples,
+                level: settings.confidenceLevel,
+                using: &random
+            )
+            return (
+                job, p,
+                ConfidenceInterval(
+                    estimate: interval.estimate,
+                    lower: interval.lower,
+                    upper: interval.upper,
+                    level: settings.confidenceLevel
+                )
+            )
+        }
+        var adjusted = [Double](repeating: 1, count: tested.count)
+        for decides in [true, false] {
+            let family = tested.indices.filter { tested[$0].job.decides == decides }
+            let corrected = RunStatistics.benjaminiHochberg(family.map { tested[$0].p })
+            for (index, q) in zip(family, corrected) { adjusted[index] = q }
+        }
+        defer { tested.removeAll() }
+        return tested.indices.map { index in
+            let (job, p, change) = tested[index]
+            let baseSide = SideSummary(runValues: job.base, samples: job.baseSamples)
+            let candidateSide = SideSummary(runValues: job.candidate, samples: job.candidateSamples)
+            let relative = baseSide.mean == 0 ? nil : change.estimate / baseSide.mean
+            let verdict: ComparisonVerdict
+            if RunStatistics.smallestPValue(base: job.base.count, candidate: job.candidate.count) > level {
+                verdict = .notEnoughRuns
+            } else if adjusted[index] <= level, abs(change.estimate) >= settings.minimumChangeMilliseconds,
+                abs(change.estimate) > settings.noiseThreshold * abs(baseSide.mean)
+            {
+                verdict = change.estimate > 0 ? .regressed : .improved
+            } else {
+                verdict = .withinNoise
+            }
+            return ComparisonRow(
                 scenario: job.scenario,
                 phase: job.phase,
                 metric: job.metric,
-                base: job.base,
-                candidate: job.candidate,
-                runMeans: job.runMeans
+                statistic: job.statistic,
+                base: baseSide,
+                candidate: candidateSide,
+                change: change,
+                relativeChange: relative,
+                pValue: p,
+                adjustedPValue: adjusted[index],
+                decides: job.decides,
+                verdict: verdict
             )
-            results.withLock { $0[index] = row }
         }
-        return results.withLock { $0.compactMap { $0 } }
     }
 
     /// The phases compared: `overall`, and each measured phase when there are several (a single measured
@@ -119,6 +162,10 @@ public struct ReportComparator: Sendable {
     ) -> [Job] {
         let measured = ordered((base + candidate).flatMap { $0.phases.filter { !$0.warmup }.map(\.name) })
         let phases = ["overall"] + (measured.count > 1 ? measured : [])
+        let gated = Set(
+            (base + candidate).flatMap(\.gates).compactMap { $0.gate?.metric }.filter { $0.kind == .latency }
+        )
+        let decided = Set(Metric.allCases.filter { $0.isHeadline || gated.contains($0) }.compactMap(\.latencyKey))
         var jobs: [Job] = []
         for phase in phases {
             func reports(_ runs: [RunReport]) -> [PhaseReport] {
@@ -143,40 +190,24 @@ public struct ReportComparator: Sendable {
                     )
                     continue
                 }
-                guard let baseSamples = pooled(baseSpectra), let candidateSamples = pooled(candidateSpectra) else {
-                    notes.append(
-                        "\(name): a report has no recorded distribution (written before they were); not compared"
+                for statistic in statistics {
+                    jobs.append(
+                        Job(
+                            scenario: scenario,
+                            phase: phase,
+                            metric: metric,
+                            statistic: statistic,
+                            base: baseSpectra.compactMap { $0.value(of: statistic) },
+                            candidate: candidateSpectra.compactMap { $0.value(of: statistic) },
+                            baseSamples: baseSpectra.map(\.count).reduce(0, +),
+                            candidateSamples: candidateSpectra.map(\.count).reduce(0, +),
+                            decides: phase == "overall" && decided.contains(metric)
+                        )
                     )
-                    continue
                 }
-                guard !baseSamples.isEmpty, !candidateSamples.isEmpty else {
-                    notes.append("\(name): no recorded values; not compared")
-                    continue
-                }
-                jobs.append(
-                    Job(
-                        scenario: scenario,
-                        phase: phase,
-                        metric: metric,
-                        base: baseSamples,
-                        candidate: candidateSamples,
-                        runMeans: (baseSpectra.map(\.mean), candidateSpectra.map(\.mean))
-                    )
-                )
             }
         }
         return jobs
-    }
-
-    /// Every sample of every spectrum, or `nil` when one lacks its distribution (pooling only some of a
-    /// side's runs would compare a different set than the reader assumes).
-    private static func pooled(_ spectra: [Spectrum]) -> [Double]? {
-        var samples: [Double] = []
-        for spectrum in spectra {
-            guard let distribution = spectrum.distribution else { return nil }
-            samples += distribution.expanded()
-        }
-        return samples
     }
 
     // MARK: - Inputs

@@ -76,7 +76,7 @@ public enum ReportLoader {
         }
         let report: RunReport
         do {
-            report = try RunReport.decoder().decode(RunReport.self, from: data)
+            report = try RunReport.decoder().decode(RunReport.self, from: data).upgraded()
         } catch let error as DecodingError {
             throw ComparisonError(.unreadableReport, "\(path) is not a snapbench run report (\(describe(error)))")
         } catch {

@@ -1,3 +1,5 @@
+import HostSystem
+
 /// The plain statistics a comparison needs, on samples in milliseconds.
 ///
 /// ```swift
@@ -21,18 +23,5 @@ public enum SampleStatistics {
     static func rankIndex(_ percentile: Double, count: Int) -> Int {
         let rank = Int((percentile / 100 * Double(count)).rounded(.up))
         return Swift.min(Swift.max(rank, 1), count) - 1
-    }
-
-    /// A uniformly random subset of `count` values (all of them when there are no more), in random order.
-    ///
-    /// Long runs record tens of thousands of values; testing a random few thousand keeps a comparison within
-    /// seconds and loses little power, since the noise threshold, not the sample size, bounds what counts.
-    public static func subsample(_ values: [Double], count: Int, using random: inout SplitMix64) -> [Double] {
-        guard values.count > count else { return values }
-        var pool = values
-        for index in 0..<count {
-            pool.swapAt(index, index + random.next(below: pool.count - index))
-        }
-        return Array(pool[0..<count])
     }
 }

@@ -11,7 +11,7 @@ struct ComparisonPage {
     }
 
     mutating func render() -> String {
-        let outcome = report.hasRegression ? "REGRESSED" : "NO REGRESSION"
+        let outcome = report.outcome.rawValue.uppercased()
         out.append(markup: "<!DOCTYPE html>\n")
         out.open("html", ["lang": "en"])
         out.open("head")
@@ -58,12 +58,22 @@ struct ComparisonPage {
         out.open("header")
         out.element("h1", text: "snapbench compare")
         out.open("p")
-        out.element("span", class: report.hasRegression ? "verdict fail" : "verdict pass", text: outcome)
-        out.append(text: " \(report.rows.count) rows compared")
+        let style =
+            switch report.outcome {
+            case .regressed: "verdict fail"
+            case .inconclusive: "verdict inconclusive"
+            case .noRegression: "verdict pass"
+            }
+        out.element("span", class: style, text: outcome)
+        out.append(text: " \(report.rows.filter(\.decides).count) decided rows, \(report.rows.count) in all")
         out.close("p")
         out.open("p", class: "tally")
         for verdict in ComparisonVerdict.allCases {
-            out.element("span", class: Self.style(verdict), text: "\(report.count(of: verdict)) \(verdict.rawValue)")
+            out.element(
+                "span",
+                class: Self.style(verdict),
+                text: "\(report.count(of: verdict, decidedOnly: true)) \(verdict.rawValue)"
+            )
         }
         out.close("p")
         out.element("p", class: "lead", text: "Base: \(ComparisonReport.describe(report.base)).")
@@ -78,31 +88,29 @@ struct ComparisonPage {
         out.element(
             "p",
             class: "lead",
-            text: "A row REGRESSED (or IMPROVED) when the change of its mean is significant and larger than both "
-                + "thresholds; otherwise it is WITHIN NOISE. Larger latencies are worse."
+            text: "The run is the unit: each run gives one value per metric and statistic (its mean, its p95). A "
+                + "decided row REGRESSED (or IMPROVED) when, after the false-discovery correction over the decided "
+                + "rows, its permutation test is a discovery and the change is larger than both thresholds; a row "
+                + "with too few runs a side is NOT DECIDED, and the comparison is then inconclusive. Larger "
+                + "latencies are worse."
         )
-        let subsampled = report.rows.filter {
-            $0.base.tested < $0.base.samples || $0.candidate.tested < $0.candidate.samples
-        }.count
         var table = HTMLTable(["setting", "value"])
         let rows: [(String, String)] = [
-            ("test of the mean", "two-sided permutation test, \(settings.resamples) resamples"),
-            ("significant when", "p < \(formatNumber(settings.significance))"),
+            ("unit", "one value per run: its mean, its p95"),
+            ("test", "two-sided permutation test over the runs' values (every split counted)"),
             (
-                "noise threshold",
-                "\(formatNumber(settings.noiseThreshold * 100)) % of the base mean, or per row the spread between "
-                    + "a side's run means when that is wider"
+                "false discoveries",
+                "Benjamini–Hochberg at \(formatNumber(settings.falseDiscoveryLevel * 100)) % over the decided rows; "
+                    + "the reported rows are corrected apart"
             ),
+            ("decided rows", "overall, for the metrics the scenario's gates name and the headline spawn and restore"),
+            ("noise threshold", "\(formatNumber(settings.noiseThreshold * 100)) % of the base"),
             ("minimum change", "\(formatNumber(settings.minimumChangeMilliseconds)) ms"),
+            ("runs needed", "at least \(settings.minimumRuns) a side"),
             (
-                "p95 change",
-                "\(formatNumber(settings.confidenceLevel * 100)) % percentile-bootstrap interval, "
-                    + "\(settings.bootstrapResamples) resamples"
-            ),
-            (
-                "subsampling",
-                "at most \(settings.maximumSamplesPerSide) samples a side are tested; \(subsampled) of "
-                    + "\(report.rows.count) rows were subsampled (means and p95s use every sample)"
+                "intervals",
+                "\(formatNumber(settings.confidenceLevel * 100)) % percentile bootstrap over runs, "
+                    + "\(settings.bootstrapResamples) resamples; the estimate is the same statistic on the runs"
             ),
             ("seed", String(settings.seed)),
         ]
@@ -113,20 +121,19 @@ struct ComparisonPage {
     private mutating func charts() {
         out.element("h2", text: "Changes")
         out.open("div", class: "chart-stack")
+        let decided = report.rows.filter(\.decides)
         figure(
-            "Change of the mean",
-            ComparisonCharts.meanChange(report),
-            note: "Bars: (candidate mean − base mean) / base mean. The grey band is the noise threshold; a grey "
-                + "whisker on a row is that row's own, wider threshold: the spread between a side's runs.",
-            missing: "No metric was measured on both sides."
+            "Decided rows",
+            ComparisonCharts.changes(report, rows: decided, title: "Decided rows: relative change"),
+            note: "Dots: the change of the mean of the run values, in percent of the base; bars: its bootstrap "
+                + "interval over runs. The grey band is the noise threshold.",
+            missing: "No decided row has a base above zero."
         )
         figure(
-            "Change of p95",
-            ComparisonCharts.p95Change(report),
-            note: "Dots: candidate p95 − base p95; bars: its bootstrap confidence interval; both in percent of "
-                + "the base p95 (hover for milliseconds). An interval without a cap runs past the axis. "
-                + "The dashed line is no change.",
-            missing: "No metric has a base p95 above zero."
+            "Every row",
+            ComparisonCharts.changes(report, rows: report.rows, title: "Every row: relative change"),
+            note: "The reported rows too (phases, stages, harness figures); they do not set the outcome.",
+            missing: "No row has a base above zero."
         )
         out.close("div")
     }
@@ -162,7 +169,10 @@ struct ComparisonPage {
                     style: index == ComparisonRow.columns.count - 1 ? Self.style(row.verdict) : nil
                 )
             }
-            table.append(cells, rowClass: row.verdict == .withinNoise ? nil : Self.style(row.verdict))
+            table.append(
+                cells,
+                rowClass: row.verdict == .regressed || row.verdict == .improved ? Self.style(row.verdict) : nil
+            )
         }
         table.render(into: &out)
     }
@@ -212,7 +222,7 @@ struct ComparisonPage {
         switch verdict {
         case .regressed: "regressed"
         case .improved: "improved"
-        case .withinNoise: "noise"
+        case .withinNoise, .notEnoughRuns: "noise"
         }
     }
 }

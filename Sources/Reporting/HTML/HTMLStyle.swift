@@ -11,7 +11,7 @@ enum HTMLStyle {
         .verdict { display: inline-block; font-weight: 700; padding: 2px 12px; border-radius: 4px; color: #fff;
                    letter-spacing: .05em; }
         .verdict.pass { background: var(--pass); } .verdict.fail { background: var(--fail); }
-        .verdict.incomplete { background: var(--warn); }
+        .verdict.incomplete, .verdict.inconclusive { background: var(--warn); }
         .backend { display: inline-block; margin-left: 8px; padding: 2px 10px; border-radius: 4px;
                    border: 1px solid var(--line); }
         .banner { margin: 12px 0; padding: 10px 14px; border: 2px solid var(--warn); background: #fff4e0;
@@ -43,6 +43,8 @@ enum HTMLStyle {
         svg.chart .band-label, svg.chart .rule-label { paint-order: stroke; stroke: #fff; stroke-width: 3px;
                                                       stroke-linejoin: round; }
         svg.chart .band-label { fill: #b71c1c; font-weight: 600; }
+        svg.chart .band.disturbance { fill: #f9a825; fill-opacity: .22; stroke: #f9a825; stroke-opacity: .6; }
+        svg.chart .band-label.disturbance { fill: #8d6e00; }
         svg.chart .band.neutral { fill: #9aa0a6; fill-opacity: .18; stroke: #9aa0a6; stroke-opacity: .6; }
         svg.chart .band-label.neutral { fill: #5f6368; }
         svg.chart .interval line { stroke-width: 1.6; }

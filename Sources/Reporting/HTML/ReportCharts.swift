@@ -268,11 +268,15 @@ enum ReportCharts {
         )
     }
 
-    /// The windows of the faults that were applied; an instantaneous fault is a thin mark at its instant.
+    /// The windows of the faults that were applied (an instantaneous fault is a thin mark at its instant), and
+    /// the windows in which the host was disturbed.
     static func faultBands(_ report: RunReport) -> [Chart.Band] {
         report.faults.filter(\.applied).map { fault in
             Chart.Band(from: fault.startedAt, to: fault.endedAt ?? fault.startedAt, label: fault.kind)
         }
+            + (report.disturbances ?? []).map {
+                Chart.Band(from: $0.start, to: $0.end, label: "host disturbed", style: .disturbance)
+            }
     }
 
     // MARK: - Targets
@@ -285,22 +289,14 @@ enum ReportCharts {
 
     /// The percentile gates on `metric` (`spawn` → `spawn_ms p95 < 50`), or the design's target for it.
     static func targets(for metric: String, gates: [GateResult]) -> [Target] {
-        let gated = gates.compactMap { gate -> Target? in
-            guard let parsed = GateExpression(gate.expression), parsed.metric == metric + "_ms",
-                parsed.comparison.hasPrefix("<"), let percentile = parsed.percentile
+        let gated = gates.compactMap { result -> Target? in
+            guard let gate = result.gate, gate.metric.latencyKey == metric, gate.comparison.wantsSmaller,
+                let percentile = gate.statistic.percentile
             else { return nil }
-            return Target(statistic: parsed.statistic, percentile: percentile, milliseconds: parsed.threshold)
+            return Target(statistic: gate.statistic.rawValue, percentile: percentile, milliseconds: gate.threshold)
         }
         if !gated.isEmpty { return gated }
         guard let fallback = defaultTargets[metric] else { return [] }
         return [Target(statistic: "p95", percentile: fallback.percentile, milliseconds: fallback.milliseconds)]
     }
-}
-
-/// A number with up to three significant decimals and no trailing zeros: "50", "2.5", "0.125".
-func formatNumber(_ value: Double) -> String {
-    var text = String(format: abs(value) >= 100 ? "%.1f" : "%.3f", value)
-    while text.contains("."), text.hasSuffix("0") { text.removeLast() }
-    if text.hasSuffix(".") { text.removeLast() }
-    return text
 }

@@ -85,24 +85,31 @@ struct HTMLReportPage {
                 + String(format: "%.1f s", report.durationSeconds) + " on \(report.environment.hostname)"
                 + " (\(report.environment.cpuCount) cores, KVM \(report.environment.kvmFlavour))"
         )
-        if report.environment.backend != "firecracker" {
+        if !report.isFirecracker {
             out.element(
                 "div",
                 class: "banner",
                 text: "\(report.environment.backend.uppercased()) BACKEND: no Firecracker VM ran in this run. "
-                    + "Its latencies measure the pool's logic against a stand-in for the VMM, not restore or spawn "
-                    + "times, and it can never pass a sign-off gate."
+                    + "Its latencies are invented by a stand-in for the VMM and measure no build: not valid for a CI "
+                    + "gate, and it can never pass a sign-off."
             )
+        }
+        if report.signOff == true {
+            out.element("p", class: "lead", text: "Release sign-off: only real Firecracker may pass it.")
         }
         out.close("header")
         out.newline()
     }
 
     private var verdictExplanation: String {
-        let failed = report.gates.filter { !$0.passed }.count
+        let failed = report.gates.filter { $0.outcome == .fail }.count
+        let open = report.gates.filter { $0.outcome == .inconclusive }.count
+        let disturbed = report.gates.filter { $0.outcome == .disturbed }.count
+        let note = disturbed > 0 ? "; \(disturbed) judged without a host disturbance" : ""
         switch report.verdict {
-        case .pass: return "every gate passed (\(report.gates.count))"
-        case .fail: return "\(failed) of \(report.gates.count) gates failed"
+        case .pass: return "every gate passed (\(report.gates.count))" + note
+        case .fail: return "\(failed) of \(report.gates.count) gates failed" + note
+        case .inconclusive: return "\(open) of \(report.gates.count) gates could not be decided from the samples" + note
         case .incomplete: return "the run could not complete"
         }
     }
@@ -113,13 +120,44 @@ struct HTMLReportPage {
             out.element("p", class: "empty", text: "This scenario has no gates.")
             return
         }
-        var table = HTMLTable(["gate", "measured", "result", "reason"], numeric: [1])
+        var table = HTMLTable(["gate", "measured", "95 % bounds", "result", "reason"], numeric: [1])
         for gate in report.gates {
+            let bounds = gate.bounds.map { bounds in
+                "\(bounds.lower.map(formatNumber) ?? "–") … \(bounds.upper.map(formatNumber) ?? "∞") (n \(bounds.samples))"
+            }
+            let (label, style) =
+                switch gate.outcome {
+                case .pass: ("PASS", "pass")
+                case .fail: ("FAIL", "fail")
+                case .inconclusive: ("INCONCLUSIVE", "fail")
+                case .disturbed: ("PASS (disturbed)", "pass")
+                }
             table.append([
                 HTMLTable.Cell(text: gate.expression, code: true),
                 HTMLTable.Cell(text: gate.measured.map(formatNumber) ?? "–", numeric: true),
-                HTMLTable.Cell(text: gate.passed ? "PASS" : "FAIL", style: gate.passed ? "pass" : "fail"),
-                HTMLTable.Cell(text: gate.reason ?? ""),
+                HTMLTable.Cell(text: bounds ?? ""),
+                HTMLTable.Cell(text: label, style: style),
+                HTMLTable.Cell(text: [gate.reason, gate.disturbance].compactMap { $0 }.joined(separator: " — ")),
+            ])
+        }
+        table.render(into: &out)
+        disturbances()
+    }
+
+    /// The windows in which the host, not the run, limited what was measured.
+    private mutating func disturbances() {
+        guard let disturbances = report.disturbances, !disturbances.isEmpty else { return }
+        out.element(
+            "p",
+            class: "problems",
+            text: "The host was disturbed \(disturbances.count) time(s) (shaded amber on the timeline); gates on "
+                + "per-acquire figures that failed were judged again without the acquires it touched:"
+        )
+        var table = HTMLTable(["window (s)", "evidence"])
+        for disturbance in disturbances {
+            table.append([
+                "\(formatNumber(disturbance.start)) – \(formatNumber(disturbance.end))",
+                disturbance.evidence.joined(separator: "; "),
             ])
         }
         table.render(into: &out)

@@ -3,9 +3,12 @@ import Foundation
 extension RunReport {
     /// The report as JUnit XML for CI: one `<testsuite>` for the scenario, one `<testcase>` per gate.
     ///
-    /// A failed gate is a `<failure>` whose message carries the measured value against the target. A run
-    /// that did not pass without any failed gate to show for it gets a `verdict` test case that fails, so a
-    /// CI system never reads a failed or incomplete run as green. Backend and versions are properties; the
+    /// A failed gate is a `<failure>` whose message carries the measured value against the target; an
+    /// inconclusive one is a `<failure type="inconclusive">` (not green: the samples did not decide it); a gate
+    /// judged without a host disturbance passes with the evidence in its `<system-out>`. A simulated run gets a
+    /// failing `backend is firecracker` case that says its numbers are invented; a run that did not pass
+    /// without any failed case to show for it gets a failing `verdict` case, so a CI system never reads a
+    /// failed, inconclusive, incomplete or simulated run as green. Backend and versions are properties; the
     /// `<system-out>` summary lists each fault and its effect.
     ///
     /// ```swift
@@ -13,13 +16,31 @@ extension RunReport {
     /// ```
     public func junitXML() -> String {
         var cases = gates.map { gate -> JUnitCase in
-            JUnitCase(
-                name: gate.expression,
-                failure: gate.passed ? nil : Self.failureMessage(gate),
-                detail: gate.reason
+            switch gate.outcome {
+            case .pass: JUnitCase(name: gate.expression, failure: nil, detail: gate.reason)
+            case .disturbed: JUnitCase(name: gate.expression, failure: nil, detail: gate.disturbance)
+            case .fail: JUnitCase(name: gate.expression, failure: Self.failureMessage(gate), detail: gate.reason)
+            case .inconclusive:
+                JUnitCase(
+                    name: gate.expression,
+                    failure: "inconclusive: " + (gate.reason ?? "the samples cannot decide it"),
+                    kind: "inconclusive",
+                    detail: gate.disturbance ?? gate.reason
+                )
+            }
+        }
+        if !isFirecracker, !gates.contains(where: { $0.expression == "backend is firecracker" }) {
+            cases.append(
+                JUnitCase(
+                    name: "backend is firecracker",
+                    failure: "backend \(environment.backend.uppercased()): no Firecracker VM ran; its latencies are "
+                        + "invented by a stand-in and measure no build",
+                    kind: "simulated",
+                    detail: nil
+                )
             )
         }
-        if verdict != .pass && !gates.contains(where: { !$0.passed }) {
+        if verdict != .pass && !cases.contains(where: { $0.failure != nil }) {
             cases.append(
                 JUnitCase(
                     name: "verdict",
@@ -60,7 +81,9 @@ extension RunReport {
         for testCase in cases {
             out.open("testcase", ["classname": suiteName, "name": testCase.name, "time": "0"])
             if let failure = testCase.failure {
-                out.element("failure", ["message": failure, "type": "gate"], text: testCase.detail ?? failure)
+                out.element("failure", ["message": failure, "type": testCase.kind], text: testCase.detail ?? failure)
+            } else if let detail = testCase.detail {
+                out.element("system-out", text: detail)
             }
             out.close("testcase")
             out.newline()
@@ -74,17 +97,24 @@ extension RunReport {
         return out.text
     }
 
-    /// "measured 63.2, target < 50" for a parsed gate; the gate's own reason otherwise.
-    private static func failureMessage(_ gate: GateResult) -> String {
-        let measured = gate.measured.map { "measured \(formatNumber($0))" } ?? "not measured"
-        guard let parsed = GateExpression(gate.expression) else {
-            return "\(gate.expression): \(measured)" + (gate.reason.map { " (\($0))" } ?? "")
+    /// "measured 63.2, target < 50" for a gate; the check's own reason otherwise.
+    private static func failureMessage(_ result: GateResult) -> String {
+        let measured = result.measured.map { "measured \(formatNumber($0))" } ?? "not measured"
+        guard let gate = result.gate else {
+            return "\(result.expression): \(measured)" + (result.reason.map { " (\($0))" } ?? "")
         }
-        return "\(gate.expression): \(measured), target \(parsed.comparison) \(formatNumber(parsed.threshold))"
+        return "\(result.expression): \(measured), target \(gate.comparison.rawValue) \(formatNumber(gate.threshold))"
     }
 
     private static func summary(of report: RunReport) -> String {
         var lines = ["verdict: \(report.verdict.rawValue)", "backend: \(report.environment.backend)"]
+        if report.signOff == true { lines.append("release sign-off") }
+        for disturbance in report.disturbances ?? [] {
+            lines.append(
+                "host disturbed \(formatNumber(disturbance.start))–\(formatNumber(disturbance.end)) s: "
+                    + disturbance.evidence.joined(separator: ", ")
+            )
+        }
         for name in ["spawn", "restore"] {
             guard let spectrum = report.overall.latencies[name] else { continue }
             lines.append(
@@ -109,5 +139,7 @@ private struct JUnitCase {
     var name: String
     /// The failure message, when the case failed.
     var failure: String?
+    /// The failure's type: `gate`, `inconclusive`, `simulated`.
+    var kind = "gate"
     var detail: String?
 }

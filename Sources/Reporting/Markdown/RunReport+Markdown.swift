@@ -8,31 +8,54 @@ extension RunReport {
     /// print(report.markdown())  // e.g. appended to $GITHUB_STEP_SUMMARY
     /// ```
     public func markdown() -> String {
+        let title = isFirecracker ? verdict.rawValue.uppercased() : "\(verdict.rawValue.uppercased()) (SIMULATED)"
         let mark =
             switch verdict {
-            case .pass: "✅"
+            case .pass: isFirecracker ? "✅" : "🧪"
             case .fail: "❌"
+            case .inconclusive: "❔"
             case .incomplete: "⚠️"
             }
-        var lines = ["### \(mark) snapbench \(Self.cell(scenario)): \(verdict.rawValue.uppercased())", ""]
+        var lines = ["### \(mark) snapbench \(Self.cell(scenario)): \(title)", ""]
         var facts = ["backend **\(Self.cell(environment.backend))**"]
         if let version = environment.firecrackerVersion { facts.append("Firecracker \(Self.cell(version))") }
         facts.append(String(format: "%.1f s", durationSeconds))
         if let commit = environment.commit { facts.append("commit `\(Self.code(String(commit.prefix(12))))`") }
+        if signOff == true { facts.append("release sign-off") }
         lines.append(facts.joined(separator: " · "))
-        if environment.backend != "firecracker" {
-            lines += ["", "> **Simulated backend:** no Firecracker VM ran; not valid for sign-off."]
+        if !isFirecracker {
+            lines += [
+                "",
+                "> **SIMULATED backend:** no Firecracker VM ran; every latency below is invented by a stand-in and "
+                    + "measures no build. Not valid for a CI gate or a sign-off.",
+            ]
+        }
+        if let disturbances, !disturbances.isEmpty {
+            lines += ["", "> **Host disturbed** (gates that failed during it were judged again without it):"]
+            for disturbance in disturbances {
+                lines.append(
+                    "> - \(formatNumber(disturbance.start))–\(formatNumber(disturbance.end)) s: "
+                        + Self.cell(disturbance.evidence.joined(separator: ", "))
+                )
+            }
         }
         if !gates.isEmpty {
             lines += ["", "| gate | measured | result |", "|---|---:|:---:|"]
             for gate in gates {
-                let result = gate.passed ? "pass" : "**FAIL**" + (gate.reason.map { ": \(Self.cell($0))" } ?? "")
+                let result =
+                    switch gate.outcome {
+                    case .pass: "pass"
+                    case .disturbed: "pass (disturbed): " + Self.cell(gate.disturbance ?? "")
+                    case .fail: "**FAIL**" + (gate.reason.map { ": \(Self.cell($0))" } ?? "")
+                    case .inconclusive: "**INCONCLUSIVE**" + (gate.reason.map { ": \(Self.cell($0))" } ?? "")
+                    }
                 lines.append(
                     "| `\(Self.code(gate.expression))` | \(gate.measured.map(formatNumber) ?? "–") | \(result) |"
                 )
             }
         }
-        let metrics = ["spawn", "spawn_warm", "spawn_on_demand", "restore", "firecracker_load"]
+        let metrics = [Metric.spawn, .spawnWarm, .spawnOnDemand, .outcome, .restore, .firecrackerLoad]
+            .compactMap { $0.latencyKey }
             .compactMap { name in overall.latencies[name].map { (name, $0) } }
         if !metrics.isEmpty {
             lines += ["", "| metric (ms) | p50 | p95 | p99 | max | n |", "|---|---:|---:|---:|---:|---:|"]

@@ -1,14 +1,11 @@
-/// The order reports list latency metrics in: what a reader looks at first, the rest alphabetically after.
+/// The order reports list latency metrics in: ``Metric``'s order, then any other name alphabetically.
 ///
 /// ```swift
 /// LatencyMetricOrder.sorted(["zeta", "restore", "spawn"])  // ["spawn", "restore", "zeta"]
 /// ```
 public enum LatencyMetricOrder {
-    /// The metrics with a fixed place, first to last.
-    public static let known = [
-        "spawn", "spawn_warm", "spawn_on_demand", "restore", "firecracker_load", "process_start", "resume",
-        "readiness", "queue_wait", "dispatch_lag", "harness_overhead",
-    ]
+    /// The latency metrics' keys, first to last.
+    public static let known = Metric.allCases.compactMap(\.latencyKey)
 
     /// `names` in reading order.
     public static func sorted(_ names: some Sequence<String>) -> [String] {

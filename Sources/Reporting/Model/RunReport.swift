@@ -7,8 +7,10 @@ public import Foundation
 /// let again = try RunReport.decoder().decode(RunReport.self, from: data)
 /// ```
 public struct RunReport: Codable, Sendable, Equatable {
-    /// The format this build writes; bumped on incompatible changes.
-    public static let currentSchemaVersion = 1
+    /// The format this build writes; bumped when fields change meaning. Version 2 added gate statuses with
+    /// their statistical bounds, the `inconclusive` verdict, sign-off, host disturbances, the audit anchor and
+    /// per-VM teardown checks; version 1 reports still read.
+    public static let currentSchemaVersion = 2
 
     /// The report format.
     public var schemaVersion: Int = Self.currentSchemaVersion
@@ -38,6 +40,15 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var gates: [GateResult]
     /// `pass` when every gate passed and the run completed; otherwise why not.
     public var verdict: Verdict
+    /// Whether the run was a release sign-off (only real Firecracker may pass one); absent before v2.
+    public var signOff: Bool?
+    /// Windows in which the host, not the run, was the bottleneck (steal, other processes, stalls); absent
+    /// before v2.
+    public var disturbances: [Disturbance]?
+    /// The measured phases without the acquires a disturbance touched; present when there were disturbances.
+    public var undisturbed: PhaseReport?
+    /// The audit log's record count and last hash, so that a log can be checked against its end.
+    public var audit: AuditAnchor?
 
     public init(
         scenario: String,
@@ -52,7 +63,11 @@ public struct RunReport: Codable, Sendable, Equatable {
         faults: [FaultRecord],
         leakCheck: LeakCheck,
         gates: [GateResult],
-        verdict: Verdict
+        verdict: Verdict,
+        signOff: Bool? = nil,
+        disturbances: [Disturbance]? = nil,
+        undisturbed: PhaseReport? = nil,
+        audit: AuditAnchor? = nil
     ) {
         self.scenario = scenario
         self.description = description
@@ -67,7 +82,14 @@ public struct RunReport: Codable, Sendable, Equatable {
         self.leakCheck = leakCheck
         self.gates = gates
         self.verdict = verdict
+        self.signOff = signOff
+        self.disturbances = disturbances
+        self.undisturbed = undisturbed
+        self.audit = audit
     }
+
+    /// Whether a real Firecracker backend produced it.
+    public var isFirecracker: Bool { environment.backend == "firecracker" }
 
     /// A JSON encoder for reports: sorted keys, ISO 8601 dates, pretty printed.
     public static func encoder() -> JSONEncoder {
@@ -277,6 +299,19 @@ public struct TimelineSample: Codable, Sendable, Equatable {
     public var leased: Int
     /// Leases served since the previous sample.
     public var served: Int
+    /// PSS of the warm VMMs (restored, paused) and how many there were.
+    public var warmVMMPSSSum: UInt64?
+    public var warmVMMCount: Int?
+    /// CPU time the hypervisor stole from this machine since the previous sample, in percent of one CPU.
+    public var stealPercent: Double?
+    /// CPU used by this run (snapbench and its VMMs) since the previous sample, in percent of one CPU.
+    public var runCPUPercent: Double?
+    /// CPU used by everything else on the host since the previous sample, in percent of one CPU.
+    public var otherCPUPercent: Double?
+    /// The worst lateness of the real-time heartbeat since the previous sample, in ms.
+    public var heartbeatLateMs: Double?
+    /// The worst dispatch lag of an arrival since the previous sample, in ms.
+    public var dispatchLagMaxMs: Double?
 
     public init(
         time: Double,
@@ -294,7 +329,14 @@ public struct TimelineSample: Codable, Sendable, Equatable {
         warm: Int,
         restoring: Int,
         leased: Int,
-        served: Int
+        served: Int,
+        warmVMMPSSSum: UInt64? = nil,
+        warmVMMCount: Int? = nil,
+        stealPercent: Double? = nil,
+        runCPUPercent: Double? = nil,
+        otherCPUPercent: Double? = nil,
+        heartbeatLateMs: Double? = nil,
+        dispatchLagMaxMs: Double? = nil
     ) {
         self.time = time
         self.jemallocAllocated = jemallocAllocated
@@ -312,6 +354,13 @@ public struct TimelineSample: Codable, Sendable, Equatable {
         self.restoring = restoring
         self.leased = leased
         self.served = served
+        self.warmVMMPSSSum = warmVMMPSSSum
+        self.warmVMMCount = warmVMMCount
+        self.stealPercent = stealPercent
+        self.runCPUPercent = runCPUPercent
+        self.otherCPUPercent = otherCPUPercent
+        self.heartbeatLateMs = heartbeatLateMs
+        self.dispatchLagMaxMs = dispatchLagMaxMs
     }
 }
 
@@ -413,6 +462,21 @@ public struct LeakCheck: Codable, Sendable, Equatable {
     public var allocatedSlopeBytesPerSecond: Double?
     /// The problems found, in words; empty when clean.
     public var problems: [String]
+    /// Slope of jemalloc `allocated` against leases served over the measured phases after their first 10 s,
+    /// in bytes per lease; `nil` when too few leases or samples.
+    public var allocatedBytesPerLease: Double?
+    /// The limit the leak check judged it by (the scenario's gate, else the default); `nil` when not judged.
+    public var allocatedBytesPerLeaseLimit: Double?
+    /// Leases the slope was fitted over.
+    public var allocatedSlopeLeases: Int?
+    /// Process RSS at the end of the load − 10 s into the measured phases, in bytes.
+    public var rssGrowthBytes: Int64?
+    /// VMs whose teardown was verified as it happened (process reaped, directory, namespace, cgroup, jail
+    /// gone), and the problems found.
+    public var teardownsVerified: Int?
+    public var teardownProblems: [String]?
+    /// The descriptors open after the drain that were not open before it, as `fd → target`.
+    public var descriptorsLeft: [String]?
 
     public init(
         childVMMs: Int,
@@ -422,7 +486,14 @@ public struct LeakCheck: Codable, Sendable, Equatable {
         allocatedBefore: UInt64?,
         allocatedAfter: UInt64?,
         allocatedSlopeBytesPerSecond: Double?,
-        problems: [String]
+        problems: [String],
+        allocatedBytesPerLease: Double? = nil,
+        allocatedBytesPerLeaseLimit: Double? = nil,
+        allocatedSlopeLeases: Int? = nil,
+        rssGrowthBytes: Int64? = nil,
+        teardownsVerified: Int? = nil,
+        teardownProblems: [String]? = nil,
+        descriptorsLeft: [String]? = nil
     ) {
         self.childVMMs = childVMMs
         self.leftoverFiles = leftoverFiles
@@ -432,23 +503,123 @@ public struct LeakCheck: Codable, Sendable, Equatable {
         self.allocatedAfter = allocatedAfter
         self.allocatedSlopeBytesPerSecond = allocatedSlopeBytesPerSecond
         self.problems = problems
+        self.allocatedBytesPerLease = allocatedBytesPerLease
+        self.allocatedBytesPerLeaseLimit = allocatedBytesPerLeaseLimit
+        self.allocatedSlopeLeases = allocatedSlopeLeases
+        self.rssGrowthBytes = rssGrowthBytes
+        self.teardownsVerified = teardownsVerified
+        self.teardownProblems = teardownProblems
+        self.descriptorsLeft = descriptorsLeft
     }
 }
 
-/// One gate's outcome.
+/// One gate's (or built-in check's) outcome.
 public struct GateResult: Codable, Sendable, Equatable {
+    /// The gate as written, or the check's sentence ("nothing lost: …", "run completes").
     public var expression: String
-    /// The measured value, when the metric had one.
+    /// The gate judged; `nil` for a built-in check (and in v1 reports).
+    public var gate: Gate?
+    /// The measured value (the point estimate), when the metric had one.
     public var measured: Double?
+    /// Whether it let the run pass: `pass`, or `disturbed` with the undisturbed acquires passing.
     public var passed: Bool
-    /// Why it failed, when it did.
+    /// How it was decided; absent in v1 reports (then `passed` says pass or fail).
+    public var status: GateStatus?
+    /// The statistical bounds it was decided with, for rate and percentile gates.
+    public var bounds: GateBounds?
+    /// Why it did not pass, or what it was decided on.
     public var reason: String?
+    /// For a gate that failed while the host was disturbed: the evidence and what the undisturbed acquires
+    /// gave.
+    public var disturbance: String?
 
-    public init(expression: String, measured: Double?, passed: Bool, reason: String?) {
+    public init(
+        expression: String,
+        gate: Gate? = nil,
+        measured: Double?,
+        passed: Bool,
+        status: GateStatus? = nil,
+        bounds: GateBounds? = nil,
+        reason: String?,
+        disturbance: String? = nil
+    ) {
         self.expression = expression
+        // A result made in code from an expression alone reads its gate from it, as a v1 report's is read.
+        self.gate = gate ?? (try? Gate(parsing: expression))
         self.measured = measured
         self.passed = passed
+        self.status = status
+        self.bounds = bounds
         self.reason = reason
+        self.disturbance = disturbance
+    }
+
+    /// The status, for v1 reports read from `passed`.
+    public var outcome: GateStatus { status ?? (passed ? .pass : .fail) }
+}
+
+/// How a gate was decided.
+public enum GateStatus: String, Codable, Sendable, Equatable {
+    /// Decided: it holds (for a rate or percentile, its whole confidence bound is on the passing side).
+    case pass
+    /// Decided: it does not hold.
+    case fail
+    /// The samples cannot decide it either way (e.g. the confidence bound straddles the threshold).
+    case inconclusive
+    /// It failed while the host was disturbed, and passes without the acquires the disturbance touched.
+    case disturbed
+}
+
+/// The one-sided confidence bounds a rate or percentile gate was decided with.
+public struct GateBounds: Codable, Sendable, Equatable {
+    /// Lower and upper bound of the statistic (a percentile in ms, a rate as a fraction); `nil` when the samples
+    /// give none (e.g. no upper bound on a p99 from 40 samples).
+    public var lower: Double?
+    public var upper: Double?
+    /// The confidence of each one-sided bound, e.g. 0.95.
+    public var level: Double
+    /// How: `wilson` (a rate) or `order statistics` (a percentile, distribution-free).
+    public var method: String
+    /// The samples (acquires, or values) it rests on.
+    public var samples: Int
+
+    public init(lower: Double?, upper: Double?, level: Double, method: String, samples: Int) {
+        self.lower = lower
+        self.upper = upper
+        self.level = level
+        self.method = method
+        self.samples = samples
+    }
+}
+
+/// A window in which the host, not the run, limited what was measured.
+public struct Disturbance: Codable, Sendable, Equatable {
+    /// Seconds since the run started.
+    public var start: Double
+    public var end: Double
+    /// What was seen, e.g. "steal 38 % of a CPU", "heartbeat 291 ms late".
+    public var evidence: [String]
+
+    public init(start: Double, end: Double, evidence: [String]) {
+        self.start = start
+        self.end = end
+        self.evidence = evidence
+    }
+}
+
+/// Where an audit log ended when its run finished: a log is only proven complete against this.
+public struct AuditAnchor: Codable, Sendable, Equatable {
+    /// Records in the log.
+    public var records: Int
+    /// The hash of its last record.
+    public var lastHash: String
+    /// Whether its last record is the pool's shutdown record.
+    public var endsWithShutdown: Bool
+
+    public init(records: Int, lastHash: String, endsWithShutdown: Bool) {
+        self.records = records
+        self.lastHash = lastHash
+        self.endsWithShutdown = endsWithShutdown
     }
 }
 
@@ -458,6 +629,8 @@ public enum Verdict: String, Codable, Sendable, Equatable {
     case pass
     /// At least one gate failed.
     case fail
+    /// No gate failed, but at least one could not be decided from the samples (re-run, or run longer).
+    case inconclusive
     /// The run could not complete.
     case incomplete
 }

@@ -15,6 +15,12 @@ extension Chart {
     /// The class of the band rectangles and their legend swatch.
     private var bandClass: String { neutralBands ? "band neutral" : "band" }
 
+    /// The class of one band's rectangle (and, with `-label`, of its label).
+    private func bandClass(_ band: Band, suffix: String = "") -> String {
+        if neutralBands { return "band\(suffix) neutral" }
+        return band.style == .fault ? "band\(suffix)" : "band\(suffix) \(band.style.rawValue)"
+    }
+
     /// The chart as an inline `<svg>` element that scales to its container's width.
     func svg() -> String {
         let layout = Layout(chart: self)
@@ -55,7 +61,7 @@ extension Chart {
             out.element(
                 "rect",
                 ["x": n(x0), "y": n(layout.top), "width": n(x1 - x0), "height": n(layout.plotHeight)],
-                class: bandClass
+                class: bandClass(band)
             )
         }
     }
@@ -85,7 +91,7 @@ extension Chart {
             out.element(
                 "text",
                 ["x": n(layout.px(band.from) + 3), "y": n(layout.top + 12)],
-                class: neutralBands ? "band-label neutral" : "band-label",
+                class: bandClass(band, suffix: "-label"),
                 text: band.label
             )
         }

@@ -29,9 +29,18 @@ struct Chart: Sendable {
 
     /// A shaded range of x with a label at its top, e.g. a fault window.
     struct Band: Sendable {
+        /// What a band marks, which sets its colour.
+        enum Style: String, Sendable {
+            /// A fault's window (red).
+            case fault
+            /// A window in which the host was disturbed (amber).
+            case disturbance
+        }
+
         var from: Double
         var to: Double
         var label: String
+        var style: Style = .fault
     }
 
     /// A horizontal error bar at category `y`: a line from `lower` to `upper` with end caps and a dot at

@@ -1,6 +1,7 @@
 import Firecracker
 public import Foundation
 import Glibc
+import HostSystem
 
 /// What ``AuditLog/verify(path:)`` found in an intact log.
 ///
@@ -22,6 +23,12 @@ public struct AuditVerification: Sendable, Equatable {
     public var firstTime: Date?
     /// The last record's time, if any.
     public var lastTime: Date?
+    /// The last record's event, if any.
+    public var lastEvent: AuditEvent?
+
+    /// Whether the log ends with the pool's shutdown record, as a pool's log does once it has drained; one
+    /// that does not was cut short (or its pool was killed).
+    public var endsWithShutdown: Bool { lastEvent == .poolShutdown }
 
     /// A summary; ``AuditLog/verify(path:)`` makes these.
     public init(
@@ -62,7 +69,12 @@ extension AuditLog {
     public static func verify(path: String) throws -> AuditVerification {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw AuditLogError(.io, "cannot open the audit log", path: path, underlying: SystemError.current)
+            throw AuditLogError(
+                .io,
+                "cannot open the audit log",
+                path: path,
+                underlying: SystemError.last("audit log I/O")
+            )
         }
         defer { Glibc.close(fd) }
 
@@ -77,7 +89,7 @@ extension AuditLog {
                     .io,
                     "cannot read the audit log after line \(verifier.lineNumber)",
                     path: path,
-                    underlying: SystemError.current
+                    underlying: SystemError.last("audit log I/O")
                 )
             }
             if count == 0 { break }
@@ -164,5 +176,6 @@ private struct ChainVerifier {
         result.lastHash = FileDigest.sha256(of: line)
         if result.firstTime == nil { result.firstTime = record.time }
         result.lastTime = record.time
+        result.lastEvent = record.event
     }
 }

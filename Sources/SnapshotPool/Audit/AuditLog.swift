@@ -1,7 +1,9 @@
 import Firecracker
 public import Foundation
 import Glibc
+import HostSystem
 import Synchronization
+import SystemPackage
 
 /// An append-only, hash-chained record of what the snapshot pool did, one JSON line per event.
 ///
@@ -68,21 +70,31 @@ public final class AuditLog: Sendable {
         self.clock = clock
         let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else {
-            throw AuditLogError(.io, "cannot open the audit log", path: path, underlying: SystemError.current)
+            throw AuditLogError(
+                .io,
+                "cannot open the audit log",
+                path: path,
+                underlying: SystemError.last("audit log I/O")
+            )
         }
         do {
             var info = stat()
             guard fstat(fd, &info) == 0 else {
-                throw AuditLogError(.io, "cannot stat the audit log", path: path, underlying: SystemError.current)
+                throw AuditLogError(
+                    .io,
+                    "cannot stat the audit log",
+                    path: path,
+                    underlying: SystemError.last("audit log I/O")
+                )
             }
             let regularFile = (info.st_mode & S_IFMT) == S_IFREG
             var tail = (nextSequence: UInt64(0), lastHash: AuditRecord.genesisHash)
             if regularFile {
                 guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-                    let cause = SystemError.current
+                    let cause = SystemError.last("audit log I/O")
                     throw AuditLogError(
-                        cause.code == EWOULDBLOCK ? .locked : .io,
-                        cause.code == EWOULDBLOCK
+                        cause.errno?.rawValue == EWOULDBLOCK ? .locked : .io,
+                        cause.errno?.rawValue == EWOULDBLOCK
                             ? "another audit log has this file open; two writers would fork the chain"
                             : "cannot lock the audit log",
                         path: path,
@@ -223,7 +235,7 @@ public final class AuditLog: Sendable {
                 let result = Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written)
                 if result < 0 {
                     if errno == EINTR { continue }
-                    return (written, SystemError.current)
+                    return (written, SystemError.last("audit log I/O"))
                 }
                 written += result
             }
@@ -248,7 +260,12 @@ public final class AuditLog: Sendable {
         guard size > 0 else { return (0, AuditRecord.genesisHash) }
         var last: UInt8 = 0
         guard pread(fd, &last, 1, size - 1) == 1 else {
-            throw AuditLogError(.io, "cannot read the audit log's end", path: path, underlying: SystemError.current)
+            throw AuditLogError(
+                .io,
+                "cannot read the audit log's end",
+                path: path,
+                underlying: SystemError.last("audit log I/O")
+            )
         }
         guard last == 0x0A else {
             throw AuditLogError(

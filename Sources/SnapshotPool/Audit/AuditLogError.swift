@@ -82,12 +82,3 @@ public struct AuditLogError: Error, Sendable, CustomStringConvertible {
         return text
     }
 }
-
-/// An errno with its text, so messages say "No space left on device (28)" rather than a bare number.
-struct SystemError: Error, Sendable, CustomStringConvertible {
-    let code: Int32
-
-    static var current: SystemError { SystemError(code: errno) }
-
-    var description: String { "\(String(cString: strerror(code))) (\(code))" }
-}

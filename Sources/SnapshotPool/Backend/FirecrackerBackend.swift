@@ -1,6 +1,7 @@
 public import Firecracker
 import Foundation
 import Glibc
+import HostSystem
 public import Logging
 
 /// Restores real Firecracker clones of a golden snapshot, each in its own process and working directory.
@@ -42,6 +43,10 @@ public struct FirecrackerBackend: VMBackend {
         /// Run every clone through the jailer (chroot, unprivileged uid/gid); its chroot base must be on the
         /// snapshot store's filesystem (snapshot files are hard-linked into each jail).
         public var jail: JailerOptions?
+        /// Where each VM's teardown is verified and recorded.
+        public var teardown: TeardownLedger?
+        /// For tests of the leak check only: VMs whose teardown skips removing their directory.
+        public var skipsCleanup: (@Sendable (String) -> Bool)?
 
         public init(installation: FirecrackerInstallation, spec: VMSpec, storeDirectory: String, workDirectory: String)
         {
@@ -133,7 +138,13 @@ public struct FirecrackerBackend: VMBackend {
                 // request on the hot path; on-demand restores skip it.
                 _ = try? await clone.collectFirecrackerMetrics()
             }
-            return FirecrackerVM(clone: clone, slot: slot, slots: configuration.networkSlots)
+            return FirecrackerVM(
+                clone: clone,
+                slot: slot,
+                slots: configuration.networkSlots,
+                ledger: configuration.teardown,
+                skipsCleanup: configuration.skipsCleanup?(id) ?? false
+            )
         } catch {
             if let slot, let slots = configuration.networkSlots { await Self.release(slot, to: slots) }
             if let failure = error as? FirecrackerError,
@@ -156,7 +167,18 @@ public struct FirecrackerBackend: VMBackend {
     /// Nothing left to do: ``restore(id:)`` quarantined the snapshot that failed when it failed.
     public func snapshotFailed(_ error: any Error) async {}
 
+    /// Removes the pool directory. Anything in it besides the marker is a VM's leftover, recorded in the
+    /// teardown ledger before it goes: a leak check that ran after this removal would see nothing.
     public func shutdown() async {
+        let leftovers =
+            (try? FileManager.default.contentsOfDirectory(atPath: poolDirectory))?
+            .filter { $0 != Self.poolMarker }.sorted() ?? []
+        if !leftovers.isEmpty {
+            configuration.teardown?.record(
+                vm: "pool",
+                problems: ["the pool directory still held \(leftovers.count) entries: \(leftovers.prefix(5))"]
+            )
+        }
         try? FileManager.default.removeItem(atPath: poolDirectory)
     }
 }
@@ -168,11 +190,16 @@ public final class FirecrackerVM: BackendVM {
     /// The network slot it runs in, if any.
     public let slot: NetworkSlot?
     private let slots: NetworkSlotPool?
+    private let ledger: TeardownLedger?
+    private let skipsCleanup: Bool
+    private let destroyed = SendableBox(false)
 
-    init(clone: ClonedVM, slot: NetworkSlot?, slots: NetworkSlotPool?) {
+    init(clone: ClonedVM, slot: NetworkSlot?, slots: NetworkSlotPool?, ledger: TeardownLedger?, skipsCleanup: Bool) {
         self.clone = clone
         self.slot = slot
         self.slots = slots
+        self.ledger = ledger
+        self.skipsCleanup = skipsCleanup
     }
 
     public var id: String { clone.vmm.configuration.id }
@@ -184,12 +211,39 @@ public final class FirecrackerVM: BackendVM {
         try await clone.resume(deadline: .now + timeout)
     }
 
+    public func collectTimings() async -> StageTimings {
+        // Refilled VMs collected it when they were restored; on-demand ones collect it now, at release.
+        if clone.timings.firecrackerLoad == nil, isAlive {
+            _ = try? await clone.collectFirecrackerMetrics()
+        }
+        return clone.timings
+    }
+
     public func waitForExit() async -> String {
         "\(await clone.vmm.waitForExit())"
     }
 
+    /// Stops the VMM, removes its directory (or jail), returns its network slot, then checks that each is
+    /// really gone and records what was not in the teardown ledger.
     public func destroy() async {
-        await clone.destroy()
-        if let slot, let slots { await FirecrackerBackend.release(slot, to: slots) }
+        var first = false
+        destroyed.update { done in
+            first = !done
+            done = true
+        }
+        guard first else { return }
+        await clone.destroy(removingWorkspace: !skipsCleanup)
+        var problems: [String] = []
+        if let slot, let slots {
+            do {
+                try await Task { try await slots.release(slot) }.value
+            } catch {
+                problems.append("network slot \(slot.namespace) not returned: \(error)")
+            }
+        }
+        if clone.vmm.exit == nil { problems.append("VMM \(clone.vmm.pid) still running after its teardown") }
+        let directory = clone.vmm.ownedDirectory
+        if FileManager.default.fileExists(atPath: directory) { problems.append("\(directory) left behind") }
+        ledger?.record(vm: id, problems: problems)
     }
 }

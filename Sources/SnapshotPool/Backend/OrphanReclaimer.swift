@@ -1,6 +1,7 @@
 import Firecracker
 import Foundation
 import Glibc
+import HostSystem
 import Logging
 
 /// Removes what killed predecessors left in a work directory: pool directories whose marker names a pid

@@ -1,4 +1,5 @@
 public import Firecracker
+import HostSystem
 import Synchronization
 
 /// A backend without VMs: stage latencies are drawn from distributions (by default this machine's reference
@@ -42,9 +43,9 @@ public struct SimulatedBackend<SimulationClock: Clock<Duration>>: VMBackend {
 
     /// The generator and the live VMs, shared by every copy of the backend.
     private final class Shared: Sendable {
-        let random: Mutex<SeededRandom>
+        let random: Mutex<SplitMix64>
         let live = Mutex<[String: SimulatedVM<SimulationClock>]>([:])
-        init(seed: UInt64) { random = Mutex(SeededRandom(seed: seed)) }
+        init(seed: UInt64) { random = Mutex(SplitMix64(seed: seed, label: "simulated-backend")) }
     }
 
     /// Creates a simulated backend.
@@ -70,6 +71,7 @@ public struct SimulatedBackend<SimulationClock: Clock<Duration>>: VMBackend {
     public func reclaimOrphans() async -> Int { 0 }
 
     public func restore(id: String) async throws -> SimulatedVM<SimulationClock> {
+        let startedAt = ContinuousClock.now
         let (processStart, load) = shared.random.withLock {
             ($0.sample(latencies.processStart), $0.sample(latencies.load))
         }
@@ -78,7 +80,12 @@ public struct SimulatedBackend<SimulationClock: Clock<Duration>>: VMBackend {
         let vm = SimulatedVM(
             id: id,
             backend: self,
-            timings: StageTimings(processStart: processStart, load: load, firecrackerLoad: load * 0.95)
+            timings: StageTimings(
+                processStart: processStart,
+                load: load,
+                firecrackerLoad: load * 0.95,
+                startedAt: startedAt
+            )
         )
         shared.live.withLock { $0[id] = vm }
         return vm
@@ -109,7 +116,7 @@ public struct SimulatedBackend<SimulationClock: Clock<Duration>>: VMBackend {
     }
 }
 
-extension SeededRandom {
+extension SplitMix64 {
     mutating func sample(_ distribution: LatencyDistribution) -> Duration {
         distribution.sample(&self)
     }
@@ -215,6 +222,8 @@ public final class SimulatedVM<SimulationClock: Clock<Duration>>: BackendVM {
         }
         return ReadinessProof(token: "SIMULATED-RESUMED id=\(id) n=\(count)", observedAt: .now)
     }
+
+    public func collectTimings() async -> StageTimings { timings }
 
     public func waitForExit() async -> String {
         await withCheckedContinuation { continuation in

@@ -62,6 +62,10 @@ public protocol BackendVM: Sendable {
     /// - Parameter timeout: how long the guest may take to prove it runs.
     func resume(timeout: Duration) async throws -> ReadinessProof
 
+    /// The stages measured, completed with what is collected only off the acquirer's path (Firecracker's own
+    /// load metric costs a request). Called once, at release, before ``destroy()``.
+    func collectTimings() async -> StageTimings
+
     /// Returns when the VM's VMM has ended, for whatever reason, with a description of how.
     func waitForExit() async -> String
 

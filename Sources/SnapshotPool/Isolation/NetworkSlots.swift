@@ -1,6 +1,7 @@
 import Firecracker
 import Foundation
 import Glibc
+import HostSystem
 public import Logging
 
 // MARK: - Slot

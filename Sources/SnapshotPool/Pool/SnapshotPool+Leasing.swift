@@ -1,5 +1,5 @@
 import DequeModule
-import Firecracker
+public import Firecracker
 import Logging
 
 // MARK: - Acquire and release
@@ -50,12 +50,19 @@ extension SnapshotPool {
 
     /// Ends a lease: the VM is destroyed (never reused), and its capacity goes to a waiter or to refill.
     /// Releasing twice, or after shutdown, does nothing.
-    public func release(_ lease: Lease) async {
-        guard let vm = leased.removeValue(forKey: lease.vmID) else { return }
+    ///
+    /// - Returns: the VM's stage timings as they stand at its end (with what could only be collected off the
+    ///   caller's path, such as Firecracker's own load metric of an on-demand restore); `nil` when the lease
+    ///   was already released.
+    @discardableResult
+    public func release(_ lease: Lease) async -> StageTimings? {
+        guard let vm = leased.removeValue(forKey: lease.vmID) else { return nil }
         counters.released += 1
+        let timings = await vm.collectTimings()
         await vm.destroy()
         emit(.released(vmID: lease.vmID))
         capacityFreed()
+        return timings
     }
 
     private func acquire(requested: PoolClock.Instant, deadline: PoolClock.Instant) async throws -> Lease {

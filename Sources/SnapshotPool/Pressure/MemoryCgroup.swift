@@ -1,7 +1,9 @@
 import Firecracker
 import Foundation
 import Glibc
+import HostSystem
 public import Logging
+import SystemPackage
 
 /// A memory cgroup that holds the pool's VMM processes, so their memory is counted together and capped.
 ///
@@ -314,7 +316,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
             } else if killingProcesses {
                 if version == .v2, access(path + "/cgroup.kill", F_OK) == 0 {
                     // Once is enough: the kernel kills the whole cgroup, children forked meanwhile included.
-                    if !signalled { try SystemFile.write("1", to: path + "/cgroup.kill") }
+                    if !signalled { try Self.writeControl("1", to: path + "/cgroup.kill") }
                     signalled = true
                 } else {
                     // Every poll: a process forked since the last one shows up in the next listing, and a second
@@ -324,7 +326,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
             } else {
                 for pid in pids {
                     do throws(MemoryCgroupError) {
-                        try SystemFile.write("\(pid)", to: parentPath + "/cgroup.procs")
+                        try Self.writeControl("\(pid)", to: parentPath + "/cgroup.procs")
                     } catch {
                         guard error.errno == ESRCH else { throw error }  // ESRCH: exited meanwhile
                     }
@@ -413,8 +415,8 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// - Throws: ``MemoryCgroupError`` `.write` naming the control file.
     public func setLimit(bytes: UInt64?) throws(MemoryCgroupError) {
         switch version {
-        case .v1: try SystemFile.write(bytes.map { "\($0)" } ?? "-1", to: path + "/memory.limit_in_bytes")
-        case .v2: try SystemFile.write(bytes.map { "\($0)" } ?? "max", to: path + "/memory.max")
+        case .v1: try Self.writeControl(bytes.map { "\($0)" } ?? "-1", to: path + "/memory.limit_in_bytes")
+        case .v2: try Self.writeControl(bytes.map { "\($0)" } ?? "max", to: path + "/memory.max")
         }
     }
 
@@ -427,7 +429,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// - Parameter pid: the process.
     /// - Throws: ``MemoryCgroupError`` `.write` (errno `ESRCH` when the process is gone).
     public func add(pid: Int32) throws(MemoryCgroupError) {
-        try SystemFile.write("\(pid)", to: path + "/cgroup.procs")
+        try Self.writeControl("\(pid)", to: path + "/cgroup.procs")
     }
 
     /// The pids of the processes in the cgroup.
@@ -440,7 +442,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     public func processes() throws(MemoryCgroupError) -> [Int32] {
         let file = path + "/cgroup.procs"
         var pids: [Int32] = []
-        for line in try SystemFile.read(file).split(whereSeparator: \.isNewline) {
+        for line in try Self.readControl(file).split(whereSeparator: \.isNewline) {
             guard let pid = Int32(line) else {
                 throw MemoryCgroupError(.invalidContents, path: file, "not a pid: \"\(line)\"")
             }
@@ -458,7 +460,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// - Throws: ``MemoryCgroupError`` `.read` or `.invalidContents`.
     public func usage() throws(MemoryCgroupError) -> UInt64 {
         let file = path + (version == .v1 ? "/memory.usage_in_bytes" : "/memory.current")
-        guard let bytes = MemoryPressureReading.parseCgroupBytes(try SystemFile.read(file)) else {
+        guard let bytes = MemoryPressureReading.parseCgroupBytes(try Self.readControl(file)) else {
             throw MemoryCgroupError(.invalidContents, path: file, "not a byte count")
         }
         return bytes
@@ -473,7 +475,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// - Throws: ``MemoryCgroupError`` `.read` or `.invalidContents`.
     public func limit() throws(MemoryCgroupError) -> MemoryLimit {
         let file = path + (version == .v1 ? "/memory.limit_in_bytes" : "/memory.max")
-        let text = try SystemFile.read(file)
+        let text = try Self.readControl(file)
         let limit =
             version == .v1
             ? MemoryPressureReading.parseCgroupV1Limit(text) : MemoryPressureReading.parseCgroupV2Max(text)
@@ -493,12 +495,32 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     public func events() throws(MemoryCgroupError) -> Events {
         switch version {
         case .v1:
-            let failures = MemoryPressureReading.parseCgroupBytes(try SystemFile.read(path + "/memory.failcnt"))
+            let failures = MemoryPressureReading.parseCgroupBytes(try Self.readControl(path + "/memory.failcnt"))
             let oom = SystemFile.readIfPresent(path + "/memory.oom_control").map(MemoryPressureReading.parseFlatKeyed)
             return Events(limitHits: failures, oomKills: oom?["oom_kill"])
         case .v2:
-            let events = MemoryPressureReading.parseFlatKeyed(try SystemFile.read(path + "/memory.events"))
+            let events = MemoryPressureReading.parseFlatKeyed(try Self.readControl(path + "/memory.events"))
             return Events(limitHits: events["max"], oomKills: events["oom_kill"])
+        }
+    }
+
+    // MARK: - Control files
+
+    /// Reads a control file; a failure names the file and its errno.
+    static func readControl(_ path: String) throws(MemoryCgroupError) -> String {
+        do throws(SystemError) {
+            return try SystemFile.read(path)
+        } catch {
+            throw MemoryCgroupError(.read, path: path, error.message, errno: error.errno?.rawValue)
+        }
+    }
+
+    /// Writes a control file in one write; a refused write names the file and its errno.
+    static func writeControl(_ text: String, to path: String) throws(MemoryCgroupError) {
+        do throws(SystemError) {
+            try SystemFile.write(text, to: path)
+        } catch {
+            throw MemoryCgroupError(.write, path: path, error.message, errno: error.errno?.rawValue)
         }
     }
 }

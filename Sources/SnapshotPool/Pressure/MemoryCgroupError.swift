@@ -1,3 +1,5 @@
+import HostSystem
+
 /// An error from creating, driving or removing a memory cgroup, naming the file or directory involved.
 ///
 /// ```swift

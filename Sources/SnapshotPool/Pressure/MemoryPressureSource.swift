@@ -1,3 +1,5 @@
+import HostSystem
+
 /// Something that can take a ``MemoryPressureReading`` now.
 ///
 /// The monitor depends on this protocol rather than on the files so that its timing and its state machine

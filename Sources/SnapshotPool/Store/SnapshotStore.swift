@@ -1,5 +1,6 @@
 public import Firecracker
 import Foundation
+import HostSystem
 public import Logging
 
 /// Golden snapshots on disk, one directory per compatibility key: built from a ``VMSpec`` when missing,

@@ -1,0 +1,129 @@
+import Foundation
+import HostSystem
+public import Reporting
+import Subprocess
+import SystemPackage
+
+/// Runs two builds of snapbench interleaved on this host, `runs` times each per scenario, and collects their
+/// reports for `compare`: the way Firecracker's CI compares two revisions, both in one job on one machine, so
+/// that the host's drift over the day cannot pass for a regression.
+///
+/// The order within each round alternates (A B, then B A, …): over an even number of rounds each build runs
+/// first as often as second, which cancels a linear drift of the host.
+///
+/// ```swift
+/// let runs = InterleavedRuns(base: base, candidate: candidate, scenarios: ["Scenarios/smoke.yaml"], runs: 5,
+///                            output: "ab-out", firecracker: fc, guest: guest)
+/// let (baseReports, candidateReports) = try await runs.run { print($0) }
+/// ```
+public struct InterleavedRuns: Sendable {
+    public var base: BuildUnderTest
+    public var candidate: BuildUnderTest
+    /// Scenario files, given to both builds as they are.
+    public var scenarios: [String]
+    /// Runs of each build per scenario.
+    public var runs: Int
+    /// Where each run's reports and log go (`<output>/base/<scenario>-<n>/`, …).
+    public var output: String
+    public var firecracker: String?
+    public var guest: String?
+
+    public init(
+        base: BuildUnderTest,
+        candidate: BuildUnderTest,
+        scenarios: [String],
+        runs: Int,
+        output: String,
+        firecracker: String?,
+        guest: String?
+    ) {
+        self.base = base
+        self.candidate = candidate
+        self.scenarios = scenarios
+        self.runs = runs
+        self.output = output
+        self.firecracker = firecracker
+        self.guest = guest
+    }
+
+    /// The side that goes first in round `round` (0-based) : base, candidate, candidate, base, base, … (ABBA).
+    public static func order(round: Int) -> [Side] {
+        round % 2 == 0 ? [.base, .candidate] : [.candidate, .base]
+    }
+
+    /// A build in a comparison.
+    public enum Side: String, Sendable, CaseIterable {
+        case base
+        case candidate
+    }
+
+    /// Runs everything; returns each side's reports (read back from the JSON each run wrote).
+    ///
+    /// - Throws: ``ABError`` when a run could not complete (a build's exit code 2 or 3, or no report), with
+    ///   the end of its output; `CancellationError` when cancelled between runs.
+    public func run(
+        progress: @Sendable (String) -> Void
+    ) async throws -> (base: [LoadedReport], candidate: [LoadedReport]) {
+        var collected: [Side: [LoadedReport]] = [.base: [], .candidate: []]
+        let total = scenarios.count * runs * 2
+        var done = 0
+        for scenario in scenarios {
+            let name = URL(fileURLWithPath: scenario).deletingPathExtension().lastPathComponent
+            for round in 0..<runs {
+                for side in Self.order(round: round) {
+                    try Task.checkCancellation()
+                    done += 1
+                    let build = side == .base ? base : candidate
+                    let directory = "\(output)/\(side.rawValue)/\(name)-\(round + 1)"
+                    let started = ContinuousClock.now
+                    let loaded = try await runOnce(build: build, scenario: scenario, name: name, directory: directory)
+                    collected[side, default: []].append(loaded)
+                    let report = loaded.report
+                    let spawn = report.overall.latencies["spawn"].map { formatMilliseconds($0.p95) } ?? "–"
+                    let restore = report.overall.latencies["restore"].map { formatMilliseconds($0.p95) } ?? "–"
+                    progress(
+                        "[\(done)/\(total)] \(name) \(side.rawValue) run \(round + 1): \(report.verdict.rawValue), "
+                            + "spawn p95 \(spawn) ms, restore p95 \(restore) ms "
+                            + "(\(Int(started.duration(to: .now).inSeconds)) s)"
+                    )
+                }
+            }
+        }
+        return (collected[.base] ?? [], collected[.candidate] ?? [])
+    }
+
+    private func runOnce(
+        build: BuildUnderTest,
+        scenario: String,
+        name: String,
+        directory: String
+    ) async throws -> LoadedReport {
+        try? FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var arguments = ["run", scenario, "--output", directory, "--no-progress"]
+        if let firecracker { arguments += ["--firecracker", firecracker] }
+        if let guest { arguments += ["--guest", guest] }
+        var environment = Environment.inherit
+        if let commit = build.commit { environment = environment.updating(["SNAPBENCH_COMMIT": commit]) }
+        let log = directory + "/run.log"
+        let result = try await Subprocess.run(
+            .path(FilePath(build.executable)),
+            arguments: Arguments(arguments),
+            environment: environment,
+            output: .string(limit: 8 << 20),
+            error: .string(limit: 8 << 20)
+        )
+        let text = result.standardOutput + result.standardError
+        try? text.write(toFile: log, atomically: true, encoding: .utf8)
+        let reportPath = "\(directory)/\(name).json"
+        let status: Int32? =
+            if case .exited(let code) = result.terminationStatus { code } else { nil }
+        guard let status, [0, 1, 4, 5].contains(status), FileManager.default.fileExists(atPath: reportPath) else {
+            throw ABError(
+                "\(build.specification) could not run \(name) (\(result.terminationStatus)); its output ends:\n"
+                    + String(text.suffix(1_500))
+            )
+        }
+        return try ReportLoader.read(reportPath)
+    }
+}

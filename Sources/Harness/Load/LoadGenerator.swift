@@ -1,0 +1,157 @@
+import Firecracker
+import HostSystem
+import SnapshotPool
+
+/// Drives the pool through a scenario's phases: open-loop arrivals at their intended instants (dispatched from
+/// the ``Dispatcher``'s own thread), or closed-loop workers; every acquire is held, released and recorded as
+/// exactly one ``LeaseRecord``.
+///
+/// Random draws come from streams of their own: hold times (`holds/<phase>`), think times and worker holds
+/// (`think/<phase>/<worker>`, `holds/<phase>/<worker>`), apart from arrivals (`arrivals/<phase>`).
+struct LoadGenerator<Backend: VMBackend>: Sendable {
+    let scenario: Scenario
+    let pool: SnapshotPool<Backend, ContinuousClock>
+    let recorder: RunRecorder
+    let log: FaultLog
+    let runStart: ContinuousClock.Instant
+    let dispatcher: Dispatcher
+    let progress: (@Sendable (RunProgress) -> Void)?
+
+    /// Runs one phase; returns when its every acquire has ended.
+    func run(_ phase: Phase, index: Int) async throws {
+        let phaseStart = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            if let progress {
+                let ticker = ProgressTicker(
+                    phase: phase,
+                    index: index,
+                    start: phaseStart,
+                    recorder: recorder,
+                    pool: pool,
+                    sink: progress
+                )
+                group.addTask { await ticker.run() }
+            }
+            if let schedule = ArrivalSchedule(load: phase.load, seed: scenario.seed, phase: phase.name) {
+                try await openLoop(schedule, phase: phase, index: index, start: phaseStart)
+            } else if case .workers(let count, let think, let duration) = phase.load {
+                try await closedLoop(workers: count, think: think, duration: duration, phase: phase, index: index)
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func openLoop(
+        _ schedule: ArrivalSchedule,
+        phase: Phase,
+        index: Int,
+        start: ContinuousClock.Instant
+    ) async throws {
+        let tracker = LeaseTracker()
+        // Drawn on the dispatcher's thread, one per arrival in order: the same seed gives the same holds.
+        let holds = SendableBox(SplitMix64(seed: scenario.seed, label: "holds/\(phase.name)"))
+        let dispatcher = self.dispatcher
+        await withTaskCancellationHandler {
+            await dispatcher.dispatch(schedule, from: start) { intended in
+                var drawn = Duration.zero
+                holds.update { drawn = phase.hold.sample(&$0) }
+                let hold = drawn
+                tracker.start(on: dispatcher) {
+                    await lease(intended: intended, hold: hold, index: index, dispatched: true)
+                }
+            }
+            await tracker.waitUntilIdle()
+        } onCancel: {
+            tracker.cancelAll()
+        }
+        try Task.checkCancellation()
+    }
+
+    private func closedLoop(
+        workers: Int,
+        think: LatencyDistribution,
+        duration: Duration,
+        phase: Phase,
+        index: Int
+    ) async throws {
+        let start = ContinuousClock.now
+        try await withThrowingDiscardingTaskGroup { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    var holds = SplitMix64(seed: scenario.seed, label: "holds/\(phase.name)/\(worker)")
+                    var thinks = SplitMix64(seed: scenario.seed, label: "think/\(phase.name)/\(worker)")
+                    while start.duration(to: .now) < duration, !Task.isCancelled {
+                        await lease(
+                            intended: .now,
+                            hold: phase.hold.sample(&holds),
+                            index: index,
+                            dispatched: false
+                        )
+                        try? await Task.sleep(for: think.sample(&thinks))
+                    }
+                }
+            }
+        }
+        try Task.checkCancellation()
+    }
+
+    /// One acquire → hold → release, recorded as exactly one outcome.
+    ///
+    /// An open-loop lease notes its dispatch on the dispatcher's thread, then leaves it: everything else runs
+    /// on Swift's shared pool. (An actor runs its jobs on the executor its caller's task prefers, so a lease left
+    /// on the dispatcher would run the pool's own work there, at real-time priority, and hold up the next
+    /// arrivals: 4 simultaneous ones came up to 3 ms late that way.)
+    private func lease(intended: ContinuousClock.Instant, hold: Duration, index: Int, dispatched: Bool) async {
+        let lag = dispatched ? intended.duration(to: .now) : nil
+        recorder.scheduled(phase: index, dispatchLag: lag)
+        await withTaskExecutorPreference(globalConcurrentExecutor) {
+            await serve(intended: intended, hold: hold, index: index, lag: lag)
+        }
+    }
+
+    private func serve(intended: ContinuousClock.Instant, hold: Duration, index: Int, lag: Duration?) async {
+        let arrival = runStart.duration(to: intended).inSeconds
+        do {
+            let lease = try await pool.acquire()
+            let servedAt = ContinuousClock.now
+            let spawn = intended.duration(to: servedAt)
+            log.lease(arrival: arrival, spawnMs: spawn.inMilliseconds, error: nil)
+            if let pid = lease.pid, !ProcessStatus.isRunning(pid) { log.noteDeadAtHandout() }
+            if hold > .zero { try? await Task.sleep(for: hold) }
+            let stages = await pool.release(lease) ?? lease.timings.stages
+            let exposedFrom = stages.startedAt.map { min(runStart.duration(to: $0).inSeconds, arrival) } ?? arrival
+            recorder.record(
+                LeaseRecord(
+                    phase: index,
+                    intended: arrival,
+                    ended: runStart.duration(to: servedAt).inSeconds,
+                    exposedFrom: exposedFrom,
+                    dispatchLag: lag,
+                    outcome: .served(
+                        LeaseRecord.Served(
+                            spawn: spawn,
+                            path: lease.path,
+                            queueWait: lease.timings.queueWait,
+                            acquire: lease.timings.acquire,
+                            stages: stages
+                        )
+                    )
+                )
+            )
+        } catch {
+            let failedAt = ContinuousClock.now
+            let code = PoolError.outcome(of: error)
+            log.lease(arrival: arrival, spawnMs: nil, error: code)
+            recorder.record(
+                LeaseRecord(
+                    phase: index,
+                    intended: arrival,
+                    ended: runStart.duration(to: failedAt).inSeconds,
+                    exposedFrom: arrival,
+                    dispatchLag: lag,
+                    outcome: .failed(code: code, after: intended.duration(to: failedAt))
+                )
+            )
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import Firecracker
+import Foundation
+import HostSystem
+import Reporting
+import SnapshotPool
+
+/// What a run did, before it is judged: the recorded phases, the timeline, the pool's counters, the faults.
+struct RunOutcome: Sendable {
+    /// Whole seconds: the report stores ISO 8601 without fractions and must read back equal.
+    var startedAt: Date
+    var duration: Duration
+    /// Why the run could not complete, if it could not.
+    var failure: (any Error)?
+    var phases: [PhaseReport]
+    var overall: PhaseReport
+    var undisturbed: PhaseReport?
+    var timeline: [TimelineSample]
+    var disturbances: [Disturbance]
+    /// The pool's counters at the end, and when the first measured phase began.
+    var counters: PoolStatistics.Counters
+    var countersAtMeasuredStart: PoolStatistics.Counters
+    /// Seconds since the start at which the measured phases began and the load ended.
+    var measuredStart: Double?
+    var loadEnd: Double
+    /// Leases still out when the load had ended (before the drain).
+    var leasedAfterLoad: Int
+    var occurrences: [FaultOccurrence]
+    var log: FaultLog
+    /// Descriptors open once the pool was running (its lazily started machinery included), by number.
+    var descriptorsBefore: [Int32: String]
+    var allocatedBefore: UInt64?
+    /// Whether the load generator's dispatcher and the heartbeat got real-time priority.
+    var dispatcherRealTime: Bool
+    var heartbeatRealTime: Bool
+    /// Acquires a disturbance touched.
+    var disturbedAcquires: Int
+}
+
+/// Drives one run: the pool on its backend, the load, the faults, the sampler; drains the pool at the end
+/// whatever happened.
+struct RunExecution<Backend: VMBackend>: Sendable {
+    let scenario: Scenario
+    let options: ScenarioRunner.Options
+    let resources: RunResources<Backend>
+
+    func drive() async -> RunOutcome {
+        let startedAt = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        let start = ContinuousClock.now
+        let recorder = RunRecorder()
+        let sampler = TimelineSampler(cgroup: resources.cgroup)
+        defer { sampler.stop() }
+        var services = PoolServices()
+        services.audit = resources.audit.log
+        if let interval = scenario.pool.pressureInterval {
+            let source = resources.cgroup?.pressureSource ?? SystemPressureSource()
+            services.pressure = PressureMonitoring(source: source, interval: interval)
+        }
+        let pool = SnapshotPool(
+            backend: resources.backend,
+            configuration: scenario.pool.configuration,
+            services: services,
+            clock: ContinuousClock(),
+            logger: options.logger
+        )
+        let log = FaultLog(recordsLeases: !scenario.faults.isEmpty)
+        let events = pool.subscribe()
+        let scheduler = FaultScheduler(
+            faults: scenario.faults,
+            injector: FaultInjector(surface: resources.surface(pool)),
+            seed: scenario.seed
+        )
+        let dispatcher = Dispatcher(name: "snapbench.dispatch")
+        defer { dispatcher.stop() }
+        let generator = LoadGenerator(
+            scenario: scenario,
+            pool: pool,
+            recorder: recorder,
+            log: log,
+            runStart: start,
+            dispatcher: dispatcher,
+            progress: options.progress
+        )
+        var failure: (any Error)?
+        var occurrences: [FaultOccurrence] = []
+        var leasedAfterLoad = 0
+        var loadEnd = 0.0
+        var measuredStart: Double?
+        var countersAtMeasuredStart = PoolStatistics.Counters()
+        var descriptorsBefore: [Int32: String] = [:]
+        var allocatedBefore: UInt64?
+        // The pool's own error (e.g. a configuration it refuses) explains a failed start better than the wait
+        // that noticed it: kept apart, whichever of the group's tasks ends first.
+        let poolFailure = SendableBox<(any Error)?>(nil)
+        await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    try await pool.run()
+                } catch {
+                    poolFailure.update { $0 = error }
+                }
+            }
+            group.addTask {
+                for await event in events { log.record(event, at: start.duration(to: .now).inSeconds) }
+            }
+            group.addTask {
+                await sampler.run(start: start, recorder: recorder) {
+                    (await pool.statistics(), await pool.inventory())
+                }
+            }
+            defer { group.cancelAll() }
+            var faults: Task<[FaultOccurrence], Never>?
+            do {
+                try await waitUntilStarted(pool)
+                // Taken once the pool runs: its lazily started machinery (event loops, the file-event reactor)
+                // is open by now, so whatever is open after the drain and not now was left by the run.
+                descriptorsBefore = ProcessStatus.openDescriptors()
+                allocatedBefore = Jemalloc()?.statistics()?.allocated
+                let phaseStart = ContinuousClock.now
+                if !scenario.faults.isEmpty {
+                    faults = Task { await scheduler.run(runStart: start, phaseStart: phaseStart) }
+                }
+                for phase in scenario.phases {
+                    if !phase.warmup, measuredStart == nil {
+                        measuredStart = start.duration(to: .now).inSeconds
+                        countersAtMeasuredStart = await pool.statistics().counters
+                    }
+                    let index = recorder.beginPhase(phase.name, warmup: phase.warmup)
+                    try await generator.run(phase, index: index)
+                }
+                loadEnd = start.duration(to: .now).inSeconds
+                occurrences = await faults?.value ?? []
+                leasedAfterLoad = await pool.statistics().leased
+            } catch {
+                failure = error
+                loadEnd = start.duration(to: .now).inSeconds
+                // Faults still under way are reverted now, before the drain.
+                faults?.cancel()
+                occurrences = await faults?.value ?? []
+            }
+            await pool.shutdown()
+            group.cancelAll()
+            while (try? await group.next()) != nil {}
+        }
+        if let error = poolFailure.value { failure = error }
+        let counters = await pool.statistics().counters
+        sampler.sample(start: start, pool: nil, recorder: recorder)
+        recorder.settleAll(disturbances: sampler.disturbances)
+        let (phases, overall, undisturbed) = recorder.reports()
+        return RunOutcome(
+            startedAt: startedAt,
+            duration: start.duration(to: .now),
+            failure: failure,
+            phases: phases,
+            overall: overall,
+            undisturbed: undisturbed,
+            timeline: sampler.timeline,
+            disturbances: sampler.disturbances,
+            counters: counters,
+            countersAtMeasuredStart: countersAtMeasuredStart,
+            measuredStart: measuredStart,
+            loadEnd: loadEnd,
+            leasedAfterLoad: leasedAfterLoad,
+            occurrences: occurrences,
+            log: log,
+            descriptorsBefore: descriptorsBefore,
+            allocatedBefore: allocatedBefore,
+            dispatcherRealTime: dispatcher.isRealTime,
+            heartbeatRealTime: sampler.heartbeatIsRealTime,
+            disturbedAcquires: recorder.excludedCount
+        )
+    }
+
+    private func waitUntilStarted(_ pool: SnapshotPool<Backend, ContinuousClock>) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            let stats = await pool.statistics()
+            if stats.state == "running", stats.warm >= scenario.pool.configuration.warmTarget { return }
+            if stats.state == "stopped" || stats.state == "draining" {
+                throw PoolError(.shuttingDown, "the pool stopped while starting")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw PoolError(.deadline, "the pool did not fill its warm set within 120 s")
+    }
+}

@@ -1,0 +1,146 @@
+import Firecracker
+import Foundation
+import Glibc
+import HostSystem
+import Logging
+import SnapshotPool
+
+/// Everything one run holds on one backend — the backend, its memory cgroup, its own filesystem, the audit log,
+/// what faults may act on, the ledger of VM teardowns — made before the load and released after the drain.
+struct RunResources<Backend: VMBackend>: Sendable {
+    let backend: Backend
+    let installation: FirecrackerInstallation?
+    let cgroup: MemoryCgroup?
+    let poolDirectory: String?
+    let filesystem: SizeLimitedFilesystem?
+    let audit: RunAuditLog
+    let teardown: TeardownLedger
+    /// Snapshot quarantines so far.
+    let quarantines: @Sendable () async -> Int
+    /// What faults act on, given the pool.
+    let surface: @Sendable (SnapshotPool<Backend, ContinuousClock>) -> FaultSurface
+
+    /// Unmounts the filesystem, removes the cgroup and closes the audit log; returns what could not be released.
+    func release() -> [String] {
+        var problems: [String] = []
+        filesystem?.unmount()
+        if let cgroup {
+            do throws(MemoryCgroupError) {
+                try cgroup.destroy(killingProcesses: true)
+            } catch {
+                problems.append("the run's memory cgroup could not be removed: \(error)")
+            }
+        }
+        audit.close()
+        return problems
+    }
+}
+
+extension RunResources where Backend == FirecrackerBackend {
+    /// Resources for real Firecracker clones of the scenario's VM.
+    static func firecracker(
+        scenario: Scenario,
+        options: ScenarioRunner.Options,
+        installation: FirecrackerInstallation,
+        spec: VMSpec,
+        audit: RunAuditLog
+    ) throws -> RunResources {
+        var filesystem: SizeLimitedFilesystem?
+        var cgroup: MemoryCgroup?
+        do {
+            if let size = scenario.pool.workFilesystemMiB {
+                _ = SizeLimitedFilesystem.reclaimOrphans(in: options.workDirectory, logger: options.logger)
+                filesystem = try SizeLimitedFilesystem.mount(in: options.workDirectory, mebibytes: size)
+            }
+            if let limit = scenario.pool.cgroupLimitMiB {
+                let created = try MemoryCgroup.create(prefix: "snapbench")
+                cgroup = created
+                try created.setLimit(bytes: UInt64(limit) * 1_048_576)
+            }
+        } catch {
+            filesystem?.unmount()
+            try? cgroup?.destroy(killingProcesses: true)
+            throw error
+        }
+        let teardown = TeardownLedger()
+        var configuration = FirecrackerBackend.Configuration(
+            installation: installation,
+            spec: spec,
+            storeDirectory: options.snapshotDirectory ?? options.workDirectory + "/snapshots",
+            workDirectory: (filesystem?.path ?? options.workDirectory) + "/vms"
+        )
+        configuration.audit = audit.log
+        configuration.cgroup = cgroup
+        configuration.teardown = teardown
+        configuration.skipsCleanup = options.skipsCleanup
+        let backend = FirecrackerBackend(configuration: configuration, logger: options.logger)
+        let poolDirectory = backend.poolDirectory
+        let store = backend.store
+        let fixedCgroup = cgroup
+        let fixedFilesystem = filesystem
+        return RunResources(
+            backend: backend,
+            installation: installation,
+            cgroup: cgroup,
+            poolDirectory: poolDirectory,
+            filesystem: filesystem,
+            audit: audit,
+            teardown: teardown,
+            quarantines: { await store.history.filter { if case .quarantined = $0 { true } else { false } }.count },
+            surface: { pool in
+                .firecracker(
+                    pool: pool,
+                    poolDirectory: poolDirectory,
+                    store: store,
+                    cgroup: fixedCgroup,
+                    filesystem: fixedFilesystem
+                )
+            }
+        )
+    }
+}
+
+extension RunResources where Backend == SimulatedBackend<ContinuousClock> {
+    /// Resources for the simulated backend: latencies drawn from its distributions, no processes.
+    static func simulated(scenario: Scenario, audit: RunAuditLog) -> RunResources {
+        let backend = SimulatedBackend(clock: ContinuousClock(), seed: scenario.seed)
+        return RunResources(
+            backend: backend,
+            installation: nil,
+            cgroup: nil,
+            poolDirectory: nil,
+            filesystem: nil,
+            audit: audit,
+            teardown: TeardownLedger(),
+            quarantines: { backend.faults.snapshotFailuresReported },
+            surface: { pool in .simulated(pool: pool) }
+        )
+    }
+}
+
+/// The run's audit log: at the path the caller chose, or a temporary file removed once the run is judged.
+struct RunAuditLog: Sendable {
+    let log: AuditLog
+    let path: String
+    let temporary: Bool
+
+    init(path: String?, workDirectory: String) throws {
+        temporary = path == nil
+        self.path = path ?? "\(workDirectory)/audit-\(getpid())-\(UUID().uuidString.prefix(8)).jsonl"
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: self.path).deletingLastPathComponent().path,
+            withIntermediateDirectories: true
+        )
+        try? FileManager.default.removeItem(atPath: self.path)
+        log = try AuditLog(path: self.path)
+    }
+
+    func close() {
+        log.close()
+    }
+
+    /// Removes a temporary log; a chosen one stays.
+    func discard() {
+        if temporary { try? FileManager.default.removeItem(atPath: path) }
+    }
+}

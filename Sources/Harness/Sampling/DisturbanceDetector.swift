@@ -1,0 +1,60 @@
+import Reporting
+
+/// Finds the windows in which the host, not the run, limited what was measured, from the timeline's host
+/// figures: CPU stolen by the hypervisor, CPU used by processes outside the run, and stalls of the real-time
+/// heartbeat, a thread that takes no lock the run holds, so no thread of the run can hold it off.
+///
+/// The dispatcher's own lag is not evidence: it shares locks (the allocator's, the recorder's) with the
+/// run's threads, so a slow pool could delay it, and a regression must never pass for a disturbance.
+///
+/// ```swift
+/// var detector = DisturbanceDetector()
+/// for sample in timeline { detector.observe(sample) }
+/// detector.disturbances  // [Disturbance(start: 41.0, end: 41.4, evidence: ["heartbeat 291 ms late", …])]
+/// ```
+struct DisturbanceDetector: Sendable {
+    /// What counts as a disturbance in one sample interval.
+    struct Thresholds: Sendable {
+        /// Steal, in percent of one CPU.
+        var stealPercent = 20.0
+        /// CPU used outside the run, in percent of one CPU.
+        var otherPercent = 50.0
+        /// Lateness of a real-time thread's wake-up, in ms.
+        var realTimeLateMs = 10.0
+    }
+
+    var thresholds = Thresholds()
+    private(set) var disturbances: [Disturbance] = []
+    private var previousTime: Double?
+
+    /// Windows closer than this are one.
+    static let joinGap = 1.0
+
+    /// Takes one timeline sample into account; returns whether its interval was disturbed.
+    @discardableResult
+    mutating func observe(_ sample: TimelineSample) -> Bool {
+        defer { previousTime = sample.time }
+        guard let start = previousTime else { return false }
+        var evidence: [String] = []
+        if let steal = sample.stealPercent, steal >= thresholds.stealPercent {
+            evidence.append("CPU steal \(formatNumber(steal)) % of a CPU")
+        }
+        if let other = sample.otherCPUPercent, other >= thresholds.otherPercent {
+            evidence.append("other processes used \(formatNumber(other)) % of a CPU")
+        }
+        if let late = sample.heartbeatLateMs, late >= thresholds.realTimeLateMs {
+            evidence.append("real-time heartbeat \(formatNumber(late)) ms late")
+        }
+        guard !evidence.isEmpty else { return false }
+        if var last = disturbances.last, start - last.end <= Self.joinGap {
+            last.end = sample.time
+            for item in evidence where !last.evidence.contains(item) { last.evidence.append(item) }
+            // Keep the evidence short: the worst few readings are enough to show what happened.
+            if last.evidence.count > 6 { last.evidence = Array(last.evidence.prefix(6)) }
+            disturbances[disturbances.count - 1] = last
+        } else {
+            disturbances.append(Disturbance(start: start, end: sample.time, evidence: evidence))
+        }
+        return true
+    }
+}

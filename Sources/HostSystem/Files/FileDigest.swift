@@ -1,0 +1,32 @@
+import Crypto
+public import Foundation
+
+/// SHA-256 of files, read in chunks so a multi-GiB memory file never sits in memory whole.
+public enum FileDigest {
+    /// The lowercase hex SHA-256 of the file at `path`.
+    ///
+    /// ```swift
+    /// let hash = try FileDigest.sha256(ofFile: "/opt/firecracker/firecracker")
+    /// ```
+    /// - Throws: ``SystemError`` when the file cannot be read.
+    public static func sha256(ofFile path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw SystemError("open", path: path, "cannot read the file to hash it")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(data: chunk)
+        }
+        return hex(hasher.finalize())
+    }
+
+    /// The lowercase hex SHA-256 of `bytes`.
+    public static func sha256(of bytes: some DataProtocol) -> String {
+        hex(SHA256.hash(data: bytes))
+    }
+
+    private static func hex(_ digest: some Sequence<UInt8>) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+}

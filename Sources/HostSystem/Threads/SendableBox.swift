@@ -1,0 +1,21 @@
+import Synchronization
+
+/// A value shared between tasks behind a lock.
+///
+/// ```swift
+/// let timings = SendableBox(0)
+/// timings.update { $0 += 1 }
+/// ```
+public final class SendableBox<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+
+    public init(_ value: Value) {
+        storage = Mutex(value)
+    }
+
+    public var value: Value { storage.withLock { $0 } }
+
+    public func update(_ change: (inout Value) -> Void) {
+        storage.withLock { change(&$0) }
+    }
+}

@@ -1,0 +1,69 @@
+/// The exit codes of every `snapbench` command, one list for all of them.
+///
+/// ```swift
+/// ExitStatus.of(report)                     // .success, .failure, .inconclusive, .incomplete or .simulated
+/// ExitStatus.worst([.success, .failure])    // .failure
+/// ```
+public enum ExitStatus: Int32, Sendable, CaseIterable, CustomStringConvertible {
+    /// Every gate passed on real Firecracker; `compare`: no gated metric regressed.
+    case success = 0
+    /// A gate failed; `compare`/`ab`: a gated metric regressed.
+    case failure = 1
+    /// A run could not complete, or could not start because KVM, Firecracker or the guest is missing.
+    case incomplete = 2
+    /// Invalid input: a scenario, gate, report or command line that does not parse, or a contradictory request;
+    /// nothing was started.
+    case invalidInput = 3
+    /// No gate failed, but one could not be decided from the samples (or a host disturbance left too few);
+    /// `compare`: too few runs a side to decide. Re-run, or run longer.
+    case inconclusive = 4
+    /// Every gate passed on the simulated backend: invented numbers, not a verdict on any build.
+    case simulated = 5
+
+    /// How serious it is, for the worst of several: success < simulated < inconclusive < failure < incomplete
+    /// < invalid input.
+    var severity: Int {
+        switch self {
+        case .success: 0
+        case .simulated: 1
+        case .inconclusive: 2
+        case .failure: 3
+        case .incomplete: 4
+        case .invalidInput: 5
+        }
+    }
+
+    /// The most serious of `statuses` (success for none).
+    public static func worst(_ statuses: some Sequence<ExitStatus>) -> ExitStatus {
+        statuses.max { $0.severity < $1.severity } ?? .success
+    }
+
+    /// The exit status a run's report calls for.
+    public static func of(_ report: RunReport) -> ExitStatus {
+        switch report.verdict {
+        case .pass: report.isFirecracker ? .success : .simulated
+        case .fail: .failure
+        case .inconclusive: .inconclusive
+        case .incomplete: .incomplete
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .success: "0 success"
+        case .failure: "1 failure"
+        case .incomplete: "2 incomplete"
+        case .invalidInput: "3 invalid input"
+        case .inconclusive: "4 inconclusive"
+        case .simulated: "5 simulated"
+        }
+    }
+
+    /// The exit codes as `--help` lists them.
+    public static let help = """
+        Exit codes: 0 every gate passed on real Firecracker; 1 a gate failed; 2 a run could not complete \
+        (or KVM, Firecracker or the guest is missing: the message says how to fix it); 3 invalid input \
+        (nothing was started); 4 inconclusive (no gate failed, but the samples could not decide one: run \
+        longer or again); 5 every gate passed on the simulated backend (invented numbers: not a verdict).
+        """
+}

@@ -1,0 +1,64 @@
+/// A pass/fail condition on one statistic of one metric: `metric statistic operator threshold`, e.g.
+/// `spawn_ms p95 < 50`. Scenario files and `--gate` are parsed into it, and every ``GateResult`` holds the
+/// gate it judged.
+///
+/// ```swift
+/// let gate = try Gate(parsing: "spawn_ms p95 < 50")
+/// gate.metric       // .spawn
+/// gate.passes(42)   // true
+/// ```
+public struct Gate: Sendable, Equatable, Codable {
+    /// Comparison operators.
+    public enum Comparison: String, Sendable, Codable, CaseIterable {
+        case less = "<"
+        case lessOrEqual = "<="
+        case greater = ">"
+        case greaterOrEqual = ">="
+        case equal = "=="
+
+        /// Whether a smaller value is the passing side (`<`, `<=`).
+        public var wantsSmaller: Bool { self == .less || self == .lessOrEqual }
+    }
+
+    /// What it measures.
+    public var metric: Metric
+    /// Which statistic of it.
+    public var statistic: Statistic
+    /// The comparison.
+    public var comparison: Comparison
+    /// The threshold, in the metric's unit (a fraction for `rate`).
+    public var threshold: Double
+    /// The expression as written.
+    public var expression: String
+
+    public init(
+        metric: Metric,
+        statistic: Statistic,
+        comparison: Comparison,
+        threshold: Double,
+        expression: String? = nil
+    ) {
+        self.metric = metric
+        self.statistic = statistic
+        self.comparison = comparison
+        self.threshold = threshold
+        self.expression =
+            expression ?? "\(metric.rawValue) \(statistic.rawValue) \(comparison.rawValue) \(Self.format(threshold))"
+    }
+
+    /// Whether `value` passes.
+    public func passes(_ value: Double) -> Bool {
+        switch comparison {
+        case .less: value < threshold
+        case .lessOrEqual: value <= threshold
+        case .greater: value > threshold
+        case .greaterOrEqual: value >= threshold
+        case .equal: value == threshold
+        }
+    }
+
+    /// "50", "0.01", "1e-05": the shortest form that reads back the same.
+    static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
+    }
+}

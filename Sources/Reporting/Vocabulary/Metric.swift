@@ -1,0 +1,269 @@
+/// Every figure snapbench measures and a gate can name, in reading order: its name in gates and reports, its
+/// unit, its definition, and the statistics it allows. Adding a metric is one case here (plus, for a new
+/// latency, the place that records it).
+///
+/// ```swift
+/// Metric(rawValue: "spawn_ms")?.latencyKey        // "spawn": the key in `PhaseReport.latencies`
+/// Metric.spawn.statistics.contains(.p95)          // true
+/// Metric(latencyKey: "restore") == .restore       // true
+/// ```
+public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
+    // MARK: Latencies, in milliseconds (one sample per acquire or per restore)
+
+    /// Intended arrival (open loop) or request (closed loop) → the guest's readiness line; served acquires.
+    case spawn = "spawn_ms"
+    /// Spawn of acquires served from the warm set.
+    case spawnWarm = "spawn_warm_ms"
+    /// Spawn of acquires restored on demand.
+    case spawnOnDemand = "spawn_on_demand_ms"
+    /// Every scheduled acquire's time to its outcome: a served one at its spawn, an error at its time to the
+    /// error, a deadline at the deadline. A failing acquire cannot leave this distribution.
+    case outcome = "outcome_ms"
+    /// `PUT /snapshot/load` sent → response, for the VM each lease got.
+    case restore = "restore_ms"
+    /// Firecracker's own `latencies_us.load_snapshot` for the same restores as `restore_ms`.
+    case firecrackerLoad = "firecracker_load_ms"
+    /// Process start → API socket accepting, for the same VMs.
+    case processStart = "process_start_ms"
+    /// `PATCH /vm {Resumed}` sent → response.
+    case resume = "resume_ms"
+    /// Resume response → the guest's readiness line.
+    case readiness = "readiness_ms"
+    /// Time an acquire waited in the pool's queue for a VM or capacity.
+    case queueWait = "queue_wait_ms"
+    /// Actual dispatch of an open-loop arrival − its intended instant (the load generator's accuracy).
+    case dispatchLag = "dispatch_lag_ms"
+    /// Spawn − the pool's own acquire time: what the harness adds.
+    case harnessOverhead = "harness_overhead_ms"
+
+    // MARK: Memory, in MiB (sampled at 5 Hz)
+
+    /// jemalloc `stats.resident` of the snapbench process.
+    case poolResident = "pool_resident_mb"
+    /// jemalloc `stats.allocated` of the snapbench process.
+    case poolAllocated = "pool_allocated_mb"
+    /// Kernel RSS of the snapbench process.
+    case processRSS = "process_rss_mb"
+    /// Sum of every VMM's PSS.
+    case vmmPSS = "vmm_pss_mb"
+    /// PSS of the warm (paused) VMMs ÷ their number.
+    case vmmPSSPerWarmVM = "vmm_pss_per_warm_vm_mb"
+    /// The pool memory cgroup's usage.
+    case cgroupUsage = "cgroup_usage_mb"
+    /// Least-squares slope of jemalloc `allocated` against leases served, over the measured phases after their
+    /// first 10 s, in bytes per lease.
+    case allocatedPerLease = "allocated_bytes_per_lease"
+
+    // MARK: Counts (`count`, or `rate` as a fraction of scheduled acquires)
+
+    /// Acquires that ended in an error.
+    case errors
+    /// Arrivals dispatched more than 1 ms after their intended instant.
+    case lateStarts = "late_starts"
+    /// Served acquires.
+    case leases
+    /// Served acquires that were warm hits.
+    case warmHits = "warm_hits"
+    /// Served acquires restored on demand.
+    case onDemand = "on_demand"
+    /// VMMs that died while warm or leased.
+    case crashes
+    /// VMs destroyed because they failed to prove readiness.
+    case readinessFailures = "readiness_failures"
+    /// Warm VMs destroyed under memory pressure.
+    case shed
+    /// Problems the leak check found.
+    case leaks
+    /// Leases handed a VM whose VMM was already dead.
+    case deadAtHandout = "dead_at_handout"
+    /// Scheduled acquires without exactly one outcome.
+    case unaccounted
+    /// Served leases the pool did not get back.
+    case unreleased
+    /// Problems with the audit log.
+    case auditProblems = "audit_problems"
+    /// Golden snapshots quarantined.
+    case quarantines
+    /// Faults applied.
+    case faultsApplied = "faults_applied"
+    /// Faults that could not be applied.
+    case faultsNotApplied = "faults_not_applied"
+
+    // MARK: Fault timings, in seconds (the worst over the run's faults)
+
+    /// Fault start → the pool's first reaction; a fault that called for a reaction and got none counts as
+    /// infinite.
+    case faultReaction = "fault_reaction_s"
+    /// Fault end → spawn back to its level before; a fault it never came back from counts as infinite.
+    case faultRecovery = "fault_recovery_s"
+
+    /// What kind of figure a metric is.
+    public enum Kind: String, Sendable, Codable {
+        /// A distribution of durations, in ms.
+        case latency
+        /// A series sampled over time, in MiB.
+        case memory
+        /// Allocator growth per lease, in bytes.
+        case allocation
+        /// A number of events.
+        case count
+        /// A duration per fault, in seconds.
+        case faultTiming
+    }
+
+    /// What kind of figure it is.
+    public var kind: Kind {
+        switch self {
+        case .spawn, .spawnWarm, .spawnOnDemand, .outcome, .restore, .firecrackerLoad, .processStart, .resume,
+            .readiness, .queueWait, .dispatchLag, .harnessOverhead:
+            .latency
+        case .poolResident, .poolAllocated, .processRSS, .vmmPSS, .vmmPSSPerWarmVM, .cgroupUsage: .memory
+        case .allocatedPerLease: .allocation
+        case .faultReaction, .faultRecovery: .faultTiming
+        default: .count
+        }
+    }
+
+    /// The unit its values and thresholds are in.
+    public var unit: String {
+        switch kind {
+        case .latency: "ms"
+        case .memory: "MiB"
+        case .allocation: "bytes per lease"
+        case .count: ""
+        case .faultTiming: "s"
+        }
+    }
+
+    /// For a latency, its key in ``PhaseReport/latencies`` (`spawn_ms` → `spawn`); `nil` otherwise.
+    public var latencyKey: String? {
+        kind == .latency ? String(rawValue.dropLast(3)) : nil
+    }
+
+    /// The latency metric recorded under `key` in ``PhaseReport/latencies``.
+    public init?(latencyKey key: String) {
+        guard let metric = Metric(rawValue: key + "_ms"), metric.kind == .latency else { return nil }
+        self = metric
+    }
+
+    /// The statistics a gate on it may use.
+    public var statistics: [Statistic] {
+        switch kind {
+        case .latency: [.p50, .p90, .p95, .p99, .p999, .min, .max, .mean, .count]
+        case .memory: [.max, .min, .mean, .last, .growth]
+        case .allocation: [.slope]
+        case .count: [.count, .rate]
+        case .faultTiming: [.max]
+        }
+    }
+
+    /// Whether `compare` always decides on it (with the metrics the scenario's gates name): the targets
+    /// snapbench exists to judge.
+    public var isHeadline: Bool { self == .spawn || self == .restore }
+
+    /// Whether it is measured per acquire, so that a gate on it can be judged again without the acquires a
+    /// host disturbance touched.
+    public var isPerAcquire: Bool {
+        switch self {
+        case .errors, .lateStarts, .leases, .warmHits, .onDemand: true
+        default: kind == .latency
+        }
+    }
+
+    /// What it measures, as every report states it.
+    public var definition: String {
+        switch self {
+        case .spawn:
+            "from the intended arrival instant (open loop) or the request (closed loop) to the guest's readiness "
+                + "line after resume, for served acquires; queueing inside the pool counts"
+        case .spawnWarm: "spawn of acquires served from the warm set"
+        case .spawnOnDemand: "spawn of acquires restored on demand"
+        case .outcome:
+            "every scheduled acquire, from its intended instant to its outcome: a served one at its spawn, a "
+                + "failed one at its error, a deadline at the deadline (failures stay in the distribution)"
+        case .restore:
+            "one VM restored from a snapshot: PUT /snapshot/load request sent → response received, on a "
+                + "Firecracker process whose API socket is already up; for the VM of every lease"
+        case .firecrackerLoad:
+            "Firecracker's own latencies_us.load_snapshot, for the same restores as restore_ms"
+        case .processStart: "Firecracker process spawned → its API socket accepting, for the same VMs"
+        case .resume: "PATCH /vm {state: Resumed} sent → response received"
+        case .readiness: "resume response → the guest's readiness line on its serial console"
+        case .queueWait: "time an acquire waited in the pool's queue for a VM or for capacity"
+        case .dispatchLag: "actual dispatch of an open-loop arrival − its intended instant"
+        case .harnessOverhead: "spawn − the pool's own acquire time: dispatch lag, task start and recording"
+        case .poolResident:
+            "jemalloc stats.resident of the snapbench process, sampled at 5 Hz (epoch refreshed), measured phases"
+        case .poolAllocated: "jemalloc stats.allocated of the snapbench process (thread caches off), measured phases"
+        case .processRSS: "kernel RSS of the snapbench process, measured phases"
+        case .vmmPSS: "sum of the VMMs' Pss from /proc/PID/smaps_rollup"
+        case .vmmPSSPerWarmVM: "Pss of the warm (restored, paused) VMMs ÷ their number"
+        case .cgroupUsage: "the pool memory cgroup's usage"
+        case .allocatedPerLease:
+            "least-squares slope of jemalloc allocated against leases served, over the measured phases after "
+                + "their first 10 s (0 means flat)"
+        case .errors: "acquires that ended in an error"
+        case .lateStarts: "arrivals dispatched more than 1 ms after their intended instant"
+        case .leases: "served acquires"
+        case .warmHits: "served acquires that were warm hits"
+        case .onDemand: "served acquires restored on demand"
+        case .crashes: "VMMs that died while warm or leased, during the measured phases"
+        case .readinessFailures: "VMs destroyed because they failed to prove readiness, during the measured phases"
+        case .shed: "warm VMs destroyed under memory pressure, during the measured phases"
+        case .leaks:
+            "after the drain and at every VM's teardown: VMMs, files, namespaces, cgroups and descriptors left, "
+                + "and allocator growth per lease over its limit"
+        case .deadAtHandout: "leases handed a VM whose VMM was already dead"
+        case .unaccounted: "scheduled acquires without exactly one outcome"
+        case .unreleased: "served leases the pool did not get back"
+        case .auditProblems: "problems with the audit log: chain, sequence, end, or records missing"
+        case .quarantines: "golden snapshots quarantined after a failed load"
+        case .faultsApplied: "faults applied"
+        case .faultsNotApplied: "faults that could not be applied"
+        case .faultReaction:
+            "fault start → the pool's first reaction (the worst fault); a fault that called for a reaction and "
+                + "got none counts as infinite"
+        case .faultRecovery:
+            "fault end → spawn back to its level before (the worst fault); one it never came back from counts as "
+                + "infinite"
+        }
+    }
+
+    /// Declaration order: the order reports list metrics in.
+    public static func < (left: Metric, right: Metric) -> Bool {
+        let order = Metric.allCases
+        return order.firstIndex(of: left)! < order.firstIndex(of: right)!
+    }
+}
+
+/// A summary statistic of a metric.
+///
+/// ```swift
+/// Statistic.p95.percentile  // 95
+/// Statistic.max.percentile  // nil
+/// ```
+public enum Statistic: String, CaseIterable, Codable, Sendable {
+    case p50, p90, p95, p99, p999, min, max, mean
+    /// The last sample of a series.
+    case last
+    /// A series' value at the end of the load − its value 10 s into the measured phases.
+    case growth
+    /// A number of events.
+    case count
+    /// A number of events ÷ scheduled acquires.
+    case rate
+    /// A regression slope.
+    case slope
+
+    /// The percentile it names (`p999` → 99.9), or `nil`.
+    public var percentile: Double? {
+        switch self {
+        case .p50: 50
+        case .p90: 90
+        case .p95: 95
+        case .p99: 99
+        case .p999: 99.9
+        default: nil
+        }
+    }
+}
