@@ -141,6 +141,8 @@ let package = Package(
             dependencies: [
                 "Harness", "Firecracker", "HostSystem", "Reporting", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: upcoming
         ),

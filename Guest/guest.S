@@ -11,7 +11,7 @@
  *   2. parses  ws=<MiB> [gap=<ms>] [vmgenid=<hex addr>] from the kernel
  *      command line, writes one nonzero qword into every 4 KiB page of a
  *      <ws> MiB working set starting at 16 MiB, calibrates the TSC against
- *      the APIC timer and prints "SNAPBENCH-READY ws=<MiB touched>\n"
+ *      the APIC timer and prints "SNAPBENCH-READY ws=<MiB touched> gen=<32 hex>\n"
  *   3. idles in "sti; hlt" with a ~1 kHz x2APIC periodic timer
  *   4. on every tick, compares the 16-byte VMGenID with the last value
  *      seen and checks the TSC gap since the previous tick; if either says
@@ -205,6 +205,13 @@ _start:
         mov     %r14, %rax
         shr     $8, %rax                // 256 pages of 4 KiB per MiB
         call    fmt_dec
+        // " gen=<32 hex>": the VMGenID this (golden) VM booted with, so a
+        // host can refuse a clone that reports it again.
+        lea     msg_gen(%rip), %rsi
+        mov     $(msg_gen_end - msg_gen), %ecx
+        rep movsb
+        lea     gen_seen(%rip), %rsi
+        call    fmt_gen
         movb    $0x0A, (%rdi)
         inc     %rdi
         call    write_line_buf
@@ -870,6 +877,8 @@ msg_boot:       .ascii  "SNAPBENCH-GUEST v1 boot\n"
 msg_boot_end:
 msg_ready:      .ascii  "SNAPBENCH-READY ws="
 msg_ready_end:
+msg_gen:        .ascii  " gen="
+msg_gen_end:
 msg_resumed:    .ascii  "SNAPBENCH-RESUMED gen="
 msg_resumed_end:
 msg_n:          .ascii  " n="

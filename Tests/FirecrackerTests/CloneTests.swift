@@ -13,6 +13,8 @@ extension RealFirecracker {
             try await withGoldenSnapshot { installation, snapshot, clones in
                 try snapshot.verify()
                 #expect(snapshot.manifest.memoryBytes == 128 * 1_048_576)
+                // The golden VM's ready line names the generation id it booted with.
+                let golden = try #require(snapshot.manifest.goldenGeneration, "\(snapshot.manifest.readyLine ?? "")")
                 let descriptorsBefore = Leftovers.openDescriptorCount()
                 var tokens: Set<String> = []
                 for index in 0..<20 {
@@ -25,6 +27,8 @@ extension RealFirecracker {
                     )
                     let proof = try await clone.resume(deadline: .now + .seconds(2))
                     #expect(proof.token.hasPrefix("SNAPBENCH-RESUMED gen="))
+                    // Firecracker wrote a new generation id on this restore: not the golden VM's.
+                    #expect(proof.generation != nil && proof.generation != golden)
                     tokens.insert(proof.token)
                     try await clone.collectFirecrackerMetrics()
                     let timings = clone.timings

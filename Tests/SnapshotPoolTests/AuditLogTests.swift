@@ -193,6 +193,36 @@ struct AuditLogTests {
         #expect(error.line == 3)
     }
 
+    @Test("a log cut at its end verifies on its own but not against its end; and says it lost its shutdown record")
+    func truncatedEnd() throws {
+        let directory = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(directory) }
+        let path = "\(directory)/audit.jsonl"
+        try Self.writeSampleLog(at: path)
+        let whole = try AuditLog.verify(path: path)
+        #expect(whole.endsWithShutdown && whole.lastEvent == .poolShutdown)
+        let end = AuditLogEnd(records: whole.recordCount, lastHash: whole.lastHash)
+        #expect(try AuditLog.verify(path: path, end: end).recordCount == 5)
+        // Cut the last three records: the chain of what is left is intact.
+        let lines = try Self.lines(of: path)
+        try (lines.prefix(2).joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
+        let cut = try AuditLog.verify(path: path)
+        #expect(cut.recordCount == 2 && !cut.endsWithShutdown)
+        let error = try #require(throws: AuditLogError.self) { try AuditLog.verify(path: path, end: end) }
+        #expect(error.code == .endMismatch)
+        #expect(error.message.contains("3 records were cut from its end"))
+        // Records appended after the recorded end are caught too.
+        try FileManager.default.removeItem(atPath: path)
+        try Self.writeSampleLog(at: path)
+        let log = try AuditLog(path: path)
+        log.record(.vmLease, ["vm.id": "vm-4"])
+        log.close()
+        let added = try #require(throws: AuditLogError.self) {
+            try AuditLog.verify(path: path, end: AuditLogEnd(records: 5, lastHash: whole.lastHash))
+        }
+        #expect(added.code == .endMismatch && added.message.contains("1 records were added after its end"))
+    }
+
     @Test("swapping two lines shows as a sequence gap at the first of them")
     func reorderedLines() throws {
         let error = try Self.tamper { lines in lines.swapAt(1, 2) }

@@ -143,7 +143,7 @@ extension GoldenSnapshot {
         configuration.launcher = launcher
         logger.info("booting the golden VM", metadata: ["snapshot.directory": "\(directory)"])
         do {
-            let (bootToReady, create) = try await withVMM(configuration, logger: logger) { vmm in
+            let (bootToReady, create, readyLine) = try await withVMM(configuration, logger: logger) { vmm in
                 try await configure(vmm, spec: spec)
                 let started = ContinuousClock.now
                 try await vmm.api.perform(InstanceAction(.instanceStart))
@@ -158,7 +158,7 @@ extension GoldenSnapshot {
                 try await vmm.api.createSnapshot(
                     SnapshotCreateParameters(snapshotType: .full, snapshotPath: statePath, memFilePath: memoryPath)
                 )
-                return (bootToReady, createStarted.duration(to: .now))
+                return (bootToReady, createStarted.duration(to: .now), ready.text)
             }
             let size = (try manager.attributesOfItem(atPath: memoryPath)[.size] as? NSNumber)?.uint64Value ?? 0
             let manifest = SnapshotManifest(
@@ -171,7 +171,8 @@ extension GoldenSnapshot {
                 // Whole seconds: the manifest stores ISO 8601 without fractions, and must read back equal.
                 createdAt: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)),
                 bootToReadyMilliseconds: bootToReady.inMilliseconds,
-                createMilliseconds: create.inMilliseconds
+                createMilliseconds: create.inMilliseconds,
+                readyLine: readyLine
             )
             try manifestEncoder().encode(manifest).write(
                 to: URL(fileURLWithPath: directory + "/" + SnapshotManifest.fileName)

@@ -134,6 +134,12 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
     public var bootToReadyMilliseconds: Double
     /// `PUT /snapshot/create`, in milliseconds.
     public var createMilliseconds: Double
+    /// The golden VM's ready line, when it was read; absent in manifests written before it was kept.
+    public var readyLine: String?
+
+    /// The VM generation id the golden VM booted with, from its ready line: a clone that reports it after a
+    /// restore was not given a new one.
+    public var goldenGeneration: GenerationID? { readyLine.flatMap(GenerationID.init(line:)) }
 
     public init(
         compatibility: CompatibilityKey,
@@ -144,7 +150,8 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
         memoryBytes: UInt64,
         createdAt: Date,
         bootToReadyMilliseconds: Double,
-        createMilliseconds: Double
+        createMilliseconds: Double,
+        readyLine: String? = nil
     ) {
         self.formatVersion = Self.currentFormatVersion
         self.compatibility = compatibility
@@ -156,5 +163,6 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.bootToReadyMilliseconds = bootToReadyMilliseconds
         self.createMilliseconds = createMilliseconds
+        self.readyLine = readyLine
     }
 }

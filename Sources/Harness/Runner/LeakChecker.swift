@@ -51,7 +51,7 @@ struct LeakChecker {
         let failedTeardowns = teardown.failedTeardowns
         if failedTeardowns > 0 {
             problems.append(
-                "\(failedTeardowns) VM teardowns left something: " + teardown.problems.prefix(5).joined(separator: "; ")
+                "\(failedTeardowns) teardowns left something: " + teardown.problems.prefix(5).joined(separator: "; ")
             )
         }
         let helpers = FaultHelperProcess.unreaped

@@ -35,9 +35,15 @@ final class HostActivityMeter: @unchecked Sendable {
         return me.own + me.reapedChildren + children.map { $0.own + $0.reapedChildren }.reduce(0, +)
     }
 
-    /// The activity since the previous call; `nil` on the first call, or when `/proc` cannot be read.
+    /// Readings closer together than this are not turned into percentages: CPU time comes in 10 ms ticks, so
+    /// over a few milliseconds one tick reads as hundreds of percent.
+    static let shortestInterval = 0.1
+
+    /// The activity since the previous call; `nil` on the first call, when `/proc` cannot be read, or when the
+    /// previous reading is too recent (the next reading then covers both intervals).
     func read() -> HostActivity? {
         let now = ContinuousClock.now
+        if let previousTime, previousTime.duration(to: now).inSeconds < Self.shortestInterval { return nil }
         let host = HostCPUTimes.read()
         let run = Self.runTicks()
         let late = heartbeat.takeLatestLateness()
@@ -48,7 +54,6 @@ final class HostActivityMeter: @unchecked Sendable {
         }
         guard let host, let run, let previousHost, let previousRun, let previousTime else { return nil }
         let seconds = previousTime.duration(to: now).inSeconds
-        guard seconds > 0 else { return nil }
         let perTick = 100 / (seconds * ProcessCPUTimes.ticksPerSecond)
         let busy = Double(host.busy &- previousHost.busy)
         let ours = Double(run >= previousRun ? run - previousRun : 0)

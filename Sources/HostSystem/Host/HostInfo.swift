@@ -56,7 +56,7 @@ public struct HostInfo: Codable, Sendable, Equatable {
         return 0
     }
 
-    static func kvmFlavour(moduleDirectory: String = "/sys/module") -> String {
+    public static func kvmFlavour(moduleDirectory: String = "/sys/module") -> String {
         guard access("/dev/kvm", F_OK) == 0 else { return "none" }
         for flavour in ["kvm_pvm", "kvm_intel", "kvm_amd"]
         where FileManager.default.fileExists(atPath: moduleDirectory + "/" + flavour) {

@@ -46,7 +46,48 @@ public struct AuditVerification: Sendable, Equatable {
     }
 }
 
+/// Where a log ended, as kept outside it (a run's report carries it): the chain proves every line up to the
+/// last one, and only this proves the last one is the end.
+public struct AuditLogEnd: Sendable, Equatable {
+    /// Records in the log.
+    public var records: Int
+    /// The SHA-256 of its last line.
+    public var lastHash: String
+
+    public init(records: Int, lastHash: String) {
+        self.records = records
+        self.lastHash = lastHash
+    }
+}
+
 extension AuditLog {
+    /// Verifies the log (``verify(path:)``) and that it ends where `end` says: the same record count and last
+    /// hash. A log with records cut from its end verifies on its own; against its end it does not.
+    ///
+    /// ```swift
+    /// try AuditLog.verify(path: "Reports/smoke.audit.jsonl", end: AuditLogEnd(records: 348, lastHash: hash))
+    /// ```
+    /// - Throws: ``AuditLogError`` as ``verify(path:)`` does, and `.endMismatch` when the log ends elsewhere.
+    public static func verify(path: String, end: AuditLogEnd) throws -> AuditVerification {
+        let result = try verify(path: path)
+        guard result.recordCount == end.records, result.lastHash == end.lastHash else {
+            let how =
+                result.recordCount < end.records
+                ? "\(end.records - result.recordCount) records were cut from its end"
+                : result.recordCount > end.records
+                    ? "\(result.recordCount - end.records) records were added after its end"
+                    : "its last record is not the one recorded"
+            throw AuditLogError(
+                .endMismatch,
+                "the log holds \(result.recordCount) records ending in \(result.lastHash.prefix(16))…, but it ended with "
+                    + "\(end.records) records ending in \(end.lastHash.prefix(16))…: \(how)",
+                line: result.recordCount,
+                path: path
+            )
+        }
+        return result
+    }
+
     /// Reads a whole audit log and checks every line: valid JSON, sequence 0, 1, 2… and the hash chain.
     ///
     /// The file is streamed in 1 MiB chunks, so a long log is never held in memory whole. It may be verified

@@ -14,7 +14,7 @@ public struct AuditLogError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is. New codes may be added.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Storage: String, Hashable, Sendable {
-            case io, locked, closed, encoding, badJSON, brokenChain, sequenceGap, truncatedLastLine
+            case io, locked, closed, encoding, badJSON, brokenChain, sequenceGap, truncatedLastLine, endMismatch
         }
 
         private let storage: Storage
@@ -36,6 +36,9 @@ public struct AuditLogError: Error, Sendable, CustomStringConvertible {
         public static let sequenceGap = Code(storage: .sequenceGap)
         /// The last line has no newline: a write was cut short (a crash or a full disk) or the file was cut.
         public static let truncatedLastLine = Code(storage: .truncatedLastLine)
+        /// The log verifies, but does not end where a record kept elsewhere (a run's report) says it ended:
+        /// records were cut from its end, or added after it.
+        public static let endMismatch = Code(storage: .endMismatch)
 
         /// The code's name, e.g. `brokenChain`.
         public var description: String { storage.rawValue }

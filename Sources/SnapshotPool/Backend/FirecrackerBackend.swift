@@ -206,6 +206,7 @@ public final class FirecrackerVM: BackendVM {
     public var pid: Int32? { clone.vmm.pid }
     public var timings: StageTimings { clone.timings }
     public var isAlive: Bool { clone.vmm.exit == nil }
+    public var goldenGeneration: GenerationID? { clone.snapshot.manifest.goldenGeneration }
 
     public func resume(timeout: Duration) async throws -> ReadinessProof {
         try await clone.resume(deadline: .now + timeout)

@@ -107,6 +107,16 @@ public struct SimulatedBackend<SimulationClock: Clock<Duration>>: VMBackend {
         return true
     }
 
+    /// The generation id the simulated golden VM "booted" with.
+    public static var goldenGeneration: GenerationID { GenerationID(high: 0x5EED, low: 0x601D) }
+
+    /// A fresh generation id for a resumed clone, as Firecracker writes one on every restore; or, after
+    /// ``SimulatedFaults/repeatGenerations(_:)``, the golden one again.
+    func nextGeneration() -> GenerationID {
+        if faults.takeRepeatedGeneration() { return Self.goldenGeneration }
+        return shared.random.withLock { GenerationID(high: $0.next(), low: $0.next()) }
+    }
+
     func sampleResume() -> (Duration, Duration) {
         shared.random.withLock { ($0.sample(latencies.resume), $0.sample(latencies.readiness)) }
     }
@@ -129,6 +139,7 @@ public final class SimulatedFaults: Sendable {
         var resumeFailures = 0
         var prepareFailure: FirecrackerError?
         var snapshotFailuresReported = 0
+        var repeatedGenerations = 0
     }
 
     private let state = Mutex(State())
@@ -144,6 +155,20 @@ public final class SimulatedFaults: Sendable {
     /// The next `count` resumes fail readiness.
     public func failNextResumes(_ count: Int) {
         state.withLock { $0.resumeFailures += count }
+    }
+
+    /// The next `count` resumes report the golden VM's generation id, as a Firecracker that stopped writing a
+    /// new VMGenID on restore would.
+    public func repeatGenerations(_ count: Int) {
+        state.withLock { $0.repeatedGenerations += count }
+    }
+
+    func takeRepeatedGeneration() -> Bool {
+        state.withLock { state in
+            guard state.repeatedGenerations > 0 else { return false }
+            state.repeatedGenerations -= 1
+            return true
+        }
     }
 
     /// `prepare()` fails once with `error`.
@@ -200,6 +225,7 @@ public final class SimulatedVM<SimulationClock: Clock<Duration>>: BackendVM {
 
     public var timings: StageTimings { state.withLock { $0.timings } }
     public var isAlive: Bool { state.withLock { $0.exit == nil } }
+    public var goldenGeneration: GenerationID? { SimulatedBackend<SimulationClock>.goldenGeneration }
 
     public func resume(timeout: Duration) async throws -> ReadinessProof {
         guard isAlive else { throw FirecrackerError(.processExited, "the simulated VM \(id) is dead") }
@@ -220,7 +246,8 @@ public final class SimulatedVM<SimulationClock: Clock<Duration>>: BackendVM {
             state.resumes += 1
             return state.resumes
         }
-        return ReadinessProof(token: "SIMULATED-RESUMED id=\(id) n=\(count)", observedAt: .now)
+        let generation = backend.nextGeneration()
+        return ReadinessProof(token: "SIMULATED-RESUMED gen=\(generation) id=\(id) n=\(count)", observedAt: .now)
     }
 
     public func collectTimings() async -> StageTimings { timings }

@@ -56,6 +56,9 @@ public protocol BackendVM: Sendable {
     var timings: StageTimings { get }
     /// Whether its VMM still runs.
     var isAlive: Bool { get }
+    /// The generation id its golden VM booted with, when known: a readiness proof that carries it again shows
+    /// a restore that did not give the clone a new one.
+    var goldenGeneration: GenerationID? { get }
 
     /// Resumes the VM and waits for the guest's readiness proof.
     ///

@@ -25,6 +25,9 @@ public struct PoolError: Error, Sendable, CustomStringConvertible, Equatable {
         public static let shuttingDown = Code("shutting_down")
         /// The configuration is invalid.
         public static let invalidConfiguration = Code("invalid_configuration")
+        /// A resumed VM did not prove it is a fresh clone (e.g. it reported a generation id already seen); it is
+        /// destroyed and the acquire goes on with another.
+        public static let readinessFailed = Code("readiness_failed")
 
         public var description: String { name }
     }

@@ -148,6 +148,11 @@ extension SnapshotPool {
         let proof: ReadinessProof
         do {
             proof = try await vm.resume(timeout: readinessTimeout(until: deadline))
+            if let generation = proof.generation,
+                let refusal = generations.admit(generation, golden: vm.goldenGeneration)
+            {
+                throw PoolError(.readinessFailed, refusal)
+            }
         } catch {
             leased[vm.id] = nil
             counters.readinessFailures += 1

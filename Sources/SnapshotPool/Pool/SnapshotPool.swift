@@ -79,6 +79,7 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
     var drained = false
     var runWaiters: [CheckedContinuation<Void, Never>] = []
     var consecutiveRestoreFailures = 0
+    var generations = GenerationLedger()
     var refillPausedUntil: PoolClock.Instant?
 
     /// Creates a pool on `backend` measured on `clock`. Nothing starts until ``run()``.

@@ -1,0 +1,147 @@
+import Foundation
+import Reporting
+import Subprocess
+import SystemPackage
+import TestSupport
+import Testing
+
+/// The `snapbench` executable as a user runs it: exit codes, messages and files, end to end.
+@Suite("snapbench on the command line", .serialized, .timeLimit(.minutes(2)))
+struct CommandLineTests {
+    /// The executable built beside the tests.
+    static func executable() throws -> String {
+        let candidates = [".build/debug/snapbench", ".build/x86_64-unknown-linux-gnu/debug/snapbench"]
+            .map { TestEnvironment.packageRoot + "/" + $0 }
+        return try #require(
+            candidates.first { FileManager.default.isExecutableFile(atPath: $0) },
+            "no snapbench executable in \(candidates): build the package first"
+        )
+    }
+
+    /// Runs snapbench with `arguments` (without `SNAPBENCH_FIRECRACKER`, so only what the arguments name counts).
+    static func run(_ arguments: [String], in directory: String) async throws -> (status: Int32, output: String) {
+        let result = try await Subprocess.run(
+            .path(FilePath(try executable())),
+            arguments: Arguments(arguments),
+            environment: .inherit.updating(["SNAPBENCH_FIRECRACKER": nil]),
+            workingDirectory: FilePath(directory),
+            output: .string(limit: 1 << 22),
+            error: .string(limit: 1 << 22)
+        )
+        guard case .exited(let code) = result.terminationStatus else {
+            Issue.record("snapbench ended by \(result.terminationStatus)")
+            return (-1, "")
+        }
+        return (code, result.standardOutput + result.standardError)
+    }
+
+    /// A short scenario: 60 arrivals, enough to decide a p95.
+    static let tiny = """
+        name: tiny
+        description: a short scenario for the command-line tests
+        pool: {warm_target: 2}
+        phases:
+          - {name: load, executor: constant-arrival-rate, rate: 60/s, duration: 1s, hold: 5ms}
+        gates:
+          - spawn_ms p95 < 1000
+          - errors count == 0
+
+        """
+
+    @Test("Firecracker hidden: exit 2 and a message that says what is missing and how to fix it; nothing written")
+    func hiddenFirecracker() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        let (status, output) = try await Self.run(
+            [
+                "run", "smoke", "--firecracker", scratch + "/no-firecracker", "--output", scratch + "/out",
+                "--no-progress", "--work-dir", scratch + "/work",
+            ],
+            in: TestEnvironment.packageRoot
+        )
+        #expect(status == ExitStatus.incomplete.rawValue, "\(output)")
+        #expect(output.contains("real Firecracker cannot run here"))
+        #expect(output.contains("scripts/setup") && output.contains("--firecracker PATH"))
+        #expect(!FileManager.default.fileExists(atPath: scratch + "/out/smoke.json"))
+    }
+
+    @Test("a simulated run that passes exits 5 and says SIMULATED in every output; compare of one run each exits 4")
+    func simulated() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        try Self.tiny.write(toFile: scratch + "/tiny.yaml", atomically: true, encoding: .utf8)
+        for side in ["a", "b"] {
+            let (status, output) = try await Self.run(
+                [
+                    "run", "tiny.yaml", "--backend", "simulated", "--output", side, "--no-progress", "--work-dir",
+                    scratch + "/work",
+                ],
+                in: scratch
+            )
+            #expect(status == ExitStatus.simulated.rawValue, "\(output)")
+            #expect(output.contains("verdict: PASS (SIMULATED)"))
+        }
+        let markdown = try String(contentsOfFile: scratch + "/a/tiny.md", encoding: .utf8)
+        #expect(markdown.contains("PASS (SIMULATED)"))
+        let junit = try String(contentsOfFile: scratch + "/a/tiny.junit.xml", encoding: .utf8)
+        #expect(junit.contains("name=\"backend is firecracker\"") && junit.contains("type=\"simulated\""))
+        let report = try RunReport.readJSON(from: scratch + "/a/tiny.json")
+        #expect(report.environment.backend == "simulated" && report.audit != nil)
+        let (compareStatus, compareOutput) = try await Self.run(
+            ["compare", "a/tiny.json", "--candidate", "b/tiny.json"],
+            in: scratch
+        )
+        #expect(compareStatus == ExitStatus.inconclusive.rawValue, "\(compareOutput)")
+        #expect(compareOutput.contains("not enough runs to decide"))
+        // The audit log verifies against the end its report recorded, and not once cut.
+        let (auditStatus, auditOutput) = try await Self.run(
+            ["audit", "verify", "a/tiny.audit.jsonl", "--report", "a/tiny.json"],
+            in: scratch
+        )
+        #expect(auditStatus == 0, "\(auditOutput)")
+        #expect(auditOutput.contains("end anchored"))
+        let log = try String(contentsOfFile: scratch + "/a/tiny.audit.jsonl", encoding: .utf8)
+        let lines = log.split(separator: "\n")
+        try (lines.dropLast(3).joined(separator: "\n") + "\n")
+            .write(toFile: scratch + "/a/tiny.audit.jsonl", atomically: true, encoding: .utf8)
+        let (cutStatus, cutOutput) = try await Self.run(
+            ["audit", "verify", "a/tiny.audit.jsonl", "--report", "a/tiny.json"],
+            in: scratch
+        )
+        #expect(cutStatus == ExitStatus.failure.rawValue)
+        #expect(cutOutput.contains("3 records were cut from its end"), "\(cutOutput)")
+        let (aloneStatus, aloneOutput) = try await Self.run(["audit", "verify", "a/tiny.audit.jsonl"], in: scratch)
+        #expect(aloneStatus == ExitStatus.failure.rawValue)
+        #expect(aloneOutput.contains("end UNANCHORED") && aloneOutput.contains("does not end with the pool's shutdown"))
+    }
+
+    @Test("invalid input exits 3 before anything starts: an undecidable gate, a sign-off on simulated, a bad option")
+    func invalidInput() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        try Self.tiny.replacingOccurrences(of: "errors count == 0", with: "late_starts rate < 0.01")
+            .write(toFile: scratch + "/tiny.yaml", atomically: true, encoding: .utf8)
+        let undecidable = try await Self.run(["run", "tiny.yaml", "--backend", "simulated"], in: scratch)
+        #expect(undecidable.status == ExitStatus.invalidInput.rawValue)
+        #expect(undecidable.output.contains("tiny.yaml:8:5: gates[1]"), "\(undecidable.output)")
+        #expect(undecidable.output.contains("cannot pass with 60 measured acquires"))
+        let signOff = try await Self.run(["run", "smoke", "--sign-off", "--backend", "simulated"], in: scratch)
+        #expect(signOff.status == ExitStatus.invalidInput.rawValue)
+        #expect(signOff.output.contains("--sign-off runs on real Firecracker only"))
+        let option = try await Self.run(["run", "smoke", "--backend", "auto"], in: scratch)
+        #expect(option.status == ExitStatus.invalidInput.rawValue)
+        #expect(!FileManager.default.fileExists(atPath: scratch + "/Reports"))
+    }
+
+    @Test("--help teaches: the commands, the exit codes, and how gates are decided")
+    func help() async throws {
+        let root = try await Self.run(["--help"], in: TestEnvironment.packageRoot)
+        #expect(root.status == 0)
+        #expect(root.output.contains("ab") && root.output.contains("Exit codes: 0"))
+        let run = try await Self.run(["run", "--help"], in: TestEnvironment.packageRoot)
+        #expect(run.status == 0)
+        #expect(run.output.contains("95 % confidence bounds") && run.output.contains("4 inconclusive"))
+        let ab = try await Self.run(["ab", "--help"], in: TestEnvironment.packageRoot)
+        #expect(ab.status == 0 && ab.output.contains("interleaved"))
+    }
+}
