@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "snapbench", targets: ["snapbench"]),
         .library(name: "HostSystem", targets: ["HostSystem"]),
+        .library(name: "MicroVM", targets: ["MicroVM"]),
         .library(name: "Firecracker", targets: ["Firecracker"]),
         .library(name: "SnapshotPool", targets: ["SnapshotPool"]),
         .library(name: "Harness", targets: ["Harness"]),
@@ -48,10 +49,15 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "MicroVM",
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "Firecracker",
             dependencies: [
                 "CSystemShims",
                 "HostSystem",
+                "MicroVM",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -66,6 +72,7 @@ let package = Package(
             dependencies: [
                 "Firecracker",
                 "HostSystem",
+                "MicroVM",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -80,6 +87,7 @@ let package = Package(
                 "HostSystem",
                 "SnapshotPool",
                 "Firecracker",
+                "MicroVM",
                 "Reporting",
                 "CJemalloc",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -117,9 +125,18 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(
+            name: "HostSystemTests",
+            dependencies: [
+                "HostSystem",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
             name: "FirecrackerTests",
             dependencies: [
-                "Firecracker", "HostSystem", "TestSupport",
+                "Firecracker", "HostSystem", "MicroVM", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -130,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "SnapshotPoolTests",
             dependencies: [
-                "SnapshotPool", "Firecracker", "HostSystem", "TestSupport",
+                "SnapshotPool", "Firecracker", "HostSystem", "MicroVM", "TestSupport",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -139,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "HarnessTests",
             dependencies: [
-                "Harness", "Firecracker", "HostSystem", "Reporting", "TestSupport",
+                "Harness", "Firecracker", "HostSystem", "MicroVM", "Reporting", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),

@@ -93,6 +93,17 @@
 #define MSR_X2APIC_TDCR     0x83E       /* divide configuration */
 #define APIC_SVR_ENABLE     (1 << 8)
 #define LVT_TIMER_PERIODIC  (1 << 17)
+#define LVT_TIMER_TSC_DEADLINE (2 << 17)
+#define MSR_IA32_TSC_DEADLINE 0x6E0
+#define CPUID_1_ECX_TSC_DEADLINE 24
+
+/* After READY the timer ticks lazily, every LAZY_TICKS calibration ticks (ms),
+ * in TSC-deadline mode: 64 resumed clones ticking at 1 kHz took more than both
+ * cores of the development host (each tick ~4 % of a core under nested PVM).
+ * A restore still wakes the guest at once: the deadline is left 0 until the
+ * first resume, and Firecracker stores a 0 deadline as the TSC at the snapshot,
+ * so every clone's timer is due the moment it runs. */
+#define LAZY_TICKS          50
 
 /* Timer period. KVM's emulated APIC timer runs at a fixed 1 GHz bus clock
  * (APIC_BUS_CYCLE_NS = 1), independent of the host CPU, so with divide-by-1
@@ -215,6 +226,7 @@ _start:
         movb    $0x0A, (%rdi)
         inc     %rdi
         call    write_line_buf
+        call    lazy_timer
 
         // Idle forever. "sti; hlt" is atomic (sti's interrupt shadow covers
         // hlt), so a tick cannot slip in between and leave us halted; after
@@ -637,6 +649,19 @@ timer_isr:
         jne     .Lresumed
 
 .Ltick_eoi:
+        // Lazy mode: the next tick one lazy period from now (the TSC keeps
+        // counting while the VM is paused, so a pause past it shows as a gap).
+        cmpb    $0, lazy_mode(%rip)
+        je      8f
+        rdtsc
+        shl     $32, %rdx
+        or      %rdx, %rax
+        add     lazy_cycles(%rip), %rax
+        mov     %rax, %rdx
+        shr     $32, %rdx
+        mov     $MSR_IA32_TSC_DEADLINE, %ecx
+        wrmsr
+8:
 #ifdef DEBUG_TICKS
         // Debug build only: one line per 1000 ticks, to time the tick rate
         // from the host (should be one line per second).
@@ -756,6 +781,41 @@ isr_stubs:
         .endif
         .set    vec, vec + 1
         .endr
+
+/* ---------------------------------------------------------------------- */
+/* Lazy timer                                                             */
+/* ---------------------------------------------------------------------- */
+
+// Switch the APIC timer from the 1 kHz periodic tick to TSC-deadline mode,
+// disarmed (deadline 0) until the first resume; the tick handler re-arms it
+// one lazy period ahead each time. Without a TSC-deadline timer (CPUID.1:ECX
+// bit 24) the periodic tick stays. Interrupts are off. Clobbers rax, rbx,
+// rcx, rdx.
+lazy_timer:
+        mov     $1, %eax
+        cpuid
+        bt      $CPUID_1_ECX_TSC_DEADLINE, %ecx
+        jnc     9f
+        xor     %eax, %eax              // stop the periodic count
+        xor     %edx, %edx
+        mov     $MSR_X2APIC_TMICT, %ecx
+        wrmsr
+        mov     $(TIMER_VECTOR | LVT_TIMER_TSC_DEADLINE), %eax
+        xor     %edx, %edx
+        mov     $MSR_X2APIC_LVT_TMR, %ecx
+        wrmsr
+        mov     tsc_per_tick(%rip), %rax
+        imul    $LAZY_TICKS, %rax
+        mov     %rax, lazy_cycles(%rip)
+        // A pause is now a gap when the tick comes more than gap after its
+        // lazy period (gap detection off stays off).
+        mov     gap_cycles(%rip), %rdx
+        cmp     $-1, %rdx
+        je      1f
+        add     %rax, %rdx
+        mov     %rdx, gap_cycles(%rip)
+1:      movb    $1, lazy_mode(%rip)
+9:      ret
 
 /* ---------------------------------------------------------------------- */
 /* Output                                                                 */
@@ -957,6 +1017,8 @@ tsc_per_tick:   .skip   8               // calibrated at boot
 gap_ticks:      .skip   8               // gap= (ms, i.e. ticks)
 gap_cycles:     .skip   8               // gap threshold in TSC cycles; all-ones = off
 resumes:        .skip   8               // resume counter (n=)
+lazy_cycles:    .skip   8               // lazy tick period in TSC cycles
+lazy_mode:      .skip   8               // nonzero once the timer ticks lazily
 ws_mib:         .skip   8               // ws= as given
 vmgenid_addr:   .skip   8               // where the VMGenID lives (zero16 if off)
 gen_seen:       .skip   16              // last VMGenID value seen

@@ -1,7 +1,12 @@
 #define _GNU_SOURCE
 #include "system_shims.h"
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/resource.h>
+
+void snapbench_line_buffer_stdout(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+}
 
 int snapbench_set_open_file_limit(pid_t pid, unsigned long long limit) {
     struct rlimit value = {.rlim_cur = limit, .rlim_max = limit};

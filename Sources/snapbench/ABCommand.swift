@@ -2,6 +2,7 @@ import ArgumentParser
 import Firecracker
 import Foundation
 import Harness
+import HostSystem
 import Reporting
 
 struct ABCommand: AsyncParsableCommand {
@@ -11,9 +12,10 @@ struct ABCommand: AsyncParsableCommand {
         discussion: """
             BASE and CANDIDATE are snapbench executables, or git revisions of this checkout (a commit, branch or \
             tag), which are checked out into --build-cache and built in release mode (once each; minutes on a \
-            cold cache). Each scenario runs --runs times with each build, alternating which goes first (A B, B A, \
-            A B, …) so the host's drift over the run cannot pass for a difference between the builds; then \
-            `compare` decides with the run as the unit (see `snapbench compare --help`).
+            cold cache). Each scenario runs --runs rounds; a round runs both builds back to back, in an order a \
+            fair coin picks (seeded by --order-seed, printed), so neither the host's drift nor noise that repeats \
+            at the rhythm of the runs can pass for a difference between the builds; then `compare` decides with \
+            the run as the unit (see `snapbench compare --help`).
 
             This is the path for a pull request's gate and for regression hunts. A baseline stored from another \
             day answers absolute targets and trends, not a p ≤ 0.05 decision: on these shared hosts, runs of one \
@@ -62,6 +64,12 @@ struct ABCommand: AsyncParsableCommand {
     )
     var buildCache: String = ".snapbench/ab-builds"
 
+    @Option(
+        name: .customLong("order-seed"),
+        help: ArgumentHelp("Seed of the coin that orders each round (default: random, printed).", valueName: "n")
+    )
+    var orderSeed: UInt64?
+
     @Option(help: ArgumentHelp("Path of the firecracker binary both builds use.", valueName: "path"))
     var firecracker: String?
 
@@ -80,9 +88,9 @@ struct ABCommand: AsyncParsableCommand {
             }
         } catch {
             FileHandle.standardError.write(Data("snapbench: invalid input: \(error)\n".utf8))
-            throw ExitCode(ExitStatus.invalidInput.rawValue)
+            throw ExitCode(.invalidInput)
         }
-        let repository = ProjectPaths.candidateRoots().first { FileManager.default.fileExists(atPath: $0 + "/.git") }
+        let repository = ProjectPaths.repository()
         let say: @Sendable (String) -> Void = { print($0) }
         let work = Task {
             let baseBuild = try await BuildUnderTest.resolve(
@@ -99,7 +107,11 @@ struct ABCommand: AsyncParsableCommand {
             )
             let installation = try? await FirecrackerInstallation.locate(explicitPath: firecracker)
             let guestPath = try? ProjectPaths.locateGuest(explicitPath: guest)
-            print("ab: base \(baseBuild.label), candidate \(candidateBuild.label); \(runs) runs each, interleaved")
+            let seed = orderSeed ?? UInt64.random(in: .min ... .max)
+            print(
+                "ab: base \(baseBuild.label), candidate \(candidateBuild.label); \(runs) runs each, interleaved "
+                    + "in random order (--order-seed \(seed))"
+            )
             return try await InterleavedRuns(
                 base: baseBuild,
                 candidate: candidateBuild,
@@ -107,7 +119,8 @@ struct ABCommand: AsyncParsableCommand {
                 runs: runs,
                 output: output,
                 firecracker: installation?.firecrackerPath,
-                guest: guestPath
+                guest: guestPath,
+                orderSeed: seed
             )
             .run(progress: say)
         }
@@ -118,7 +131,7 @@ struct ABCommand: AsyncParsableCommand {
             reports = try await work.value
         } catch let error as ABError {
             FileHandle.standardError.write(Data("snapbench: \(error)\n".utf8))
-            throw ExitCode(ExitStatus.incomplete.rawValue)
+            throw ExitCode(.incomplete)
         }
         let comparison = try ReportComparator().compare(base: reports.base, candidate: reports.candidate)
         print(comparison.renderText())
@@ -126,6 +139,6 @@ struct ABCommand: AsyncParsableCommand {
         try comparison.renderMarkdown().write(toFile: output + "/compare.md", atomically: true, encoding: .utf8)
         try comparison.writeHTML(to: output + "/compare.html")
         print("comparison: \(output)/compare.json, compare.md, compare.html")
-        if comparison.exitStatus != .success { throw ExitCode(comparison.exitStatus.rawValue) }
+        if comparison.exitStatus != .success { throw ExitCode(comparison.exitStatus) }
     }
 }

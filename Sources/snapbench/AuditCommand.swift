@@ -59,14 +59,14 @@ struct AuditCommand: AsyncParsableCommand {
                 end = try anchor()
             } catch {
                 FileHandle.standardError.write(Data("snapbench: invalid input: \(error)\n".utf8))
-                throw ExitCode(ExitStatus.invalidInput.rawValue)
+                throw ExitCode(.invalidInput)
             }
             let result: AuditVerification
             do {
                 result = try end.map { try AuditLog.verify(path: path, end: $0) } ?? AuditLog.verify(path: path)
             } catch let error as AuditLogError {
                 print("audit log damaged: \(error)")
-                throw ExitCode(ExitStatus.failure.rawValue)
+                throw ExitCode(.failure)
             }
             print("ok: \(result.recordCount) records, chain intact")
             print("last hash \(result.lastHash)")
@@ -86,7 +86,7 @@ struct AuditCommand: AsyncParsableCommand {
                 print("")
                 print(table.render())
             }
-            if !result.endsWithShutdown { throw ExitCode(ExitStatus.failure.rawValue) }
+            if !result.endsWithShutdown { throw ExitCode(.failure) }
         }
 
         /// The end the log must have, from the report or the options.

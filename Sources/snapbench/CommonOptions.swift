@@ -1,7 +1,6 @@
-import ArgumentParser
-import Firecracker
+public import ArgumentParser
 import Foundation
-import Logging
+public import Logging
 
 /// Options every command that drives Firecracker shares.
 struct CommonOptions: ParsableArguments {
@@ -29,18 +28,14 @@ struct CommonOptions: ParsableArguments {
     )
     var workDirectory: String = FileManager.default.temporaryDirectory.appendingPathComponent("snapbench").path
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning or error.")
-    var logLevel: String = "warning"
-
-    func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error")
-        }
-    }
+    @Option(name: .customLong("log-level"), help: "How much to log to standard error.")
+    var logLevel: Logger.Level = .warning
 
     func makeLogger(_ label: String) -> Logger {
         var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
+        logger.logLevel = logLevel
         return logger
     }
 }
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

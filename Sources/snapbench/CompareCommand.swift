@@ -1,6 +1,6 @@
 import ArgumentParser
-import Firecracker
 import Foundation
+import HostSystem
 import Reporting
 
 struct CompareCommand: AsyncParsableCommand {
@@ -107,7 +107,7 @@ struct CompareCommand: AsyncParsableCommand {
             comparison = try compare()
         } catch {
             FileHandle.standardError.write(Data("snapbench: invalid input: \(error)\n".utf8))
-            throw ExitCode(ExitStatus.invalidInput.rawValue)
+            throw ExitCode(.invalidInput)
         }
         print(comparison.renderText(all: all))
         if let markdown {
@@ -122,7 +122,7 @@ struct CompareCommand: AsyncParsableCommand {
             try comparison.writeHTML(to: html)
             print("html: \(html)")
         }
-        if comparison.exitStatus != .success { throw ExitCode(comparison.exitStatus.rawValue) }
+        if comparison.exitStatus != .success { throw ExitCode(comparison.exitStatus) }
     }
 
     /// Everything that can be wrong with the input is found here, before anything is written.

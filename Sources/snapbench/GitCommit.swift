@@ -1,5 +1,5 @@
-import Firecracker
 import Foundation
+import HostSystem
 
 /// The snapbench commit a report names: `$SNAPBENCH_COMMIT`, else the checkout's `HEAD` read from `.git`
 /// without running git.

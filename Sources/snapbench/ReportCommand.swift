@@ -47,7 +47,7 @@ struct ReportCommand: ParsableCommand {
             }
         } catch {
             FileHandle.standardError.write(Data("snapbench: invalid input: \(error)\n".utf8))
-            throw ExitCode(ExitStatus.invalidInput.rawValue)
+            throw ExitCode(.invalidInput)
         }
         for (path, report) in reports {
             let url = URL(fileURLWithPath: path)
@@ -57,7 +57,7 @@ struct ReportCommand: ParsableCommand {
                 for written in try report.write(formats, to: directory, name: name) { print(written) }
             } catch {
                 FileHandle.standardError.write(Data("snapbench: cannot write the reports of \(path): \(error)\n".utf8))
-                throw ExitCode(ExitStatus.failure.rawValue)
+                throw ExitCode(.failure)
             }
         }
     }

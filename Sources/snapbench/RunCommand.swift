@@ -93,7 +93,7 @@ struct RunCommand: AsyncParsableCommand {
             }
         } catch {
             FileHandle.standardError.write(Data("snapbench: invalid input: \(error)\n".utf8))
-            throw ExitCode(ExitStatus.invalidInput.rawValue)
+            throw ExitCode(.invalidInput)
         }
         // SIGINT/SIGTERM cancel the run: the pool drains (every VMM stopped, every file removed) and the
         // report says `incomplete`, instead of the process dying with its VMMs orphaned.
@@ -101,7 +101,7 @@ struct RunCommand: AsyncParsableCommand {
         let signals = SignalCanceller(signals: [SIGINT, SIGTERM]) { work.cancel() }
         defer { signals.stop() }
         let worst = try await work.value
-        if worst != .success { throw ExitCode(worst.rawValue) }
+        if worst != .success { throw ExitCode(worst) }
     }
 
     private func runAll(_ parsed: [Scenario], extraGates: [Gate], logger: Logger) async throws -> ExitStatus {

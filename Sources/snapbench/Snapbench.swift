@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HostSystem
 import Reporting
 
 @main
@@ -17,14 +18,16 @@ struct Snapbench: AsyncParsableCommand {
             \(ExitStatus.help)
             """,
         subcommands: [
-            RunCommand.self, ABCommand.self, CompareCommand.self, ReportCommand.self, Doctor.self,
-            SnapshotCommand.self, Probe.self, PoolBench.self, AuditCommand.self,
+            RunCommand.self, ABCommand.self, CompareCommand.self, ReportCommand.self, DoctorCommand.self,
+            SnapshotCommand.self, ProbeCommand.self, PoolBenchCommand.self, AuditCommand.self,
         ]
     )
 
     /// Parses and runs a command; a command line that does not parse (or fails its own checks) exits 3, the
     /// one code for invalid input, rather than ArgumentParser's 64.
     static func main() async {
+        // Line-buffered even into a file or pipe, so a CI log shows each progress line as it happens.
+        StandardOutput.makeLineBuffered()
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {
@@ -40,5 +43,12 @@ struct Snapbench: AsyncParsableCommand {
             }
             exit(withError: error)
         }
+    }
+}
+
+extension ExitCode {
+    /// The process exit code of a snapbench outcome: every command ends through this one mapping.
+    init(_ status: ExitStatus) {
+        self.init(status.rawValue)
     }
 }

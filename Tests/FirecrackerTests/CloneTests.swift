@@ -2,6 +2,7 @@ import Firecracker
 import Foundation
 import Glibc
 import HostSystem
+import MicroVM
 import TestSupport
 import Testing
 
@@ -58,8 +59,9 @@ extension RealFirecracker {
                 defer { Task { await clone.destroy() } }
                 let first = try await clone.resume(deadline: .now + .seconds(2))
                 try await clone.pause()
-                // The guest detects a same-generation resume by the gap in its tick; 100 ms is well past it.
-                try await Task.sleep(for: .milliseconds(100))
+                // The guest detects a same-generation resume by the gap in its (lazy, 50 ms) tick: a pause of
+                // 300 ms runs past its next tick by more than the 50 ms gap.
+                try await Task.sleep(for: .milliseconds(300))
                 let second = try await clone.resume(deadline: .now + .seconds(2))
                 let generation = { (token: String) in token.split(separator: " ").first { $0.hasPrefix("gen=") } }
                 #expect(generation(first.token) == generation(second.token))

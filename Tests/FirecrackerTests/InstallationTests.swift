@@ -1,6 +1,7 @@
 import Firecracker
 import Foundation
 import HostSystem
+import MicroVM
 import TestSupport
 import Testing
 

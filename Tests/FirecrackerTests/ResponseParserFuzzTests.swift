@@ -113,7 +113,7 @@ struct ResponseParserFuzzTests {
     ]
 
     /// One random HTTP/1.1 response: status line, headers, a framed (or unframed, or misframed) body.
-    static func response(using random: inout FuzzRandom) -> [UInt8] {
+    static func response(using random: inout SplitMix64) -> [UInt8] {
         var body = Array(bodies.randomElement(using: &random)!.utf8)
         if random.chance(1, in: 3) { body = JSONMutator.mutate(body, using: &random) }
         if random.chance(1, in: 300) { body = Array(repeating: UInt8(ascii: "x"), count: 1_500_000) }
@@ -151,7 +151,7 @@ struct ResponseParserFuzzTests {
     }
 
     /// `body` in chunked transfer coding; `malformed` breaks sizes, separators or the terminator.
-    static func chunked(_ body: [UInt8], using random: inout FuzzRandom, malformed: Bool) -> [UInt8] {
+    static func chunked(_ body: [UInt8], using random: inout SplitMix64, malformed: Bool) -> [UInt8] {
         var out: [UInt8] = []
         var rest = body[...]
         while !rest.isEmpty {
@@ -175,7 +175,7 @@ struct ResponseParserFuzzTests {
 
     @Test("Random and mutated HTTP responses end as a response or a typed error, never a hang")
     func httpResponses() throws {
-        var random = FuzzRandom(seed: 0x5EED_0001)
+        var random = SplitMix64(seed: 0x5EED_0001)
         let inputs = 1_500
         var responses = 0
         var failures: [String: Int] = [:]
@@ -260,7 +260,7 @@ struct ResponseParserFuzzTests {
 
     @Test("A body larger than the handler accepts is an invalid response, not unbounded memory")
     func oversizedBody() throws {
-        var random = FuzzRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         let size = APIResponseHandler.maximumBodySize + 1
         for framing in ["Content-Length: \(size)\r\n", "Transfer-Encoding: chunked\r\n", ""] {
             var bytes = Array("HTTP/1.1 200 OK\r\n\(framing)\r\n".utf8)
@@ -340,7 +340,7 @@ struct ResponseParserFuzzTests {
     @Test("Mutated JSON bodies decode to a model or fail as .invalidResponse; faultMessage always answers")
     func jsonBodies() throws {
         let corpus = try Self.modelCorpus() + Self.bodies.map { Array($0.utf8) }
-        var random = FuzzRandom(seed: 0x5EED_0002)
+        var random = SplitMix64(seed: 0x5EED_0002)
         let inputs = 1_200
         var decoded = 0
         var refused = 0
@@ -402,7 +402,7 @@ struct ResponseParserFuzzTests {
 
     @Test("Mutated metrics lines parse or fail as .invalidResponse; numbers at every edge")
     func metricsLines() throws {
-        var random = FuzzRandom(seed: 0x5EED_0003)
+        var random = SplitMix64(seed: 0x5EED_0003)
         let inputs = 6_000
         var parsed = 0
         var refused = 0
@@ -482,7 +482,7 @@ struct ResponseParserFuzzTests {
 
     @Test("Random console output never hides the line waited for")
     func consoleLines() async throws {
-        var random = FuzzRandom(seed: 0x5EED_0004)
+        var random = SplitMix64(seed: 0x5EED_0004)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-console-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -515,22 +515,9 @@ struct ResponseParserFuzzTests {
 
 // MARK: - Generators
 
-/// SplitMix64: small, fast, and the same sequence on every machine for a seed.
-struct FuzzRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// A number in `0..<limit` (0 when `limit` ≤ 0).
-    mutating func below(_ limit: Int) -> Int { limit <= 0 ? 0 : Int.random(in: 0..<limit, using: &self) }
+    mutating func below(_ limit: Int) -> Int { limit <= 0 ? 0 : next(below: limit) }
 
     /// True `count` times in `total`.
     mutating func chance(_ count: Int, in total: Int) -> Bool { below(total) < count }
@@ -543,7 +530,7 @@ enum ByteMutator {
         Array("\r\n\r\n".utf8), Array(":".utf8), Array(" ".utf8), Array("\"".utf8), Array("\\".utf8),
     ]
 
-    static func mutate(_ bytes: [UInt8], using random: inout FuzzRandom) -> [UInt8] {
+    static func mutate(_ bytes: [UInt8], using random: inout SplitMix64) -> [UInt8] {
         var bytes = bytes
         guard !bytes.isEmpty else { return interesting.randomElement(using: &random)! }
         let at = random.below(bytes.count)
@@ -573,7 +560,7 @@ enum JSONMutator {
         "\"backend_type\"", "\"\"", "\"a\\u0000b\"", "\"__proto__\"",
     ]
 
-    static func mutate(_ bytes: [UInt8], using random: inout FuzzRandom) -> [UInt8] {
+    static func mutate(_ bytes: [UInt8], using random: inout SplitMix64) -> [UInt8] {
         var bytes = bytes
         // Value positions: after a colon or a comma inside an array.
         let colons = bytes.indices.filter { bytes[$0] == UInt8(ascii: ":") }

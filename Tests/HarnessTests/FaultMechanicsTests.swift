@@ -1,6 +1,7 @@
 import Firecracker
 import Foundation
 import Glibc
+import HostSystem
 import Logging
 import Reporting
 import SnapshotPool
@@ -38,7 +39,7 @@ struct FaultMechanicsTests {
     }
 
     @Test("a size-limited filesystem fills to the last block, drains, unmounts; a dead owner's is reclaimed")
-    func filesystem() throws {
+    func filesystem() async throws {
         let scratch = try TestEnvironment.scratchDirectory()
         defer { TestEnvironment.remove(scratch) }
         let filesystem = try SizeLimitedFilesystem.mount(in: scratch, mebibytes: 16)
@@ -54,9 +55,9 @@ struct FaultMechanicsTests {
         #expect(!FileManager.default.fileExists(atPath: filesystem.path))
 
         // A killed run's mount: its owner pid (a reaped child) is dead.
-        let dead = scratch + "/" + SizeLimitedFilesystem.prefix + "\(Self.deadPID())-test"
+        let dead = scratch + "/" + OwnerTag(kind: SizeLimitedFilesystem.kind, pid: Self.deadPID()).name("test")
         _ = try SizeLimitedFilesystem.mount(at: dead, mebibytes: 16)
-        let reclaimed = SizeLimitedFilesystem.reclaimOrphans(in: scratch, logger: .init(label: "test"))
+        let reclaimed = await SizeLimitedFilesystem.reclaimOrphans(in: scratch, logger: .init(label: "test"))
         #expect(reclaimed == [dead])
         let mounts = try String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)
         #expect(!mounts.contains(dead))
@@ -235,7 +236,7 @@ struct FirecrackerFaultTests {
         #expect(!mounts.contains(scratch))
         let work = (try? FileManager.default.contentsOfDirectory(atPath: scratch + "/work/vms")) ?? []
         #expect(work.allSatisfy { !$0.hasPrefix("pool-") }, "\(work)")
-        #expect(MemoryCgroup.reclaimOrphans(logger: .init(label: "test")).isEmpty)
+        #expect(await MemoryCgroup.reclaimOrphans(logger: .init(label: "test")).isEmpty)
     }
 }
 

@@ -98,12 +98,12 @@ struct ChartTests {
 
     @Test("a spectrum's axis stops at the nines its samples resolve")
     func nines() throws {
-        var phase = ReportFixture.report().overall
-        var old = ReportFixture.spectrum([1: 60, 2: 40])
+        var phase = ReportFixtures.rendered().overall
+        var old = ReportFixtures.spectrum([1: 60, 2: 40])
         old.distribution = nil
         phase.latencies = ["spawn": old]
         let chart = try #require(
-            ReportCharts.spectrum(title: "s", metrics: ["spawn"], target: "spawn", phase: phase, gates: [])
+            ReportCharts.spectrum(title: "s", metrics: [.spawn], target: .spawn, phase: phase, gates: [])
         )
         // 100 samples resolve 99 %; the stored 99.5 … 99.99 % points are left out.
         #expect(chart.x.ticks.last?.label == "99%")
@@ -112,7 +112,7 @@ struct ChartTests {
 
     @Test("a spectrum follows the recorded distribution: each value from the share of samples below it")
     func curve() {
-        let spectrum = ReportFixture.spectrum([1: 50, 2: 40, 9: 10])
+        let spectrum = ReportFixtures.spectrum([1: 50, 2: 40, 9: 10])
         let points = ReportCharts.curve(spectrum)
         #expect(points.map(\.x) == [0, 50, 90])
         #expect(points.map(\.y) == [1, 2, 9])
@@ -124,9 +124,9 @@ struct ChartTests {
 
     @Test("a histogram keeps every sample and reaches the target")
     func histogram() throws {
-        let report = ReportFixture.report()
+        let report = ReportFixtures.rendered()
         let chart = try #require(
-            ReportCharts.histogram(metric: "spawn", title: "h", phase: report.overall, gates: report.gates)
+            ReportCharts.histogram(metric: .spawn, title: "h", phase: report.overall, gates: report.gates)
         )
         #expect(chart.bars.map(\.y1).reduce(0, +) == 1_000)
         #expect(chart.x.upper >= 50)
@@ -135,7 +135,7 @@ struct ChartTests {
 
     @Test("throughput buckets count every served lease of the whole seconds")
     func throughput() throws {
-        let report = ReportFixture.report()
+        let report = ReportFixtures.rendered()
         let chart = try #require(ReportCharts.throughput(report))
         // 59 samples served 2 each over 11.8 s; the last 0.8 s bucket is kept (more than half a second).
         #expect(chart.bars.map(\.y1).reduce(0, +) == 118)
@@ -144,12 +144,12 @@ struct ChartTests {
 
     @Test("targets come from the run's percentile gates, else from the design")
     func targets() {
-        let gated = ReportCharts.targets(for: "restore", gates: ReportFixture.gates)
+        let gated = ReportCharts.targets(for: .restore, gates: ReportFixtures.gates)
         #expect(gated.map(\.milliseconds) == [15])
         #expect(gated.map(\.percentile) == [99])
-        let fallback = ReportCharts.targets(for: "spawn", gates: [])
+        let fallback = ReportCharts.targets(for: .spawn, gates: [])
         #expect(fallback.map(\.milliseconds) == [50])
-        #expect(ReportCharts.targets(for: "resume", gates: []).isEmpty)
+        #expect(ReportCharts.targets(for: .resume, gates: []).isEmpty)
         #expect((try? Gate(parsing: "spawn_ms p95 <")) == nil)
         #expect((try? Gate(parsing: "errors count == 0"))?.statistic.percentile == nil)
     }

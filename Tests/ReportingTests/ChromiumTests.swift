@@ -83,7 +83,7 @@ struct ChromiumTests {
     )
     func screenshot() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
-        let url = try page(ReportFixture.report(scenario: "fixture <&>").html(), name: "report.html")
+        let url = try page(ReportFixtures.rendered(scenario: "fixture <&>").html(), name: "report.html")
         let dom = try browse(url, ["--enable-logging=stderr", "--v=0", "--dump-dom"], in: directory)
         #expect(dom.status == 0)
         #expect(dom.consoleErrors.isEmpty, "console: \(dom.consoleErrors)")

@@ -17,7 +17,7 @@ struct HTMLReportTests {
 
     @Test("a full report has every chart as inline SVG with axes, titles and legends")
     func charts() throws {
-        let html = ReportFixture.report().html()
+        let html = ReportFixtures.rendered().html()
         let document = try Self.parse(html)
         let svgs = try document.nodes(forXPath: "//*[local-name()='svg']")
         // spawn and restore spectra, two histograms, stages, pool state, memory, throughput
@@ -41,7 +41,7 @@ struct HTMLReportTests {
 
     @Test("spectra label their percentile ticks and draw the gated targets")
     func spectra() throws {
-        let html = ReportFixture.report().html()
+        let html = ReportFixtures.rendered().html()
         for label in [">50%<", ">90%<", ">99%<", ">99.9%<"] { #expect(html.contains(label)) }
         // The spawn gate and the restore p99 gate, each as a labelled rule.
         #expect(html.contains("target p95 &lt; 50 ms"))
@@ -51,7 +51,7 @@ struct HTMLReportTests {
 
     @Test("applied faults are shaded and labelled on every timeline chart; one that was not applied is not")
     func faultBands() throws {
-        let document = try Self.parse(ReportFixture.report().html())
+        let document = try Self.parse(ReportFixtures.rendered().html())
         let bands = try document.nodes(forXPath: "//*[local-name()='rect'][@class='band']")
         // Two applied faults on each of the three timeline charts, plus one legend swatch per chart.
         #expect(bands.count == 9)
@@ -70,7 +70,7 @@ struct HTMLReportTests {
 
     @Test("each fault: kind, applied or not, window, targets, effect and what was measured around it")
     func faultDetails() throws {
-        let html = ReportFixture.report().html()
+        let html = ReportFixtures.rendered().html()
         let document = try Self.parse(html)
         let sections = try document.nodes(forXPath: "//h2[.='Faults']/following-sibling::section")
         try #require(sections.count == 3)
@@ -123,7 +123,7 @@ struct HTMLReportTests {
 
     @Test("an applied fault without observations says nothing was measured")
     func faultWithoutObservations() {
-        var report = ReportFixture.report()
+        var report = ReportFixtures.rendered()
         report.faults = [FaultRecord(kind: "hang", startedAt: 1, endedAt: nil, parameters: [:], effect: "frozen")]
         let html = report.html()
         #expect(html.contains("Nothing was measured around this fault."))
@@ -133,7 +133,7 @@ struct HTMLReportTests {
 
     @Test("the page needs nothing from the network")
     func selfContained() {
-        let html = ReportFixture.report().html()
+        let html = ReportFixtures.rendered().html()
         let withoutNamespace = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
         #expect(!withoutNamespace.contains("http://"))
         #expect(!withoutNamespace.contains("https://"))
@@ -145,7 +145,7 @@ struct HTMLReportTests {
 
     @Test("text from the report is escaped everywhere")
     func escaping() throws {
-        let html = ReportFixture.report(scenario: "a<b>&'c\"").html()
+        let html = ReportFixtures.rendered(scenario: "a<b>&'c\"").html()
         #expect(!html.contains("a<b>"))
         #expect(html.contains("snapbench · a&lt;b&gt;&amp;&#39;c&quot;</h1>"))
         #expect(html.contains("A fixture with &lt;markup&gt; &amp; &quot;quotes&quot;"))
@@ -156,7 +156,7 @@ struct HTMLReportTests {
 
     @Test("gates come first with their results; a failed gate says why")
     func gates() throws {
-        let document = try Self.parse(ReportFixture.report().html())
+        let document = try Self.parse(ReportFixtures.rendered().html())
         let rows = try document.nodes(forXPath: "//h2[.='Gates']/following-sibling::table[1]/tbody/tr")
         #expect(rows.count == 3)
         let failed = try document.nodes(forXPath: "//td[@class='fail']/..").first?.stringValue ?? ""
@@ -168,15 +168,15 @@ struct HTMLReportTests {
 
     @Test("a simulated run is marked at the top; a Firecracker run is not")
     func simulated() {
-        let simulated = ReportFixture.report(backend: "simulated").html()
+        let simulated = ReportFixtures.rendered(backend: "simulated").html()
         #expect(simulated.contains("class=\"banner\">SIMULATED BACKEND"))
         #expect(simulated.contains("backend: simulated"))
-        #expect(!ReportFixture.report().html().contains("class=\"banner\""))
+        #expect(!ReportFixtures.rendered().html().contains("class=\"banner\""))
     }
 
     @Test("outcomes per phase list every error code; the warm-up is flagged")
     func outcomes() throws {
-        let document = try Self.parse(ReportFixture.report().html())
+        let document = try Self.parse(ReportFixtures.rendered().html())
         let headers = try document.nodes(forXPath: "//h2[.='Outcomes per phase']/following-sibling::table[1]//th")
         #expect(headers.compactMap(\.stringValue).contains("timeout"))
         let rows = try document.nodes(forXPath: "//h2[.='Outcomes per phase']/following-sibling::table[1]/tbody/tr")
@@ -186,7 +186,7 @@ struct HTMLReportTests {
 
     @Test("a report without distributions or timeline says what is missing instead of drawing empty charts")
     func older() throws {
-        var report = ReportFixture.report()
+        var report = ReportFixtures.rendered()
         report.overall.latencies = report.overall.latencies.mapValues { spectrum in
             var old = spectrum
             old.distribution = nil
@@ -205,7 +205,7 @@ struct HTMLReportTests {
 
     @Test("a run that measured nothing still renders, with notes in place of charts")
     func empty() throws {
-        var report = ReportFixture.report(gates: [], verdict: .incomplete)
+        var report = ReportFixtures.rendered(gates: [], verdict: .incomplete)
         report.overall.latencies = [:]
         report.phases = []
         report.timeline = []

@@ -14,13 +14,13 @@ struct JUnitReportTests {
 
     @Test("one test case per gate; failures counted and carrying measured against target")
     func gates() throws {
-        let suite = try Self.suite(ReportFixture.report())
+        let suite = try Self.suite(ReportFixtures.rendered())
         #expect(suite.attribute(forName: "name")?.stringValue == "snapbench.fixture")
         #expect(suite.attribute(forName: "tests")?.stringValue == "3")
         #expect(suite.attribute(forName: "failures")?.stringValue == "1")
         let cases = suite.elements(forName: "testcase")
         #expect(
-            cases.compactMap { $0.attribute(forName: "name")?.stringValue } == ReportFixture.gates.map(\.expression)
+            cases.compactMap { $0.attribute(forName: "name")?.stringValue } == ReportFixtures.gates.map(\.expression)
         )
         let failures = cases.flatMap { $0.elements(forName: "failure") }
         #expect(failures.count == 1)
@@ -33,7 +33,7 @@ struct JUnitReportTests {
 
     @Test("properties name the verdict and the backend; the summary goes to system-out")
     func properties() throws {
-        let suite = try Self.suite(ReportFixture.report(backend: "simulated"))
+        let suite = try Self.suite(ReportFixtures.rendered(backend: "simulated"))
         let properties = suite.elements(forName: "properties").first?.elements(forName: "property") ?? []
         let pairs = Dictionary(
             uniqueKeysWithValues: properties.compactMap { property -> (String, String)? in
@@ -55,8 +55,8 @@ struct JUnitReportTests {
 
     @Test("a run that did not pass but failed no gate gets a failing verdict case")
     func verdict() throws {
-        let passing = ReportFixture.gates.filter(\.passed)
-        let incomplete = try Self.suite(ReportFixture.report(gates: passing, verdict: .incomplete))
+        let passing = ReportFixtures.gates.filter(\.passed)
+        let incomplete = try Self.suite(ReportFixtures.rendered(gates: passing, verdict: .incomplete))
         #expect(incomplete.attribute(forName: "tests")?.stringValue == "3")
         #expect(incomplete.attribute(forName: "failures")?.stringValue == "1")
         let last = incomplete.elements(forName: "testcase").last
@@ -65,7 +65,7 @@ struct JUnitReportTests {
             last?.elements(forName: "failure").first?.attribute(forName: "message")?.stringValue
                 == "the run's verdict is incomplete"
         )
-        let passed = try Self.suite(ReportFixture.report(gates: passing, verdict: .pass))
+        let passed = try Self.suite(ReportFixtures.rendered(gates: passing, verdict: .pass))
         #expect(passed.attribute(forName: "failures")?.stringValue == "0")
         #expect(passed.elements(forName: "testcase").count == 2)
     }
@@ -73,9 +73,9 @@ struct JUnitReportTests {
     @Test("names with markup survive as text, and a gate the harness cannot parse still explains itself")
     func escaping() throws {
         let odd = GateResult(expression: "run completes", measured: nil, passed: false, reason: "pool <died> & left")
-        let xml = ReportFixture.report(scenario: "a<&>\"b", gates: [odd], verdict: .incomplete).junitXML()
+        let xml = ReportFixtures.rendered(scenario: "a<&>\"b", gates: [odd], verdict: .incomplete).junitXML()
         #expect(!xml.contains("a<&>"))
-        let suite = try Self.suite(ReportFixture.report(scenario: "a<&>\"b", gates: [odd], verdict: .incomplete))
+        let suite = try Self.suite(ReportFixtures.rendered(scenario: "a<&>\"b", gates: [odd], verdict: .incomplete))
         #expect(suite.attribute(forName: "name")?.stringValue == "snapbench.a<&>\"b")
         let failure = suite.elements(forName: "testcase").first?.elements(forName: "failure").first
         #expect(

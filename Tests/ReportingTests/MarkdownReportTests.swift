@@ -5,7 +5,7 @@ import Testing
 struct MarkdownReportTests {
     @Test("verdict, backend, gates and key latencies in a few lines")
     func summary() {
-        let markdown = ReportFixture.report().markdown()
+        let markdown = ReportFixtures.rendered().markdown()
         let lines = markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines[0] == "### ❌ snapbench fixture: FAIL")
         #expect(lines[2] == "backend **firecracker** · Firecracker 1.12.1 · 12.5 s · commit `0123456789ab`")
@@ -19,7 +19,7 @@ struct MarkdownReportTests {
 
     @Test("faults in one compact table: when, applied or not, reaction, recovery and the effect shortened")
     func faults() throws {
-        let lines = ReportFixture.report().markdown().split(separator: "\n").map(String.init)
+        let lines = ReportFixtures.rendered().markdown().split(separator: "\n").map(String.init)
         let header = "| fault | at (s) | applied | reaction (s) | recovery (s) | effect |"
         let start = try #require(lines.firstIndex(of: header))
         #expect(
@@ -30,14 +30,14 @@ struct MarkdownReportTests {
                 "| disk_full | 10.00–11.00 | **no** | – | – | not applied: the simulated backend writes no snapshot files |",
             ]
         )
-        var quiet = ReportFixture.report()
+        var quiet = ReportFixtures.rendered()
         quiet.faults = []
         #expect(!quiet.markdown().contains("| fault |"))
     }
 
     @Test("a simulated run says so; pipes and markup in text cannot break the table")
     func escaping() {
-        var report = ReportFixture.report(
+        var report = ReportFixtures.rendered(
             scenario: "a|b<c>",
             backend: "simulated",
             gates: [GateResult(expression: "x | y", measured: nil, passed: false, reason: "bad | <worse>")],

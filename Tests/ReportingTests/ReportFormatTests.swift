@@ -19,7 +19,7 @@ struct ReportFormatTests {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("snapbench-format-\(UUID().uuidString)/nested").path
         defer { try? FileManager.default.removeItem(atPath: (directory as NSString).deletingLastPathComponent) }
-        let report = ReportFixture.report()
+        let report = ReportFixtures.rendered()
         let paths = try report.write(ReportFormat.allCases, to: directory, name: "run-1")
         #expect(
             paths.map { ($0 as NSString).lastPathComponent } == [

@@ -1,6 +1,7 @@
 import Firecracker
 import Foundation
 import Glibc
+import MicroVM
 import SnapshotPool
 import TestSupport
 import Testing

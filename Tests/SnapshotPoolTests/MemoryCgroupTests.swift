@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HostSystem
 import SnapshotPool
 import Subprocess
 import SystemPackage
@@ -104,26 +105,6 @@ struct MemoryCgroupNamingTests {
         #expect(placement.v2Parent != nil || placement.v1Parent != nil)
     }
 
-    @Test(
-        "owner pids are read from names that carry one",
-        arguments: [
-            ("snapbench-4242-1a2b3c4d", Int32?.some(4242)),
-            ("snapbench-1-x", 1),
-            ("snapbench-4242", nil),
-            ("snapbench-4242-", nil),
-            ("snapbench-abc-1a2b", nil),
-            ("snapbench-0-1a2b", nil),
-            ("snapbench-99999999999-1a2b", nil),
-            ("snapbench--1-1a2b", nil),
-            ("snapbench-+1-1a2b", nil),
-            ("other-4242-1a2b", nil),
-            ("snapbenchx-4242-1a2b", nil),
-        ]
-    )
-    func ownerPID(name: String, expected: Int32?) {
-        #expect(MemoryCgroup.ownerPID(name: name, prefix: "snapbench") == expected)
-    }
-
     @Test("no hierarchy at all is .noController")
     func noController() throws {
         let error = try #require(throws: MemoryCgroupError.self) {
@@ -165,7 +146,7 @@ struct MemoryCgroupNamingTests {
         let cgroup = try MemoryCgroup.create(prefix: "snapbench-fake", placement: placement)
         #expect(cgroup.version == .v2)
         #expect(cgroup.parentPath == v2)
-        #expect(MemoryCgroup.ownerPID(name: cgroup.name, prefix: "snapbench-fake") == getpid())
+        #expect(OwnerTag(parsing: cgroup.name, kind: "snapbench-fake")?.pid == getpid())
         #expect(FileManager.default.fileExists(atPath: cgroup.path))
     }
 
@@ -443,7 +424,7 @@ struct MemoryCgroupTests {
         ) { execution in
             let busy = MemoryCgroup(location: CgroupLocation(version: parent.version, path: busyOrphan))
             try busy.add(pid: execution.processIdentifier.value)
-            let removed = MemoryCgroup.reclaimOrphans(prefix: prefix)
+            let removed = await MemoryCgroup.reclaimOrphans(prefix: prefix)
             #expect(removed == [orphan])
             #expect(!FileManager.default.fileExists(atPath: orphan))
             #expect(FileManager.default.fileExists(atPath: busyOrphan))  // still holds a process
@@ -452,7 +433,7 @@ struct MemoryCgroupTests {
             try busy.destroy(killingProcesses: true)
         }
         #expect(result.terminationStatus == .signaled(SIGKILL))
-        #expect(MemoryCgroup.reclaimOrphans(prefix: prefix).isEmpty)
+        #expect(await MemoryCgroup.reclaimOrphans(prefix: prefix).isEmpty)
     }
 
     // MARK: - Helpers

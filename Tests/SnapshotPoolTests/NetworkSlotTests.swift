@@ -1,6 +1,7 @@
 import Firecracker
 import Foundation
 import Glibc
+import MicroVM
 import SnapshotPool
 import Subprocess
 import SystemPackage
@@ -14,7 +15,7 @@ struct NetworkSlotConfigurationTests {
     @Test("ownedPrefix encodes this process's pid, and a tag after it")
     func ownedPrefix() {
         #expect(NetworkSlotPool.ownedPrefix() == "snb-\(getpid())")
-        #expect(NetworkSlotPool.ownedPrefix(base: "x-", tag: "gold") == "x-\(getpid())-gold")
+        #expect(NetworkSlotPool.ownedPrefix(kind: "x", tag: "gold") == "x-\(getpid())-gold")
     }
 
     @Test(
@@ -235,7 +236,8 @@ struct NetworkSlotTests {
 
     @Test("reclaimOrphans deletes the namespaces of a dead owner, with the VMM inside, and keeps a live owner's")
     func reclaimOrphans() async throws {
-        let base = "snb-t\(getpid())-"
+        let kind = "snb-t\(getpid())"
+        let base = kind + "-"
         // A pid that certainly belonged to a process that is gone: a child that has exited and been reaped.
         let dead = try await Subprocess.run(.path("/bin/true"), output: .discarded).processIdentifier.value
         let orphan = "\(base)\(dead)-0"
@@ -256,13 +258,13 @@ struct NetworkSlotTests {
             _ = try? await IP.run("netns", "delete", orphan)
             throw error
         }
-        let live = NetworkSlotPool.ownedPrefix(base: base)
+        let live = NetworkSlotPool.ownedPrefix(kind: kind)
         try await withNetworkSlotPool(prefix: live, count: 1, tapNames: ["tap0"]) { pool in
-            let reclaimed = try await NetworkSlotPool.reclaimOrphans(prefix: base)
+            let reclaimed = try await NetworkSlotPool.reclaimOrphans(kind: kind)
             #expect(reclaimed == [orphan])
             #expect(await vmm.waitForExit() == .signaled(SIGKILL))
             #expect(try await IP.namespaces(prefix: base) == [pool.slots[0].namespace])
-            #expect(try await NetworkSlotPool.reclaimOrphans(prefix: base).isEmpty)
+            #expect(try await NetworkSlotPool.reclaimOrphans(kind: kind).isEmpty)
         }
         await vmm.destroy()
         #expect(try await IP.namespaces(prefix: base).isEmpty)

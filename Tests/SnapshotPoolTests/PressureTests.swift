@@ -581,13 +581,13 @@ private final class ScriptedSource: MemoryPressureSource {
 
 @Suite("Memory pressure monitor on a manual clock", .timeLimit(.minutes(1)))
 struct MemoryPressureMonitorTests {
-    private func at(_ seconds: Int) -> SteppedClock.Instant {
-        SteppedClock.Instant(offset: .seconds(seconds))
+    private func at(_ seconds: Int) -> ManualClock.Instant {
+        ManualClock.Instant(offset: .seconds(seconds))
     }
 
     @Test("reads once per interval and publishes exactly the level changes, stamped on the clock")
     func changesOverTime() async {
-        let clock = SteppedClock()
+        let clock = ManualClock()
         let script = [
             PSI.calm, PSI.calm, PSI.elevated, PSI.elevated, PSI.critical, PSI.calm, PSI.calm, PSI.calm,
         ]
@@ -609,7 +609,7 @@ struct MemoryPressureMonitorTests {
                 levels == [.normal, .normal, .elevated, .elevated, .critical, .critical, .critical, .normal]
             )
         }
-        var changes: [PressureChange<SteppedClock.Instant>] = []
+        var changes: [PressureChange<ManualClock.Instant>] = []
         for await change in monitor.changes { changes.append(change) }  // finished by run() returning
         #expect(
             changes == [
@@ -623,7 +623,7 @@ struct MemoryPressureMonitorTests {
 
     @Test("the first reading happens at once, so starting under pressure is reported without waiting")
     func firstReadingImmediately() async {
-        let clock = SteppedClock()
+        let clock = ManualClock()
         let monitor = MemoryPressureMonitor(source: ScriptedSource([PSI.critical]), clock: clock)
         #expect(monitor.latestReading == nil)
         await withTaskGroup { group in
@@ -639,7 +639,7 @@ struct MemoryPressureMonitorTests {
     @Test("init starts nothing: the source is untouched until run()")
     func initIsInert() async {
         let source = ScriptedSource([PSI.critical])
-        let clock = SteppedClock()
+        let clock = ManualClock()
         let monitor = MemoryPressureMonitor(source: source, clock: clock, interval: .seconds(5))
         await Task.yield()
         #expect(source.reads == 0)
@@ -649,7 +649,7 @@ struct MemoryPressureMonitorTests {
 
     @Test("a clock jump does not cause a burst of catch-up readings")
     func noBurstAfterJump() async {
-        let clock = SteppedClock()
+        let clock = ManualClock()
         let source = ScriptedSource([PSI.calm])
         let monitor = MemoryPressureMonitor(source: source, clock: clock, interval: .seconds(1))
         await withTaskGroup { group in
@@ -660,7 +660,7 @@ struct MemoryPressureMonitorTests {
             #expect(source.reads == 2)
             // The next deadline is one interval after the late reading (t = 6.5 s), not on the old grid.
             clock.advance(by: .milliseconds(900))
-            #expect(clock.pendingSleepers == 1)
+            #expect(clock.pendingSleeps == 1)
             clock.advance(by: .milliseconds(100))
             await clock.waitForSleepers()
             #expect(source.reads == 3)
@@ -670,7 +670,7 @@ struct MemoryPressureMonitorTests {
 
     @Test("run() is single-use: a second call returns at once and reads nothing")
     func singleUse() async {
-        let clock = SteppedClock()
+        let clock = ManualClock()
         let source = ScriptedSource([PSI.calm])
         let monitor = MemoryPressureMonitor(source: source, clock: clock)
         await withTaskGroup { group in
@@ -687,7 +687,7 @@ struct MemoryPressureMonitorTests {
 
     @Test("a run in an already-cancelled task reads nothing and finishes the stream")
     func cancelledBeforeStart() async {
-        let clock = SteppedClock()
+        let clock = ManualClock()
         let source = ScriptedSource([PSI.elevated])
         let monitor = MemoryPressureMonitor(source: source, clock: clock)
         let task = Task {

@@ -1,5 +1,6 @@
 import Firecracker
 import HostSystem
+import MicroVM
 import SnapshotPool
 import Synchronization
 import TestSupport
@@ -158,7 +159,7 @@ struct SnapshotPoolTests {
             fixture.backend.faults.failNextRestores(1)
             let backendError = try await #require(throws: PoolError.self) { try await acquire(fixture) }
             #expect(backendError.code == .backendFailure)
-            fixture.backend.faults.failNextRestores(1, with: FirecrackerError(.snapshotInvalid, "crc mismatch"))
+            fixture.backend.faults.failNextRestores(1, with: SimulatedFailure(.snapshotInvalid, "crc mismatch"))
             let snapshotError = try await #require(throws: PoolError.self) { try await acquire(fixture) }
             #expect(snapshotError.code == .snapshotInvalid)
             #expect(fixture.backend.faults.snapshotFailuresReported == 1)

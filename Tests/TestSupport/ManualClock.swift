@@ -1,14 +1,26 @@
 import Synchronization
 
-/// A clock that only moves when a test advances it: sleeps on it suspend until then, so timing logic is
-/// tested without real sleeping.
+/// The one test clock: it only moves when a test advances it, and sleeps on it suspend until then, so timing
+/// logic is tested without real sleeping.
+///
+/// Drive a time-based component step by step: wait until it is asleep (``waitForSleepers(_:)``), look at
+/// what it did, advance, repeat; or let ``advance(step:limit:until:)`` step until a condition holds.
+///
+/// ```swift
+/// let clock = ManualClock()
+/// let monitor = Task { try await clock.sleep(for: .seconds(1)) }
+/// await clock.waitForSleepers()
+/// clock.advance(by: .seconds(1))  // the sleep returns
+/// ```
 public final class ManualClock: Clock, Sendable {
     /// An instant: the offset from the clock's start.
-    public struct Instant: InstantProtocol, Hashable, Sendable {
+    public struct Instant: InstantProtocol, Hashable, Sendable, CustomStringConvertible {
         public var offset: Duration
+        public init(offset: Duration) { self.offset = offset }
         public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
         public func duration(to other: Instant) -> Duration { other.offset - offset }
         public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+        public var description: String { "t+\(offset)" }
     }
 
     private struct Sleeper {
@@ -21,6 +33,8 @@ public final class ManualClock: Clock, Sendable {
         var now = Instant(offset: .zero)
         var sleepers: [Sleeper] = []
         var nextID: UInt64 = 0
+        var sleepCalls = 0
+        var sleeperWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private let state = Mutex(State())
@@ -30,8 +44,11 @@ public final class ManualClock: Clock, Sendable {
     public var now: Instant { state.withLock { $0.now } }
     public var minimumResolution: Duration { .zero }
 
-    /// How many sleeps are pending.
+    /// How many sleeps are suspended now.
     public var pendingSleeps: Int { state.withLock { $0.sleepers.count } }
+
+    /// How many times `sleep` has been called (including sleeps that returned at once).
+    public var sleepCalls: Int { state.withLock { $0.sleepCalls } }
 
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         let id = state.withLock { state -> UInt64 in
@@ -40,12 +57,18 @@ public final class ManualClock: Clock, Sendable {
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let ready = state.withLock { state -> Bool in
-                    if deadline <= state.now { return true }
+                let (immediate, waiters) = state.withLock {
+                    state -> (Result<Void, any Error>?, [CheckedContinuation<Void, Never>]) in
+                    state.sleepCalls += 1
+                    // Checked under the lock: a cancellation that ran its handler before this registration
+                    // would otherwise leave the sleeper suspended for good.
+                    if Task.isCancelled { return (.failure(CancellationError()), []) }
+                    if deadline <= state.now { return (.success(()), []) }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    return false
+                    return (nil, Self.takeSatisfiedWaiters(&state))
                 }
-                if ready { continuation.resume() }
+                if let immediate { continuation.resume(with: immediate) }
+                for waiter in waiters { waiter.resume() }
             }
         } onCancel: {
             let sleeper = state.withLock { state -> Sleeper? in
@@ -56,7 +79,7 @@ public final class ManualClock: Clock, Sendable {
         }
     }
 
-    /// Moves time forward and wakes every sleep whose deadline has come.
+    /// Moves time forward and wakes every sleep whose deadline has come, earliest first.
     public func advance(by duration: Duration) {
         let due = state.withLock { state -> [Sleeper] in
             state.now = state.now.advanced(by: duration)
@@ -86,5 +109,24 @@ public final class ManualClock: Clock, Sendable {
             advance(by: step)
         }
         return await condition()
+    }
+
+    /// Suspends until at least `count` sleeps are suspended on this clock.
+    public func waitForSleepers(_ count: Int = 1) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { state in
+                if state.sleepers.count >= count { return true }
+                state.sleeperWaiters.append((count, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    private static func takeSatisfiedWaiters(_ state: inout State) -> [CheckedContinuation<Void, Never>] {
+        let count = state.sleepers.count
+        let ready = state.sleeperWaiters.filter { $0.count <= count }.map(\.continuation)
+        state.sleeperWaiters.removeAll { $0.count <= count }
+        return ready
     }
 }

@@ -19,6 +19,10 @@ int snapbench_pidfd_send_signal(int pidfd, int signal);
 /// A non-blocking, close-on-exec eventfd (its header is not part of Swift's Glibc module).
 int snapbench_eventfd(void);
 
+/// Makes stdout line-buffered even into a file or pipe (setvbuf(3)); Swift cannot name the C `stdout`
+/// global under strict concurrency.
+void snapbench_line_buffer_stdout(void);
+
 /// What a fault helper process does.
 typedef enum {
     /// Spins on the CPU until killed.

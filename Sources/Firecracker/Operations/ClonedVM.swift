@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HostSystem
 public import Logging
+public import MicroVM
 import SystemPackage
 
 /// A VM restored from a golden snapshot in a Firecracker process of its own, in its own working directory.
@@ -230,58 +231,5 @@ public final class ClonedVM: Sendable {
             "the VMM \(exit) during \(request); \(vmm.diagnostics())",
             underlying: error
         )
-    }
-}
-
-/// The guest's proof that a clone runs: its readiness line, unique to the clone.
-public struct ReadinessProof: Sendable, Equatable {
-    /// The whole line, e.g. `SNAPBENCH-RESUMED gen=… n=1`.
-    public var token: String
-    /// When the host read it.
-    public var observedAt: ContinuousClock.Instant
-
-    public init(token: String, observedAt: ContinuousClock.Instant) {
-        self.token = token
-        self.observedAt = observedAt
-    }
-
-    /// The VM generation id the line carries (`gen=<32 hex>`), when it carries one.
-    public var generation: GenerationID? { GenerationID(line: token) }
-}
-
-/// A VM generation id (VMGenID) as the guest prints it: 16 bytes, 32 lowercase hex digits. Firecracker writes
-/// a new random one into the guest on every restore, so no two clones, and no clone and its golden VM, share
-/// one.
-///
-/// ```swift
-/// GenerationID(line: "SNAPBENCH-RESUMED gen=00112233445566778899aabbccddeeff n=1")?.description
-/// // "00112233445566778899aabbccddeeff"
-/// ```
-public struct GenerationID: Hashable, Sendable, Codable, CustomStringConvertible {
-    /// The first and last 8 bytes, as the hex digits read.
-    public var high: UInt64
-    public var low: UInt64
-
-    public init(high: UInt64, low: UInt64) {
-        self.high = high
-        self.low = low
-    }
-
-    /// The id after `gen=` in a guest's line; `nil` when there is none or it is not 32 hex digits.
-    public init?(line: String) {
-        guard let range = line.range(of: "gen=") else { return nil }
-        let digits = line[range.upperBound...].prefix { $0.isHexDigit }
-        guard digits.count == 32, let high = UInt64(digits.prefix(16), radix: 16),
-            let low = UInt64(digits.suffix(16), radix: 16)
-        else { return nil }
-        self.init(high: high, low: low)
-    }
-
-    public var description: String {
-        func hex(_ value: UInt64) -> String {
-            let text = String(value, radix: 16)
-            return String(repeating: "0", count: 16 - text.count) + text
-        }
-        return hex(high) + hex(low)
     }
 }

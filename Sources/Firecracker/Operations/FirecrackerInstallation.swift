@@ -1,6 +1,6 @@
 public import Foundation
 import Glibc
-import HostSystem
+public import HostSystem
 import Subprocess
 import SystemPackage
 

@@ -1,5 +1,6 @@
 public import Foundation
 public import HostSystem
+public import MicroVM
 
 /// Everything that must match for a snapshot to be restorable here; its ``digest`` names the snapshot.
 public struct CompatibilityKey: Codable, Sendable, Hashable {

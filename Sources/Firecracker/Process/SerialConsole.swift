@@ -108,13 +108,23 @@ public final class SerialConsole: Sendable {
         }
     }
 
+    /// What the file holds from `offset` on, read in small pieces: a console line is tens of bytes, and a
+    /// 64 KiB buffer zeroed for every check cost more than the read (64 VMs resumed at once check their
+    /// consoles thousands of times).
     private static func read(_ path: String, from offset: Int) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return [] }
         defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        // Unsafe: pread(2) fills our own buffer of known size.
-        let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
-        return count > 0 ? Array(buffer[..<count]) : []
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 512)
+        while true {
+            // Unsafe: pread(2) fills our own buffer of known size.
+            let count = chunk.withUnsafeMutableBytes {
+                pread(fd, $0.baseAddress, $0.count, off_t(offset + result.count))
+            }
+            guard count > 0 else { return result }
+            result.append(contentsOf: chunk[..<count])
+            if count < chunk.count { return result }
+        }
     }
 }

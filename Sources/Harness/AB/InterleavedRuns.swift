@@ -8,8 +8,10 @@ import SystemPackage
 /// reports for `compare`: the way Firecracker's CI compares two revisions, both in one job on one machine, so
 /// that the host's drift over the day cannot pass for a regression.
 ///
-/// The order within each round alternates (A B, then B A, …): over an even number of rounds each build runs
-/// first as often as second, which cancels a linear drift of the host.
+/// Each round runs both builds, one right after the other, in an order drawn by a fair coin per round
+/// (seeded, and recorded in the progress). A fixed alternation (A B B A A B …) cancels a linear drift but
+/// lines up with host noise that repeats at the rhythm of the runs: measured here, one A/A comparison of six
+/// had every candidate run slower than every base run that way. A random order cannot line up with anything.
 ///
 /// ```swift
 /// let runs = InterleavedRuns(base: base, candidate: candidate, scenarios: ["Scenarios/smoke.yaml"], runs: 5,
@@ -27,6 +29,8 @@ public struct InterleavedRuns: Sendable {
     public var output: String
     public var firecracker: String?
     public var guest: String?
+    /// The seed of the order coin: the same seed gives the same order.
+    public var orderSeed: UInt64
 
     public init(
         base: BuildUnderTest,
@@ -35,8 +39,10 @@ public struct InterleavedRuns: Sendable {
         runs: Int,
         output: String,
         firecracker: String?,
-        guest: String?
+        guest: String?,
+        orderSeed: UInt64 = UInt64.random(in: .min ... .max)
     ) {
+        self.orderSeed = orderSeed
         self.base = base
         self.candidate = candidate
         self.scenarios = scenarios
@@ -46,9 +52,14 @@ public struct InterleavedRuns: Sendable {
         self.guest = guest
     }
 
-    /// The side that goes first in round `round` (0-based) : base, candidate, candidate, base, base, … (ABBA).
-    public static func order(round: Int) -> [Side] {
-        round % 2 == 0 ? [.base, .candidate] : [.candidate, .base]
+    /// The order of the two builds in each of `rounds` rounds: a fair coin per round, drawn from `seed`.
+    ///
+    /// ```swift
+    /// InterleavedRuns.orders(rounds: 3, seed: 7)  // e.g. [[.candidate, .base], [.base, .candidate], …]
+    /// ```
+    public static func orders(rounds: Int, seed: UInt64) -> [[Side]] {
+        var coin = SplitMix64(seed: seed, label: "ab/order")
+        return (0..<rounds).map { _ in coin.next() & 1 == 0 ? [.base, .candidate] : [.candidate, .base] }
     }
 
     /// A build in a comparison.
@@ -69,8 +80,8 @@ public struct InterleavedRuns: Sendable {
         var done = 0
         for scenario in scenarios {
             let name = URL(fileURLWithPath: scenario).deletingPathExtension().lastPathComponent
-            for round in 0..<runs {
-                for side in Self.order(round: round) {
+            for (round, order) in Self.orders(rounds: runs, seed: orderSeed).enumerated() {
+                for side in order {
                     try Task.checkCancellation()
                     done += 1
                     let build = side == .base ? base : candidate
@@ -79,8 +90,8 @@ public struct InterleavedRuns: Sendable {
                     let loaded = try await runOnce(build: build, scenario: scenario, name: name, directory: directory)
                     collected[side, default: []].append(loaded)
                     let report = loaded.report
-                    let spawn = report.overall.latencies["spawn"].map { formatMilliseconds($0.p95) } ?? "–"
-                    let restore = report.overall.latencies["restore"].map { formatMilliseconds($0.p95) } ?? "–"
+                    let spawn = report.overall.latency(.spawn).map { formatMilliseconds($0.p95) } ?? "–"
+                    let restore = report.overall.latency(.restore).map { formatMilliseconds($0.p95) } ?? "–"
                     progress(
                         "[\(done)/\(total)] \(name) \(side.rawValue) run \(round + 1): \(report.verdict.rawValue), "
                             + "spawn p95 \(spawn) ms, restore p95 \(restore) ms "
@@ -106,10 +117,15 @@ public struct InterleavedRuns: Sendable {
         var environment = Environment.inherit
         if let commit = build.commit { environment = environment.updating(["SNAPBENCH_COMMIT": commit]) }
         let log = directory + "/run.log"
+        // Cancelled (ab interrupted): SIGTERM first, so the run drains its pool and reaps its VMMs; a SIGKILL
+        // would leave them running until some later run reclaims them.
+        var options = PlatformOptions()
+        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(30))]
         let result = try await Subprocess.run(
             .path(FilePath(build.executable)),
             arguments: Arguments(arguments),
             environment: environment,
+            platformOptions: options,
             output: .string(limit: 8 << 20),
             error: .string(limit: 8 << 20)
         )

@@ -23,7 +23,8 @@ final class SizeLimitedFilesystem: Sendable {
     let path: String
     /// Its size in MiB.
     let mebibytes: Int
-    static let prefix = "fs-"
+    /// The ``OwnerTag`` kind of its directory name: `fs-<pid>-<random>`.
+    static let kind = "fs"
     private static let fillerName = ".snapbench-filler"
 
     private init(path: String, mebibytes: Int) {
@@ -33,7 +34,10 @@ final class SizeLimitedFilesystem: Sendable {
 
     /// Mounts a new tmpfs of `mebibytes` below `directory`.
     static func mount(in directory: String, mebibytes: Int) throws -> SizeLimitedFilesystem {
-        try mount(at: "\(directory)/\(prefix)\(getpid())-\(UUID().uuidString.prefix(8))", mebibytes: mebibytes)
+        try mount(
+            at: directory + "/" + OwnerTag(kind: kind).name(String(UUID().uuidString.prefix(8))),
+            mebibytes: mebibytes
+        )
     }
 
     /// Mounts a new tmpfs of `mebibytes` at `path` (created when missing).
@@ -125,19 +129,32 @@ final class SizeLimitedFilesystem: Sendable {
     /// Unmounts the filesystems of dead owners found in `directory`.
     ///
     /// - Returns: the paths unmounted.
-    static func reclaimOrphans(in directory: String, logger: Logger) -> [String] {
-        var reclaimed: [String] = []
-        for mountPoint in mountedTmpfs() {
-            let name = URL(fileURLWithPath: mountPoint).lastPathComponent
-            guard mountPoint.hasPrefix(directory + "/"), name.hasPrefix(prefix),
-                let owner = Int32(name.dropFirst(prefix.count).prefix { $0 != "-" }),
-                !ProcessStatus.isRunning(owner)
-            else { continue }
-            logger.notice("unmounting a killed run's filesystem", metadata: ["path": "\(mountPoint)"])
+    static func reclaimOrphans(in directory: String, logger: Logger) async -> [String] {
+        let sweep = await OrphanSweep.run(Mounts(directory: directory))
+        return sweep.reclaimed.map { name, _ in
+            logger.notice("unmounted a killed run's filesystem", metadata: ["path": "\(directory)/\(name)"])
+            return directory + "/" + name
+        }
+    }
+
+    /// The tmpfs mounts directly below one directory as ``TaggedResources``.
+    private struct Mounts: TaggedResources {
+        let directory: String
+        var kind: String { SizeLimitedFilesystem.kind }
+        var noun: String { "size-limited filesystem" }
+
+        func names() -> [String] {
+            mountedTmpfs().compactMap { mountPoint in
+                guard mountPoint.hasPrefix(directory + "/") else { return nil }
+                let name = String(mountPoint.dropFirst(directory.count + 1))
+                return name.contains("/") ? nil : name
+            }
+        }
+
+        func remove(_ name: String) {
+            let mountPoint = directory + "/" + name
             killProcesses(workingIn: mountPoint)
             unmount(mountPoint)
-            reclaimed.append(mountPoint)
         }
-        return reclaimed
     }
 }

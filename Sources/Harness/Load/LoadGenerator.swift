@@ -1,5 +1,6 @@
 import Firecracker
 import HostSystem
+import MicroVM
 import SnapshotPool
 
 /// Drives the pool through a scenario's phases: open-loop arrivals at their intended instants (dispatched from

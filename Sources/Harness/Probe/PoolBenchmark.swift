@@ -1,6 +1,7 @@
 public import Firecracker
 import Foundation
 public import Logging
+import MicroVM
 public import SnapshotPool
 
 /// Measures the pool against the raw floor in one run: warm acquires against raw resume + readiness,

@@ -1,6 +1,7 @@
 public import Firecracker
 import Foundation
 public import Logging
+public import MicroVM
 
 /// Restores clones of one golden snapshot one after another and measures every stage: the floor any pool
 /// is compared against.

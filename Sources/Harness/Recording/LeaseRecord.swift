@@ -1,4 +1,4 @@
-import Firecracker
+import MicroVM
 import SnapshotPool
 
 /// What one scheduled acquire came to, recorded once it has ended (after its release, or at its error).

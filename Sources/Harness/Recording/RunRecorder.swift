@@ -2,6 +2,7 @@ import Firecracker
 import Foundation
 import Histogram
 import HostSystem
+import MicroVM
 public import Reporting
 import SnapshotPool
 import Synchronization
@@ -184,7 +185,8 @@ public final class RunRecorder: Sendable {
 
     /// The current spawn p95 of a phase, in milliseconds (for progress).
     public func spawnP95(phase: Int) -> Double? {
-        state.withLock { $0.phases[phase].histograms["spawn"]?.percentile(95)?.inMilliseconds }
+        guard let key = Metric.spawn.latencyKey else { return nil }
+        return state.withLock { $0.phases[phase].histograms[key]?.percentile(95)?.inMilliseconds }
     }
 
     /// Outcomes so far: served and failed, over every phase.

@@ -101,7 +101,7 @@ public struct GateEvaluator: Sendable {
         let metric = gate.metric
         switch metric.kind {
         case .latency:
-            let spectrum = metric.latencyKey.flatMap { phase.latencies[$0] }
+            let spectrum = phase.latency(metric)
             if gate.statistic.percentile != nil { return GateDecision.percentile(gate, spectrum: spectrum) }
             if gate.statistic == .count { return GateDecision.exact(gate, value: Double(spectrum?.count ?? 0)) }
             return decide(gate, spectrum?.value(of: gate.statistic.rawValue))
@@ -177,8 +177,8 @@ public struct GateEvaluator: Sendable {
         case .errors: return phase.errors
         case .lateStarts: return phase.lateStarts
         case .leases: return phase.served
-        case .warmHits: return phase.latencies[Metric.spawnWarm.latencyKey ?? ""]?.count ?? 0
-        case .onDemand: return phase.latencies[Metric.spawnOnDemand.latencyKey ?? ""]?.count ?? 0
+        case .warmHits: return phase.latency(.spawnWarm)?.count ?? 0
+        case .onDemand: return phase.latency(.spawnOnDemand)?.count ?? 0
         case .crashes: return counters.warmCrashes + counters.leasedCrashes
         case .readinessFailures: return counters.readinessFailures
         case .shed: return counters.shed

@@ -61,10 +61,13 @@ struct LeakChecker {
         if let filesystemPath, SizeLimitedFilesystem.mountedTmpfs().contains(filesystemPath) {
             problems.append("the run's filesystem is still mounted at \(filesystemPath)")
         }
-        let namespaces = Self.ownedEntries(in: "/var/run/netns", prefix: "snb-\(getpid())-")
+        let namespaces = Self.ownedEntries(
+            in: "/var/run/netns",
+            prefix: OwnerTag(kind: NetworkSlotPool.defaultKind).name("")
+        )
         if !namespaces.isEmpty { problems.append("network namespaces left: \(namespaces)") }
         let cgroups = ["/sys/fs/cgroup/memory", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"].flatMap {
-            Self.ownedEntries(in: $0, prefix: "snapbench-\(getpid())-")
+            Self.ownedEntries(in: $0, prefix: OwnerTag(kind: MemoryCgroup.defaultPrefix).name(""))
         }
         if !cgroups.isEmpty { problems.append("memory cgroups left: \(cgroups)") }
         problems += releaseProblems

@@ -44,16 +44,16 @@ extension RunResources where Backend == FirecrackerBackend {
         installation: FirecrackerInstallation,
         spec: VMSpec,
         audit: RunAuditLog
-    ) throws -> RunResources {
+    ) async throws -> RunResources {
         var filesystem: SizeLimitedFilesystem?
         var cgroup: MemoryCgroup?
         do {
             if let size = scenario.pool.workFilesystemMiB {
-                _ = SizeLimitedFilesystem.reclaimOrphans(in: options.workDirectory, logger: options.logger)
+                _ = await SizeLimitedFilesystem.reclaimOrphans(in: options.workDirectory, logger: options.logger)
                 filesystem = try SizeLimitedFilesystem.mount(in: options.workDirectory, mebibytes: size)
             }
             if let limit = scenario.pool.cgroupLimitMiB {
-                let created = try MemoryCgroup.create(prefix: "snapbench")
+                let created = try MemoryCgroup.create()
                 cgroup = created
                 try created.setLimit(bytes: UInt64(limit) * 1_048_576)
             }

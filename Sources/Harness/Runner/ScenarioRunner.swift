@@ -86,7 +86,7 @@ public struct ScenarioRunner: Sendable {
             let audit = try RunAuditLog(path: options.auditPath, workDirectory: options.workDirectory)
             let resources: RunResources<FirecrackerBackend>
             do {
-                resources = try .firecracker(
+                resources = try await .firecracker(
                     scenario: scenario,
                     options: options,
                     installation: installation,

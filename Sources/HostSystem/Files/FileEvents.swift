@@ -46,22 +46,32 @@ public enum FileEvents {
 }
 
 /// The one inotify instance and thread behind ``FileEvents``.
+///
+/// A change wakes only the waiters of the path that changed: inotify names the watch, and each waiter belongs to
+/// one. (Checking every waiter on every change cost O(waiters × bytes written): 64 VMs resumed at once, each
+/// printing a 60-byte line a byte at a time, made 64 × 64 × 60 condition checks, each reading a console file.)
 final class FileEventReactor: Sendable {
     static let shared = FileEventReactor()
 
-    /// The longest single `poll(2)`: a safety net that re-checks every condition (exit of a VMM, say) even
-    /// when nothing on disk changes.
-    private static let slice: Int32 = 5
+    /// How often every condition is checked anyway, changes or not: a safety net for conditions that also
+    /// depend on something else (a VMM that exited, say).
+    private static let sweep: Duration = .milliseconds(50)
 
     private struct Waiter {
         /// Checks the condition; resumes the waiter and returns `true` when it is done.
         var check: @Sendable (_ expired: Bool, _ cancelled: Bool) -> Bool
         var deadline: ContinuousClock.Instant
+        var watch: Int32
         var cancelled = false
     }
 
     private struct State {
         var waiters: [UInt64: Waiter] = [:]
+        /// Waiters by the watch they belong to.
+        var byWatch: [Int32: Set<UInt64>] = [:]
+        /// Waiters to check on the next turn whatever changed: new ones (a change may have come between their
+        /// first check and their registration) and cancelled ones.
+        var pending: Set<UInt64> = []
         var nextID: UInt64 = 0
         var started = false
     }
@@ -88,7 +98,8 @@ final class FileEventReactor: Sendable {
         condition: @escaping @Sendable () -> T?
     ) async throws -> T? {
         if let failure { throw failure }
-        guard inotify_add_watch(inotify, path, mask | UInt32(IN_MASK_ADD)) >= 0 else {
+        let watch = inotify_add_watch(inotify, path, mask | UInt32(IN_MASK_ADD))
+        guard watch >= 0 else {
             throw SystemError("inotify_add_watch", path: path, "cannot watch", errno: .last)
         }
         if let value = condition() { return value }
@@ -115,7 +126,14 @@ final class FileEventReactor: Sendable {
                 }
                 let startThread = state.withLock { state -> Bool in
                     // A cancellation that came before this registration found no waiter to mark.
-                    state.waiters[id] = Waiter(check: check, deadline: deadline, cancelled: Task.isCancelled)
+                    state.waiters[id] = Waiter(
+                        check: check,
+                        deadline: deadline,
+                        watch: watch,
+                        cancelled: Task.isCancelled
+                    )
+                    state.byWatch[watch, default: []].insert(id)
+                    state.pending.insert(id)
                     defer { state.started = true }
                     return !state.started
                 }
@@ -123,12 +141,16 @@ final class FileEventReactor: Sendable {
                 signal()
             }
         } onCancel: {
-            state.withLock { $0.waiters[id]?.cancelled = true }
+            state.withLock { state in
+                guard state.waiters[id] != nil else { return }
+                state.waiters[id]?.cancelled = true
+                state.pending.insert(id)
+            }
             signal()
         }
     }
 
-    /// Wakes the reactor so that it checks every waiter now (a new waiter may already be satisfied).
+    /// Wakes the reactor so that it checks the pending waiters now.
     private func signal() {
         var one: UInt64 = 1
         // Unsafe: write(2) reads the 8-byte counter increment from our local.
@@ -142,39 +164,76 @@ final class FileEventReactor: Sendable {
     }
 
     private func run() {
-        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var descriptors = [
             pollfd(fd: inotify, events: Int16(POLLIN), revents: 0),
             pollfd(fd: wakeup, events: Int16(POLLIN), revents: 0),
         ]
+        var nextSweep = ContinuousClock.now + Self.sweep
         while true {
-            let timeout = nextTimeout()
-            _ = poll(&descriptors, 2, timeout)
-            // Drain both descriptors; which paths changed does not matter, every waiter is re-checked.
-            // Unsafe: read(2) fills our own buffer of known size.
-            _ = buffer.withUnsafeMutableBytes { read(inotify, $0.baseAddress, $0.count) }
+            _ = poll(&descriptors, 2, nextTimeout(sweep: nextSweep))
+            let changed = readChangedWatches(into: &buffer)
+            // Unsafe: read(2) drains the eventfd's 8-byte counter into our buffer.
             _ = buffer.withUnsafeMutableBytes { read(wakeup, $0.baseAddress, 8) }
-            checkAll()
+            let now = ContinuousClock.now
+            let everything = now >= nextSweep
+            if everything { nextSweep = now + Self.sweep }
+            check(changed: changed, everything: everything, now: now)
         }
     }
 
-    private func nextTimeout() -> Int32 {
-        let earliest = state.withLock { $0.waiters.values.map(\.deadline).min() }
-        guard let earliest else { return 1000 }
-        let remaining = ContinuousClock.now.duration(to: earliest)
-        return Int32(max(0, min(Int64(Self.slice), remaining.wholeMilliseconds + 1)))
+    /// The watches inotify reported changes for (every queued event is read).
+    private func readChangedWatches(into buffer: inout [UInt8]) -> Set<Int32> {
+        var changed: Set<Int32> = []
+        let header = MemoryLayout<inotify_event>.size
+        while true {
+            // Unsafe: read(2) fills our own buffer of known size.
+            let count = buffer.withUnsafeMutableBytes { read(inotify, $0.baseAddress, $0.count) }
+            guard count > 0 else { return changed }
+            var offset = 0
+            while offset + header <= count {
+                // Unsafe: an inotify_event header lies at `offset`, inside what read(2) returned.
+                let event = buffer.withUnsafeBytes {
+                    $0.loadUnaligned(fromByteOffset: offset, as: inotify_event.self)
+                }
+                changed.insert(event.wd)
+                offset += header + Int(event.len)
+            }
+        }
     }
 
-    private func checkAll() {
-        let now = ContinuousClock.now
-        let waiters = state.withLock { $0.waiters }
-        var finished: [UInt64] = []
-        for (id, waiter) in waiters where waiter.check(now >= waiter.deadline, waiter.cancelled) {
-            finished.append(id)
+    private func nextTimeout(sweep: ContinuousClock.Instant) -> Int32 {
+        let earliest = state.withLock { $0.waiters.values.map(\.deadline).min() }
+        let next = min(earliest ?? sweep, sweep)
+        let remaining = ContinuousClock.now.duration(to: next)
+        return Int32(max(0, min(Int64(1000), remaining.wholeMilliseconds + 1)))
+    }
+
+    /// Checks the waiters of the changed watches, the pending ones and the expired ones (every waiter on a sweep),
+    /// and removes those that are done.
+    private func check(changed: Set<Int32>, everything: Bool, now: ContinuousClock.Instant) {
+        let due = state.withLock { state -> [(UInt64, Waiter)] in
+            var ids = state.pending
+            state.pending.removeAll()
+            if everything {
+                ids.formUnion(state.waiters.keys)
+            } else {
+                for watch in changed { ids.formUnion(state.byWatch[watch] ?? []) }
+                for (id, waiter) in state.waiters where waiter.deadline <= now { ids.insert(id) }
+            }
+            return ids.compactMap { id in state.waiters[id].map { (id, $0) } }
+        }
+        var finished: [(UInt64, Int32)] = []
+        for (id, waiter) in due where waiter.check(now >= waiter.deadline, waiter.cancelled) {
+            finished.append((id, waiter.watch))
         }
         guard !finished.isEmpty else { return }
         state.withLock { state in
-            for id in finished { state.waiters[id] = nil }
+            for (id, watch) in finished {
+                state.waiters[id] = nil
+                state.byWatch[watch]?.remove(id)
+                if state.byWatch[watch]?.isEmpty == true { state.byWatch[watch] = nil }
+            }
         }
     }
 }

@@ -11,8 +11,8 @@ extension HTMLReportPage {
             "Spawn spectrum",
             ReportCharts.spectrum(
                 title: "Spawn latency by percentile",
-                metrics: ["spawn", "spawn_warm", "spawn_on_demand"],
-                target: "spawn",
+                metrics: [.spawn, .spawnWarm, .spawnOnDemand],
+                target: .spawn,
                 phase: phase,
                 gates: report.gates
             ),
@@ -23,8 +23,8 @@ extension HTMLReportPage {
             "Restore spectrum",
             ReportCharts.spectrum(
                 title: "Restore latency by percentile",
-                metrics: ["restore", "firecracker_load"],
-                target: "restore",
+                metrics: [.restore, .firecrackerLoad],
+                target: .restore,
                 phase: phase,
                 gates: report.gates
             ),
@@ -32,11 +32,11 @@ extension HTMLReportPage {
             missing: "No restore was measured."
         )
         let noDistribution = "This report predates recorded distributions; re-run to get histograms."
-        for (metric, title) in [("spawn", "Spawn histogram"), ("restore", "Restore histogram")] {
+        for (metric, title) in [(Metric.spawn, "Spawn histogram"), (.restore, "Restore histogram")] {
             figure(
                 title,
                 ReportCharts.histogram(metric: metric, title: title, phase: phase, gates: report.gates),
-                missing: phase.latencies[metric] == nil ? "No \(metric) was measured." : noDistribution
+                missing: phase.latency(metric) == nil ? "No \(metric.latencyKey ?? "") was measured." : noDistribution
             )
         }
         figure(

@@ -3,8 +3,8 @@ import Foundation
 /// The charts of a run report, each built from the report model onto the generic ``Chart``.
 enum ReportCharts {
     /// The targets the design judges against, used when a run's gates name none for a metric.
-    static let defaultTargets: [String: (percentile: Double, milliseconds: Double)] = [
-        "spawn": (95, 50), "restore": (95, 20),
+    static let defaultTargets: [Metric: (percentile: Double, milliseconds: Double)] = [
+        .spawn: (95, 50), .restore: (95, 20),
     ]
 
     // MARK: - Latency
@@ -13,16 +13,18 @@ enum ReportCharts {
     /// target) as rules. `nil` when none of the metrics was measured.
     static func spectrum(
         title: String,
-        metrics: [String],
-        target: String,
+        metrics: [Metric],
+        target: Metric,
         phase: PhaseReport,
         gates: [GateResult]
     ) -> Chart? {
         let curves = metrics.enumerated().compactMap { index, metric -> Chart.Series? in
-            guard let spectrum = phase.latencies[metric], spectrum.count > 0 else { return nil }
+            guard let name = metric.latencyKey, let spectrum = phase.latency(metric), spectrum.count > 0 else {
+                return nil
+            }
             // The first metric is the whole; the others are parts of it and may coincide with it.
             return Chart.Series(
-                name: metric,
+                name: name,
                 color: index,
                 points: curve(spectrum),
                 step: spectrum.distribution != nil,
@@ -33,7 +35,7 @@ enum ReportCharts {
         let targets = targets(for: target, gates: gates)
         let values = curves.flatMap { $0.points.map(\.y) } + targets.map(\.milliseconds)
         let widest = curves.flatMap { $0.points.map(\.x) }.max() ?? 99
-        let samples = metrics.compactMap { phase.latencies[$0]?.count }.max() ?? 1
+        let samples = metrics.compactMap { phase.latency($0)?.count }.max() ?? 1
         // Each nine needs ~10× the samples: the axis stops at the first nine the data reach, and never goes
         // past what the sample count resolves (older reports list percentiles up to 99.99 % regardless).
         let reached = Int(ceil(-log10(Swift.max(1e-6, 1 - widest / 100)) - 1e-9))
@@ -81,8 +83,8 @@ enum ReportCharts {
 
     /// A histogram of one metric's recorded distribution in log-spaced bins, with its target as a rule.
     /// `nil` when the report has no distribution for it (reports written before distributions were kept).
-    static func histogram(metric: String, title: String, phase: PhaseReport, gates: [GateResult]) -> Chart? {
-        guard let spectrum = phase.latencies[metric], let distribution = spectrum.distribution,
+    static func histogram(metric: Metric, title: String, phase: PhaseReport, gates: [GateResult]) -> Chart? {
+        guard let spectrum = phase.latency(metric), let distribution = spectrum.distribution,
             let first = distribution.valuesMilliseconds.first, let last = distribution.valuesMilliseconds.last
         else { return nil }
         let targets = targets(for: metric, gates: gates)
@@ -114,10 +116,12 @@ enum ReportCharts {
             title: title,
             x: x,
             y: .linear(0, Double(counts.max() ?? 1), integer: true),
-            xTitle: "\(metric) (ms, log scale)",
+            xTitle: "\(metric.latencyKey ?? metric.rawValue) (ms, log scale)",
             yTitle: "count",
             bars: bars,
-            barKeys: [Chart.Key(name: "\(metric), n = \(distribution.totalCount)", color: 0)],
+            barKeys: [
+                Chart.Key(name: "\(metric.latencyKey ?? metric.rawValue), n = \(distribution.totalCount)", color: 0)
+            ],
             rules: targets.map {
                 Chart.Rule(
                     axis: .x,
@@ -131,11 +135,13 @@ enum ReportCharts {
 
     /// p50 and p95 of each stage of producing and handing out a VM, as grouped horizontal bars.
     static func stages(phase: PhaseReport) -> Chart? {
-        let order = [
-            "queue_wait", "process_start", "restore", "firecracker_load", "resume", "readiness", "spawn_warm",
-            "spawn_on_demand", "spawn",
+        let order: [Metric] = [
+            .queueWait, .processStart, .restore, .firecrackerLoad, .resume, .readiness, .spawnWarm, .spawnOnDemand,
+            .spawn,
         ]
-        let present = order.compactMap { name in phase.latencies[name].map { (name, $0) } }
+        let present = order.compactMap { metric in
+            metric.latencyKey.flatMap { name in phase.latency(metric).map { (name, $0) } }
+        }
         guard !present.isEmpty else { return nil }
         var bars: [Chart.Bar] = []
         var highest = 0.0
@@ -288,9 +294,9 @@ enum ReportCharts {
     }
 
     /// The percentile gates on `metric` (`spawn` → `spawn_ms p95 < 50`), or the design's target for it.
-    static func targets(for metric: String, gates: [GateResult]) -> [Target] {
+    static func targets(for metric: Metric, gates: [GateResult]) -> [Target] {
         let gated = gates.compactMap { result -> Target? in
-            guard let gate = result.gate, gate.metric.latencyKey == metric, gate.comparison.wantsSmaller,
+            guard let gate = result.gate, gate.metric == metric, gate.comparison.wantsSmaller,
                 let percentile = gate.statistic.percentile
             else { return nil }
             return Target(statistic: gate.statistic.rawValue, percentile: percentile, milliseconds: gate.threshold)

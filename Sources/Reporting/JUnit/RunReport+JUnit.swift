@@ -115,8 +115,8 @@ extension RunReport {
                     + disturbance.evidence.joined(separator: ", ")
             )
         }
-        for name in ["spawn", "restore"] {
-            guard let spectrum = report.overall.latencies[name] else { continue }
+        for metric in [Metric.spawn, .restore] {
+            guard let name = metric.latencyKey, let spectrum = report.overall.latency(metric) else { continue }
             lines.append(
                 "\(name): p50 \(formatMilliseconds(spectrum.p50)) ms, p95 \(formatMilliseconds(spectrum.p95)) ms, "
                     + "p99 \(formatMilliseconds(spectrum.p99)) ms, n \(spectrum.count)"

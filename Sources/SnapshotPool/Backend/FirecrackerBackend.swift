@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import HostSystem
 public import Logging
+public import MicroVM
 
 /// Restores real Firecracker clones of a golden snapshot, each in its own process and working directory.
 ///
@@ -81,7 +82,9 @@ public struct FirecrackerBackend: VMBackend {
             audit: configuration.audit,
             logger: logger
         )
-        self.poolDirectory = "\(configuration.workDirectory)/pool-\(getpid())-\(UUID().uuidString.prefix(8))"
+        self.poolDirectory =
+            configuration.workDirectory + "/"
+            + OwnerTag(kind: OrphanReclaimer.kind).name(String(UUID().uuidString.prefix(8)))
     }
 
     public func prepare() async throws {
@@ -100,7 +103,6 @@ public struct FirecrackerBackend: VMBackend {
     public func reclaimOrphans() async -> Int {
         var reclaimed = await OrphanReclaimer(
             workDirectory: configuration.workDirectory,
-            marker: Self.poolMarker,
             logger: logger,
             jailBase: configuration.jail?.chrootBase
         )
@@ -109,7 +111,7 @@ public struct FirecrackerBackend: VMBackend {
             reclaimed += (try? await NetworkSlotPool.reclaimOrphans(logger: logger))?.count ?? 0
         }
         if configuration.cgroup != nil {
-            reclaimed += MemoryCgroup.reclaimOrphans(logger: logger).count
+            reclaimed += await MemoryCgroup.reclaimOrphans(logger: logger).count
         }
         if reclaimed > 0 {
             configuration.audit?.record(.orphanReclaimed, ["count": String(reclaimed)])
@@ -147,9 +149,7 @@ public struct FirecrackerBackend: VMBackend {
             )
         } catch {
             if let slot, let slots = configuration.networkSlots { await Self.release(slot, to: slots) }
-            if let failure = error as? FirecrackerError,
-                failure.code == .snapshotInvalid || failure.code == .snapshotMissing
-            {
+            if isSnapshotFailure(error) {
                 // Here, where the failed snapshot is known: restores that started before a rebuild must not
                 // quarantine the rebuilt one when they fail later.
                 await store.quarantine(reason: "\(error)", directory: snapshot.directory)
@@ -162,6 +162,11 @@ public struct FirecrackerBackend: VMBackend {
     /// cancelled task would not run, and the slot would be retired.
     static func release(_ slot: NetworkSlot, to slots: NetworkSlotPool) async {
         await Task { try? await slots.release(slot) }.value
+    }
+
+    public func isSnapshotFailure(_ error: any Error) -> Bool {
+        guard let error = error as? FirecrackerError else { return false }
+        return error.code == .snapshotInvalid || error.code == .snapshotMissing
     }
 
     /// Nothing left to do: ``restore(id:)`` quarantined the snapshot that failed when it failed.

@@ -1,17 +1,20 @@
-import Firecracker
 import Foundation
 import Glibc
 import HostSystem
 import Logging
+import Synchronization
 
-/// Removes what killed predecessors left in a work directory: pool directories whose marker names a pid
-/// that is no longer alive, and every process still running inside them.
+/// Removes what killed predecessors left in a work directory: pool directories whose ``OwnerTag``
+/// (`pool-<pid>-…`) names an owner that has ended, and every process still running inside them; with the
+/// jailer, jailed VMMs and jails whose marker names such an owner.
 ///
-/// A process is recognised by its working directory lying inside such a pool directory — a marker the pool
-/// wrote — never by its name alone.
+/// A process is recognised by its working directory lying inside such a pool directory — a name the pool
+/// gave it — never by its name alone.
 struct OrphanReclaimer {
+    /// The ``OwnerTag`` kind of pool directories.
+    static let kind = "pool"
+
     var workDirectory: String
-    var marker: String
     var logger: Logger
     /// Where jails are made, when VMMs run through the jailer: a jailed VMM lives in a mount namespace of its
     /// own, so it is found by the marker in its root (`/proc/PID/root/.snapbench-vmm`), not by its cwd.
@@ -21,26 +24,14 @@ struct OrphanReclaimer {
 
     /// Reclaims every orphaned pool directory; returns how many processes and directories were removed.
     func reclaim() async -> Int {
-        let manager = FileManager.default
-        let entries = (try? manager.contentsOfDirectory(atPath: workDirectory)) ?? []
-        var reclaimed = 0
-        for entry in entries where entry.hasPrefix("pool-") {
-            let directory = workDirectory + "/" + entry
-            guard let owner = ownerPid(of: directory), owner != getpid(), !ProcessStatus.isRunning(owner) else {
-                continue
-            }
-            for pid in ProcessStatus.processes(workingIn: directory) {
-                kill(pid, SIGKILL)
-                reclaimed += 1
-                logger.notice(
-                    "killed an orphaned VMM",
-                    metadata: ["vm.pid": "\(pid)", "pool.directory": "\(directory)"]
-                )
-            }
-            await waitUntilGone(inside: directory)
-            if (try? manager.removeItem(atPath: directory)) != nil {
-                reclaimed += 1
-            }
+        let directories = PoolDirectories(workDirectory: workDirectory, logger: logger)
+        let sweep = await OrphanSweep.run(directories)
+        var reclaimed = sweep.reclaimed.count + directories.killed.withLock { $0 }
+        for failure in sweep.failures {
+            logger.warning(
+                "cannot remove an orphaned pool directory",
+                metadata: ["pool.directory": "\(workDirectory)/\(failure.name)", "error": "\(failure.error)"]
+            )
         }
         if let jailBase {
             reclaimed += await reclaimJails(base: jailBase)
@@ -53,9 +44,7 @@ struct OrphanReclaimer {
         var reclaimed = 0
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         for pid in entries.compactMap({ Int32($0) }) where pid != getpid() {
-            guard let owner = ownerPid(of: "/proc/\(pid)/root", marker: vmmMarker), owner != getpid(),
-                !ProcessStatus.isRunning(owner)
-            else { continue }
+            guard owner(markedIn: "/proc/\(pid)/root")?.isOrphaned == true else { continue }
             kill(pid, SIGKILL)
             reclaimed += 1
             logger.notice("killed an orphaned jailed VMM", metadata: ["vm.pid": "\(pid)"])
@@ -63,9 +52,7 @@ struct OrphanReclaimer {
         let jails = base + "/firecracker"
         for id in (try? FileManager.default.contentsOfDirectory(atPath: jails)) ?? [] {
             let jail = jails + "/" + id
-            guard let owner = ownerPid(of: jail + "/root", marker: vmmMarker), owner != getpid(),
-                !ProcessStatus.isRunning(owner)
-            else { continue }
+            guard owner(markedIn: jail + "/root")?.isOrphaned == true else { continue }
             let deadline = ContinuousClock.now + .seconds(2)
             while (try? FileManager.default.removeItem(atPath: jail)) == nil, ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(5))
@@ -75,17 +62,44 @@ struct OrphanReclaimer {
         return reclaimed
     }
 
-    private func ownerPid(of directory: String, marker: String? = nil) -> Int32? {
-        let marker = marker ?? self.marker
-        guard let text = try? String(contentsOfFile: directory + "/" + marker, encoding: .utf8) else { return nil }
-        return text.split(separator: "\n").first { $0.hasPrefix("pid=") }.flatMap { Int32($0.dropFirst(4)) }
+    private func owner(markedIn directory: String) -> OwnerTag? {
+        guard let text = try? String(contentsOfFile: directory + "/" + vmmMarker, encoding: .utf8) else { return nil }
+        return OwnerTag(marker: text, kind: "vmm")
+    }
+}
+
+/// The pool directories of a work directory as ``TaggedResources``: removing one first kills the processes
+/// working inside it.
+private final class PoolDirectories: TaggedResources {
+    let workDirectory: String
+    let logger: Logger
+    /// How many processes removals killed.
+    let killed = Mutex(0)
+
+    var kind: String { OrphanReclaimer.kind }
+    var noun: String { "pool directory" }
+
+    init(workDirectory: String, logger: Logger) {
+        self.workDirectory = workDirectory
+        self.logger = logger
     }
 
-    /// Waits (bounded) until the killed processes are gone, so their directories can be removed.
-    private func waitUntilGone(inside directory: String) async {
+    func names() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: workDirectory)
+    }
+
+    func remove(_ name: String) async throws {
+        let directory = workDirectory + "/" + name
+        for pid in ProcessStatus.processes(workingIn: directory) {
+            kill(pid, SIGKILL)
+            killed.withLock { $0 += 1 }
+            logger.notice("killed an orphaned VMM", metadata: ["vm.pid": "\(pid)", "pool.directory": "\(directory)"])
+        }
+        // Bounded: the killed processes must be gone before their directory can be removed.
         let deadline = ContinuousClock.now + .seconds(2)
         while !ProcessStatus.processes(workingIn: directory).isEmpty, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
+        try FileManager.default.removeItem(atPath: directory)
     }
 }

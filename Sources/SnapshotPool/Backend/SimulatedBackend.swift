@@ -1,5 +1,5 @@
-public import Firecracker
 import HostSystem
+public import MicroVM
 import Synchronization
 
 /// A backend without VMs: stage latencies are drawn from distributions (by default this machine's reference
@@ -70,6 +70,10 @@ public struct SimulatedBackend<SimulationClock: Clock<Duration>>: VMBackend {
 
     public func reclaimOrphans() async -> Int { 0 }
 
+    public func isSnapshotFailure(_ error: any Error) -> Bool {
+        (error as? SimulatedFailure)?.kind == .snapshotInvalid
+    }
+
     public func restore(id: String) async throws -> SimulatedVM<SimulationClock> {
         let startedAt = ContinuousClock.now
         let (processStart, load) = shared.random.withLock {
@@ -135,9 +139,9 @@ extension SplitMix64 {
 /// Failures a ``SimulatedBackend`` produces on request.
 public final class SimulatedFaults: Sendable {
     private struct State {
-        var restoreFailures: [FirecrackerError] = []
+        var restoreFailures: [SimulatedFailure] = []
         var resumeFailures = 0
-        var prepareFailure: FirecrackerError?
+        var prepareFailure: SimulatedFailure?
         var snapshotFailuresReported = 0
         var repeatedGenerations = 0
     }
@@ -147,7 +151,7 @@ public final class SimulatedFaults: Sendable {
     /// The next `count` restores fail with `error`.
     public func failNextRestores(
         _ count: Int,
-        with error: FirecrackerError = FirecrackerError(.launchFailed, "simulated restore failure")
+        with error: SimulatedFailure = SimulatedFailure(.restoreFailed, "simulated restore failure")
     ) {
         state.withLock { $0.restoreFailures += Array(repeating: error, count: count) }
     }
@@ -172,14 +176,14 @@ public final class SimulatedFaults: Sendable {
     }
 
     /// `prepare()` fails once with `error`.
-    public func failPrepare(with error: FirecrackerError) {
+    public func failPrepare(with error: SimulatedFailure) {
         state.withLock { $0.prepareFailure = error }
     }
 
     /// How many times the pool reported a bad snapshot.
     public var snapshotFailuresReported: Int { state.withLock { $0.snapshotFailuresReported } }
 
-    func takeRestoreFailure() -> FirecrackerError? {
+    func takeRestoreFailure() -> SimulatedFailure? {
         state.withLock { $0.restoreFailures.isEmpty ? nil : $0.restoreFailures.removeFirst() }
     }
 
@@ -191,7 +195,7 @@ public final class SimulatedFaults: Sendable {
         }
     }
 
-    func takePrepareFailure() -> FirecrackerError? {
+    func takePrepareFailure() -> SimulatedFailure? {
         state.withLock { state in
             defer { state.prepareFailure = nil }
             return state.prepareFailure
@@ -228,18 +232,18 @@ public final class SimulatedVM<SimulationClock: Clock<Duration>>: BackendVM {
     public var goldenGeneration: GenerationID? { SimulatedBackend<SimulationClock>.goldenGeneration }
 
     public func resume(timeout: Duration) async throws -> ReadinessProof {
-        guard isAlive else { throw FirecrackerError(.processExited, "the simulated VM \(id) is dead") }
+        guard isAlive else { throw SimulatedFailure(.vmExited, "the simulated VM \(id) is dead") }
         let (resume, readiness) = backend.sampleResume()
         if backend.faults.takeResumeFailure() {
             try await backend.clock.sleep(for: min(timeout, resume + readiness))
-            throw FirecrackerError(.guestNotReady, "simulated readiness failure of \(id)")
+            throw SimulatedFailure(.guestNotReady, "simulated readiness failure of \(id)")
         }
         guard resume + readiness <= timeout else {
             try await backend.clock.sleep(for: timeout)
-            throw FirecrackerError(.guestNotReady, "the simulated guest \(id) was not ready within \(timeout)")
+            throw SimulatedFailure(.guestNotReady, "the simulated guest \(id) was not ready within \(timeout)")
         }
         try await backend.clock.sleep(for: resume + readiness)
-        guard isAlive else { throw FirecrackerError(.processExited, "the simulated VM \(id) died during resume") }
+        guard isAlive else { throw SimulatedFailure(.vmExited, "the simulated VM \(id) died during resume") }
         let count = state.withLock { state in
             state.timings.resume = resume
             state.timings.readiness = readiness

@@ -1,4 +1,4 @@
-public import Firecracker
+public import MicroVM
 
 /// Which kind of backend produced a VM, and so a result. Every report names it; only `.firecracker` can
 /// pass a sign-off gate.
@@ -36,8 +36,14 @@ public protocol VMBackend: Sendable {
     /// Restores one VM, paused, ready to be resumed.
     ///
     /// - Parameter id: a unique id for the VM (used for its working directory and `--id`).
-    /// - Throws: `FirecrackerError` (or a simulated equivalent) naming the cause.
+    /// - Throws: the backend's own error naming the cause; ``isSnapshotFailure(_:)`` tells the pool what it
+    ///   means.
     func restore(id: String) async throws -> VM
+
+    /// Whether `error`, thrown by ``restore(id:)``, blames the golden snapshot itself (damaged, missing,
+    /// incompatible) rather than one VM: the pool then fails the acquire as `snapshot_invalid` and calls
+    /// ``snapshotFailed(_:)``. The backend alone knows its errors, so the pool never inspects them.
+    func isSnapshotFailure(_ error: any Error) -> Bool
 
     /// Told when a restore failed because the snapshot itself is bad: quarantine it and make a new one.
     func snapshotFailed(_ error: any Error) async

@@ -61,7 +61,7 @@ public struct NetworkSlot: Sendable, Hashable, CustomStringConvertible {
 /// under the pool's control and can be wired up (addresses, bridges) once, not per restore.
 ///
 /// Names encode the owner's pid (`snb-<pid>-<index>`), so a later run can tell a dead owner's namespaces
-/// from a live one's and delete them with ``reclaimOrphans(prefix:ipPath:logger:)``: a killed harness leaves
+/// from a live one's and delete them with ``reclaimOrphans(kind:ipPath:logger:)``: a killed harness leaves
 /// its namespaces behind, since nothing in the kernel ties them to its life. Needs root (CAP_SYS_ADMIN and
 /// CAP_NET_ADMIN) and iproute2.
 ///
@@ -77,8 +77,8 @@ public actor NetworkSlotPool {
     /// `/bin/ip` that is executable.
     public static let defaultIPPath = IPRoute.defaultPath
 
-    /// The namespace-name prefix ``reclaimOrphans(prefix:ipPath:logger:)`` looks under by default.
-    public static let defaultBasePrefix = "snb-"
+    /// The ``OwnerTag`` kind of this package's namespace names: `snb-<pid>-…`.
+    public static let defaultKind = "snb"
 
     /// The prefix every namespace name of this pool starts with (the names are `<prefix>-<index>`).
     public nonisolated let prefix: String
@@ -95,16 +95,16 @@ public actor NetworkSlotPool {
     private let ip: IPRoute
     private let logger: Logger
 
-    /// A prefix that encodes this process's pid: `<base><pid>`, or `<base><pid>-<tag>` to keep several pools
-    /// of one process apart.
+    /// A prefix that carries this process's ``OwnerTag``: `<kind>-<pid>`, or `<kind>-<pid>-<tag>` to keep
+    /// several pools of one process apart.
     ///
     /// ```swift
     /// NetworkSlotPool.ownedPrefix()             // "snb-1234"
     /// NetworkSlotPool.ownedPrefix(tag: "gold")  // "snb-1234-gold"
     /// ```
-    public static func ownedPrefix(base: String = defaultBasePrefix, tag: String? = nil) -> String {
-        let owned = base + String(getpid())
-        return tag.map { owned + "-" + $0 } ?? owned
+    public static func ownedPrefix(kind: String = defaultKind, tag: String? = nil) -> String {
+        let owner = OwnerTag(kind: kind)
+        return tag.map(owner.name) ?? owner.description
     }
 
     /// Creates `count` network namespaces named `<prefix>-0` … `<prefix>-<count-1>`, each holding one TAP
@@ -112,7 +112,7 @@ public actor NetworkSlotPool {
     ///
     /// - Parameters:
     ///   - prefix: the start of every namespace name; one of its `-`-separated parts must be this process's
-    ///     pid so orphans can be recognised (``ownedPrefix(base:tag:)`` makes one). Letters, digits, `.`,
+    ///     pid so orphans can be recognised (``ownedPrefix(kind:tag:)`` makes one). Letters, digits, `.`,
     ///     `_` and `-` only.
     ///   - count: how many namespaces (at least 1).
     ///   - tapNames: the TAP devices each namespace holds: the snapshot's `hostDevName`s, or the names
@@ -253,57 +253,47 @@ public actor NetworkSlotPool {
 
     // MARK: - Orphans
 
-    /// Deletes the namespaces under `prefix` whose owner process is dead, with everything in them.
+    /// Deletes the namespaces whose ``OwnerTag`` (`<kind>-<pid>-…`) names an owner that has ended, with
+    /// everything in them.
     ///
     /// Call it at start-up, before creating pools: a harness that was killed could not destroy its own.
-    /// A name counts as owned when the part right after `prefix` is a pid followed by `-` (the names of
-    /// ``ownedPrefix(base:tag:)`` pools); other names are never touched. A pid recycled by an unrelated
-    /// process keeps its orphans until that process ends.
+    /// Names that carry no tag of `kind` are never touched. A pid recycled by an unrelated process keeps its
+    /// orphans until that process ends.
     ///
     /// ```swift
     /// let reclaimed = try await NetworkSlotPool.reclaimOrphans()  // e.g. ["snb-977-0", "snb-977-1"]
     /// ```
     ///
     /// - Parameters:
-    ///   - prefix: the base prefix (`snb-`), without the pid.
+    ///   - kind: the tag kind of the names (`snb`).
     ///   - ipPath: the iproute2 `ip` binary.
     ///   - logger: each deletion at info level.
     /// - Returns: the namespaces deleted.
     /// - Throws: the first ``NetworkSlotError`` met; every orphan is still attempted.
     @discardableResult
     public static func reclaimOrphans(
-        prefix: String = defaultBasePrefix,
+        kind: String = defaultKind,
         ipPath: String = NetworkSlotPool.defaultIPPath,
         logger: Logger = Logger(label: "snapbench.pool.network")
     ) async throws -> [String] {
-        let ip = IPRoute(path: ipPath)
-        var reclaimed: [String] = []
-        var firstError: (any Error)?
-        for namespace in try await ip.namespaces() {
-            guard let owner = ownerPID(of: namespace, prefix: prefix), !ProcessStatus.isRunning(owner) else { continue }
-            do {
-                try await ip.deleteNamespace(namespace)
-                reclaimed.append(namespace)
-                logger.info(
-                    "deleted an orphaned network namespace",
-                    metadata: ["netns.name": "\(namespace)", "netns.owner_pid": "\(owner)"]
-                )
-            } catch {
-                firstError = firstError ?? error
-            }
+        let sweep = await OrphanSweep.run(Namespaces(kind: kind, ip: IPRoute(path: ipPath)))
+        for (name, owner) in sweep.reclaimed {
+            logger.info(
+                "deleted an orphaned network namespace",
+                metadata: ["netns.name": "\(name)", "netns.owner_pid": "\(owner.pid)"]
+            )
         }
-        if let firstError { throw firstError }
-        return reclaimed
+        if let error = sweep.firstError { throw error }
+        return sweep.reclaimed.map(\.name)
     }
 
-    /// The pid encoded right after `prefix` in a namespace name (`snb-1234-0` → 1234), or `nil` when the name
-    /// is not one of ours.
-    static func ownerPID(of namespace: String, prefix: String) -> Int32? {
-        guard namespace.hasPrefix(prefix) else { return nil }
-        let rest = namespace.dropFirst(prefix.count)
-        let digits = rest.prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, rest.dropFirst(digits.count).first == "-" else { return nil }
-        return Int32(digits)
+    /// The network namespaces as ``TaggedResources``.
+    private struct Namespaces: TaggedResources {
+        let kind: String
+        let ip: IPRoute
+        var noun: String { "network namespace" }
+        func names() async throws -> [String] { try await ip.namespaces() }
+        func remove(_ name: String) async throws { try await ip.deleteNamespace(name) }
     }
 
     // MARK: - Validation

@@ -1,5 +1,5 @@
 import DequeModule
-import Firecracker
+import MicroVM
 
 /// The generation ids the pool has handed out lately, to refuse a clone that reports one again (a restore that
 /// gave it no new VMGenID: clones that share entropy and identity).

@@ -1,4 +1,4 @@
-public import Firecracker
+public import MicroVM
 
 /// How a lease's VM was obtained.
 public enum LeasePath: String, Codable, Sendable {

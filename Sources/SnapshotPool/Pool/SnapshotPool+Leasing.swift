@@ -1,6 +1,6 @@
 import DequeModule
-public import Firecracker
 import Logging
+public import MicroVM
 
 // MARK: - Acquire and release
 
@@ -129,7 +129,7 @@ extension SnapshotPool {
                 counters.restoreFailures += 1
                 emit(.restoreFailed(reason: "\(error)"))
                 capacityFreed()
-                if isSnapshotFailure(error) {
+                if backend.isSnapshotFailure(error) {
                     emit(.snapshotFailed(reason: "\(error)"))
                     await backend.snapshotFailed(error)
                     throw PoolError(.snapshotInvalid, "the golden snapshot failed to load: \(error)")

@@ -1,5 +1,4 @@
 import DequeModule
-import Firecracker
 import Logging
 
 // MARK: - Running and draining
@@ -200,7 +199,7 @@ extension SnapshotPool {
             counters.restoreFailures += 1
             emit(.restoreFailed(reason: "\(error)"))
             logger.warning("background restore failed", metadata: ["vm.id": "\(id)", "error": "\(error)"])
-            if isSnapshotFailure(error) {
+            if backend.isSnapshotFailure(error) {
                 emit(.snapshotFailed(reason: "\(error)"))
                 await backend.snapshotFailed(error)
             }
@@ -292,10 +291,5 @@ extension SnapshotPool {
             }
         }
         capacityFreed()
-    }
-
-    func isSnapshotFailure(_ error: any Error) -> Bool {
-        guard let error = error as? FirecrackerError else { return false }
-        return error.code == .snapshotInvalid || error.code == .snapshotMissing
     }
 }

@@ -1,5 +1,4 @@
 import DequeModule
-import Firecracker
 public import Logging
 
 /// A pool of restored, paused Firecracker VMs: it keeps a warm set, hands each VM out once, refills in the

@@ -30,6 +30,9 @@ import SystemPackage
 /// A long-lived owner (the pool) may instead call ``create(prefix:placement:logger:)`` at start and
 /// ``destroy(killingProcesses:timeout:)`` at shutdown.
 public struct MemoryCgroup: Sendable, CustomStringConvertible {
+    /// The first part of this package's cgroup names, `snapbench-<pid>-<random>` (their owner tag's kind).
+    public static let defaultPrefix = "snapbench"
+
     /// Where new cgroups may be created: one parent directory per hierarchy.
     ///
     /// ```swift
@@ -183,14 +186,14 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// ```
     ///
     /// - Parameters:
-    ///   - prefix: the first part of the name; ``reclaimOrphans(prefix:placement:logger:)`` looks for it.
+    ///   - prefix: the first part of the name; ``reclaimOrphans(prefix:placement:logger:)`` looks for it (the ``OwnerTag`` kind).
     ///   - placement: where it may go; see ``usableParent(placement:)`` for the choice.
     ///   - logger: receives creation and removal at `debug`.
     /// - Returns: the new cgroup.
     /// - Throws: ``MemoryCgroupError`` `.noController` when no hierarchy can take it, `.create` when
     ///   `mkdir` fails.
     public static func create(
-        prefix: String = "snapbench",
+        prefix: String = defaultPrefix,
         placement: Placement = .discover(),
         logger: Logger = Logger(label: "snapbench.cgroup", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws(MemoryCgroupError) -> MemoryCgroup {
@@ -208,7 +211,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
         while true {
             attempts += 1
             let suffix = String(UInt32.random(in: .min ... .max), radix: 16)
-            let path = "\(parent.path)/\(prefix)-\(getpid())-\(suffix)"
+            let path = parent.path + "/" + OwnerTag(kind: prefix).name(suffix)
             if mkdir(path, 0o755) == 0 {
                 let cgroup = MemoryCgroup(location: CgroupLocation(version: parent.version, path: path), logger: logger)
                 logger.debug(
@@ -245,7 +248,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// - Throws: ``MemoryCgroupError`` from creating, limiting or removing the cgroup, or what `body` threw
     ///   (the cgroup is still removed; a removal error is then dropped in favour of `body`'s).
     public static func withCgroup<Value>(
-        prefix: String = "snapbench",
+        prefix: String = defaultPrefix,
         placement: Placement = .discover(),
         limitBytes: UInt64? = nil,
         killingProcessesOnExit: Bool = true,
@@ -337,67 +340,57 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
         }
     }
 
-    /// Removes empty cgroups named `<prefix>-<pid>-…` whose owner process no longer exists: what a run that
-    /// crashed or was killed left behind (nothing else removes them, and they pin kernel memory).
+    /// Removes empty cgroups whose ``OwnerTag`` (`<prefix>-<pid>-…`) names an owner that has ended: what a
+    /// run that crashed or was killed left behind (nothing else removes them, and they pin kernel memory).
     ///
-    /// A cgroup whose owner is alive, that still holds processes, or whose name does not carry a pid is left
+    /// A cgroup whose owner is alive, that still holds processes, or whose name carries no tag is left
     /// alone, so this is safe to call while other runs are active.
     ///
     /// ```swift
-    /// let removed = MemoryCgroup.reclaimOrphans()
+    /// let removed = await MemoryCgroup.reclaimOrphans()
     /// if !removed.isEmpty { print("removed \(removed.count) leftover cgroup(s)") }
     /// ```
     ///
     /// - Parameters:
-    ///   - prefix: the prefix the cgroups were created with.
+    ///   - prefix: the prefix the cgroups were created with (their tag kind).
     ///   - placement: the parents to scan (both hierarchies).
     ///   - logger: receives each removal at `info`.
     /// - Returns: the paths removed.
     @discardableResult
     public static func reclaimOrphans(
-        prefix: String = "snapbench",
+        prefix: String = defaultPrefix,
         placement: Placement = .discover(),
         logger: Logger = Logger(label: "snapbench.cgroup", factory: { _ in SwiftLogNoOpLogHandler() })
-    ) -> [String] {
+    ) async -> [String] {
         var removed: [String] = []
-        let parents = [placement.v2Parent, placement.v1Parent].compactMap { $0 }
-        for parent in Set(parents).sorted() {
-            let entries = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
-            for entry in entries.sorted() {
-                guard let owner = ownerPID(name: entry, prefix: prefix), !ProcessStatus.exists(owner) else { continue }
-                let path = parent + "/" + entry
-                let procs = SystemFile.readIfPresent(path + "/cgroup.procs")
-                guard let procs, procs.allSatisfy({ $0.isWhitespace }) else { continue }
-                if rmdir(path) == 0 {
-                    logger.info(
-                        "removed orphaned memory cgroup",
-                        metadata: ["cgroup.path": "\(path)", "cgroup.owner_pid": "\(owner)"]
-                    )
-                    removed.append(path)
-                }
+        for parent in Set([placement.v2Parent, placement.v1Parent].compactMap { $0 }).sorted() {
+            let sweep = await OrphanSweep.run(Cgroups(kind: prefix, parent: parent))
+            for (name, owner) in sweep.reclaimed {
+                logger.info(
+                    "removed orphaned memory cgroup",
+                    metadata: ["cgroup.path": "\(parent)/\(name)", "cgroup.owner_pid": "\(owner.pid)"]
+                )
+                removed.append(parent + "/" + name)
             }
         }
         return removed
     }
 
-    /// The owner pid encoded in a cgroup name `<prefix>-<pid>-<random>`, or `nil` when the name is not one.
-    ///
-    /// ```swift
-    /// MemoryCgroup.ownerPID(name: "snapbench-4242-1a2b3c4d", prefix: "snapbench")  // 4242
-    /// ```
-    public static func ownerPID(name: String, prefix: String) -> Int32? {
-        guard name.hasPrefix(prefix + "-") else { return nil }
-        let parts = name.dropFirst(prefix.count + 1).split(
-            separator: "-",
-            maxSplits: 1,
-            omittingEmptySubsequences: false
-        )
-        // Digits only: `Int32("+1")` would otherwise read a name that no run of ours ever created.
-        guard parts.count == 2, !parts[1].isEmpty, parts[0].allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            return nil
+    /// The cgroups below one parent as ``TaggedResources``: only empty ones are removed.
+    private struct Cgroups: TaggedResources {
+        struct StillInUse: Error {}
+        let kind: String
+        let parent: String
+        var noun: String { "memory cgroup" }
+
+        func names() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: parent) }
+
+        func remove(_ name: String) throws {
+            let path = parent + "/" + name
+            guard let procs = SystemFile.readIfPresent(path + "/cgroup.procs"), procs.allSatisfy(\.isWhitespace),
+                rmdir(path) == 0
+            else { throw StillInUse() }
         }
-        guard let pid = Int32(parts[0]), pid > 0 else { return nil }
-        return pid
     }
 
     // MARK: - Control

@@ -3,10 +3,11 @@ import Firecracker
 import Foundation
 import Harness
 import HostSystem
+import Logging
 import Reporting
 import SnapshotPool
 
-struct PoolBench: AsyncParsableCommand {
+struct PoolBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pool-bench",
         abstract: "Measure the snapshot pool against raw restores in the same run, and its memory over many leases.",
@@ -16,6 +17,17 @@ struct PoolBench: AsyncParsableCommand {
             3. on-demand: pool with no warm VMs (every acquire restores);
             4. memory: jemalloc `allocated` with the pool full, before and after --leases leases.
             Prints the p95 overhead of the pool over the raw floor and the change in allocated bytes.
+
+            With --burst N: N warm VMs asked for at the same instant, --rounds times: N paused clones resumed at \
+            once from N tasks without a pool (the raw burst), then N acquires at once from a pool of N warm VMs. \
+            Spawn runs from the burst's instant to each guest's readiness line. The CPU of one warm spawn on an \
+            idle host (VMM threads + snapbench, from schedstat) gives the burst's CPU-bound floor, N × cost ÷ \
+            cores; every p95 is printed as a ratio to the raw burst of the same run and to that floor.
+
+            Examples:
+              snapbench pool-bench --samples 200 --leases 1000
+              snapbench pool-bench --burst 16 --rounds 5
+              snapbench pool-bench --burst 64 --rounds 3
             """
     )
 
@@ -27,7 +39,15 @@ struct PoolBench: AsyncParsableCommand {
     @Option(help: "Leases in the memory loop.")
     var leases: Int = 1000
 
+    @Option(help: ArgumentHelp("Measure bursts of this many simultaneous warm acquires instead.", valueName: "n"))
+    var burst: Int?
+
+    @Option(help: ArgumentHelp("Bursts of each kind (with --burst).", valueName: "n"))
+    var rounds: Int = 3
+
     func validate() throws {
+        if let burst, burst < 1 || burst > 256 { throw ValidationError("--burst must be between 1 and 256") }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
         guard samples >= 5 else { throw ValidationError("--samples must be at least 5 (p95 needs them)") }
         guard leases >= 1 else { throw ValidationError("--leases must be at least 1") }
     }
@@ -38,6 +58,10 @@ struct PoolBench: AsyncParsableCommand {
         let guest = try ProjectPaths.locateGuest(explicitPath: common.guest)
         let root = "\(common.workDirectory)/pb-\(ProcessInfo.processInfo.processIdentifier)"
         defer { try? FileManager.default.removeItem(atPath: root) }
+        if let burst {
+            try await runBurst(burst, installation: installation, guest: guest, root: root, logger: logger)
+            return
+        }
         var benchmark = PoolBenchmark(installation: installation, guestPath: guest, workRoot: root)
         benchmark.logger = logger
         let started = ContinuousClock.now
@@ -90,5 +114,51 @@ struct PoolBench: AsyncParsableCommand {
         print(
             "leases: \(counters.warmHits) warm, \(counters.onDemand) on demand, \(counters.released) released; took \(started.duration(to: .now))"
         )
+    }
+
+    private func runBurst(
+        _ size: Int,
+        installation: FirecrackerInstallation,
+        guest: String,
+        root: String,
+        logger: Logger
+    ) async throws {
+        var benchmark = BurstBenchmark(installation: installation, guestPath: guest, workRoot: root)
+        benchmark.logger = logger
+        let result = try await benchmark.run(size: size, rounds: rounds) { print("  \($0)") }
+        var table = TextTable(
+            columns: ["burst of \(size) (ms)", "p50", "p95", "max", "n", "p95 ÷ raw", "p95 ÷ floor"],
+            alignments: [.left, .right, .right, .right, .right, .right, .right]
+        )
+        let floor = result.floorMilliseconds
+        let raw = result.raw.summary.p95 ?? 0
+        for (name, histogram) in [("raw (no pool)", result.raw), ("pool", result.pool)] {
+            let summary = histogram.summary
+            table.append([
+                name, formatMilliseconds(summary.p50), formatMilliseconds(summary.p95), formatMilliseconds(summary.max),
+                String(summary.count), Self.ratio(summary.p95, raw), Self.ratio(summary.p95, floor),
+            ])
+        }
+        print(
+            "backend: firecracker v\(installation.version), host \(HostInfo.current().kvmFlavour), \(result.cores) cores"
+        )
+        print(table.render())
+        func median(_ values: [Double]) -> String {
+            let sorted = values.sorted()
+            return formatMilliseconds(sorted.isEmpty ? nil : sorted[sorted.count / 2], decimals: 3)
+        }
+        print(
+            "CPU per warm spawn (VMM + snapbench): alone \(formatMilliseconds(result.singleCostMilliseconds, decimals: 3)) ms; "
+                + "in a raw burst \(median(result.rawCPUPerSpawn)) ms; in a pool burst \(median(result.poolCPUPerSpawn)) ms"
+        )
+        print(
+            "CPU-bound floor of \(size) at once: \(size) × \(formatMilliseconds(result.singleCostMilliseconds, decimals: 3)) ms "
+                + "÷ \(result.cores) cores = \(formatMilliseconds(floor)) ms"
+        )
+    }
+
+    private static func ratio(_ value: Double?, _ reference: Double) -> String {
+        guard let value, reference > 0 else { return "–" }
+        return String(format: "%.2f×", value / reference)
     }
 }

@@ -5,7 +5,7 @@ import Harness
 import HostSystem
 import Reporting
 
-struct Probe: AsyncParsableCommand {
+struct ProbeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Restore clones of a fresh golden snapshot one after another and time every stage.",
         discussion: """

@@ -2,7 +2,7 @@ import ArgumentParser
 import Harness
 import Reporting
 
-struct Doctor: AsyncParsableCommand {
+struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check whether this host can run real Firecracker restores.",
         discussion: """
