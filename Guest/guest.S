@@ -16,7 +16,7 @@
  *   4. on every tick, compares the 16-byte VMGenID with the last value
  *      seen and checks the TSC gap since the previous tick; if either says
  *      "we were resumed", prints
- *      "SNAPBENCH-RESUMED gen=<32 hex> n=<resume count>\n"
+ *      "R<32 hex VMGenID>/<resume count>\n" (short: each byte is a VM exit)
  *
  * Every byte written to COM1 is a VM exit into Firecracker, so the guest
  * prints only those lines; nothing is printed periodically (unless the
@@ -821,9 +821,12 @@ lazy_timer:
 /* Output                                                                 */
 /* ---------------------------------------------------------------------- */
 
-// Build "SNAPBENCH-RESUMED gen=<32 hex> n=<resumes>\n" and send it.
-// Called from the tick handler (interrupts off). Clobbers rax, rcx, rdx,
-// rsi, rdi, r8 (saved by the caller).
+// Build "R<32 hex VMGenID>/<resumes>\n" and send it. Short on purpose:
+// every byte is a VM exit into Firecracker, measured at ~10 us of host CPU
+// each on the development host (60 more bytes added ~0.6 ms to a warm
+// spawn's 1.5 ms), so the clone's proof carries its generation id and
+// nothing else. Called from the tick handler (interrupts off). Clobbers
+// rax, rcx, rdx, rsi, rdi, r8 (saved by the caller).
 report_resume:
         lea     line_buf(%rip), %rdi
         lea     msg_resumed(%rip), %rsi
@@ -939,9 +942,9 @@ msg_ready:      .ascii  "SNAPBENCH-READY ws="
 msg_ready_end:
 msg_gen:        .ascii  " gen="
 msg_gen_end:
-msg_resumed:    .ascii  "SNAPBENCH-RESUMED gen="
+msg_resumed:    .ascii  "R"
 msg_resumed_end:
-msg_n:          .ascii  " n="
+msg_n:          .ascii  "/"
 msg_n_end:
 msg_fault:      .ascii  "SNAPBENCH-FAULT vec="
 msg_fault_end:

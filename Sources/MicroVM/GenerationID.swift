@@ -3,8 +3,9 @@
 /// one.
 ///
 /// ```swift
-/// GenerationID(line: "SNAPBENCH-RESUMED gen=00112233445566778899aabbccddeeff n=1")?.description
+/// GenerationID(line: "R00112233445566778899aabbccddeeff/1")?.description       // a clone's proof
 /// // "00112233445566778899aabbccddeeff"
+/// GenerationID(line: "SNAPBENCH-READY ws=16 gen=00112233445566778899aabbccddeeff")  // the golden VM's
 /// ```
 public struct GenerationID: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The first and last 8 bytes, as the hex digits read.
@@ -16,17 +17,29 @@ public struct GenerationID: Hashable, Sendable, Codable, CustomStringConvertible
         self.low = low
     }
 
-    /// The id after `gen=` in a guest's line; `nil` when there is none or it is not 32 hex digits.
+    /// The id in a guest's line: the 32 hex digits after `gen=` (the boot line), or right after the `R` that
+    /// starts a clone's proof (`R<32 hex>/<n>`); `nil` when there is none or it is not 32 hex digits.
     public init?(line: String) {
-        let marker = Array("gen=".utf8)
         let bytes = Array(line.utf8)
-        guard let start = bytes.indices.first(where: { bytes[$0...].starts(with: marker) }) else { return nil }
-        let digits = String(decoding: bytes[(start + marker.count)...].prefix { $0 < 0x80 }, as: UTF8.self)
-            .prefix { $0.isHexDigit }
-        guard digits.count == 32, let high = UInt64(digits.prefix(16), radix: 16),
-            let low = UInt64(digits.suffix(16), radix: 16)
+        let marker = Array("gen=".utf8)
+        let start: Int
+        if let found = bytes.indices.first(where: { bytes[$0...].starts(with: marker) }) {
+            start = found + marker.count
+        } else if bytes.first == UInt8(ascii: "R") {
+            start = 1
+        } else {
+            return nil
+        }
+        let digits = bytes[start...].prefix { Self.isLowercaseHex($0) }
+        guard digits.count == 32,
+            let high = UInt64(String(decoding: digits.prefix(16), as: UTF8.self), radix: 16),
+            let low = UInt64(String(decoding: digits.suffix(16), as: UTF8.self), radix: 16)
         else { return nil }
         self.init(high: high, low: low)
+    }
+
+    private static func isLowercaseHex(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
     }
 
     public var description: String {

@@ -1,6 +1,6 @@
 /// The guest's proof that a clone runs: its readiness line, unique to the clone.
 public struct ReadinessProof: Sendable, Equatable {
-    /// The whole line, e.g. `SNAPBENCH-RESUMED gen=… n=1`.
+    /// The whole line, e.g. `R00112233445566778899aabbccddeeff/1` from the built-in guest.
     public var token: String
     /// When the host read it.
     public var observedAt: ContinuousClock.Instant

@@ -92,7 +92,7 @@ struct ABCommand: AsyncParsableCommand {
         }
         let repository = ProjectPaths.repository()
         let say: @Sendable (String) -> Void = { print($0) }
-        let work = Task {
+        let work: @Sendable () async throws -> (base: [LoadedReport], candidate: [LoadedReport]) = {
             let baseBuild = try await BuildUnderTest.resolve(
                 base,
                 repository: repository ?? ".",
@@ -124,11 +124,9 @@ struct ABCommand: AsyncParsableCommand {
             )
             .run(progress: say)
         }
-        let signals = SignalCanceller(signals: [SIGINT, SIGTERM]) { work.cancel() }
-        defer { signals.stop() }
         let reports: (base: [LoadedReport], candidate: [LoadedReport])
         do {
-            reports = try await work.value
+            reports = try await Interruption.cancellingOnSignals(work)
         } catch let error as ABError {
             FileHandle.standardError.write(Data("snapbench: \(error)\n".utf8))
             throw ExitCode(.incomplete)

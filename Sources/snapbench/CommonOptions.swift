@@ -1,5 +1,6 @@
 public import ArgumentParser
 import Foundation
+import HostSystem
 public import Logging
 
 /// Options every command that drives Firecracker shares.
@@ -27,6 +28,19 @@ struct CommonOptions: ParsableArguments {
         help: ArgumentHelp("Where VM working directories and snapshots are made.", valueName: "dir")
     )
     var workDirectory: String = FileManager.default.temporaryDirectory.appendingPathComponent("snapbench").path
+
+    @Option(
+        name: .customLong("vm-dir"),
+        help: ArgumentHelp(
+            "Where each VM's own directory (API socket, logs, serial output) is made (default: /dev/shm/snapbench "
+                + "where /dev/shm is a tmpfs, else --work-dir: creating thousands of them on ext4 costs CPU).",
+            valueName: "dir"
+        )
+    )
+    var vmDirectory: String?
+
+    /// Where VM directories go: `--vm-dir`, else a tmpfs, else the work directory.
+    var vmRoot: String { vmDirectory ?? RuntimeDirectory.base(fallback: workDirectory) }
 
     @Option(name: .customLong("log-level"), help: "How much to log to standard error.")
     var logLevel: Logger.Level = .warning

@@ -18,16 +18,19 @@ struct PoolBenchCommand: AsyncParsableCommand {
             4. memory: jemalloc `allocated` with the pool full, before and after --leases leases.
             Prints the p95 overhead of the pool over the raw floor and the change in allocated bytes.
 
-            With --burst N: N warm VMs asked for at the same instant, --rounds times: N paused clones resumed at \
-            once from N tasks without a pool (the raw burst), then N acquires at once from a pool of N warm VMs. \
-            Spawn runs from the burst's instant to each guest's readiness line. The CPU of one warm spawn on an \
-            idle host (VMM threads + snapbench, from schedstat) gives the burst's CPU-bound floor, N × cost ÷ \
-            cores; every p95 is printed as a ratio to the raw burst of the same run and to that floor.
+            With --burst N: N VMs asked for at the same instant, --warm W of them warm (default: all), --rounds \
+            times: first without a pool (the raw burst: W paused clones resumed and N − W clones restored and \
+            resumed, from N tasks at once), then N acquires at once from a pool of W warm VMs. Spawn runs from the \
+            burst's instant to each guest's readiness line. The CPU of one warm and one on-demand spawn run alone \
+            (VMM threads + snapbench, from schedstat) gives the burst's CPU-bound floor, (W × warm + (N − W) × \
+            on-demand) ÷ cores; every p95 is printed as a ratio to the raw burst of the same run and to that floor, \
+            and each burst's CPU beside the floor's.
 
             Examples:
               snapbench pool-bench --samples 200 --leases 1000
               snapbench pool-bench --burst 16 --rounds 5
               snapbench pool-bench --burst 64 --rounds 3
+              snapbench pool-bench --burst 16 --warm 4       # the burst scenario's shape: 12 restored on demand
             """
     )
 
@@ -39,8 +42,11 @@ struct PoolBenchCommand: AsyncParsableCommand {
     @Option(help: "Leases in the memory loop.")
     var leases: Int = 1000
 
-    @Option(help: ArgumentHelp("Measure bursts of this many simultaneous warm acquires instead.", valueName: "n"))
+    @Option(help: ArgumentHelp("Measure bursts of this many simultaneous acquires instead.", valueName: "n"))
     var burst: Int?
+
+    @Option(help: ArgumentHelp("Warm VMs for each burst (with --burst; default: all of them).", valueName: "n"))
+    var warm: Int?
 
     @Option(help: ArgumentHelp("Bursts of each kind (with --burst).", valueName: "n"))
     var rounds: Int = 3
@@ -48,6 +54,10 @@ struct PoolBenchCommand: AsyncParsableCommand {
     func validate() throws {
         if let burst, burst < 1 || burst > 256 { throw ValidationError("--burst must be between 1 and 256") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+        if let warm {
+            guard let burst else { throw ValidationError("--warm applies to --burst only") }
+            guard (0...burst).contains(warm) else { throw ValidationError("--warm must be between 0 and --burst") }
+        }
         guard samples >= 5 else { throw ValidationError("--samples must be at least 5 (p95 needs them)") }
         guard leases >= 1 else { throw ValidationError("--leases must be at least 1") }
     }
@@ -56,16 +66,23 @@ struct PoolBenchCommand: AsyncParsableCommand {
         let logger = common.makeLogger("snapbench.pool-bench")
         let installation = try await FirecrackerInstallation.locate(explicitPath: common.firecracker)
         let guest = try ProjectPaths.locateGuest(explicitPath: common.guest)
-        let root = "\(common.workDirectory)/pb-\(ProcessInfo.processInfo.processIdentifier)"
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let root = await ScratchDirectory.claim(kind: "bench", purpose: "pool", in: common.workDirectory)
+        let vms = await ScratchDirectory.claim(kind: "bench", purpose: "vms", in: common.vmRoot)
+        defer {
+            try? FileManager.default.removeItem(atPath: root)
+            try? FileManager.default.removeItem(atPath: vms)
+        }
         if let burst {
-            try await runBurst(burst, installation: installation, guest: guest, root: root, logger: logger)
+            try await runBurst(burst, installation: installation, guest: guest, root: root, vms: vms, logger: logger)
             return
         }
         var benchmark = PoolBenchmark(installation: installation, guestPath: guest, workRoot: root)
+        benchmark.vmRoot = vms
         benchmark.logger = logger
         let started = ContinuousClock.now
-        let result = try await benchmark.run(samples: samples, leases: leases) { print("  \($0)") }
+        let result = try await Interruption.cancellingOnSignals { [benchmark] in
+            try await benchmark.run(samples: samples, leases: leases) { print("  \($0)") }
+        }
         var table = TextTable(
             columns: ["measurement (ms)", "p50", "p95", "max", "n"],
             alignments: [.left, .right, .right, .right, .right]
@@ -121,22 +138,27 @@ struct PoolBenchCommand: AsyncParsableCommand {
         installation: FirecrackerInstallation,
         guest: String,
         root: String,
+        vms: String,
         logger: Logger
     ) async throws {
         var benchmark = BurstBenchmark(installation: installation, guestPath: guest, workRoot: root)
+        benchmark.vmRoot = vms
         benchmark.logger = logger
-        let result = try await benchmark.run(size: size, rounds: rounds) { print("  \($0)") }
+        let (rounds, warm) = (rounds, self.warm ?? size)
+        let result = try await Interruption.cancellingOnSignals { [benchmark] in
+            try await benchmark.run(size: size, warm: warm, rounds: rounds) { print("  \($0)") }
+        }
         var table = TextTable(
-            columns: ["burst of \(size) (ms)", "p50", "p95", "max", "n", "p95 ÷ raw", "p95 ÷ floor"],
+            columns: ["burst of \(size), \(warm) warm (ms)", "p50", "p95", "max", "n", "p95 ÷ raw", "p95 ÷ floor"],
             alignments: [.left, .right, .right, .right, .right, .right, .right]
         )
-        let floor = result.floorMilliseconds
+        let floor = result.floor
         let raw = result.raw.summary.p95 ?? 0
         for (name, histogram) in [("raw (no pool)", result.raw), ("pool", result.pool)] {
             let summary = histogram.summary
             table.append([
                 name, formatMilliseconds(summary.p50), formatMilliseconds(summary.p95), formatMilliseconds(summary.max),
-                String(summary.count), Self.ratio(summary.p95, raw), Self.ratio(summary.p95, floor),
+                String(summary.count), Self.ratio(summary.p95, raw), Self.ratio(summary.p95, floor.milliseconds),
             ])
         }
         print(
@@ -148,12 +170,14 @@ struct PoolBenchCommand: AsyncParsableCommand {
             return formatMilliseconds(sorted.isEmpty ? nil : sorted[sorted.count / 2], decimals: 3)
         }
         print(
-            "CPU per warm spawn (VMM + snapbench): alone \(formatMilliseconds(result.singleCostMilliseconds, decimals: 3)) ms; "
-                + "in a raw burst \(median(result.rawCPUPerSpawn)) ms; in a pool burst \(median(result.poolCPUPerSpawn)) ms"
+            "CPU per spawn (VMMs + snapbench): alone, warm \(formatMilliseconds(floor.warmSpawnCPUMilliseconds, decimals: 3)) "
+                + "ms and on demand \(formatMilliseconds(floor.onDemandSpawnCPUMilliseconds, decimals: 3)) ms; in a raw "
+                + "burst \(median(result.rawCPUPerSpawn)) ms; in a pool burst \(median(result.poolCPUPerSpawn)) ms"
         )
         print(
-            "CPU-bound floor of \(size) at once: \(size) × \(formatMilliseconds(result.singleCostMilliseconds, decimals: 3)) ms "
-                + "÷ \(result.cores) cores = \(formatMilliseconds(floor)) ms"
+            "CPU-bound floor: (\(warm) × \(formatMilliseconds(floor.warmSpawnCPUMilliseconds, decimals: 3)) + "
+                + "\(size - warm) × \(formatMilliseconds(floor.onDemandSpawnCPUMilliseconds, decimals: 3))) ms ÷ "
+                + "\(result.cores) cores = \(formatMilliseconds(floor.milliseconds)) ms"
         )
     }
 

@@ -40,25 +40,34 @@ struct ProbeCommand: AsyncParsableCommand {
         let logger = common.makeLogger("snapbench.probe")
         let installation = try await FirecrackerInstallation.locate(explicitPath: common.firecracker)
         let guest = try ProjectPaths.locateGuest(explicitPath: common.guest)
-        let root = "\(common.workDirectory)/probe-\(ProcessInfo.processInfo.processIdentifier)"
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let root = await ScratchDirectory.claim(kind: "probe", purpose: "restores", in: common.workDirectory)
+        let vms = await ScratchDirectory.claim(kind: "probe", purpose: "vms", in: common.vmRoot)
+        defer {
+            try? FileManager.default.removeItem(atPath: root)
+            try? FileManager.default.removeItem(atPath: vms)
+        }
         print(
             "Firecracker v\(installation.version) (\(installation.isPinned ? "pinned" : "not pinned")), host \(HostInfo.current().kvmFlavour)"
         )
-        let snapshot = try await GoldenSnapshot.build(
-            spec: .builtInGuest(imagePath: guest, workingSetMiB: workingSet, memoryMiB: memory),
-            installation: installation,
-            into: root + "/golden",
-            logger: logger
-        )
+        let spec = VMSpec.builtInGuest(imagePath: guest, workingSetMiB: workingSet, memoryMiB: memory)
+        let snapshot = try await Interruption.cancellingOnSignals {
+            try await GoldenSnapshot.build(
+                spec: spec,
+                installation: installation,
+                into: root + "/golden",
+                logger: logger
+            )
+        }
         print(
             "golden snapshot: \(memory) MiB, \(workingSet) MiB written, boot → ready \(formatMilliseconds(snapshot.manifest.bootToReadyMilliseconds, decimals: 1)) ms, create \(formatMilliseconds(snapshot.manifest.createMilliseconds, decimals: 1)) ms"
         )
         let total = runs
-        var probe = RestoreProbe(installation: installation, snapshot: snapshot, workRoot: root + "/clones")
+        var probe = RestoreProbe(installation: installation, snapshot: snapshot, workRoot: vms + "/clones")
         probe.logger = logger
-        let result = try await probe.run(runs: runs) { done in
-            if done % 10 == 0 || done == total { print("  restored \(done)/\(total)") }
+        let result = try await Interruption.cancellingOnSignals { [probe, runs] in
+            try await probe.run(runs: runs) { done in
+                if done % 10 == 0 || done == total { print("  restored \(done)/\(total)") }
+            }
         }
         var table = TextTable(
             columns: ["stage (ms)", "p50", "p95", "max", "n"],

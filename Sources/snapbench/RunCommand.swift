@@ -97,15 +97,14 @@ struct RunCommand: AsyncParsableCommand {
         }
         // SIGINT/SIGTERM cancel the run: the pool drains (every VMM stopped, every file removed) and the
         // report says `incomplete`, instead of the process dying with its VMMs orphaned.
-        let work = Task { try await runAll(parsed, extraGates: extraGates, logger: logger) }
-        let signals = SignalCanceller(signals: [SIGINT, SIGTERM]) { work.cancel() }
-        defer { signals.stop() }
-        let worst = try await work.value
+        let worst = try await Interruption.cancellingOnSignals { [parsed, extraGates] in
+            try await runAll(parsed, extraGates: extraGates, logger: logger)
+        }
         if worst != .success { throw ExitCode(worst) }
     }
 
     private func runAll(_ parsed: [Scenario], extraGates: [Gate], logger: Logger) async throws -> ExitStatus {
-        let snapshots = common.workDirectory + "/run-snapshots-\(getpid())"
+        let snapshots = await ScratchDirectory.claim(kind: "snapshots", purpose: "run", in: common.workDirectory)
         defer { try? FileManager.default.removeItem(atPath: snapshots) }
         var statuses: [ExitStatus] = []
         for scenario in parsed {
@@ -117,6 +116,7 @@ struct RunCommand: AsyncParsableCommand {
             print("== \(scenario.name): \(scenario.description)")
             // One shared VM directory: a run reclaims the VMMs and files of a run that was killed.
             var options = ScenarioRunner.Options(workDirectory: common.workDirectory + "/run")
+            options.vmDirectory = common.vmRoot + "/run"
             options.snapshotDirectory = snapshots
             options.firecrackerPath = common.firecracker
             options.guestPath = common.guest
@@ -186,27 +186,5 @@ enum ProgressPrinter {
 
     static func finish() {
         if isatty(STDOUT_FILENO) == 1 { print("") }
-    }
-}
-
-/// Calls `action` when one of `signals` arrives (the default action — dying — is replaced while it lives).
-final class SignalCanceller {
-    private let sources: [any DispatchSourceSignal]
-
-    init(signals: [Int32], action: @escaping @Sendable () -> Void) {
-        sources = signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                FileHandle.standardError.write(Data("\nsnapbench: interrupted; draining the pool…\n".utf8))
-                action()
-            }
-            source.resume()
-            return source
-        }
-    }
-
-    func stop() {
-        for source in sources { source.cancel() }
     }
 }

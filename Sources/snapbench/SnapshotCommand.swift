@@ -48,12 +48,10 @@ struct SnapshotCommand: AsyncParsableCommand {
                 memoryMiB: memory,
                 vcpuCount: vcpus
             )
-            let snapshot = try await GoldenSnapshot.build(
-                spec: spec,
-                installation: installation,
-                into: output,
-                logger: logger
-            )
+            let output = output
+            let snapshot = try await Interruption.cancellingOnSignals {
+                try await GoldenSnapshot.build(spec: spec, installation: installation, into: output, logger: logger)
+            }
             let manifest = snapshot.manifest
             print("snapshot written to \(snapshot.directory)")
             print("  state \(manifest.stateFile) sha256 \(manifest.stateSHA256)")

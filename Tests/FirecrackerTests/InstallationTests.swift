@@ -66,6 +66,21 @@ struct InstallationTests {
         #expect(ProjectPaths.candidateRoots().contains(FileManager.default.currentDirectoryPath))
     }
 
+    @Test("paths given relative to the working directory come back absolute: every VMM runs in its own directory")
+    func relativePaths() async throws {
+        let cwd = FileManager.default.currentDirectoryPath
+        #expect(ProjectPaths.absolute("a/../b/./c") == cwd + "/b/c")
+        #expect(ProjectPaths.absolute("/x/y") == "/x/y")
+        let installation = try await TestEnvironment.installation()
+        // The same files, named by a path with `..` that only resolves from the working directory.
+        let up = String(repeating: "../", count: cwd.split(separator: "/").count)
+        let relativeBinary = up + installation.firecrackerPath.dropFirst()
+        let located = try await FirecrackerInstallation.locate(explicitPath: relativeBinary, projectRoots: [])
+        #expect(located.firecrackerPath == installation.firecrackerPath)
+        let guest = try TestEnvironment.guestPath()
+        #expect(try ProjectPaths.locateGuest(explicitPath: up + guest.dropFirst(), projectRoots: []) == guest)
+    }
+
     @Test("host facts: kernel release, CPU model, KVM flavour")
     func host() {
         let host = HostInfo.current()

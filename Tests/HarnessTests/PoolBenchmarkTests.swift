@@ -1,6 +1,7 @@
 import Firecracker
 import Foundation
 import Harness
+import Reporting
 import SnapshotPool
 import TestSupport
 import Testing
@@ -37,5 +38,38 @@ struct PoolBenchmarkTests {
         #expect(Leftovers.childVMMs().isEmpty)
         let work = (try? FileManager.default.contentsOfDirectory(atPath: scratch + "/bench/work")) ?? []
         #expect(work.isEmpty, "pool directories left: \(work)")
+    }
+
+    @Test("a burst benchmark measures every spawn of raw and pool bursts, their CPU and the floor; nothing is left")
+    func burst() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        var benchmark = BurstBenchmark(
+            installation: try await TestEnvironment.installation(),
+            guestPath: try TestEnvironment.guestPath(),
+            workRoot: scratch + "/burst"
+        )
+        benchmark.workingSetMiB = 4
+        let lines = LockedArray<String>()
+        benchmark.costSamples = 3
+        let result = try await benchmark.run(size: 3, warm: 1, rounds: 2) { lines.append($0) }
+        #expect(result.raw.count == 6 && result.pool.count == 6)
+        #expect(result.rawCPUPerSpawn.count == 2 && result.poolCPUPerSpawn.count == 2)
+        #expect(result.rawCPUPerSpawn.allSatisfy { $0 > 0 } && result.poolCPUPerSpawn.allSatisfy { $0 > 0 })
+        #expect(result.costs.warm.count == 3 && result.costs.onDemand.count == 3)
+        let floor = result.floor
+        #expect(floor.warmHitsPerBurst == 1 && floor.onDemandPerBurst == 2)
+        #expect(
+            abs(
+                floor.milliseconds - (floor.warmSpawnCPUMilliseconds + 2 * floor.onDemandSpawnCPUMilliseconds)
+                    / Double(result.cores)
+            ) < 1e-9
+        )
+        #expect(lines.values.count == 3 && lines.values[0].hasPrefix("spawns alone:"))
+        #expect(Leftovers.childVMMs().isEmpty)
+        for directory in ["raw", "single", "work"] {
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: scratch + "/burst/" + directory)) ?? []
+            #expect(left.isEmpty, "\(directory): \(left)")
+        }
     }
 }

@@ -9,7 +9,8 @@ import Testing
 struct ScenarioParserTests {
     static let scenariosDirectory = TestEnvironment.packageRoot + "/Scenarios"
     static let shipped = [
-        "smoke", "steady", "burst", "churn", "soak", "crash", "hang", "corruption", "memory-pressure", "disk-full",
+        "smoke", "steady", "burst", "burst-wide", "churn", "soak", "crash", "hang", "corruption", "memory-pressure",
+        "disk-full",
         "contention", "faults-all",
     ]
 
@@ -54,7 +55,7 @@ struct ScenarioParserTests {
         }
         // Every gate is decidable from what the scenario schedules (the parser refuses the others).
         for gate in scenario.gates {
-            #expect(GatePlan.problem(gate, plannedAcquires: scenario.plannedMeasuredAcquires) == nil)
+            #expect(scenario.problem(deciding: gate) == nil)
         }
     }
 
@@ -96,7 +97,8 @@ struct ScenarioParserTests {
             ScenarioParser.totalDuration(of: try ScenarioParser.parse(file: "\(Self.scenariosDirectory)/\(name).yaml"))
         }
         #expect(try total("steady") == .seconds(65))
-        #expect(try total("burst") == .milliseconds(30_050))
+        #expect(try total("burst") == .seconds(30))
+        #expect(try total("burst-wide") == .seconds(15))
         #expect(try total("churn") == .seconds(100))
         #expect(try total("soak") == .seconds(600))
     }
@@ -565,6 +567,14 @@ struct ScenarioParserTests {
             line: 13,
             keyPath: "vm.kernel",
             message: "required for a `linux` guest"
+        ),
+        BadInput(
+            name: "a floor ratio on a scenario that is not all bursts",
+            yaml: BadInput.replacing(11, with: "  - spawn_floor_ratio p95 <= 1.5"),
+            code: .undecidableGate,
+            line: 11,
+            keyPath: "gates[0]",
+            message: "needs every measured phase to be a burst phase"
         ),
         BadInput(
             name: "not YAML",

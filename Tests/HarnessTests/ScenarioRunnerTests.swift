@@ -381,6 +381,58 @@ struct GateEvaluationTests {
         )
     }
 
+    @Test("spawn_floor_ratio divides spawn and its bounds by the burst's floor; without a floor it fails, saying why")
+    func floorRatio() throws {
+        // 200 spawns: 190 at 30 ms, 10 at 60 ms; a floor of 20 ms puts the p95 at 1.5× (its upper bound at 3×).
+        var figures = GateEvaluator.Figures(
+            overall: Self.phase(spawn: Array(repeating: 30, count: 190) + Array(repeating: 60, count: 10)),
+            timeline: [],
+            counters: .init(),
+            leaks: 0
+        )
+        figures.burstFloorMilliseconds = 20
+        let results = GateEvaluator(figures: figures).evaluate(
+            try ["spawn_floor_ratio p50 <= 1.6", "spawn_floor_ratio p95 <= 4", "spawn_floor_ratio max < 2"]
+                .map(Gate.init(parsing:))
+        )
+        #expect(results.map(\.outcome) == [.pass, .pass, .fail], "\(results.map { $0.reason ?? "" })")
+        let p50 = try #require(results[0].measured)
+        #expect(abs(p50 - 1.5) < 0.01)
+        #expect(results[0].bounds?.method == "order statistics")
+        #expect(results[0].reason?.contains("×") == true)
+        let max = try #require(results[2].measured)
+        #expect(abs(max - 3) < 0.01)
+        // No floor: the simulated backend, or a probe that failed; the gate fails with the reason.
+        figures.burstFloorMilliseconds = nil
+        figures.burstFloorProblem = "the simulated backend's spawns use no CPU of this host, so a burst has no floor"
+        let unmeasured = GateEvaluator(figures: figures).evaluate([try Gate(parsing: "spawn_floor_ratio p95 < 2")])[0]
+        #expect(unmeasured.outcome == .fail && unmeasured.measured == nil)
+        #expect(unmeasured.reason == figures.burstFloorProblem)
+    }
+
+    @Test("a burst's floor: warm hits and on-demand spawns per burst at their costs, over the cores")
+    func burstFloor() {
+        let floor = BurstFloor(
+            warmSpawnCPUMilliseconds: 2,
+            onDemandSpawnCPUMilliseconds: 9,
+            samples: 5,
+            cores: 2,
+            warmHitsPerBurst: 4,
+            onDemandPerBurst: 12
+        )
+        #expect(floor.milliseconds == (4 * 2 + 12 * 9) / 2)
+        #expect(
+            BurstFloor(
+                warmSpawnCPUMilliseconds: 2,
+                onDemandSpawnCPUMilliseconds: 9,
+                samples: 5,
+                cores: 0,
+                warmHitsPerBurst: 1,
+                onDemandPerBurst: 0
+            ).milliseconds == 2
+        )
+    }
+
     @Test("a gate that failed during a disturbance: passes without it → disturbed; still fails → a regression")
     func disturbance() throws {
         let gate = try Gate(parsing: "spawn_ms p95 < 50")

@@ -298,12 +298,15 @@ extension SnapshotPoolTests {
 struct GenerationLedgerTests {
     @Test("parsed from a guest's line; anything else is not one")
     func parsing() {
-        let line = "SNAPBENCH-RESUMED gen=00112233445566778899aabbccddeeff n=1"
+        let line = "R00112233445566778899aabbccddeeff/1"
         let id = GenerationID(line: line)
         #expect(id?.description == "00112233445566778899aabbccddeeff")
         #expect(id == GenerationID(high: 0x0011_2233_4455_6677, low: 0x8899_aabb_ccdd_eeff))
         #expect(GenerationID(line: "SNAPBENCH-READY ws=16 gen=00112233445566778899aabbccddeeff") == id)
-        #expect(GenerationID(line: "SNAPBENCH-RESUMED gen=0011 n=1") == nil)
+        #expect(GenerationID(line: "R0011/1") == nil)
+        #expect(GenerationID(line: "R00112233445566778899AABBCCDDEEFF/1") == nil)
+        #expect(GenerationID(line: "X00112233445566778899aabbccddeeff/1") == nil)
+        #expect(GuestProof.matches(line, resumes: 1) && !GuestProof.matches("R0011/1"))
         #expect(GenerationID(line: "no id here") == nil)
         #expect(ReadinessProof(token: line, observedAt: .now).generation == id)
     }

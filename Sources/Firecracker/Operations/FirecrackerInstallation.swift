@@ -63,7 +63,8 @@ public struct FirecrackerInstallation: Codable, Sendable, Equatable {
             candidates += projectRoots.map { $0 + "/" + ProjectPaths.firecracker }
             candidates += (environment["PATH"] ?? "").split(separator: ":").map { "\($0)/firecracker" }
         }
-        guard let path = candidates.first(where: { access($0, X_OK) == 0 }) else {
+        // Absolute: every VMM runs in its own directory, where a relative path would name nothing.
+        guard let path = candidates.first(where: { access($0, X_OK) == 0 }).map(ProjectPaths.absolute) else {
             throw FirecrackerError(
                 .binaryNotFound,
                 "no executable firecracker found (searched: \(candidates.joined(separator: ", "))); "

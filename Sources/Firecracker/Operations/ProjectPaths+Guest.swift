@@ -20,7 +20,9 @@ extension ProjectPaths {
             candidates.append(fromEnvironment)
         }
         if explicitPath == nil { candidates += projectRoots.map { $0 + "/" + guest } }
-        guard let path = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) else {
+        // Absolute: Firecracker opens the image from its VM's own directory.
+        let readable = candidates.first { FileManager.default.isReadableFile(atPath: $0) }
+        guard let path = readable.map(absolute) else {
             throw FirecrackerError(
                 .binaryNotFound,
                 "the built-in guest is not built (searched: \(candidates.joined(separator: ", "))); run scripts/setup"

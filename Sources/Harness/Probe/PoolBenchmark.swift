@@ -39,8 +39,12 @@ public struct PoolBenchmark: Sendable {
     public var installation: FirecrackerInstallation
     public var guestPath: String
     public var workRoot: String
+    /// Where the VMs' own directories go (a tmpfs is best); `nil` means below ``workRoot``.
+    public var vmRoot: String?
     public var workingSetMiB = 16
     public var logger = Logger(label: "snapbench.pool-bench")
+
+    private var vms: String { vmRoot ?? workRoot }
 
     public init(installation: FirecrackerInstallation, guestPath: String, workRoot: String) {
         self.installation = installation
@@ -60,7 +64,7 @@ public struct PoolBenchmark: Sendable {
         let store = workRoot + "/store"
         let snapshotStore = SnapshotStore(directory: store, installation: installation, spec: spec, logger: logger)
         let snapshot = try await snapshotStore.current()
-        let raw = try await RestoreProbe(installation: installation, snapshot: snapshot, workRoot: workRoot + "/raw")
+        let raw = try await RestoreProbe(installation: installation, snapshot: snapshot, workRoot: vms + "/raw")
             .run(runs: samples)
         result.rawSpawn = raw.spawn
         result.rawResumeReadiness = try await rawWarmResumes(snapshot: snapshot, samples: samples)
@@ -125,7 +129,7 @@ public struct PoolBenchmark: Sendable {
                         try await ClonedVM.restore(
                             from: snapshot,
                             installation: installation,
-                            workingDirectory: "\(workRoot)/raw-warm/\(index)",
+                            workingDirectory: "\(vms)/raw-warm/\(index)",
                             id: "raw-warm-\(index)",
                             logger: logger
                         )
@@ -156,7 +160,7 @@ public struct PoolBenchmark: Sendable {
                 installation: installation,
                 spec: spec,
                 storeDirectory: store,
-                workDirectory: workRoot + "/work"
+                workDirectory: vms + "/work"
             ),
             logger: logger
         )

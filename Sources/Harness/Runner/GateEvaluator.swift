@@ -34,6 +34,10 @@ public struct GateEvaluator: Sendable {
         public var additional: [Metric: Double] = [:]
         /// The host's disturbances, for the evidence.
         public var disturbances: [Disturbance] = []
+        /// The CPU-bound floor of one burst, in ms, when the scenario is bursts on real Firecracker; or why there
+        /// is none.
+        public var burstFloorMilliseconds: Double?
+        public var burstFloorProblem: String?
 
         public init(
             overall: PhaseReport,
@@ -109,6 +113,8 @@ public struct GateEvaluator: Sendable {
             return decide(gate, memory(metric, gate.statistic))
         case .allocation, .faultTiming:
             return decide(gate, figures.additional[metric])
+        case .ratio:
+            return floorRatio(gate, spawn: phase.latency(.spawn))
         case .count:
             let events = count(metric, in: phase)
             if gate.statistic == .rate {
@@ -116,6 +122,24 @@ public struct GateEvaluator: Sendable {
             }
             return GateDecision.exact(gate, value: Double(events))
         }
+    }
+
+    /// `spawn_floor_ratio`: spawn divided by the burst's floor, with the spawn distribution's bounds.
+    private func floorRatio(_ gate: Gate, spawn: Spectrum?) -> GateResult {
+        guard let floor = figures.burstFloorMilliseconds, floor > 0 else {
+            return GateResult(
+                expression: gate.expression,
+                gate: gate,
+                measured: nil,
+                passed: false,
+                status: .fail,
+                reason: figures.burstFloorProblem ?? "no burst floor was measured in this run"
+            )
+        }
+        if gate.statistic.percentile != nil {
+            return GateDecision.percentile(gate, spectrum: spawn, dividedBy: floor, unit: "×")
+        }
+        return decide(gate, spawn?.value(of: gate.statistic.rawValue).map { $0 / floor })
     }
 
     private func decide(_ gate: Gate, _ value: Double?) -> GateResult {

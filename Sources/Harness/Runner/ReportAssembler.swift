@@ -44,6 +44,9 @@ struct ReportAssembler: Sendable {
         figures.additional = accounting.figures.merging(FaultAnalyzer.figures(faultRecords)) { first, _ in first }
         figures.additional[.allocatedPerLease] = leakCheck.allocatedBytesPerLease
         figures.disturbances = outcome.disturbances
+        let burstFloor = self.burstFloor()
+        figures.burstFloorMilliseconds = burstFloor?.milliseconds
+        figures.burstFloorProblem = outcome.spawnCostProblem
         var gates = GateEvaluator(figures: figures).evaluate(scenario.gates + options.extraGates)
         if outcome.failure == nil { gates += accounting.gates() }
         let verdict: Verdict
@@ -102,7 +105,22 @@ struct ReportAssembler: Sendable {
             signOff: signOff,
             disturbances: outcome.disturbances,
             undisturbed: outcome.undisturbed,
-            audit: accounting.anchor
+            audit: accounting.anchor,
+            burstFloor: burstFloor
+        )
+    }
+
+    /// The floor of the measured bursts: their served warm hits and on-demand spawns per burst, at the costs
+    /// measured before the pool started.
+    private func burstFloor() -> BurstFloor? {
+        guard let costs = outcome.spawnCosts, let bursts = scenario.measuredBursts, bursts > 0 else { return nil }
+        return BurstFloor(
+            warmSpawnCPUMilliseconds: costs.warmMilliseconds,
+            onDemandSpawnCPUMilliseconds: costs.onDemandMilliseconds,
+            samples: costs.warm.count,
+            cores: ProcessInfo.processInfo.activeProcessorCount,
+            warmHitsPerBurst: Double(outcome.overall.latency(.spawnWarm)?.count ?? 0) / Double(bursts),
+            onDemandPerBurst: Double(outcome.overall.latency(.spawnOnDemand)?.count ?? 0) / Double(bursts)
         )
     }
 

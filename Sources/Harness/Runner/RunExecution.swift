@@ -1,6 +1,7 @@
 import Firecracker
 import Foundation
 import HostSystem
+import Logging
 import Reporting
 import SnapshotPool
 
@@ -34,6 +35,9 @@ struct RunOutcome: Sendable {
     var heartbeatRealTime: Bool
     /// Acquires a disturbance touched.
     var disturbedAcquires: Int
+    /// The CPU of one spawn alone, for a burst scenario's floor; or why it could not be measured.
+    var spawnCosts: SpawnCostProbe.Costs?
+    var spawnCostProblem: String?
 }
 
 /// Drives one run: the pool on its backend, the load, the faults, the sampler; drains the pool at the end
@@ -88,6 +92,21 @@ struct RunExecution<Backend: VMBackend>: Sendable {
         var countersAtMeasuredStart = PoolStatistics.Counters()
         var descriptorsBefore: [Int32: String] = [:]
         var allocatedBefore: UInt64?
+        // Before the pool starts, so that nothing else runs: what one spawn costs alone, for a burst's floor.
+        var spawnCosts: SpawnCostProbe.Costs?
+        var spawnCostProblem: String?
+        if scenario.measuredBursts != nil {
+            if let measure = resources.spawnCosts {
+                do {
+                    spawnCosts = try await measure()
+                } catch {
+                    spawnCostProblem = "the CPU of one spawn could not be measured: \(error)"
+                    options.logger.warning("\(spawnCostProblem ?? "")")
+                }
+            } else {
+                spawnCostProblem = "the simulated backend's spawns use no CPU of this host, so a burst has no floor"
+            }
+        }
         // The pool's own error (e.g. a configuration it refuses) explains a failed start better than the wait
         // that noticed it: kept apart, whichever of the group's tasks ends first.
         let poolFailure = SendableBox<(any Error)?>(nil)
@@ -166,7 +185,9 @@ struct RunExecution<Backend: VMBackend>: Sendable {
             allocatedBefore: allocatedBefore,
             dispatcherRealTime: dispatcher.isRealTime,
             heartbeatRealTime: sampler.heartbeatIsRealTime,
-            disturbedAcquires: recorder.excludedCount
+            disturbedAcquires: recorder.excludedCount,
+            spawnCosts: spawnCosts,
+            spawnCostProblem: spawnCostProblem
         )
     }
 

@@ -19,6 +19,9 @@ struct RunResources<Backend: VMBackend>: Sendable {
     let quarantines: @Sendable () async -> Int
     /// What faults act on, given the pool.
     let surface: @Sendable (SnapshotPool<Backend, ContinuousClock>) -> FaultSurface
+    /// Measures the CPU of one warm and one on-demand spawn alone (before the pool starts); `nil` where spawns
+    /// use no CPU of this host (the simulated backend).
+    var spawnCosts: (@Sendable () async throws -> SpawnCostProbe.Costs)? = nil
 
     /// Unmounts the filesystem, removes the cgroup and closes the audit log; returns what could not be released.
     func release() -> [String] {
@@ -67,7 +70,7 @@ extension RunResources where Backend == FirecrackerBackend {
             installation: installation,
             spec: spec,
             storeDirectory: options.snapshotDirectory ?? options.workDirectory + "/snapshots",
-            workDirectory: (filesystem?.path ?? options.workDirectory) + "/vms"
+            workDirectory: (filesystem?.path ?? options.vmDirectory ?? options.workDirectory) + "/vms"
         )
         configuration.audit = audit.log
         configuration.cgroup = cgroup
@@ -78,6 +81,9 @@ extension RunResources where Backend == FirecrackerBackend {
         let store = backend.store
         let fixedCgroup = cgroup
         let fixedFilesystem = filesystem
+        let costDirectory =
+            configuration.workDirectory + "/" + OwnerTag(kind: FirecrackerBackend.poolDirectoryKind).name("spawn-cost")
+        let logger = options.logger
         return RunResources(
             backend: backend,
             installation: installation,
@@ -95,9 +101,23 @@ extension RunResources where Backend == FirecrackerBackend {
                     cgroup: fixedCgroup,
                     filesystem: fixedFilesystem
                 )
+            },
+            spawnCosts: {
+                try await SpawnCostProbe(
+                    installation: installation,
+                    snapshot: try await store.current(),
+                    workDirectory: costDirectory,
+                    logger: logger
+                )
+                .measure(samples: RunResources.spawnCostSamples)
             }
         )
     }
+}
+
+extension RunResources {
+    /// Spawns measured alone for each cost of a burst's floor.
+    static var spawnCostSamples: Int { 5 }
 }
 
 extension RunResources where Backend == SimulatedBackend<ContinuousClock> {

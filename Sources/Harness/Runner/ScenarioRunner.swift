@@ -22,6 +22,9 @@ public struct ScenarioRunner: Sendable {
         public var workDirectory: String
         /// Where golden snapshots are built; `nil` means `<workDirectory>/snapshots`.
         public var snapshotDirectory: String?
+        /// Where VM directories go (`vms/` below it, shared by every run, so that a run reclaims what a killed
+        /// one left); `nil` means the work directory. A tmpfs is best (see `RuntimeDirectory`).
+        public var vmDirectory: String?
         /// The Firecracker binary, when the user named one.
         public var firecrackerPath: String?
         /// The built-in guest, when the user named one.

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HostSystem
 import SnapshotPool
 
 /// Kernel memory figures of this process and of the VMMs it started.
@@ -14,9 +15,7 @@ enum ProcessMemory {
 
     /// Proportional set size of process `pid` in bytes (`/proc/PID/smaps_rollup`), or `nil` when it is gone.
     static func proportionalSetSize(of pid: Int32) -> UInt64? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8) else {
-            return nil
-        }
+        guard let text = SystemFile.readIfPresent("/proc/\(pid)/smaps_rollup") else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("Pss:") {
             let kib = line.split(separator: " ").dropFirst().first.flatMap { UInt64($0) } ?? 0
             return kib * 1024

@@ -238,3 +238,31 @@ extension Scenario {
         return total
     }
 }
+
+extension Scenario {
+    /// The bursts of the measured phases, when every measured phase is a burst phase; `nil` otherwise (a
+    /// burst's CPU-bound floor, and `spawn_floor_ratio`, are defined only then).
+    public var measuredBursts: Int? {
+        let measured = phases.filter { !$0.warmup }
+        guard !measured.isEmpty else { return nil }
+        var total = 0
+        for phase in measured {
+            guard case .burst(_, _, let bursts, _) = phase.load else { return nil }
+            total += bursts
+        }
+        return total
+    }
+
+    /// Why this scenario cannot decide `gate` from what it schedules, or `nil` when it can.
+    ///
+    /// ```swift
+    /// smoke.problem(deciding: try Gate(parsing: "spawn_floor_ratio p95 <= 1.5"))
+    /// // "needs every measured phase to be a burst phase: …"
+    /// ```
+    public func problem(deciding gate: Gate) -> String? {
+        if gate.metric == .spawnFloorRatio, measuredBursts == nil {
+            return "needs every measured phase to be a burst phase: the floor is the CPU time of one burst's spawns"
+        }
+        return GatePlan.problem(gate, plannedAcquires: plannedMeasuredAcquires)
+    }
+}

@@ -108,7 +108,7 @@ public enum ScenarioParser {
     ///
     /// - Throws: ``ScenarioError`` with code ``ScenarioError/Code/undecidableGate``.
     public static func checkDecidable(_ gate: Gate, in scenario: Scenario) throws {
-        guard let problem = GatePlan.problem(gate, plannedAcquires: scenario.plannedMeasuredAcquires) else { return }
+        guard let problem = scenario.problem(deciding: gate) else { return }
         throw ScenarioError(
             .undecidableGate,
             file: "--gate",
@@ -323,7 +323,7 @@ private struct ScenarioReader {
             faults: faults,
             gates: []
         )
-        scenario.gates = try top["gates"].map { try self.gates($0, planned: scenario.plannedMeasuredAcquires) } ?? []
+        scenario.gates = try top["gates"].map { [scenario] in try self.gates($0, of: scenario) } ?? []
         return scenario
     }
 
@@ -631,7 +631,7 @@ private struct ScenarioReader {
 
     // MARK: Gates
 
-    private func gates(_ node: Node, planned: Int?) throws -> [Gate] {
+    private func gates(_ node: Node, of scenario: Scenario) throws -> [Gate] {
         try document.list(node, path: "gates", nonEmpty: false).enumerated().map { index, item in
             let path = "gates[\(index)]"
             guard case .scalar(let scalar) = item, item.tagName == .str else {
@@ -655,7 +655,7 @@ private struct ScenarioReader {
                 }
                 throw location
             }
-            if let problem = GatePlan.problem(gate, plannedAcquires: planned) {
+            if let problem = scenario.problem(deciding: gate) {
                 throw document.error(.undecidableGate, at: item, path: path, "`\(gate.expression)` \(problem)")
             }
             return gate

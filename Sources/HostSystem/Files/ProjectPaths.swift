@@ -29,6 +29,15 @@ public enum ProjectPaths {
         return roots
     }
 
+    /// `path` made absolute against the working directory, and standardized (`.` and `..` removed).
+    ///
+    /// ```swift
+    /// ProjectPaths.absolute(".snapbench/bin/firecracker")  // "/src/snapbench/.snapbench/bin/firecracker"
+    /// ```
+    public static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
     /// The first project root that is a git checkout, when there is one.
     public static func repository() -> String? {
         candidateRoots().first { FileManager.default.fileExists(atPath: $0 + "/.git") }

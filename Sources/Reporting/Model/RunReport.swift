@@ -49,6 +49,8 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var undisturbed: PhaseReport?
     /// The audit log's record count and last hash, so that a log can be checked against its end.
     public var audit: AuditAnchor?
+    /// The CPU-bound floor of the scenario's bursts, when its measured phases are bursts on real Firecracker.
+    public var burstFloor: BurstFloor?
 
     public init(
         scenario: String,
@@ -67,7 +69,8 @@ public struct RunReport: Codable, Sendable, Equatable {
         signOff: Bool? = nil,
         disturbances: [Disturbance]? = nil,
         undisturbed: PhaseReport? = nil,
-        audit: AuditAnchor? = nil
+        audit: AuditAnchor? = nil,
+        burstFloor: BurstFloor? = nil
     ) {
         self.scenario = scenario
         self.description = description
@@ -86,6 +89,7 @@ public struct RunReport: Codable, Sendable, Equatable {
         self.disturbances = disturbances
         self.undisturbed = undisturbed
         self.audit = audit
+        self.burstFloor = burstFloor
     }
 
     /// Whether a real Firecracker backend produced it.

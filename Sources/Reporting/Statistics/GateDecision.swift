@@ -59,8 +59,14 @@ public enum GateDecision {
         return bounded(gate, value: value, lower: lower, upper: upper, bounds: bounds, detail: detail)
     }
 
-    /// A percentile gate on a recorded distribution, decided with order-statistic bounds.
-    public static func percentile(_ gate: Gate, spectrum: Spectrum?) -> GateResult {
+    /// A percentile gate on a recorded distribution, decided with order-statistic bounds; with `divisor`, on
+    /// the distribution divided by it (a ratio to a reference the run measured, such as a burst's floor).
+    public static func percentile(
+        _ gate: Gate,
+        spectrum: Spectrum?,
+        dividedBy divisor: Double = 1,
+        unit: String = " ms"
+    ) -> GateResult {
         guard let percentile = gate.statistic.percentile else { preconditionFailure("not a percentile: \(gate)") }
         guard let spectrum, spectrum.count > 0 else {
             return GateResult(
@@ -72,15 +78,15 @@ public enum GateDecision {
                 reason: "no \(gate.metric.rawValue) was measured in this run"
             )
         }
-        let value = spectrum.value(of: gate.statistic.rawValue) ?? 0
+        let value = (spectrum.value(of: gate.statistic.rawValue) ?? 0) / divisor
         guard let distribution = spectrum.distribution else {
             // A report from before recorded distributions: only the point estimate is known.
             return exact(gate, value: value)
         }
         let n = distribution.totalCount
         let ranks = ConfidenceBounds.quantileRanks(percentile: percentile, samples: n)
-        let lower = ranks.lower.flatMap(distribution.value(atRank:))
-        let upper = ranks.upper.flatMap(distribution.value(atRank:))
+        let lower = ranks.lower.flatMap(distribution.value(atRank:)).map { $0 / divisor }
+        let upper = ranks.upper.flatMap(distribution.value(atRank:)).map { $0 / divisor }
         let bounds = GateBounds(
             lower: lower,
             upper: upper,
@@ -88,8 +94,8 @@ public enum GateDecision {
             method: "order statistics",
             samples: n
         )
-        let range = "\(lower.map { formatNumber($0) } ?? "–")…\(upper.map { formatNumber($0) } ?? "∞") ms"
-        let detail = "\(gate.statistic.rawValue) \(formatNumber(value)) ms of \(n) samples; 95 % bounds \(range)"
+        let range = "\(lower.map { formatNumber($0) } ?? "–")…\(upper.map { formatNumber($0) } ?? "∞")\(unit)"
+        let detail = "\(gate.statistic.rawValue) \(formatNumber(value))\(unit) of \(n) samples; 95 % bounds \(range)"
         return bounded(gate, value: value, lower: lower, upper: upper, bounds: bounds, detail: detail)
     }
 
@@ -163,7 +169,8 @@ public enum GatePlan {
                 + "\(formatNumber(bounds.upper * 100)) % (not below \(Gate.format(gate.threshold))); it needs at least "
                 + "\(needed) acquires, or a threshold above \(formatNumber(bounds.upper))"
         }
-        if let percentile = gate.statistic.percentile, gate.metric.kind == .latency, gate.comparison.wantsSmaller,
+        if let percentile = gate.statistic.percentile, gate.metric.kind == .latency || gate.metric.kind == .ratio,
+            gate.comparison.wantsSmaller,
             gate.metric.plannedPerAcquire
         {
             let needed = ConfidenceBounds.samplesForUpperBound(percentile: percentile)
@@ -182,7 +189,7 @@ extension Metric {
     var plannedPerAcquire: Bool {
         switch self {
         case .spawnWarm, .spawnOnDemand: false
-        default: kind == .latency
+        default: kind == .latency || kind == .ratio
         }
     }
 }

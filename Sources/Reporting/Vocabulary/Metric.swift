@@ -36,6 +36,11 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     /// Spawn − the pool's own acquire time: what the harness adds.
     case harnessOverhead = "harness_overhead_ms"
 
+    // MARK: Ratios (per acquire)
+
+    /// Spawn ÷ the CPU-bound floor of its burst: how close a burst comes to what this host's CPUs can do.
+    case spawnFloorRatio = "spawn_floor_ratio"
+
     // MARK: Memory, in MiB (sampled at 5 Hz)
 
     /// jemalloc `stats.resident` of the snapbench process.
@@ -109,6 +114,8 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
         case count
         /// A duration per fault, in seconds.
         case faultTiming
+        /// A per-acquire latency divided by a reference measured in the same run.
+        case ratio
     }
 
     /// What kind of figure it is.
@@ -119,6 +126,7 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
             .latency
         case .poolResident, .poolAllocated, .processRSS, .vmmPSS, .vmmPSSPerWarmVM, .cgroupUsage: .memory
         case .allocatedPerLease: .allocation
+        case .spawnFloorRatio: .ratio
         case .faultReaction, .faultRecovery: .faultTiming
         default: .count
         }
@@ -132,6 +140,7 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
         case .allocation: "bytes per lease"
         case .count: ""
         case .faultTiming: "s"
+        case .ratio: "×"
         }
     }
 
@@ -154,6 +163,7 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
         case .allocation: [.slope]
         case .count: [.count, .rate]
         case .faultTiming: [.max]
+        case .ratio: [.p50, .p90, .p95, .p99, .max]
         }
     }
 
@@ -166,7 +176,7 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     public var isPerAcquire: Bool {
         switch self {
         case .errors, .lateStarts, .leases, .warmHits, .onDemand: true
-        default: kind == .latency
+        default: kind == .latency || kind == .ratio
         }
     }
 
@@ -192,11 +202,17 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
         case .queueWait: "time an acquire waited in the pool's queue for a VM or for capacity"
         case .dispatchLag: "actual dispatch of an open-loop arrival − its intended instant"
         case .harnessOverhead: "spawn − the pool's own acquire time: dispatch lag, task start and recording"
+        case .spawnFloorRatio:
+            "spawn ÷ the CPU-bound floor of a burst: (warm hits per burst × the CPU of one warm spawn + on-demand "
+                + "spawns per burst × the CPU of one on-demand spawn) ÷ online CPUs, the costs measured one VM at a "
+                + "time at the start of the run (VMM threads + snapbench, from schedstat); burst phases only"
         case .poolResident:
             "jemalloc stats.resident of the snapbench process, sampled at 5 Hz (epoch refreshed), measured phases"
         case .poolAllocated: "jemalloc stats.allocated of the snapbench process (thread caches off), measured phases"
         case .processRSS: "kernel RSS of the snapbench process, measured phases"
-        case .vmmPSS: "sum of the VMMs' Pss from /proc/PID/smaps_rollup"
+        case .vmmPSS:
+            "sum of the pool's VMMs' Pss from /proc/PID/smaps_rollup; each sample re-reads at most 8 VMMs (new "
+                + "ones first, then the longest unread) and reuses the others' last reading"
         case .vmmPSSPerWarmVM: "Pss of the warm (restored, paused) VMMs ÷ their number"
         case .cgroupUsage: "the pool memory cgroup's usage"
         case .allocatedPerLease:

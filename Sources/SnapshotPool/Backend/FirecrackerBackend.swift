@@ -58,6 +58,11 @@ public struct FirecrackerBackend: VMBackend {
         }
     }
 
+    /// The first part of a pool directory's name, `pool-<pid>-<random>`: its owner tag's kind. A directory of
+    /// this kind in the work directory whose owner has ended is removed, with the VMMs working in it, by the
+    /// next backend's ``reclaimOrphans()``.
+    public static let poolDirectoryKind = "pool"
+
     /// Name of the marker file in a pool directory.
     public static let poolMarker = ".snapbench-pool"
 

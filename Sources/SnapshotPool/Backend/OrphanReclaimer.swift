@@ -2,7 +2,6 @@ import Foundation
 import Glibc
 import HostSystem
 import Logging
-import Synchronization
 
 /// Removes what killed predecessors left in a work directory: pool directories whose ``OwnerTag``
 /// (`pool-<pid>-…`) names an owner that has ended, and every process still running inside them; with the
@@ -11,8 +10,7 @@ import Synchronization
 /// A process is recognised by its working directory lying inside such a pool directory — a name the pool
 /// gave it — never by its name alone.
 struct OrphanReclaimer {
-    /// The ``OwnerTag`` kind of pool directories.
-    static let kind = "pool"
+    static var kind: String { FirecrackerBackend.poolDirectoryKind }
 
     var workDirectory: String
     var logger: Logger
@@ -24,15 +22,21 @@ struct OrphanReclaimer {
 
     /// Reclaims every orphaned pool directory; returns how many processes and directories were removed.
     func reclaim() async -> Int {
-        let directories = PoolDirectories(workDirectory: workDirectory, logger: logger)
+        let directories = TaggedDirectories(parent: workDirectory, kind: Self.kind, noun: "pool directory")
         let sweep = await OrphanSweep.run(directories)
-        var reclaimed = sweep.reclaimed.count + directories.killed.withLock { $0 }
+        for (name, owner) in sweep.reclaimed {
+            logger.notice(
+                "removed an orphaned pool directory and the VMMs in it",
+                metadata: ["pool.directory": "\(workDirectory)/\(name)", "pool.owner_pid": "\(owner.pid)"]
+            )
+        }
         for failure in sweep.failures {
             logger.warning(
                 "cannot remove an orphaned pool directory",
                 metadata: ["pool.directory": "\(workDirectory)/\(failure.name)", "error": "\(failure.error)"]
             )
         }
+        var reclaimed = sweep.reclaimed.count + directories.killed
         if let jailBase {
             reclaimed += await reclaimJails(base: jailBase)
         }
@@ -65,41 +69,5 @@ struct OrphanReclaimer {
     private func owner(markedIn directory: String) -> OwnerTag? {
         guard let text = try? String(contentsOfFile: directory + "/" + vmmMarker, encoding: .utf8) else { return nil }
         return OwnerTag(marker: text, kind: "vmm")
-    }
-}
-
-/// The pool directories of a work directory as ``TaggedResources``: removing one first kills the processes
-/// working inside it.
-private final class PoolDirectories: TaggedResources {
-    let workDirectory: String
-    let logger: Logger
-    /// How many processes removals killed.
-    let killed = Mutex(0)
-
-    var kind: String { OrphanReclaimer.kind }
-    var noun: String { "pool directory" }
-
-    init(workDirectory: String, logger: Logger) {
-        self.workDirectory = workDirectory
-        self.logger = logger
-    }
-
-    func names() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: workDirectory)
-    }
-
-    func remove(_ name: String) async throws {
-        let directory = workDirectory + "/" + name
-        for pid in ProcessStatus.processes(workingIn: directory) {
-            kill(pid, SIGKILL)
-            killed.withLock { $0 += 1 }
-            logger.notice("killed an orphaned VMM", metadata: ["vm.pid": "\(pid)", "pool.directory": "\(directory)"])
-        }
-        // Bounded: the killed processes must be gone before their directory can be removed.
-        let deadline = ContinuousClock.now + .seconds(2)
-        while !ProcessStatus.processes(workingIn: directory).isEmpty, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        try FileManager.default.removeItem(atPath: directory)
     }
 }

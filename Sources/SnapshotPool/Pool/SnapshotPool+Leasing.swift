@@ -90,7 +90,17 @@ extension SnapshotPool {
                 handoff = try await waitForHandoff(until: deadline)
             }
             let assigned = clock.now
-            if let lease = try await serve(handoff, requested: requested, assigned: assigned, deadline: deadline) {
+            let onDemand = if case .capacity = handoff { true } else { false }
+            if onDemand { onDemandInFlight += 1 }
+            let lease: Lease?
+            do {
+                lease = try await serve(handoff, requested: requested, assigned: assigned, deadline: deadline)
+            } catch {
+                if onDemand { onDemandFinished() }
+                throw error
+            }
+            if onDemand { onDemandFinished() }
+            if let lease {
                 requestRefill()
                 return lease
             }

@@ -68,6 +68,8 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
     var leased: [String: Backend.VM] = [:]
     var refilling = 0
     var restoringOnDemand = 0
+    /// Acquires on the on-demand path, from their handoff to their lease (restore, resume and readiness).
+    var onDemandInFlight = 0
     var waiters = Deque<Waiter>()
     var pressure: PressureLevel = .normal
     var latestPressureReading: MemoryPressureReading?

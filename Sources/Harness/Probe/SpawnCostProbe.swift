@@ -1,0 +1,104 @@
+public import Firecracker
+import Foundation
+import HostSystem
+public import Logging
+import MicroVM
+
+/// The CPU one spawn costs when it runs alone on this host: the reference a burst's floor is built from.
+///
+/// Each sample restores one clone of the golden snapshot and resumes it, one VM at a time, and reads the CPU
+/// its VMM's threads and this process spent (`schedstat` and `CLOCK_PROCESS_CPUTIME_ID`, kernel time on their
+/// behalf included): an on-demand spawn is process start → readiness, a warm spawn only resume → readiness.
+/// One clone is restored and thrown away first, so that no sample pays for cold caches.
+///
+/// ```swift
+/// let costs = try await SpawnCostProbe(installation: fc, snapshot: golden, workDirectory: "/tmp/cost")
+///     .measure(samples: 5)
+/// print(costs.warmMilliseconds, costs.onDemandMilliseconds)  // e.g. 1.9 9.4
+/// ```
+public struct SpawnCostProbe: Sendable {
+    /// What the probe measured: the CPU of each sample, in ms.
+    public struct Costs: Sendable, Equatable {
+        /// Resume → readiness, per sample.
+        public var warm: [Double] = []
+        /// Process start → readiness, per sample.
+        public var onDemand: [Double] = []
+
+        public init(warm: [Double] = [], onDemand: [Double] = []) {
+            self.warm = warm
+            self.onDemand = onDemand
+        }
+
+        /// The median CPU of one warm spawn, in ms.
+        public var warmMilliseconds: Double { Self.median(warm) }
+        /// The median CPU of one on-demand spawn, in ms.
+        public var onDemandMilliseconds: Double { Self.median(onDemand) }
+
+        static func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            guard !sorted.isEmpty else { return 0 }
+            let middle = sorted.count / 2
+            return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+        }
+    }
+
+    public var installation: FirecrackerInstallation
+    public var snapshot: GoldenSnapshot
+    /// The clones' working directories go below it (removed at the end).
+    public var workDirectory: String
+    public var logger: Logger
+
+    public init(
+        installation: FirecrackerInstallation,
+        snapshot: GoldenSnapshot,
+        workDirectory: String,
+        logger: Logger = Logger(label: "snapbench.spawn-cost")
+    ) {
+        self.installation = installation
+        self.snapshot = snapshot
+        self.workDirectory = workDirectory
+        self.logger = logger
+    }
+
+    /// Restores and resumes `samples` clones one at a time (after one thrown away) and returns their costs.
+    ///
+    /// - Throws: the first restore or readiness failure; every clone is destroyed whatever happens.
+    public func measure(samples: Int) async throws -> Costs {
+        defer { try? FileManager.default.removeItem(atPath: workDirectory) }
+        var costs = Costs()
+        for index in 0...samples {
+            let (warm, onDemand) = try await sample(index)
+            guard index > 0 else { continue }
+            costs.warm.append(warm.inMilliseconds)
+            costs.onDemand.append(onDemand.inMilliseconds)
+        }
+        return costs
+    }
+
+    /// One clone: the CPU of its resume → readiness, and of its whole spawn.
+    private func sample(_ index: Int) async throws -> (warm: Duration, onDemand: Duration) {
+        try Task.checkCancellation()
+        let ownAtStart = CPURuntime.ownProcess()
+        let clone = try await ClonedVM.restore(
+            from: snapshot,
+            installation: installation,
+            workingDirectory: "\(workDirectory)/cost-\(index)",
+            id: "cost-\(index)",
+            logger: logger
+        )
+        do {
+            let pid = clone.vmm.pid
+            let vmmRestored = CPURuntime.process(pid) ?? .zero
+            let ownRestored = CPURuntime.ownProcess()
+            _ = try await clone.resume(deadline: .now + .seconds(5))
+            let vmmReady = CPURuntime.process(pid) ?? .zero
+            let ownReady = CPURuntime.ownProcess()
+            await clone.destroy()
+            let warm = (vmmReady - vmmRestored) + (ownReady - ownRestored)
+            return (warm, vmmReady + (ownReady - ownAtStart))
+        } catch {
+            await clone.destroy()
+            throw error
+        }
+    }
+}

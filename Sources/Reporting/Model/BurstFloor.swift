@@ -1,0 +1,47 @@
+/// The CPU-bound floor of a scenario's bursts — the time the host's CPUs need for one burst's spawns if
+/// nothing else ran and no CPU idled — and what it was computed from.
+///
+/// Each cost is the CPU one spawn takes when it runs alone (VMM threads and snapbench, kernel time on their
+/// behalf included, from `schedstat`): a warm spawn is resume → readiness, an on-demand one process start →
+/// readiness. A burst whose p95 spawn is close to its floor leaves nothing to gain but CPU work itself.
+///
+/// ```swift
+/// let floor = BurstFloor(warmSpawnCPUMilliseconds: 1.9, onDemandSpawnCPUMilliseconds: 9.0, samples: 8,
+///                        cores: 2, warmHitsPerBurst: 4, onDemandPerBurst: 12)
+/// floor.milliseconds  // (4 × 1.9 + 12 × 9.0) ÷ 2 = 57.8
+/// ```
+public struct BurstFloor: Codable, Sendable, Equatable {
+    /// The median CPU of one warm spawn alone, in ms.
+    public var warmSpawnCPUMilliseconds: Double
+    /// The median CPU of one on-demand spawn alone, in ms.
+    public var onDemandSpawnCPUMilliseconds: Double
+    /// Spawns measured alone for each cost.
+    public var samples: Int
+    /// Online CPUs.
+    public var cores: Int
+    /// Served warm hits per burst in the measured phases.
+    public var warmHitsPerBurst: Double
+    /// Served on-demand spawns per burst in the measured phases.
+    public var onDemandPerBurst: Double
+    /// The floor of one burst: (warm hits × warm cost + on-demand × on-demand cost) ÷ cores, in ms.
+    public var milliseconds: Double
+
+    public init(
+        warmSpawnCPUMilliseconds: Double,
+        onDemandSpawnCPUMilliseconds: Double,
+        samples: Int,
+        cores: Int,
+        warmHitsPerBurst: Double,
+        onDemandPerBurst: Double
+    ) {
+        self.warmSpawnCPUMilliseconds = warmSpawnCPUMilliseconds
+        self.onDemandSpawnCPUMilliseconds = onDemandSpawnCPUMilliseconds
+        self.samples = samples
+        self.cores = cores
+        self.warmHitsPerBurst = warmHitsPerBurst
+        self.onDemandPerBurst = onDemandPerBurst
+        self.milliseconds =
+            (warmHitsPerBurst * warmSpawnCPUMilliseconds + onDemandPerBurst * onDemandSpawnCPUMilliseconds)
+            / Double(max(1, cores))
+    }
+}
