@@ -9,28 +9,28 @@ import SystemPackage
 /// let base = try await BuildUnderTest.resolve("main", repository: ".", cache: ".snapbench/ab-builds") { print($0) }
 /// base.executable  // ".snapbench/ab-builds/3f2a…/.build/release/snapbench"
 /// ```
-public struct BuildUnderTest: Sendable, Equatable {
+package struct BuildUnderTest: Sendable, Equatable {
     /// What the user gave.
-    public var specification: String
+    package var specification: String
     /// The executable that runs.
-    public var executable: String
+    package var executable: String
     /// The commit it was built from, when it was built from one.
-    public var commit: String?
+    package var commit: String?
 
-    public init(specification: String, executable: String, commit: String?) {
+    package init(specification: String, executable: String, commit: String?) {
         self.specification = specification
         self.executable = executable
         self.commit = commit
     }
 
     /// A label for reports: the commit's first 12 characters, or the path.
-    public var label: String { commit.map { String($0.prefix(12)) } ?? executable }
+    package var label: String { commit.map { String($0.prefix(12)) } ?? executable }
 
     /// An executable path as it is; anything else as a git revision of `repository`, checked out into
     /// `cache/<commit>` and built in release mode there (once: a cached build is reused).
     ///
     /// - Throws: ``ABError`` when it is neither an executable nor a revision, or the build fails.
-    public static func resolve(
+    package static func resolve(
         _ specification: String,
         repository: String,
         cache: String,
@@ -109,12 +109,12 @@ public struct BuildUnderTest: Sendable, Equatable {
 }
 
 /// Why an A/B comparison could not run.
-public struct ABError: Error, Sendable, CustomStringConvertible {
-    public var message: String
+package struct ABError: Error, Sendable, CustomStringConvertible {
+    package var message: String
 
-    public init(_ message: String) {
+    package init(_ message: String) {
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import HostSystem
-public import Reporting
+package import Reporting
 import Subprocess
 import SystemPackage
 
@@ -18,21 +18,21 @@ import SystemPackage
 ///                            output: "ab-out", firecracker: fc, guest: guest)
 /// let (baseReports, candidateReports) = try await runs.run { print($0) }
 /// ```
-public struct InterleavedRuns: Sendable {
-    public var base: BuildUnderTest
-    public var candidate: BuildUnderTest
+package struct InterleavedRuns: Sendable {
+    package var base: BuildUnderTest
+    package var candidate: BuildUnderTest
     /// Scenario files, given to both builds as they are.
-    public var scenarios: [String]
+    package var scenarios: [String]
     /// Runs of each build per scenario.
-    public var runs: Int
+    package var runs: Int
     /// Where each run's reports and log go (`<output>/base/<scenario>-<n>/`, …).
-    public var output: String
-    public var firecracker: String?
-    public var guest: String?
+    package var output: String
+    package var firecracker: String?
+    package var guest: String?
     /// The seed of the order coin: the same seed gives the same order.
-    public var orderSeed: UInt64
+    package var orderSeed: UInt64
 
-    public init(
+    package init(
         base: BuildUnderTest,
         candidate: BuildUnderTest,
         scenarios: [String],
@@ -57,13 +57,13 @@ public struct InterleavedRuns: Sendable {
     /// ```swift
     /// InterleavedRuns.orders(rounds: 3, seed: 7)  // e.g. [[.candidate, .base], [.base, .candidate], …]
     /// ```
-    public static func orders(rounds: Int, seed: UInt64) -> [[Side]] {
+    package static func orders(rounds: Int, seed: UInt64) -> [[Side]] {
         var coin = SplitMix64(seed: seed, label: "ab/order")
         return (0..<rounds).map { _ in coin.next() & 1 == 0 ? [.base, .candidate] : [.candidate, .base] }
     }
 
     /// A build in a comparison.
-    public enum Side: String, Sendable, CaseIterable {
+    package enum Side: String, Sendable, CaseIterable {
         case base
         case candidate
     }
@@ -72,7 +72,7 @@ public struct InterleavedRuns: Sendable {
     ///
     /// - Throws: ``ABError`` when a run could not complete (a build's exit code 2 or 3, or no report), with
     ///   the end of its output; `CancellationError` when cancelled between runs.
-    public func run(
+    package func run(
         progress: @Sendable (String) -> Void
     ) async throws -> (base: [LoadedReport], candidate: [LoadedReport]) {
         var collected: [Side: [LoadedReport]] = [.base: [], .candidate: []]

@@ -12,13 +12,13 @@ import HostSystem
 /// Array(schedule)  // 0 ms, 100 ms, …, 900 ms
 /// schedule.plannedCount   // 10
 /// ```
-public struct ArrivalSchedule: Sequence, Sendable {
+package struct ArrivalSchedule: Sequence, Sendable {
     private let load: LoadProfile
     private let seed: UInt64
     private let phase: String
 
     /// The schedule of an open-loop phase; `nil` for closed-loop (`workers`) phases, which have none.
-    public init?(load: LoadProfile, seed: UInt64, phase: String) {
+    package init?(load: LoadProfile, seed: UInt64, phase: String) {
         if case .workers = load { return nil }
         self.load = load
         self.seed = seed
@@ -28,7 +28,7 @@ public struct ArrivalSchedule: Sequence, Sendable {
     /// How many arrivals it holds: exact for constant rates and bursts, the expected number for Poisson
     /// arrivals, the integral of the rate for a ramp (within one of the generated count). Computed, never
     /// generated: a scenario may schedule billions.
-    public var plannedCount: Int {
+    package var plannedCount: Int {
         switch load {
         case .constantArrivalRate(let rate, let duration): Self.constantCount(rate: rate, duration: duration)
         case .burst(let count, _, let bursts, _): count * bursts
@@ -47,12 +47,12 @@ public struct ArrivalSchedule: Sequence, Sendable {
         Int((rate * duration.inSeconds).rounded(.down))
     }
 
-    public func makeIterator() -> Iterator {
+    package func makeIterator() -> Iterator {
         Iterator(load: load, random: SplitMix64(seed: seed, label: "arrivals/\(phase)"))
     }
 
     /// Produces the offsets one by one.
-    public struct Iterator: IteratorProtocol {
+    package struct Iterator: IteratorProtocol {
         private let load: LoadProfile
         private var random: SplitMix64
         private var index = 0
@@ -72,7 +72,7 @@ public struct ArrivalSchedule: Sequence, Sendable {
             if case .rampingArrivalRate(let start, _) = load { stageRate = start }
         }
 
-        public mutating func next() -> Duration? {
+        package mutating func next() -> Duration? {
             defer { index += 1 }
             switch load {
             case .constantArrivalRate(let rate, let duration):

@@ -2,17 +2,17 @@ import HostSystem
 import SnapshotPool
 
 /// What the run is doing, for a progress display.
-public struct RunProgress: Sendable {
-    public var phase: String
-    public var phaseIndex: Int
-    public var elapsed: Duration
-    public var phaseDuration: Duration?
-    public var served: Int
-    public var failed: Int
-    public var spawnP95Milliseconds: Double?
-    public var warm: Int
+package struct RunProgress: Sendable {
+    package var phase: String
+    package var phaseIndex: Int
+    package var elapsed: Duration
+    package var phaseDuration: Duration?
+    package var served: Int
+    package var failed: Int
+    package var spawnP95Milliseconds: Double?
+    package var warm: Int
     /// Acquires a host disturbance touched so far.
-    public var disturbed: Int
+    package var disturbed: Int
 }
 
 /// Reports progress about once a second while a phase runs.

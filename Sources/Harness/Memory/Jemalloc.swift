@@ -12,25 +12,25 @@ import CJemalloc
 ///     print(stats.allocated, stats.resident)
 /// }
 /// ```
-public struct Jemalloc: Sendable {
+package struct Jemalloc: Sendable {
     /// One reading of jemalloc's `stats.*` counters, in bytes.
-    public struct Statistics: Codable, Sendable, Equatable {
+    package struct Statistics: Codable, Sendable, Equatable {
         /// Bytes allocated by the application.
-        public var allocated: UInt64
+        package var allocated: UInt64
         /// Bytes in active pages.
-        public var active: UInt64
+        package var active: UInt64
         /// Bytes in physically resident data pages.
-        public var resident: UInt64
+        package var resident: UInt64
         /// Bytes in active extents mapped by the allocator.
-        public var mapped: UInt64
+        package var mapped: UInt64
         /// Bytes in virtual memory retained for reuse.
-        public var retained: UInt64
+        package var retained: UInt64
     }
 
     private let mibs: [[Int]]
 
     /// Resolves the statistics MIBs; `nil` when jemalloc is not the process's allocator.
-    public init?() {
+    package init?() {
         var mibs: [[Int]] = []
         for name in ["stats.allocated", "stats.active", "stats.resident", "stats.mapped", "stats.retained"] {
             var mib = [Int](repeating: 0, count: 4)
@@ -43,7 +43,7 @@ public struct Jemalloc: Sendable {
     }
 
     /// jemalloc's version string, e.g. "5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c".
-    public static var version: String? {
+    package static var version: String? {
         var pointer: UnsafePointer<CChar>?
         var size = MemoryLayout<UnsafePointer<CChar>?>.size
         // Unsafe: mallctl copies a pointer to jemalloc's static version string into our variable.
@@ -53,7 +53,7 @@ public struct Jemalloc: Sendable {
 
     /// Whether thread caches are on (`opt.tcache`); `nil` when it cannot be read. With them on, `allocated`
     /// also counts what the caches hold.
-    public static var threadCacheEnabled: Bool? {
+    package static var threadCacheEnabled: Bool? {
         var value = false
         var size = MemoryLayout<Bool>.size
         // Unsafe: mallctl copies one bool into our variable.
@@ -62,7 +62,7 @@ public struct Jemalloc: Sendable {
     }
 
     /// How the allocator is described in reports, e.g. "jemalloc 5.3.0 (thread caches off)".
-    public static var description: String {
+    package static var description: String {
         guard let version else { return "system" }
         let caches: String
         switch threadCacheEnabled {
@@ -81,7 +81,7 @@ public struct Jemalloc: Sendable {
     ///
     /// - Returns: whether both took effect.
     @discardableResult
-    public static func isolateCallingThread() -> Bool {
+    package static func isolateCallingThread() -> Bool {
         var arena: UInt32 = 0
         var size = MemoryLayout<UInt32>.size
         // Unsafe: mallctl writes the new arena's index into our variable.
@@ -95,7 +95,7 @@ public struct Jemalloc: Sendable {
 
     /// Refreshes the statistics and reads them; `nil` when jemalloc refuses a read (a figure that cannot be
     /// read is unknown, never 0).
-    public func statistics() -> Statistics? {
+    package func statistics() -> Statistics? {
         var epoch: UInt64 = 1
         // Unsafe: writing "epoch" reads one UInt64 from our variable.
         guard mallctl("epoch", nil, nil, &epoch, MemoryLayout<UInt64>.size) == 0 else { return nil }

@@ -3,7 +3,7 @@ import Foundation
 import Histogram
 import HostSystem
 import MicroVM
-public import Reporting
+package import Reporting
 import SnapshotPool
 import Synchronization
 
@@ -16,7 +16,7 @@ import Synchronization
 /// statistics, kept only once a disturbance touched something, which are taken away from the run's to give the
 /// undisturbed figures that a gate is judged on again when it failed during a disturbance. Waiting records are
 /// the only per-acquire memory, a second's worth at most.
-public final class RunRecorder: Sendable {
+package final class RunRecorder: Sendable {
     struct PhaseData {
         var name: String
         var warmup: Bool
@@ -96,17 +96,17 @@ public final class RunRecorder: Sendable {
     }
 
     /// Arrivals dispatched later than this after their intended instant count as late starts.
-    public static let lateStartThreshold: Duration = .milliseconds(1)
+    package static let lateStartThreshold: Duration = .milliseconds(1)
     /// How long after a disturbance ends acquires still count as touched by it: the pool's own recovery from
     /// the host's stall (a warm set emptied meanwhile refills within this).
-    public static let disturbanceMargin = 1.0
+    package static let disturbanceMargin = 1.0
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     /// Starts a new phase; later records go to it.
-    public func beginPhase(_ name: String, warmup: Bool) -> Int {
+    package func beginPhase(_ name: String, warmup: Bool) -> Int {
         state.withLock { state in
             state.phases.append(PhaseData(name: name, warmup: warmup))
             state.servedByPhase.append(0)
@@ -115,7 +115,7 @@ public final class RunRecorder: Sendable {
     }
 
     /// An acquire was scheduled (open loop) or attempted (closed loop); `lag` is dispatch − intended.
-    public func scheduled(phase: Int, dispatchLag: Duration?) {
+    package func scheduled(phase: Int, dispatchLag: Duration?) {
         state.withLock { state in
             state.phases[phase].scheduled += 1
             if let dispatchLag { state.worstDispatchLag = max(state.worstDispatchLag, dispatchLag) }
@@ -178,19 +178,19 @@ public final class RunRecorder: Sendable {
     }
 
     /// Leases served so far (for progress and the timeline's throughput).
-    public var servedCount: Int { state.withLock { $0.served } }
+    package var servedCount: Int { state.withLock { $0.served } }
 
     /// Acquires left out of the undisturbed statistics.
-    public var excludedCount: Int { state.withLock { $0.excluded } }
+    package var excludedCount: Int { state.withLock { $0.excluded } }
 
     /// The current spawn p95 of a phase, in milliseconds (for progress).
-    public func spawnP95(phase: Int) -> Double? {
+    package func spawnP95(phase: Int) -> Double? {
         guard let key = Metric.spawn.latencyKey else { return nil }
         return state.withLock { $0.phases[phase].histograms[key]?.percentile(95)?.inMilliseconds }
     }
 
     /// Outcomes so far: served and failed, over every phase.
-    public var totals: (served: Int, failed: Int) {
+    package var totals: (served: Int, failed: Int) {
         state.withLock { ($0.served, $0.failed) }
     }
 
@@ -203,7 +203,7 @@ public final class RunRecorder: Sendable {
 
     /// The per-phase reports, the overall report of the measured (non-warm-up) phases, and the overall report
     /// without the acquires a disturbance touched (`nil` when none was).
-    public func reports() -> (phases: [PhaseReport], overall: PhaseReport, undisturbed: PhaseReport?) {
+    package func reports() -> (phases: [PhaseReport], overall: PhaseReport, undisturbed: PhaseReport?) {
         let (phases, disturbed, excluded) = state.withLock { ($0.phases, $0.disturbed, $0.excluded) }
         let undisturbed = phases.enumerated().map { index, phase in
             disturbed[index].map(phase.subtracting) ?? phase

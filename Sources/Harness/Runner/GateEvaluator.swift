@@ -1,6 +1,6 @@
 import HostSystem
-public import Reporting
-public import SnapshotPool
+package import Reporting
+package import SnapshotPool
 
 /// Decides each gate against a finished run's figures: counts, maxima and slopes exactly, rates and
 /// percentiles with confidence bounds (``GateDecision``). A gate on per-acquire figures that failed while the
@@ -14,32 +14,32 @@ public import SnapshotPool
 /// ```swift
 /// let results = GateEvaluator(figures: figures).evaluate(scenario.gates)
 /// ```
-public struct GateEvaluator: Sendable {
+package struct GateEvaluator: Sendable {
     /// What a run measured, as the gates read it.
-    public struct Figures: Sendable {
+    package struct Figures: Sendable {
         /// The measured phases together.
-        public var overall: PhaseReport
+        package var overall: PhaseReport
         /// The same without the acquires a disturbance touched; `nil` when none was.
-        public var undisturbed: PhaseReport?
+        package var undisturbed: PhaseReport?
         /// Memory samples of the measured phases.
-        public var timeline: [TimelineSample]
+        package var timeline: [TimelineSample]
         /// Seconds since the start at which the measured phases began and the load ended.
-        public var measuredStart: Double?
-        public var loadEnd: Double
+        package var measuredStart: Double?
+        package var loadEnd: Double
         /// The pool's counters over the measured phases.
-        public var counters: PoolStatistics.Counters
+        package var counters: PoolStatistics.Counters
         /// Problems the leak check found.
-        public var leaks: Int
+        package var leaks: Int
         /// Figures measured besides these (accounting counts, fault timings, allocation slope).
-        public var additional: [Metric: Double] = [:]
+        package var additional: [Metric: Double] = [:]
         /// The host's disturbances, for the evidence.
-        public var disturbances: [Disturbance] = []
+        package var disturbances: [Disturbance] = []
         /// The CPU-bound floor of one burst, in ms, when the scenario is bursts on real Firecracker; or why there
         /// is none.
-        public var burstFloorMilliseconds: Double?
-        public var burstFloorProblem: String?
+        package var burstFloorMilliseconds: Double?
+        package var burstFloorProblem: String?
 
-        public init(
+        package init(
             overall: PhaseReport,
             undisturbed: PhaseReport? = nil,
             timeline: [TimelineSample],
@@ -58,14 +58,14 @@ public struct GateEvaluator: Sendable {
         }
     }
 
-    public var figures: Figures
+    package var figures: Figures
 
-    public init(figures: Figures) {
+    package init(figures: Figures) {
         self.figures = figures
     }
 
     /// Evaluates every gate.
-    public func evaluate(_ gates: [Gate]) -> [GateResult] {
+    package func evaluate(_ gates: [Gate]) -> [GateResult] {
         gates.map { gate in
             let result = evaluate(gate, on: figures.overall)
             guard result.outcome == .fail, gate.metric.isPerAcquire, let undisturbed = figures.undisturbed else {

@@ -41,7 +41,7 @@ public struct ScenarioRunner: Sendable {
         /// The snapbench commit the report names.
         public var commit: String?
         /// Called about once a second with the run's progress.
-        public var progress: (@Sendable (RunProgress) -> Void)?
+        package var progress: (@Sendable (RunProgress) -> Void)?
         /// Where to log.
         public var logger = Logger(label: "snapbench.run")
         /// For tests of the leak check only: VMs (by id) whose teardown skips removing their directory.

@@ -1,15 +1,15 @@
 import Crypto
-public import Foundation
+package import Foundation
 
 /// SHA-256 of files, read in chunks so a multi-GiB memory file never sits in memory whole.
-public enum FileDigest {
+package enum FileDigest {
     /// The lowercase hex SHA-256 of the file at `path`.
     ///
     /// ```swift
     /// let hash = try FileDigest.sha256(ofFile: "/opt/firecracker/firecracker")
     /// ```
     /// - Throws: ``SystemError`` when the file cannot be read.
-    public static func sha256(ofFile path: String) throws -> String {
+    package static func sha256(ofFile path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw SystemError("open", path: path, "cannot read the file to hash it")
         }
@@ -22,7 +22,7 @@ public enum FileDigest {
     }
 
     /// The lowercase hex SHA-256 of `bytes`.
-    public static func sha256(of bytes: some DataProtocol) -> String {
+    package static func sha256(of bytes: some DataProtocol) -> String {
         hex(SHA256.hash(data: bytes))
     }
 

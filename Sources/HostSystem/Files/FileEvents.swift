@@ -14,15 +14,15 @@ import SystemPackage
 /// 128 instances per user under load, and closing one waits for an RCU grace period (13–22 ms); a Dispatch
 /// queue's threads are as many as the cores, so waits queued behind blocked ones. Watches are never removed
 /// by hand (that too waits for RCU): the kernel drops them when the watched file or directory is deleted.
-public enum FileEvents {
+package enum FileEvents {
     /// Which changes wake the waiters.
-    public struct Mask: OptionSet, Sendable {
-        public let rawValue: UInt32
-        public init(rawValue: UInt32) { self.rawValue = rawValue }
+    package struct Mask: OptionSet, Sendable {
+        package let rawValue: UInt32
+        package init(rawValue: UInt32) { self.rawValue = rawValue }
         /// A file was created in the watched directory.
-        public static let created = Mask(rawValue: UInt32(IN_CREATE))
+        package static let created = Mask(rawValue: UInt32(IN_CREATE))
         /// The watched file was written.
-        public static let modified = Mask(rawValue: UInt32(IN_MODIFY))
+        package static let modified = Mask(rawValue: UInt32(IN_MODIFY))
     }
 
     /// Returns when `condition` holds, checking it at once and after every change of a watched path.
@@ -35,7 +35,7 @@ public enum FileEvents {
     ///     finish with, or `nil` to go on. It must be quick.
     /// - Returns: the condition's value, or `nil` at the deadline.
     /// - Throws: `CancellationError` when the task is cancelled; ``SystemError`` when inotify fails.
-    public static func wait<T: Sendable>(
+    package static func wait<T: Sendable>(
         on path: String,
         for mask: Mask,
         until deadline: ContinuousClock.Instant,

@@ -12,12 +12,12 @@ import Glibc
 /// ```swift
 /// let vms = RuntimeDirectory.base(fallback: "/tmp/snapbench")  // "/dev/shm/snapbench" where /dev/shm is tmpfs
 /// ```
-public enum RuntimeDirectory {
+package enum RuntimeDirectory {
     /// The tmpfs candidates, in order.
     static let candidates = ["/dev/shm"]
 
     /// `<tmpfs>/snapbench` for the first writable tmpfs candidate, else `fallback`.
-    public static func base(fallback: String) -> String {
+    package static func base(fallback: String) -> String {
         for candidate in candidates where isWritableTmpfs(candidate) {
             return candidate + "/snapbench"
         }
@@ -25,7 +25,7 @@ public enum RuntimeDirectory {
     }
 
     /// Whether `path` is the mount point of a tmpfs (per `/proc/self/mounts`) that this process may write to.
-    public static func isWritableTmpfs(_ path: String) -> Bool {
+    package static func isWritableTmpfs(_ path: String) -> Bool {
         guard let mounts = SystemFile.readIfPresent("/proc/self/mounts") else { return false }
         let isTmpfs = mounts.split(separator: "\n").contains { line in
             let fields = line.split(separator: " ")

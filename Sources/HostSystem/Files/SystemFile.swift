@@ -6,9 +6,9 @@ import SystemPackage
 /// Why not Foundation: a cgroup file answers a rejected write with a precise `errno` (`EBUSY` for a limit
 /// below usage, `ESRCH` for a pid that is gone, `EINVAL` for bad syntax), and the whole value must go out in
 /// one `write(2)`; Foundation's file APIs hide both. Files here report a size of 0, so reads go to EOF.
-public enum SystemFile {
+package enum SystemFile {
     /// The whole file as text.
-    public static func read(_ path: String) throws(SystemError) -> String {
+    package static func read(_ path: String) throws(SystemError) -> String {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw SystemError("open", path: path, "cannot open for reading", errno: .last)
@@ -29,12 +29,12 @@ public enum SystemFile {
     }
 
     /// The file as text, or `nil` when it cannot be read; for sources that treat a missing signal as absent.
-    public static func readIfPresent(_ path: String) -> String? {
+    package static func readIfPresent(_ path: String) -> String? {
         try? read(path)
     }
 
     /// Writes `text` to an existing file in one `write(2)`.
-    public static func write(_ text: String, to path: String) throws(SystemError) {
+    package static func write(_ text: String, to path: String) throws(SystemError) {
         let descriptor = open(path, O_WRONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw SystemError("open", path: path, "cannot open for writing", errno: .last)
@@ -51,7 +51,7 @@ public enum SystemFile {
     }
 
     /// `strerror` as a Swift string.
-    public static func errorText(_ code: Int32) -> String {
+    package static func errorText(_ code: Int32) -> String {
         guard let text = strerror(code) else { return "unknown error" }
         return String(cString: text)
     }

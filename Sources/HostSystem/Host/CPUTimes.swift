@@ -11,30 +11,30 @@ import Glibc
 /// let before = HostCPUTimes.read(), after = HostCPUTimes.read()
 /// if let before, let after { print(after.steal - before.steal) }
 /// ```
-public struct HostCPUTimes: Sendable, Equatable {
+package struct HostCPUTimes: Sendable, Equatable {
     /// Ticks spent running tasks (user, nice, system, irq, softirq).
-    public var busy: UInt64
+    package var busy: UInt64
     /// Ticks idle (idle and iowait).
-    public var idle: UInt64
+    package var idle: UInt64
     /// Ticks stolen by the hypervisor.
-    public var steal: UInt64
+    package var steal: UInt64
 
-    public init(busy: UInt64, idle: UInt64, steal: UInt64) {
+    package init(busy: UInt64, idle: UInt64, steal: UInt64) {
         self.busy = busy
         self.idle = idle
         self.steal = steal
     }
 
     /// Every tick accounted for.
-    public var total: UInt64 { busy + idle + steal }
+    package var total: UInt64 { busy + idle + steal }
 
     /// Reads `/proc/stat` now; `nil` when it cannot be read.
-    public static func read(path: String = "/proc/stat") -> HostCPUTimes? {
+    package static func read(path: String = "/proc/stat") -> HostCPUTimes? {
         SystemFile.readIfPresent(path).flatMap(parse)
     }
 
     /// Parses the aggregate `cpu` line: `cpu user nice system idle iowait irq softirq steal guest guest_nice`.
-    public static func parse(_ text: String) -> HostCPUTimes? {
+    package static func parse(_ text: String) -> HostCPUTimes? {
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return nil }
         let fields = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
         guard fields.count >= 8 else { return nil }
@@ -52,25 +52,25 @@ public struct HostCPUTimes: Sendable, Equatable {
 /// let me = ProcessCPUTimes.read(pid: getpid())
 /// print(me?.own ?? 0, me?.reapedChildren ?? 0)
 /// ```
-public struct ProcessCPUTimes: Sendable, Equatable {
+package struct ProcessCPUTimes: Sendable, Equatable {
     /// User + system time of the process itself (all its threads).
-    public var own: UInt64
+    package var own: UInt64
     /// User + system time of its children it has waited for.
-    public var reapedChildren: UInt64
+    package var reapedChildren: UInt64
 
-    public init(own: UInt64, reapedChildren: UInt64) {
+    package init(own: UInt64, reapedChildren: UInt64) {
         self.own = own
         self.reapedChildren = reapedChildren
     }
 
     /// Reads `/proc/PID/stat`; `nil` when the process is gone.
-    public static func read(pid: Int32) -> ProcessCPUTimes? {
+    package static func read(pid: Int32) -> ProcessCPUTimes? {
         SystemFile.readIfPresent("/proc/\(pid)/stat").flatMap(parse)
     }
 
     /// Parses a `stat` line: the fields after the command name's closing parenthesis, where `utime`, `stime`,
     /// `cutime` and `cstime` are the 12th to 15th.
-    public static func parse(_ text: String) -> ProcessCPUTimes? {
+    package static func parse(_ text: String) -> ProcessCPUTimes? {
         guard let close = text.lastIndex(of: ")") else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ")
         // fields[0] is the state; utime is field 14 of the line, i.e. fields[11] here.
@@ -84,7 +84,7 @@ public struct ProcessCPUTimes: Sendable, Equatable {
     }
 
     /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`).
-    public static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+    package static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
 /// CPU time in nanoseconds, where clock ticks (10 ms) are too coarse: a warm VM's resume costs about 2 ms.
@@ -94,10 +94,10 @@ public struct ProcessCPUTimes: Sendable, Equatable {
 /// // … the VM resumes …
 /// let cost = (CPURuntime.process(pid) ?? .zero) - (before ?? .zero)
 /// ```
-public enum CPURuntime {
+package enum CPURuntime {
     /// The time every thread of process `pid` has spent running, from each thread's `schedstat`; `nil` when
     /// the process is gone.
-    public static func process(_ pid: Int32) -> Duration? {
+    package static func process(_ pid: Int32) -> Duration? {
         guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else {
             return nil
         }
@@ -112,7 +112,7 @@ public enum CPURuntime {
     }
 
     /// The CPU time of this whole process (every thread), from `CLOCK_PROCESS_CPUTIME_ID`.
-    public static func ownProcess() -> Duration {
+    package static func ownProcess() -> Duration {
         var now = timespec()
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
         return .seconds(now.tv_sec) + .nanoseconds(now.tv_nsec)

@@ -11,16 +11,16 @@ import Foundation
 /// var random = SplitMix64(seed: 42, label: "arrivals/steady")
 /// let index = random.next(below: 10)  // 0..<10, the same on every run
 /// ```
-public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {
+package struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {
     private var state: UInt64
 
     /// Creates a generator whose sequence is fixed by `seed`.
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         state = seed
     }
 
     /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -32,7 +32,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {
     /// from `Int.random(in:using:)` so the sequence cannot change with the standard library).
     ///
     /// - Precondition: `bound > 0`.
-    public mutating func next(below bound: Int) -> Int {
+    package mutating func next(below bound: Int) -> Int {
         precondition(bound > 0, "bound must be positive")
         let range = UInt64(bound)
         var product = range.multipliedFullWidth(by: next())
@@ -46,12 +46,12 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {
     }
 
     /// A uniform value in [0, 1).
-    public mutating func nextUnit() -> Double {
+    package mutating func nextUnit() -> Double {
         Double(next() >> 11) / Double(1 << 53)
     }
 
     /// A standard normal value (Box–Muller).
-    public mutating func nextGaussian() -> Double {
+    package mutating func nextGaussian() -> Double {
         let u1 = max(nextUnit(), .leastNonzeroMagnitude)
         let u2 = nextUnit()
         return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
@@ -63,7 +63,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {
     /// ```swift
     /// var random = SplitMix64(seed: 1, label: "smoke/overall/spawn")
     /// ```
-    public init(seed: UInt64, label: String) {
+    package init(seed: UInt64, label: String) {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in label.utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3

@@ -16,7 +16,7 @@ import Synchronization
 /// defer { heartbeat.stop() }
 /// let worst = heartbeat.takeLatestLateness()  // the worst lateness since the previous call
 /// ```
-public final class Heartbeat: Sendable {
+package final class Heartbeat: Sendable {
     private struct State {
         var worst: Duration = .zero
         var running = false
@@ -25,18 +25,18 @@ public final class Heartbeat: Sendable {
     }
 
     /// How often it wakes.
-    public let period: Duration
+    package let period: Duration
     private let state = Mutex(State())
 
-    public init(period: Duration = .milliseconds(10)) {
+    package init(period: Duration = .milliseconds(10)) {
         self.period = period
     }
 
     /// Whether the thread got real-time priority.
-    public var isRealTime: Bool { state.withLock { $0.realTime } }
+    package var isRealTime: Bool { state.withLock { $0.realTime } }
 
     /// Starts the thread (once).
-    public func start() {
+    package func start() {
         let begin = state.withLock { state -> Bool in
             guard !state.running else { return false }
             state.running = true
@@ -50,12 +50,12 @@ public final class Heartbeat: Sendable {
     }
 
     /// Asks the thread to end; it does within one period.
-    public func stop() {
+    package func stop() {
         state.withLock { $0.stopRequested = true }
     }
 
     /// The worst lateness since the previous call, and starts a new window.
-    public func takeLatestLateness() -> Duration {
+    package func takeLatestLateness() -> Duration {
         state.withLock { state in
             defer { state.worst = .zero }
             return state.worst

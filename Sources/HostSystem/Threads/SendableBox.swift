@@ -6,16 +6,16 @@ import Synchronization
 /// let timings = SendableBox(0)
 /// timings.update { $0 += 1 }
 /// ```
-public final class SendableBox<Value: Sendable>: Sendable {
+package final class SendableBox<Value: Sendable>: Sendable {
     private let storage: Mutex<Value>
 
-    public init(_ value: Value) {
+    package init(_ value: Value) {
         storage = Mutex(value)
     }
 
-    public var value: Value { storage.withLock { $0 } }
+    package var value: Value { storage.withLock { $0 } }
 
-    public func update(_ change: (inout Value) -> Void) {
+    package func update(_ change: (inout Value) -> Void) {
         storage.withLock { change(&$0) }
     }
 }

@@ -10,7 +10,7 @@ import Synchronization
 /// let rss = await worker.run { ProcessCPUTimes.read(pid: getpid()) }
 /// worker.stop()
 /// ```
-public final class WorkerThread: Sendable {
+package final class WorkerThread: Sendable {
     private struct State {
         var jobs: [@Sendable () -> Void] = []
         var stopped = false
@@ -20,21 +20,21 @@ public final class WorkerThread: Sendable {
     private let wakeup = DispatchSemaphore(value: 0)
 
     /// Starts the thread.
-    public init(name: String) {
+    package init(name: String) {
         let thread = Thread { [self] in self.loop() }
         thread.name = name
         thread.start()
     }
 
     /// Runs `work` on the thread and returns its result.
-    public func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    package func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             submit { continuation.resume(returning: work()) }
         }
     }
 
     /// Queues `work` without waiting for it.
-    public func submit(_ work: @escaping @Sendable () -> Void) {
+    package func submit(_ work: @escaping @Sendable () -> Void) {
         let accepted = state.withLock { state -> Bool in
             guard !state.stopped else { return false }
             state.jobs.append(work)
@@ -44,7 +44,7 @@ public final class WorkerThread: Sendable {
     }
 
     /// Lets the thread end once its queue is empty; later work runs on the caller's thread.
-    public func stop() {
+    package func stop() {
         state.withLock { $0.stopped = true }
         wakeup.signal()
     }

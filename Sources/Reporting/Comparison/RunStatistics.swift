@@ -1,5 +1,5 @@
 import Foundation
-public import HostSystem
+package import HostSystem
 
 /// The statistics `compare` decides with, on one value per run (a run's mean, or its p95): on these shared
 /// hosts samples within a run are correlated and whole runs of one build differ by more than 5 %, so the run is
@@ -11,9 +11,9 @@ public import HostSystem
 /// RunStatistics.smallestPValue(base: 4, candidate: 4)                                                 // 2 / 70
 /// RunStatistics.benjaminiHochberg([0.01, 0.04, 0.03])                                                  // [0.03, 0.04, 0.04]
 /// ```
-public enum RunStatistics {
+package enum RunStatistics {
     /// Splits counted exactly up to this many; beyond, this many random splits are drawn.
-    public static let exactLimit = 20_000
+    package static let exactLimit = 20_000
 
     /// Two-sided permutation test of the difference of the means of two sets of run values: the share of the
     /// ways to split the pooled values into groups of the original sizes whose difference of means is at least
@@ -21,7 +21,7 @@ public enum RunStatistics {
     /// counted when there are at most ``exactLimit``; otherwise ``exactLimit`` random ones are drawn.
     ///
     /// - Precondition: both sides have values.
-    public static func permutationTest(base: [Double], candidate: [Double], using random: inout SplitMix64) -> Double {
+    package static func permutationTest(base: [Double], candidate: [Double], using random: inout SplitMix64) -> Double {
         precondition(!base.isEmpty && !candidate.isEmpty, "both sides need values")
         let pooled = base + candidate
         let total = pooled.reduce(0, +)
@@ -59,7 +59,7 @@ public enum RunStatistics {
 
     /// The smallest p-value ``permutationTest(base:candidate:using:)`` can give for these side sizes: with
     /// 3 runs a side it is 0.1, so no 5 % decision is possible.
-    public static func smallestPValue(base: Int, candidate: Int) -> Double {
+    package static func smallestPValue(base: Int, candidate: Int) -> Double {
         guard base > 0, candidate > 0 else { return 1 }
         let splits = binomial(base + candidate, base)
         // With equal sizes the two most extreme splits (all higher on either side) tie in absolute value.
@@ -69,7 +69,7 @@ public enum RunStatistics {
     /// Benjamini–Hochberg adjusted p-values (q-values), in the input's order: a row whose q-value is at most the
     /// false-discovery level is a discovery, with the expected share of false discoveries among them at most
     /// that level.
-    public static func benjaminiHochberg(_ pValues: [Double]) -> [Double] {
+    package static func benjaminiHochberg(_ pValues: [Double]) -> [Double] {
         let m = pValues.count
         guard m > 0 else { return [] }
         let order = pValues.indices.sorted { pValues[$0] < pValues[$1] }
@@ -86,7 +86,7 @@ public enum RunStatistics {
     /// A percentile-bootstrap interval of mean(candidate) − mean(base), runs resampled with replacement within
     /// each side; the estimate is the same statistic on the runs themselves, so interval and estimate come from
     /// one resampling of one set of values.
-    public static func bootstrapDifference(
+    package static func bootstrapDifference(
         base: [Double],
         candidate: [Double],
         resamples: Int,

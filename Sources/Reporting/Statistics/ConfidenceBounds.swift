@@ -18,14 +18,14 @@ import Foundation
 /// ConfidenceBounds.quantileRanks(percentile: 95, samples: 100).upper  // 99: the 99th smallest value
 /// ConfidenceBounds.samplesForUpperBound(percentile: 99)       // 299
 /// ```
-public enum ConfidenceBounds {
+package enum ConfidenceBounds {
     /// The confidence of each one-sided bound.
-    public static let level = 0.95
+    package static let level = 0.95
     /// The standard normal quantile for ``level`` (one-sided).
     static let z = 1.644_853_626_951_472
 
     /// Wilson score bounds for a proportion of `events` among `trials`; `nil` for no trials.
-    public static func wilson(events: Int, trials: Int) -> (lower: Double, upper: Double)? {
+    package static func wilson(events: Int, trials: Int) -> (lower: Double, upper: Double)? {
         guard trials > 0 else { return nil }
         let n = Double(trials)
         let p = Double(min(max(events, 0), trials)) / n
@@ -37,7 +37,7 @@ public enum ConfidenceBounds {
 
     /// The 1-based ranks of the order statistics that bound the `percentile` of `samples` values from below and
     /// above; `nil` where no order statistic is a bound at ``level``.
-    public static func quantileRanks(percentile: Double, samples: Int) -> (lower: Int?, upper: Int?) {
+    package static func quantileRanks(percentile: Double, samples: Int) -> (lower: Int?, upper: Int?) {
         guard samples > 0 else { return (nil, nil) }
         let p = min(max(percentile / 100, 0), 1)
         let cdf = binomialCDF(trials: samples, probability: p)
@@ -57,14 +57,14 @@ public enum ConfidenceBounds {
     }
 
     /// The fewest samples from which a `percentile` has an upper bound: 59 for p95, 299 for p99.
-    public static func samplesForUpperBound(percentile: Double) -> Int {
+    package static func samplesForUpperBound(percentile: Double) -> Int {
         let p = percentile / 100
         guard p < 1 else { return .max }
         return Int((log(1 - level) / log(p)).rounded(.up))
     }
 
     /// The fewest trials for which a rate gate `rate < threshold` can pass at all (with no event in them).
-    public static func trialsForRateBelow(_ threshold: Double) -> Int {
+    package static func trialsForRateBelow(_ threshold: Double) -> Int {
         guard threshold > 0 else { return .max }
         guard threshold < 1 else { return 1 }
         // Wilson's upper bound at 0 events is z² / (n + z²).
@@ -96,7 +96,7 @@ public enum ConfidenceBounds {
 
 extension RecordedDistribution {
     /// The `rank`-th smallest value (1-based), or `nil` when there are fewer values.
-    public func value(atRank rank: Int) -> Double? {
+    package func value(atRank rank: Int) -> Double? {
         guard rank >= 1 else { return nil }
         var seen = 0
         for (value, count) in zip(valuesMilliseconds, counts) {

@@ -8,9 +8,9 @@
 /// let result = GateDecision.rate(gate, events: 1, trials: 200)
 /// result.outcome  // .pass: 1 of 200 has a 95 % upper bound of 2.3 %
 /// ```
-public enum GateDecision {
+package enum GateDecision {
     /// A gate on a figure without sampling error (a count, a maximum, a slope…).
-    public static func exact(_ gate: Gate, value: Double) -> GateResult {
+    package static func exact(_ gate: Gate, value: Double) -> GateResult {
         let passed = gate.passes(value)
         guard value.isFinite else {
             // Infinite: a fault never reacted to, or never recovered from; JSON has no infinity to store.
@@ -36,7 +36,7 @@ public enum GateDecision {
     }
 
     /// A `rate` gate: `events` of `trials` acquires, decided with Wilson bounds.
-    public static func rate(_ gate: Gate, events: Int, trials: Int) -> GateResult {
+    package static func rate(_ gate: Gate, events: Int, trials: Int) -> GateResult {
         let value = trials > 0 ? Double(events) / Double(trials) : 0
         guard let (lower, upper) = ConfidenceBounds.wilson(events: events, trials: trials) else {
             return GateResult(
@@ -61,7 +61,7 @@ public enum GateDecision {
 
     /// A percentile gate on a recorded distribution, decided with order-statistic bounds; with `divisor`, on
     /// the distribution divided by it (a ratio to a reference the run measured, such as a burst's floor).
-    public static func percentile(
+    package static func percentile(
         _ gate: Gate,
         spectrum: Spectrum?,
         dividedBy divisor: Double = 1,
@@ -157,10 +157,10 @@ public enum GateDecision {
 /// GatePlan.problem(try Gate(parsing: "late_starts rate < 0.01"), plannedAcquires: 40)
 /// // "cannot pass with 40 acquires: even 0 of 40 leaves the rate's 95 % upper bound at 6.3 % (≥ 0.01); …"
 /// ```
-public enum GatePlan {
+package enum GatePlan {
     /// Why `gate` cannot be decided from `plannedAcquires` measured acquires, or `nil` when it can (or when the
     /// count cannot be planned, e.g. closed-loop workers).
-    public static func problem(_ gate: Gate, plannedAcquires: Int?) -> String? {
+    package static func problem(_ gate: Gate, plannedAcquires: Int?) -> String? {
         guard let n = plannedAcquires else { return nil }
         if gate.statistic == .rate, gate.comparison.wantsSmaller {
             let needed = ConfidenceBounds.trialsForRateBelow(gate.threshold)

@@ -45,9 +45,9 @@ public struct FirecrackerBackend: VMBackend {
         /// snapshot store's filesystem (snapshot files are hard-linked into each jail).
         public var jail: JailerOptions?
         /// Where each VM's teardown is verified and recorded.
-        public var teardown: TeardownLedger?
+        package var teardown: TeardownLedger?
         /// For tests of the leak check only: VMs whose teardown skips removing their directory.
-        public var skipsCleanup: (@Sendable (String) -> Bool)?
+        package var skipsCleanup: (@Sendable (String) -> Bool)?
 
         public init(installation: FirecrackerInstallation, spec: VMSpec, storeDirectory: String, workDirectory: String)
         {

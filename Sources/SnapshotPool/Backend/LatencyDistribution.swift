@@ -1,5 +1,5 @@
 import Foundation
-public import HostSystem
+package import HostSystem
 
 /// A distribution stage latencies are drawn from in the ``SimulatedBackend``.
 ///
@@ -17,7 +17,7 @@ public enum LatencyDistribution: Sendable, Equatable, Codable {
     case logNormal(median: Duration, p95: Duration)
 
     /// Draws one value with `random`.
-    public func sample(_ random: inout SplitMix64) -> Duration {
+    package func sample(_ random: inout SplitMix64) -> Duration {
         switch self {
         case .fixed(let value):
             return value

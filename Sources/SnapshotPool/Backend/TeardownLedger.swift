@@ -10,7 +10,7 @@ import Synchronization
 /// ledger.verified   // 1
 /// ledger.problems   // []
 /// ```
-public final class TeardownLedger: Sendable {
+package final class TeardownLedger: Sendable {
     private struct State {
         var verified = 0
         var problems: [String] = []
@@ -18,14 +18,14 @@ public final class TeardownLedger: Sendable {
     }
 
     /// Problems kept in words at most (the count goes on).
-    public static let keptProblems = 50
+    package static let keptProblems = 50
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     /// Records one VM's teardown and what it left.
-    public func record(vm id: String, problems: [String]) {
+    package func record(vm id: String, problems: [String]) {
         state.withLock { state in
             state.verified += 1
             guard !problems.isEmpty else { return }
@@ -37,9 +37,9 @@ public final class TeardownLedger: Sendable {
     }
 
     /// VMs whose teardown was checked.
-    public var verified: Int { state.withLock { $0.verified } }
+    package var verified: Int { state.withLock { $0.verified } }
     /// What teardowns left, in words (at most ``keptProblems``).
-    public var problems: [String] { state.withLock { $0.problems } }
+    package var problems: [String] { state.withLock { $0.problems } }
     /// VMs whose teardown left something.
-    public var failedTeardowns: Int { state.withLock { $0.problemVMs } }
+    package var failedTeardowns: Int { state.withLock { $0.problemVMs } }
 }
