@@ -223,10 +223,11 @@ struct FirecrackerFaultTests {
         let byKind = Dictionary(grouping: report.faults, by: \.kind)
         #expect(byKind["vmm_crash"]?.first?.observations?.poolEvents["crashed"] == 1)
         #expect(byKind["snapshot_corruption"]?.first?.observations?.poolEvents["snapshot_failed"] ?? 0 >= 1)
-        // The squeezed cgroup either reads critical (and the pool sheds) or the kernel's OOM killer takes a VMM
-        // first (and the pool replaces it): either way the pool saw the pressure.
+        // The squeezed cgroup reads elevated or critical (and the pool holds refill or sheds), or the kernel's OOM
+        // killer takes a VMM first (and the pool replaces it): whichever the timing, the pool saw the pressure.
         let squeezed = byKind["memory_pressure"]?.first?.observations?.poolEvents ?? [:]
-        #expect((squeezed["pressure_critical"] ?? 0) + (squeezed["crashed"] ?? 0) >= 1, "\(squeezed)")
+        let reactions = ["pressure_elevated", "pressure_critical", "shed", "crashed"].map { squeezed[$0] ?? 0 }
+        #expect(reactions.reduce(0, +) >= 1, "\(squeezed)")
         #expect(report.overall.outcomes.values.reduce(0, +) == report.overall.scheduled)
         #expect(report.gates.filter { $0.expression.hasPrefix("nothing lost") }.allSatisfy { $0.passed })
         // Nothing outlives the run: VMMs, helpers, the filesystem, the cgroup, the pool's files.
