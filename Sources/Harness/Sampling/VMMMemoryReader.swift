@@ -25,9 +25,9 @@ struct VMMMemoryReader: Sendable {
 
     /// `smaps_rollup` reads per sample at most.
     var budget = 8
-    /// Each VMM's last PSS and the sample it was read in.
-    private var cache: [Int32: (pss: UInt64, sample: Int)] = [:]
-    private var sample = 0
+    /// Each VMM's last PSS and when it was read (a count of reads, so that no two readings tie).
+    private var cache: [Int32: (pss: UInt64, read: Int)] = [:]
+    private var reads = 0
     private let readPSS: @Sendable (Int32) -> UInt64?
 
     init(budget: Int = 8, readPSS: @escaping @Sendable (Int32) -> UInt64? = ProcessMemory.proportionalSetSize) {
@@ -37,13 +37,13 @@ struct VMMMemoryReader: Sendable {
 
     /// The figures of the VMMs `pids` (those in `warm` apart), refreshing up to ``budget`` readings.
     mutating func read(pids: [Int32], warm: Set<Int32>) -> Figures {
-        sample += 1
         let live = Set(pids)
         cache = cache.filter { live.contains($0.key) }
         let unread = pids.filter { cache[$0] == nil }
-        let stalest = cache.sorted { $0.value.sample < $1.value.sample }.map(\.key)
+        let stalest = cache.sorted { $0.value.read < $1.value.read }.map(\.key)
         for pid in (unread + stalest).prefix(budget) {
-            if let pss = readPSS(pid) { cache[pid] = (pss, sample) } else { cache[pid] = nil }
+            reads += 1
+            if let pss = readPSS(pid) { cache[pid] = (pss, reads) } else { cache[pid] = nil }
         }
         var figures = Figures()
         for (pid, reading) in cache {
