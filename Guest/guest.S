@@ -162,6 +162,7 @@ _start:
         call    parse_cmdline
         call    touch_working_set       // returns rax = pages touched
         mov     %rax, %r14
+        call    plan_retouch
 
         // Remember the VMGenID the VM booted with, before the timer can
         // compare against it: the first tick must not report a resume.
@@ -427,6 +428,11 @@ setup_apic_timer:
 //   ws=<decimal MiB>       working set size (default 0)
 //   gap=<decimal ms>       pause/resume gap threshold (default 50, 0 = off)
 //   vmgenid=<hex addr>     VMGenID guest-physical address (0 = off)
+//   touch=<decimal MiB>    re-touch this much of the working set after
+//                          every resume and report it (default 0 = off)
+//   touchseed=<decimal>    0: in address order (default); else a
+//                          permutation of the pages seeded by it
+//   touchw=<0|1>           1: write each page back after reading it
 parse_cmdline:
         movq    $GAP_TICKS_DEFAULT, gap_ticks(%rip)
         movq    $VMGENID_DEFAULT, vmgenid_addr(%rip)
@@ -456,9 +462,27 @@ parse_cmdline:
         jmp     .Lcl_skip
 2:      lea     key_vmgenid(%rip), %rdi
         call    match_prefix
-        jne     .Lcl_skip
+        jne     3f
         call    parse_hex
         mov     %rax, vmgenid_addr(%rip)
+        jmp     .Lcl_skip
+3:      lea     key_touch(%rip), %rdi
+        call    match_prefix
+        jne     4f
+        call    parse_dec
+        mov     %rax, touch_mib(%rip)
+        jmp     .Lcl_skip
+4:      lea     key_touchseed(%rip), %rdi
+        call    match_prefix
+        jne     5f
+        call    parse_dec
+        mov     %rax, touch_seed(%rip)
+        jmp     .Lcl_skip
+5:      lea     key_touchw(%rip), %rdi
+        call    match_prefix
+        jne     .Lcl_skip
+        call    parse_dec
+        mov     %al, touch_write(%rip)
 .Lcl_skip:                              // advance to the end of this token
         movzbl  (%rsi), %eax
         cmp     $0x20, %eax
@@ -581,7 +605,17 @@ touch_working_set:
         mov     %rdi, %rcx
         or      %r9, %rcx
         mov     %rcx, (%rdi)            // the touch: one nonzero, page-unique qword
-        add     $4096, %rdi
+        // Remember the first contiguous run of touched pages: touch= re-touches
+        // pages of it after a resume.
+        test    %rax, %rax
+        jnz     5f
+        mov     %rdi, ws_first(%rip)
+        mov     %rdi, ws_next(%rip)
+5:      cmp     ws_next(%rip), %rdi
+        jne     6f
+        incq    ws_run(%rip)
+        addq    $4096, ws_next(%rip)
+6:      add     $4096, %rdi
         dec     %rbx
         inc     %rax
         jmp     4b
@@ -699,7 +733,11 @@ timer_isr:
         mov     %rax, gen_seen+8(%rip)
         incq    resumes(%rip)
         call    report_resume
-        pop     %r8
+        cmpq    $0, touch_pages(%rip)
+        je      1f
+        call    retouch                 // the clone's "useful work", timed
+        call    report_work
+1:      pop     %r8
         pop     %rdi
         pop     %rsi
         jmp     .Ltick_eoi
@@ -816,6 +854,114 @@ lazy_timer:
         mov     %rdx, gap_cycles(%rip)
 1:      movb    $1, lazy_mode(%rip)
 9:      ret
+
+/* ---------------------------------------------------------------------- */
+/* Re-touching the working set after a resume                            */
+/* ---------------------------------------------------------------------- */
+
+// At boot, after the working set is written: how many pages a resume
+// re-touches (touch= MiB, at most the first contiguous run written) and in
+// which order. A seeded order visits index (start + i * step) mod n, where
+// step = TOUCH_PRIME mod n: TOUCH_PRIME is a prime larger than any n, so
+// step and n share no factor and every page is visited exactly once.
+// Clobbers rax, rcx, rdx.
+#define TOUCH_PRIME         1000003
+plan_retouch:
+        mov     touch_mib(%rip), %rax
+        shl     $8, %rax                // 256 pages per MiB
+        mov     ws_run(%rip), %rcx
+        cmp     %rcx, %rax
+        jbe     1f
+        mov     %rcx, %rax
+1:      mov     %rax, touch_pages(%rip)
+        movq    $1, touch_step(%rip)
+        movq    $0, touch_index(%rip)
+        cmp     $1, %rax
+        jbe     2f
+        cmpq    $0, touch_seed(%rip)
+        je      2f
+        mov     %rax, %rcx              // rcx = n
+        mov     $TOUCH_PRIME, %eax
+        xor     %edx, %edx
+        div     %rcx
+        mov     %rdx, touch_step(%rip)
+        mov     touch_seed(%rip), %rax
+        xor     %edx, %edx
+        div     %rcx
+        mov     %rdx, touch_index(%rip)
+2:      ret
+
+// Re-touches touch_pages pages: reads the first qword of each (and writes
+// it back with touchw=1) and counts the pages that do not hold the tag the
+// boot wrote into them, so a wrong page from the host is caught. The loop
+// is short on purpose: guest instructions are emulated on the development
+// host. Out: rax = TSC cycles taken, rdx = wrong pages. Clobbers rcx, rsi,
+// rdi, r8.
+retouch:
+        push    %rbx
+        push    %r9
+        push    %r10
+        push    %r11
+        push    %r12
+        rdtsc
+        shl     $32, %rdx
+        or      %rdx, %rax
+        mov     %rax, %r11              // r11 = TSC at the start
+        mov     touch_pages(%rip), %rcx // rcx = pages left
+        mov     %rcx, %r12              // r12 = n
+        mov     touch_step(%rip), %r8
+        mov     touch_index(%rip), %r9
+        mov     ws_first(%rip), %r10
+        movabs  $PAGE_TAG, %rbx
+        xor     %esi, %esi              // rsi = wrong pages
+1:      mov     %r9, %rdi
+        shl     $12, %rdi
+        add     %r10, %rdi              // rdi = the page
+        mov     %rdi, %rdx
+        or      %rbx, %rdx              // rdx = the tag it should hold
+        cmp     %rdx, (%rdi)            // the touch
+        je      2f
+        inc     %rsi
+2:      cmpb    $0, touch_write(%rip)
+        je      3f
+        mov     %rdx, (%rdi)
+3:      add     %r8, %r9
+        cmp     %r12, %r9
+        jb      4f
+        sub     %r12, %r9
+4:      dec     %rcx
+        jnz     1b
+        rdtsc
+        shl     $32, %rdx
+        or      %rdx, %rax
+        sub     %r11, %rax
+        mov     %rsi, %rdx
+        pop     %r12
+        pop     %r11
+        pop     %r10
+        pop     %r9
+        pop     %rbx
+        ret
+
+// In: rax = TSC cycles, rdx = wrong pages. Sends "W<microseconds>/<wrong
+// pages>\n" (short: every byte is a VM exit). Clobbers rax, rcx, rdx, rsi,
+// rdi, r8.
+report_work:
+        push    %rdx
+        mov     $1000, %ecx
+        mul     %rcx                    // rdx:rax = cycles * 1000
+        divq    tsc_per_tick(%rip)      // / cycles per ms = microseconds
+        lea     line_buf(%rip), %rdi
+        movb    $0x57, (%rdi)           // 'W'
+        inc     %rdi
+        call    fmt_dec
+        movb    $0x2F, (%rdi)           // '/'
+        inc     %rdi
+        pop     %rax
+        call    fmt_dec
+        movb    $0x0A, (%rdi)
+        inc     %rdi
+        jmp     write_line_buf
 
 /* ---------------------------------------------------------------------- */
 /* Output                                                                 */
@@ -965,6 +1111,9 @@ msg_dbg_irq_end:
 key_ws:         .asciz  "ws="
 key_gap:        .asciz  "gap="
 key_vmgenid:    .asciz  "vmgenid="
+key_touch:      .asciz  "touch="
+key_touchseed:  .asciz  "touchseed="
+key_touchw:     .asciz  "touchw="
 hex_digits:     .ascii  "0123456789abcdef"
 
 // hex_pairs[b] = the two lowercase hex digits of byte b, for fmt_gen.
@@ -1024,6 +1173,15 @@ lazy_cycles:    .skip   8               // lazy tick period in TSC cycles
 lazy_mode:      .skip   8               // nonzero once the timer ticks lazily
 ws_mib:         .skip   8               // ws= as given
 vmgenid_addr:   .skip   8               // where the VMGenID lives (zero16 if off)
+touch_mib:      .skip   8               // touch= as given
+touch_seed:     .skip   8               // touchseed= (0: address order)
+touch_write:    .skip   8               // touchw= (byte)
+touch_pages:    .skip   8               // pages re-touched after a resume
+touch_step:     .skip   8               // index step between them
+touch_index:    .skip   8               // index of the first
+ws_first:       .skip   8               // first page of the working set
+ws_next:        .skip   8               // the page after its contiguous run
+ws_run:         .skip   8               // pages in that run
 gen_seen:       .skip   16              // last VMGenID value seen
 zero16:         .skip   16              // stand-in VMGenID for vmgenid=0
 line_buf:       .skip   128             // one output line is built here

@@ -4,6 +4,7 @@ import Reporting
 
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "doctor",
         abstract: "Check whether this host can run real Firecracker restores.",
         discussion: """
             Checks /dev/kvm (and which KVM it is), the Firecracker and jailer binaries (version, sha256, whether

@@ -7,6 +7,7 @@ import Reporting
 
 struct ProbeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "probe",
         abstract: "Restore clones of a fresh golden snapshot one after another and time every stage.",
         discussion: """
             Builds a golden snapshot of the built-in guest, then for each run starts a Firecracker process,

@@ -29,19 +29,19 @@ struct ReportCommand: ParsableCommand {
     var output: String?
 
     @Option(
+        name: .customLong("format"),
         help: ArgumentHelp(
             "Comma-separated formats: html, junit, markdown (json re-writes the model).",
             valueName: "formats"
-        )
+        ),
+        transform: { try ReportFormat.parseList($0) }
     )
-    var format: String = ReportFormat.renderings.map(\.rawValue).joined(separator: ",")
+    var formats: [ReportFormat] = ReportFormat.renderings
 
     func run() throws {
         // Every input is read before anything is written: bad input is exit code 3 with nothing changed.
-        let formats: [ReportFormat]
         var reports: [(path: String, report: RunReport)] = []
         do {
-            formats = try ReportFormat.parseList(format)
             for path in runs {
                 reports.append((path, try Self.read(path)))
             }

@@ -79,17 +79,19 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = common.makeLogger("snapbench.run")
         // Everything is parsed before anything starts: bad input is exit code 3 with nothing running.
-        var parsed: [Scenario] = []
+        var parsed: [[Scenario]] = []
         var extraGates: [Gate] = []
         do {
             extraGates = try gates.map { try ScenarioParser.parseGate($0) }
             for name in scenarios.isEmpty ? Self.defaultSuite : scenarios {
-                let scenario = try ScenarioParser.parse(file: try Self.resolve(name))
-                for gate in extraGates { try ScenarioParser.checkDecidable(gate, in: scenario) }
-                if signOff || scenario.signOff, (backend ?? scenario.backend) == .simulated {
-                    throw ValidationError("\(scenario.name) is a sign-off, which only real Firecracker may run")
+                let variants = try ScenarioParser.parseVariants(file: try Self.resolve(name))
+                for scenario in variants {
+                    for gate in extraGates { try ScenarioParser.checkDecidable(gate, in: scenario) }
+                    if signOff || scenario.signOff, (backend ?? scenario.backend) == .simulated {
+                        throw ValidationError("\(scenario.name) is a sign-off, which only real Firecracker may run")
+                    }
                 }
-                parsed.append(scenario)
+                parsed.append(variants)
             }
         } catch {
             FileHandle.standardError.write(Data("snapbench: invalid input: \(error)\n".utf8))
@@ -103,52 +105,79 @@ struct RunCommand: AsyncParsableCommand {
         if worst != .success { throw ExitCode(worst) }
     }
 
-    private func runAll(_ parsed: [Scenario], extraGates: [Gate], logger: Logger) async throws -> ExitStatus {
+    private func runAll(_ parsed: [[Scenario]], extraGates: [Gate], logger: Logger) async throws -> ExitStatus {
         let snapshots = await ScratchDirectory.claim(kind: "snapshots", purpose: "run", in: common.workDirectory)
         defer { try? FileManager.default.removeItem(atPath: snapshots) }
         var statuses: [ExitStatus] = []
-        for scenario in parsed {
-            if Task.isCancelled {
-                print("   not run: interrupted")
-                statuses.append(.incomplete)
-                continue
+        for variants in parsed {
+            var reports: [RunReport] = []
+            for scenario in variants {
+                let ran = try await runOne(scenario, extraGates: extraGates, snapshots: snapshots, logger: logger)
+                statuses.append(ran.status)
+                if let report = ran.report { reports.append(report) }
+                // Nothing else can run without Firecracker, KVM or the guest.
+                if ran.prerequisitesMissing { return ExitStatus.worst(statuses) }
             }
-            print("== \(scenario.name): \(scenario.description)")
-            // One shared VM directory: a run reclaims the VMMs and files of a run that was killed.
-            var options = ScenarioRunner.Options(workDirectory: common.workDirectory + "/run")
-            options.vmDirectory = common.vmRoot + "/run"
-            options.snapshotDirectory = snapshots
-            options.firecrackerPath = common.firecracker
-            options.guestPath = common.guest
-            options.backend = backend
-            options.signOff = signOff
-            options.extraGates = extraGates
-            options.logger = logger
-            options.commit = GitCommit.current()
-            options.auditPath = "\(output)/\(scenario.name).audit.jsonl"
-            if !noProgress { options.progress = ProgressPrinter.make() }
-            let report: RunReport
-            do {
-                report = try await ScenarioRunner(scenario: scenario, options: options).run()
-            } catch let error as RunError {
-                FileHandle.standardError.write(Data("snapbench: \(scenario.name): \(error)\n".utf8))
-                statuses.append(error.code == .invalidRequest ? .invalidInput : .incomplete)
-                if error.code == .prerequisitesMissing { break }
-                continue
-            } catch {
-                print("   could not run: \(error)")
-                statuses.append(.incomplete)
-                continue
+            if variants.count > 1, let dot = variants[0].name.lastIndex(of: ".") {
+                let base = String(variants[0].name[..<dot])
+                // The variants side by side: the point of running them.
+                let table = VariantTable(scenario: base, reports: reports)
+                try table.markdown().write(toFile: "\(output)/\(base).md", atomically: true, encoding: .utf8)
+                print(table.text())
+                print("   side by side: \(output)/\(base).md")
             }
-            ProgressPrinter.finish()
-            let path = "\(output)/\(scenario.name).json"
-            try report.writeJSON(to: path)
-            try report.write(ReportFormat.renderings, to: output, name: scenario.name)
-            print(report.summaryText())
-            print("   report: \(path)")
-            statuses.append(ExitStatus.of(report))
         }
         return ExitStatus.worst(statuses)
+    }
+
+    /// How one scenario's run ended.
+    private struct Ran {
+        var status: ExitStatus
+        var report: RunReport? = nil
+        var prerequisitesMissing = false
+    }
+
+    /// Runs one scenario and writes its reports.
+    private func runOne(_ scenario: Scenario, extraGates: [Gate], snapshots: String, logger: Logger) async throws -> Ran
+    {
+        if Task.isCancelled {
+            print("   not run: interrupted")
+            return Ran(status: .incomplete)
+        }
+        print("== \(scenario.name): \(scenario.description)")
+        // One shared VM directory: a run reclaims the VMMs and files of a run that was killed.
+        var options = ScenarioRunner.Options(workDirectory: common.workDirectory + "/run")
+        options.vmDirectory = common.vmRoot + "/run"
+        options.snapshotDirectory = snapshots
+        options.firecrackerPath = common.firecracker
+        options.guestPath = common.guest
+        options.backend = backend
+        options.signOff = signOff
+        options.extraGates = extraGates
+        options.logger = logger
+        options.commit = GitCommit.current()
+        options.auditPath = "\(output)/\(scenario.name).audit.jsonl"
+        if !noProgress { options.progress = ProgressPrinter.make() }
+        let report: RunReport
+        do {
+            report = try await ScenarioRunner(scenario: scenario, options: options).run()
+        } catch let error as RunError {
+            FileHandle.standardError.write(Data("snapbench: \(scenario.name): \(error)\n".utf8))
+            return Ran(
+                status: error.code == .invalidRequest ? .invalidInput : .incomplete,
+                prerequisitesMissing: error.code == .prerequisitesMissing
+            )
+        } catch {
+            print("   could not run: \(error)")
+            return Ran(status: .incomplete)
+        }
+        ProgressPrinter.finish()
+        let path = "\(output)/\(scenario.name).json"
+        try report.writeJSON(to: path)
+        try report.write(ReportFormat.renderings, to: output, name: scenario.name)
+        print(report.summaryText())
+        print("   report: \(path)")
+        return Ran(status: ExitStatus.of(report), report: report)
     }
 
     /// A path as given, or `Scenarios/<name>.yaml` in a project root.

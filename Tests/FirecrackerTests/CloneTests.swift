@@ -31,6 +31,8 @@ extension RealFirecracker {
                     // Firecracker wrote a new generation id on this restore: not the golden VM's.
                     #expect(proof.generation != nil && proof.generation != golden)
                     tokens.insert(proof.token)
+                    // A guest told to do no work after its resume reports none.
+                    #expect(try await clone.waitForWork(deadline: .now + .seconds(1)) == nil)
                     try await clone.collectFirecrackerMetrics()
                     let timings = clone.timings
                     #expect(timings.processStart != nil && timings.load != nil && timings.resume != nil)
@@ -212,6 +214,192 @@ extension RealFirecracker.CloneTests {
             #expect(!FileManager.default.fileExists(atPath: jail.jailDirectory(id: "jailed")))
             #expect(FileManager.default.fileExists(atPath: snapshot.memoryPath), "the golden files stay")
             try snapshot.verify()
+        }
+    }
+}
+
+extension RealFirecracker.CloneTests {
+    @Test(
+        "after every resume the guest re-touches its working set and reports it; a page changed in the file is caught"
+    )
+    func workingSetReport() async throws {
+        let touch = WorkingSetTouch(mebibytes: 4, order: .random, access: .write, seed: 7)
+        try await withGoldenSnapshot(touch: touch) { installation, snapshot, clones in
+            #expect(snapshot.manifest.spec.bootArgs.hasSuffix("touch=4 touchseed=7 touchw=1"))
+            let first = try await ClonedVM.restore(
+                from: snapshot,
+                installation: installation,
+                workingDirectory: clones + "/first",
+                id: "first"
+            )
+            let proof = try await first.resume(deadline: .now + .seconds(2))
+            let work = try #require(try await first.waitForWork(deadline: .now + .seconds(10)))
+            #expect(work.wrongPages == 0, "\(work.token)")
+            #expect(work.guestMicroseconds > 0 && work.observedAt >= proof.observedAt, "\(work.token)")
+            await first.destroy()
+
+            // Three pages of the working set (16 MiB up in guest memory, tagged with their address) get a
+            // different first qword in the memory file: the next clone reads them through the host and must
+            // count exactly those three.
+            let memory = try FileHandle(forUpdating: URL(fileURLWithPath: snapshot.memoryPath))
+            for page in [0, 511, 1023] {
+                try memory.seek(toOffset: UInt64(0x100_0000 + page * 4096))
+                try memory.write(contentsOf: Data(repeating: 0xA5, count: 8))
+            }
+            try memory.close()
+            let second = try await ClonedVM.restore(
+                from: snapshot,
+                installation: installation,
+                workingDirectory: clones + "/second",
+                id: "second"
+            )
+            _ = try await second.resume(deadline: .now + .seconds(2))
+            let caught = try #require(try await second.waitForWork(deadline: .now + .seconds(10)))
+            #expect(caught.wrongPages == 3, "\(caught.token)")
+            await second.destroy()
+            #expect(Leftovers.childVMMs().isEmpty)
+        }
+    }
+}
+
+extension RealFirecracker {
+    @Suite("Guest memory served by snapbench's page server (userfaultfd)")
+    struct PageServerTests {
+        /// File pages of the guest's working set: 16 MiB up in guest memory, which is where it sits in the file.
+        static let workingSetPages = (0x100_0000 / 4096)..<(0x100_0000 / 4096 + 1024)
+
+        @Test("faults are served from the file and recorded; a recorded prefetch and fault-all copy ahead of them")
+        func servesRecordsPrefetches() async throws {
+            let touch = WorkingSetTouch(mebibytes: 4, order: .random, access: .read, seed: 3)
+            try await withGoldenSnapshot(touch: touch) { installation, snapshot, clones in
+                let memory = try SnapshotMemoryMap(path: snapshot.memoryPath)
+                #expect(memory.size == snapshot.manifest.memoryBytes)
+
+                func served(_ id: String, _ serving: ClonedVM.PageServing) async throws -> PageFaultServer.Outcome {
+                    let clone = try await ClonedVM.restore(
+                        from: snapshot,
+                        installation: installation,
+                        workingDirectory: clones + "/" + id,
+                        id: id,
+                        memory: .pageServer(serving)
+                    )
+                    let proof = try await clone.resume(deadline: .now + .seconds(5))
+                    #expect(GuestProof.matches(proof.token), "\(proof.token)")
+                    let work = try #require(try await clone.waitForWork(deadline: .now + .seconds(20)))
+                    // The guest read back the tag of every page it re-touched: the server copied the right bytes.
+                    #expect(work.wrongPages == 0, "\(work.token)")
+                    let pid = clone.vmm.pid
+                    await clone.destroy()
+                    let outcome = try #require(await clone.pageServer?.outcome())
+                    #expect(outcome.ending == .stopped || outcome.ending == .vmmHungUp, "\(outcome.ending)")
+                    #expect(!Leftovers.processExists(pid))
+                    #expect(!FileManager.default.fileExists(atPath: clones + "/" + id))
+                    return outcome
+                }
+
+                let onDemand = try await served("on-demand", ClonedVM.PageServing(memory: memory, record: true))
+                let recorded = try #require(onDemand.recorded)
+                #expect(onDemand.statistics.faults >= Self.workingSetPages.count, "\(onDemand.statistics)")
+                #expect(onDemand.statistics.prefetchedPages == 0)
+                #expect(Self.workingSetPages.allSatisfy(recorded.contains), "every re-touched page was recorded")
+                #expect(recorded.count < memory.size / 4096 / 2, "only what the clone touched: \(recorded.count)")
+
+                let prefetched = try await served("recorded", ClonedVM.PageServing(memory: memory, prefetch: recorded))
+                #expect(prefetched.statistics.prefetchedPages + prefetched.statistics.faultPages >= recorded.count)
+                #expect(prefetched.statistics.faults * 4 < onDemand.statistics.faults, "\(prefetched.statistics)")
+
+                let all = PageSet.all(pageCount: Int(memory.size / 4096))
+                let everything = try await served("all", ClonedVM.PageServing(memory: memory, prefetch: all))
+                #expect(everything.statistics.prefetchedPages + everything.statistics.faultPages >= all.count)
+                #expect(Leftovers.childVMMs().isEmpty)
+            }
+        }
+
+        @Test("huge-page guest memory restores through the page server in 2 MiB faults, and not from the file")
+        func hugePages() async throws {
+            // 64 huge pages for each of the golden VM and one clone (128 MiB each), given back afterwards.
+            let control = "/proc/sys/vm/nr_hugepages"
+            let before = try #require(
+                Int(
+                    try String(contentsOfFile: control, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                )
+            )
+            try String(before + 130).write(toFile: control, atomically: false, encoding: .utf8)
+            defer { try? String(before).write(toFile: control, atomically: false, encoding: .utf8) }
+            let touch = WorkingSetTouch(mebibytes: 4, order: .random, access: .write, seed: 5)
+            try await withGoldenSnapshot(touch: touch, hugePages: true) { installation, snapshot, clones in
+                #expect(snapshot.manifest.spec.hugePages == true)
+                await #expect(throws: FirecrackerError.self) {
+                    _ = try await ClonedVM.restore(
+                        from: snapshot,
+                        installation: installation,
+                        workingDirectory: clones + "/file",
+                        id: "file"
+                    )
+                }
+                let memory = try SnapshotMemoryMap(path: snapshot.memoryPath)
+                let clone = try await ClonedVM.restore(
+                    from: snapshot,
+                    installation: installation,
+                    workingDirectory: clones + "/huge",
+                    id: "huge",
+                    memory: .pageServer(ClonedVM.PageServing(memory: memory))
+                )
+                let proof = try await clone.resume(deadline: .now + .seconds(5))
+                #expect(GuestProof.matches(proof.token), "\(proof.token)")
+                let work = try #require(try await clone.waitForWork(deadline: .now + .seconds(20)))
+                #expect(work.wrongPages == 0, "\(work.token)")
+                await clone.destroy()
+                let statistics = try #require(await clone.pageServer?.outcome().statistics)
+                // 4 MiB of working set is 2 huge pages, not 1 024 small ones; each fault copies 512 small pages.
+                #expect(statistics.faults < 64, "\(statistics)")
+                #expect(
+                    statistics.faultPages == statistics.faults * 512 - statistics.alreadyPresent * 512,
+                    "\(statistics)"
+                )
+                #expect(Leftovers.childVMMs().isEmpty)
+            }
+        }
+
+        @Test("a page the server cannot serve stops its VM: no hang, nothing left")
+        func failingServerStopsTheVM() async throws {
+            try await withGoldenSnapshot { installation, snapshot, clones in
+                // A memory file cut to 1 MiB: the load's first fault above it cannot be served.
+                let short = clones + "-short.mem"
+                #expect(FileManager.default.createFile(atPath: short, contents: nil))
+                let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: snapshot.memoryPath))
+                try Data(input.readData(ofLength: 1 << 20)).write(to: URL(fileURLWithPath: short))
+                try input.close()
+                defer { try? FileManager.default.removeItem(atPath: short) }
+                let memory = try SnapshotMemoryMap(path: short)
+                var failure: (any Error)?
+                do {
+                    let clone = try await ClonedVM.restore(
+                        from: snapshot,
+                        installation: installation,
+                        workingDirectory: clones + "/short",
+                        id: "short",
+                        memory: .pageServer(ClonedVM.PageServing(memory: memory))
+                    )
+                    do {
+                        _ = try await clone.resume(deadline: .now + .seconds(5))
+                    } catch {
+                        failure = error
+                    }
+                    let ending = await clone.pageServer?.outcome().ending
+                    #expect(
+                        ending.map { if case .failed = $0 { true } else { false } } == true,
+                        "\(String(describing: ending))"
+                    )
+                    await clone.destroy()
+                } catch {
+                    failure = error
+                }
+                // The server killed the VMM (no hang until the readiness deadline).
+                #expect((failure as? FirecrackerError)?.code == .processExited, "\(String(describing: failure))")
+                #expect(await Leftovers.settle { Leftovers.childVMMs().isEmpty })
+                #expect(!FileManager.default.fileExists(atPath: clones + "/short"))
+            }
         }
     }
 }

@@ -115,6 +115,38 @@ struct CommandLineTests {
         #expect(aloneOutput.contains("end UNANCHORED") && aloneOutput.contains("does not end with the pool's shutdown"))
     }
 
+    @Test("a scenario's variants each get their reports, and a table puts them side by side")
+    func variants() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        let yaml =
+            Self.tiny + """
+                vm: {working_set_mib: 8, touch_mib: 4}
+                variants:
+                  - {name: small}
+                  - {name: large, vm: {working_set_mib: 16, touch_mib: 16}}
+
+                """
+        try yaml.write(toFile: scratch + "/tiny.yaml", atomically: true, encoding: .utf8)
+        let (status, output) = try await Self.run(
+            ["run", "tiny.yaml", "--backend", "simulated", "--output", "out", "--no-progress", "--work-dir", "work"],
+            in: scratch
+        )
+        #expect(status == ExitStatus.simulated.rawValue, "\(output)")
+        for variant in ["tiny.small", "tiny.large"] {
+            #expect(FileManager.default.fileExists(atPath: "\(scratch)/out/\(variant).json"), "\(variant)")
+        }
+        #expect(output.contains("tiny: variants side by side"))
+        let table = try String(contentsOfFile: scratch + "/out/tiny.md", encoding: .utf8)
+        // The simulated guest's work grows with the pages it touches: the large variant's row says so.
+        let small = try RunReport.readJSON(from: scratch + "/out/tiny.small.json")
+        let large = try RunReport.readJSON(from: scratch + "/out/tiny.large.json")
+        let smallWork = try #require(small.overall.latencies["working_set"]?.p50)
+        let largeWork = try #require(large.overall.latencies["working_set"]?.p50)
+        #expect(largeWork > smallWork * 2)
+        #expect(table.contains("| small |") && table.contains("| large |"))
+    }
+
     @Test("invalid input exits 3 before anything starts: an undecidable gate, a sign-off on simulated, a bad option")
     func invalidInput() async throws {
         let scratch = try TestEnvironment.scratchDirectory()
@@ -130,6 +162,12 @@ struct CommandLineTests {
         #expect(signOff.output.contains("--sign-off runs on real Firecracker only"))
         let option = try await Self.run(["run", "smoke", "--backend", "auto"], in: scratch)
         #expect(option.status == ExitStatus.invalidInput.rawValue)
+        let format = try await Self.run(["report", "missing.json", "--format", "html,pdf"], in: scratch)
+        #expect(format.status == ExitStatus.invalidInput.rawValue && format.output.contains("pdf"), "\(format.output)")
+        let warm = try await Self.run(["pool-bench", "--warm", "4"], in: scratch)
+        #expect(warm.status == ExitStatus.invalidInput.rawValue && warm.output.contains("--warm applies to --burst"))
+        let level = try await Self.run(["probe", "--log-level", "loud"], in: scratch)
+        #expect(level.status == ExitStatus.invalidInput.rawValue && level.output.contains("loud"))
         #expect(!FileManager.default.fileExists(atPath: scratch + "/Reports"))
     }
 
@@ -138,6 +176,11 @@ struct CommandLineTests {
         let root = try await Self.run(["--help"], in: TestEnvironment.packageRoot)
         #expect(root.status == 0)
         #expect(root.output.contains("ab") && root.output.contains("Exit codes: 0"))
+        // Every subcommand is named as the README names it (a type name never leaks into the CLI).
+        for command in ["run", "ab", "compare", "report", "doctor", "snapshot", "probe", "pool-bench", "audit"] {
+            #expect(root.output.contains("\n  \(command) "), "no `\(command)` in: \(root.output)")
+        }
+        #expect(!root.output.contains("-command"))
         let run = try await Self.run(["run", "--help"], in: TestEnvironment.packageRoot)
         #expect(run.status == 0)
         #expect(run.output.contains("95 % confidence bounds") && run.output.contains("4 inconclusive"))

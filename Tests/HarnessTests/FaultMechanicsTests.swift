@@ -221,7 +221,11 @@ struct FirecrackerFaultTests {
         #expect(report.faults.allSatisfy { $0.applied }, "\(report.faults.map(\.effect))")
         print("faults on real Firecracker:", report.faults.map { "\($0.kind): \($0.effect)" })
         let byKind = Dictionary(grouping: report.faults, by: \.kind)
-        #expect(byKind["vmm_crash"]?.first?.observations?.poolEvents["crashed"] == 1)
+        // The killed VM is noticed as a crash, or, when an acquire reaches it before its exit is seen, as a
+        // readiness failure: which one comes first depends on timing. The run's `crashes count >= 1` gate holds
+        // either way.
+        let killed = byKind["vmm_crash"]?.first?.observations?.poolEvents ?? [:]
+        #expect((killed["crashed"] ?? 0) + (killed["readiness_failed"] ?? 0) >= 1, "\(killed)")
         #expect(byKind["snapshot_corruption"]?.first?.observations?.poolEvents["snapshot_failed"] ?? 0 >= 1)
         // The squeezed cgroup reads elevated or critical (and the pool holds refill or sheds), or the kernel's OOM
         // killer takes a VMM first (and the pool replaces it): whichever the timing, the pool saw the pressure.

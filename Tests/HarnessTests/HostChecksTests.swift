@@ -1,8 +1,9 @@
 import Firecracker
 import Foundation
-import Harness
 import TestSupport
 import Testing
+
+@testable import Harness
 
 @Suite("Host checks (doctor)")
 struct HostChecksTests {
@@ -43,5 +44,17 @@ struct HostChecksTests {
         for name in ["cgroup v1 memory", "cgroup v2", "memory PSI", "userfaultfd", "netns/TUN"] {
             #expect(byName[name]?.status == .warning, "\(name) should only warn")
         }
+    }
+}
+
+@Suite("Huge pages for a scenario")
+struct HugePageShortageTests {
+    @Test("enough free huge pages is no problem; too few names the count and the fix")
+    func shortage() {
+        let meminfo = "MemTotal: 1 kB\nHugePages_Total:      80\nHugePages_Free:       70\nHugepagesize: 2048 kB\n"
+        #expect(FirecrackerPrerequisites.hugePageShortage(memoryMiB: 128, vms: 1, meminfo: meminfo) == nil)
+        let problem = FirecrackerPrerequisites.hugePageShortage(memoryMiB: 128, vms: 3, meminfo: meminfo)
+        #expect(problem?.contains("needs 192 free 2 MiB huge pages") == true, "\(problem ?? "")")
+        #expect(problem?.contains("echo 202 > /proc/sys/vm/nr_hugepages") == true, "\(problem ?? "")")
     }
 }

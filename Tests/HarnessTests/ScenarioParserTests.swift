@@ -1,3 +1,4 @@
+import Firecracker
 import Foundation
 import Harness
 import Reporting
@@ -11,7 +12,7 @@ struct ScenarioParserTests {
     static let shipped = [
         "smoke", "steady", "burst", "burst-wide", "churn", "soak", "crash", "hang", "corruption", "memory-pressure",
         "disk-full",
-        "contention", "faults-all",
+        "contention", "faults-all", "memory-backends",
     ]
 
     /// A small valid file the bad inputs are variations of (line numbers matter below).
@@ -35,8 +36,9 @@ struct ScenarioParserTests {
     @Test("Every shipped scenario parses", arguments: shipped)
     func shippedScenarioParses(name: String) throws {
         let path = "\(Self.scenariosDirectory)/\(name).yaml"
-        let scenario = try ScenarioParser.parse(file: path)
-        #expect(scenario.name == name)
+        let variants = try ScenarioParser.parseVariants(file: path)
+        let scenario = variants[0]
+        #expect(variants.count == 1 ? scenario.name == name : variants.allSatisfy { $0.name.hasPrefix(name + ".") })
         #expect(!scenario.description.isEmpty)
         #expect(!scenario.phases.isEmpty)
         #expect(scenario.gates.contains { $0.metric == .leaks && $0.statistic == .count })
@@ -101,6 +103,7 @@ struct ScenarioParserTests {
         #expect(try total("burst-wide") == .seconds(15))
         #expect(try total("churn") == .seconds(100))
         #expect(try total("soak") == .seconds(600))
+        #expect(try total("memory-backends") == .seconds(23))
     }
 
     // MARK: - Defaults and every executor
@@ -118,6 +121,78 @@ struct ScenarioParserTests {
         #expect(scenario.pool.pressureInterval == nil && scenario.pool.cgroupLimitMiB == nil)
         #expect(scenario.phases[0].hold == .fixed(.zero) && !scenario.phases[0].warmup)
         #expect(scenario.faults.isEmpty)
+    }
+
+    @Test("The guest's work after every resume (touch_*) and where its memory comes from (memory_backend, …)")
+    func workingSetTouchAndMemory() throws {
+        let yaml = """
+            name: touch
+            description: re-touch after resume
+            vm: {working_set_mib: 32, touch_mib: 16, touch_order: random, touch_access: write, memory_backend: uffd, page_cache: cold}
+            pool: {warm_target: 1, prefetch: recorded}
+            phases:
+              - {name: b, executor: burst, count: 2}
+
+            """
+        let scenario = try ScenarioParser.parse(yaml: yaml, file: "touch.yaml")
+        let touch = WorkingSetTouch(mebibytes: 16, order: .random, access: .write, seed: 1)
+        #expect(scenario.vm == .builtInGuest(workingSetMiB: 32, memoryMiB: 128, vcpus: 1, touch: touch))
+        #expect(scenario.pool.memory == GuestMemory(backend: .userfaultfd, prefetch: .recorded, pageCache: .cold))
+        #expect(scenario.pool.memory.description == "uffd, prefetch recorded, page cache cold")
+        let plain = try ScenarioParser.parse(
+            yaml: yaml.replacingOccurrences(
+                of: ", touch_mib: 16, touch_order: random, touch_access: write, memory_backend: uffd, page_cache: cold",
+                with: ""
+            ).replacingOccurrences(of: ", prefetch: recorded", with: ""),
+            file: "plain.yaml"
+        )
+        #expect(plain.vm == .builtInGuest(workingSetMiB: 32, memoryMiB: 128, vcpus: 1, touch: nil))
+        #expect(plain.pool.memory == GuestMemory())
+        #expect(plain.pool.memory.description == "file, page cache warm")
+    }
+
+    @Test("Variants: one scenario each, the variant's vm and pool keys laid over the file's own")
+    func variants() throws {
+        let yaml = """
+            name: mem
+            description: variants
+            vm: {working_set_mib: 32, touch_mib: 8}
+            pool: {warm_target: 1}
+            phases:
+              - {name: b, executor: burst, count: 2}
+            variants:
+              - {name: plain}
+              - {name: served, vm: {memory_backend: uffd}, pool: {prefetch: all, warm_target: 2}}
+
+            """
+        let runs = try ScenarioParser.parseVariants(yaml: yaml, file: "mem.yaml")
+        #expect(runs.map(\.name) == ["mem.plain", "mem.served"])
+        #expect(runs[0].pool.memory == GuestMemory() && runs[0].pool.configuration.warmTarget == 1)
+        #expect(runs[1].pool.memory == GuestMemory(backend: .userfaultfd, prefetch: .all))
+        #expect(runs[1].pool.configuration.warmTarget == 2)
+        #expect(
+            runs.allSatisfy {
+                $0.vm
+                    == .builtInGuest(workingSetMiB: 32, memoryMiB: 128, vcpus: 1, touch: WorkingSetTouch(mebibytes: 8))
+            }
+        )
+        #expect(try ScenarioParser.parse(yaml: yaml, file: "mem.yaml") == runs[0])
+
+        func refusal(_ variant: String) -> ScenarioError? {
+            let broken = yaml.replacingOccurrences(of: "  - {name: plain}", with: variant)
+            do {
+                _ = try ScenarioParser.parseVariants(yaml: broken, file: "mem.yaml")
+                return nil
+            } catch {
+                return error as? ScenarioError
+            }
+        }
+        let duplicate = refusal("  - {name: served}")
+        #expect(duplicate?.keyPath == "variants[1].name" && duplicate?.line == 9, "\(String(describing: duplicate))")
+        #expect(refusal("  - {name: a/b}")?.message.contains("letters, digits and dashes") == true)
+        #expect(refusal("  - {name: x, phases: []}")?.keyPath == "variants[0].phases")
+        let misplaced = refusal("  - {name: x, pool: {prefetch: all}}")
+        #expect(misplaced?.keyPath == "pool.prefetch" && misplaced?.line == 8, "\(String(describing: misplaced))")
     }
 
     @Test("Every executor, hold distribution, pool setting, a Linux guest and faults")
@@ -426,6 +501,38 @@ struct ScenarioParserTests {
             line: 13,
             keyPath: "vm.working_set_mib",
             message: "raise memory_mib to at least 88"
+        ),
+        BadInput(
+            name: "touch beyond the working set",
+            yaml: BadInput.appending("vm:\n  working_set_mib: 8\n  touch_mib: 16\n"),
+            code: .invalidValue,
+            line: 14,
+            keyPath: "vm.touch_mib",
+            message: "touch_mib (16) exceeds working_set_mib (8)"
+        ),
+        BadInput(
+            name: "touch order without a touch",
+            yaml: BadInput.appending("vm:\n  touch_order: random\n"),
+            code: .inapplicableKey,
+            line: 13,
+            keyPath: "vm.touch_order",
+            message: "applies only with vm.touch_mib above 0"
+        ),
+        BadInput(
+            name: "unknown touch access",
+            yaml: BadInput.appending("vm:\n  touch_mib: 4\n  touch_access: poke\n"),
+            code: .invalidValue,
+            line: 14,
+            keyPath: "vm.touch_access",
+            message: "poke"
+        ),
+        BadInput(
+            name: "prefetch with the file backend",
+            yaml: BadInput.replacing(4, with: "  warm_target: 2\n  prefetch: all"),
+            code: .inapplicableKey,
+            line: 5,
+            keyPath: "pool.prefetch",
+            message: "applies only with vm.memory_backend: uffd"
         ),
         BadInput(
             name: "executor-specific key on the wrong executor",

@@ -77,14 +77,15 @@ struct ScenarioRunnerTests {
         load: LoadProfile,
         gates: [Gate],
         pool: PoolConfiguration = PoolConfiguration(warmTarget: 2, maximumVMs: 8),
-        hold: LatencyDistribution = .fixed(.milliseconds(5))
+        hold: LatencyDistribution = .fixed(.milliseconds(5)),
+        touch: WorkingSetTouch? = nil
     ) -> Scenario {
         Scenario(
             name: "test",
             description: "runner test",
             seed: 3,
             backend: .simulated,
-            vm: .builtInGuest(workingSetMiB: 4, memoryMiB: 128, vcpus: 1),
+            vm: .builtInGuest(workingSetMiB: 4, memoryMiB: 128, vcpus: 1, touch: touch),
             pool: PoolSettings(configuration: pool),
             phases: [
                 Phase(
@@ -151,6 +152,31 @@ struct ScenarioRunnerTests {
         let path = scratch + "/report.json"
         try report.writeJSON(to: path)
         #expect(try RunReport.readJSON(from: path) == report)
+    }
+
+    @Test("the guest's first work after each resume is recorded: first_work, working_set and the guest's own figure")
+    func firstWork() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        let report = try await ScenarioRunner(
+            scenario: Self.scenario(
+                load: .constantArrivalRate(rate: 20, duration: .seconds(1)),
+                gates: [try Gate(parsing: "first_work_ms p50 < 10000"), try Gate(parsing: "errors count == 0")],
+                touch: WorkingSetTouch(mebibytes: 1)
+            ),
+            options: ScenarioRunner.Options(workDirectory: scratch)
+        )
+        .run()
+        let firstWork = try #require(report.overall.latencies["first_work"])
+        let workingSet = try #require(report.overall.latencies["working_set"])
+        let guest = try #require(report.overall.latencies["working_set_guest"])
+        #expect(firstWork.count == 20 && workingSet.count == 20 && guest.count == 20)
+        // Work comes after readiness: the time to it includes the spawn and the re-touch.
+        let spawn = try #require(report.overall.latencies["spawn"])
+        #expect(firstWork.p50 > spawn.p50 && firstWork.p50 > workingSet.p50)
+        #expect(report.gates.first { $0.expression == "first_work_ms p50 < 10000" }?.outcome == .pass)
+        try ReportSchema.check(report)
+        #expect(report.summaryText().contains("first_work"))
     }
 
     @Test("a simulated run that passes every gate says so everywhere and never exits 0")

@@ -15,6 +15,7 @@ private func withFirecrackerPool(
     networkSlots: NetworkSlotPool? = nil,
     jailed: Bool = false,
     spec: VMSpec? = nil,
+    memory: GuestMemory = GuestMemory(),
     prepare: ((String) async throws -> Void)? = nil,
     body: (SnapshotPool<FirecrackerBackend, ContinuousClock>, FirecrackerBackend, EventLog) async throws -> Void
 ) async throws -> AuditVerification {
@@ -40,6 +41,7 @@ private func withFirecrackerPool(
         )
     }
     backendConfiguration.audit = audit
+    backendConfiguration.memory = memory
     try await prepare?(scratch + "/work")
     let backend = FirecrackerBackend(configuration: backendConfiguration)
     let pool = SnapshotPool(
@@ -125,6 +127,27 @@ struct FirecrackerPoolTests {
         #expect(audit.countsByEvent[.vmRelease] == 50)
         #expect(audit.countsByEvent[.snapshotBuild] == 1)
         #expect(audit.countsByEvent[.poolShutdown] == 1)
+    }
+
+    @Test("memory served by userfaultfd: the first lease's working set is recorded, every guest's work checks out")
+    func userfaultfdRecordedPrefetch() async throws {
+        let guest = try TestEnvironment.guestPath()
+        let spec = VMSpec.builtInGuest(imagePath: guest, workingSetMiB: 4, touch: WorkingSetTouch(mebibytes: 4))
+        let memory = GuestMemory(backend: .userfaultfd, prefetch: .recorded, pageCache: .cold)
+        _ = try await withFirecrackerPool(PoolConfiguration(warmTarget: 1, maximumVMs: 2), spec: spec, memory: memory) {
+            pool,
+            backend,
+            _ in
+            #expect(backend.recordedWorkingSet == nil)
+            for _ in 0..<4 {
+                try await pool.withLease(timeout: .seconds(5)) { lease in
+                    let work = try #require(try await pool.work(of: lease, timeout: .seconds(20)))
+                    #expect(work.wrongPages == 0, "\(work.token)")
+                }
+            }
+            let recorded = try #require(backend.recordedWorkingSet, "the first lease's pages were recorded")
+            #expect(recorded.count >= 1024, "at least the 4 MiB the guest re-touched: \(recorded.count)")
+        }
     }
 
     @Test("kill -9 of warm VMMs is noticed, counted and healed; no lease gets a dead VM")

@@ -4,9 +4,13 @@ public import Firecracker
 ///
 /// - Parameters:
 ///   - workingSetMiB: MiB the guest writes before the snapshot.
+///   - touch: what the guest re-touches after every resume, if anything.
+///   - hugePages: back guest memory with 2 MiB huge pages (reserve them first).
 ///   - body: receives the installation, the snapshot and a scratch directory for clones.
 public func withGoldenSnapshot<T: Sendable>(
     workingSetMiB: Int = 4,
+    touch: WorkingSetTouch? = nil,
+    hugePages: Bool = false,
     _ name: String = #function,
     body: (FirecrackerInstallation, GoldenSnapshot, String) async throws -> T
 ) async throws -> T {
@@ -15,7 +19,7 @@ public func withGoldenSnapshot<T: Sendable>(
     let scratch = try TestEnvironment.scratchDirectory(name)
     defer { TestEnvironment.remove(scratch) }
     let snapshot = try await GoldenSnapshot.build(
-        spec: .builtInGuest(imagePath: guest, workingSetMiB: workingSetMiB),
+        spec: .builtInGuest(imagePath: guest, workingSetMiB: workingSetMiB, touch: touch, hugePages: hugePages),
         installation: installation,
         into: scratch + "/golden"
     )

@@ -37,4 +37,75 @@ typedef enum {
 /// can place it in a cgroup first; it writes one byte to `*ready_fd` once its memory is touched (or at once
 /// when spinning). Returns the child's pid, or -1 with errno set.
 pid_t snapbench_spawn_helper(snapbench_helper_mode mode, unsigned long long bytes, int *go_fd, int *ready_fd);
+
+// MARK: - The userfaultfd page server (page_fault_server.c)
+
+/// One guest memory region as Firecracker's UFFD backend describes it: where the VMM mapped it, how large,
+/// where it starts in the snapshot's memory file, and its page size (4 KiB, or 2 MiB with huge pages).
+typedef struct {
+    unsigned long long base;
+    unsigned long long size;
+    unsigned long long offset;
+    unsigned long long page_size;
+} snapbench_uffd_region;
+
+/// What one page server did.
+typedef struct {
+    /// Page faults received.
+    unsigned long long faults;
+    /// 4 KiB pages copied in to serve them.
+    unsigned long long fault_pages;
+    /// Nanoseconds spent serving them.
+    unsigned long long fault_ns;
+    /// 4 KiB pages copied in ahead of any fault.
+    unsigned long long prefetched_pages;
+    /// Nanoseconds spent prefetching, faults served in between included.
+    unsigned long long prefetch_ns;
+    /// Pages found already present (a wake sufficed).
+    unsigned long long already_present;
+    /// Remove events (balloon inflation).
+    unsigned long long removes;
+} snapbench_uffd_stats;
+
+/// A listening, close-on-exec Unix stream socket bound at `path`; -1 with errno set.
+int snapbench_uffd_listen(const char *path);
+
+/// Accepts the VMM's connection within `timeout_ms` (or until `stop_fd` is readable: errno ECANCELED) and
+/// receives its one message: the region mappings as JSON into `json` (NUL-terminated) and the userfaultfd
+/// attached to it. Returns the JSON's length, or -1 with errno set (ETIMEDOUT, EPROTO when no descriptor came).
+long snapbench_uffd_accept(
+    int listen_fd, int stop_fd, int timeout_ms, char *json, size_t capacity, int *connection, int *uffd);
+
+/// A range of guest addresses the VMM removed (balloon inflation): faults there get zero pages.
+typedef struct {
+    unsigned long long start;
+    unsigned long long end;
+} snapbench_uffd_range;
+
+#define SNAPBENCH_UFFD_MAX_REMOVED 256
+
+/// One VMM's page-serving session: filled in by the caller (`uffd` … `record_pages`), then used by
+/// `snapbench_uffd_prefetch` and `snapbench_uffd_serve` in turn on one thread.
+typedef struct {
+    int uffd;
+    const snapbench_uffd_region *regions;
+    int region_count;
+    /// The memory file mapped whole (`source_size` bytes): the source of every page.
+    const unsigned char *source;
+    unsigned long long source_size;
+    /// With a bitmap, bit n is set for each file page n a fault brought in (`record_pages` bits).
+    unsigned char *record;
+    unsigned long long record_pages;
+    snapbench_uffd_range removed[SNAPBENCH_UFFD_MAX_REMOVED];
+    int removed_count;
+    snapbench_uffd_stats stats;
+} snapbench_uffd_session;
+
+/// Copies the `count` ranges in `prefetch` (pairs of first file page and page count) in, in chunks, serving
+/// faults between them. 0 when done, 1 when the VMM's memory is gone, -errno when a copy fails.
+int snapbench_uffd_prefetch(snapbench_uffd_session *session, const unsigned long long *prefetch, int count);
+
+/// Serves the VMM's page faults until it hangs up or exits (returns 0) or `stop_fd` is readable (returns 1);
+/// -errno when a page cannot be served.
+int snapbench_uffd_serve(snapbench_uffd_session *session, int connection, int stop_fd);
 #endif

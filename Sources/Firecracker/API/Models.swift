@@ -37,12 +37,27 @@ public struct MachineConfiguration: Codable, Sendable, Equatable {
     public var smt: Bool?
     /// Whether KVM tracks dirty pages, needed for Diff snapshots.
     public var trackDirtyPages: Bool?
+    /// Back guest memory with hugetlbfs pages; such a snapshot restores only through userfaultfd.
+    public var hugePages: HugePages?
 
-    public init(vcpuCount: Int, memSizeMib: Int, smt: Bool? = nil, trackDirtyPages: Bool? = nil) {
+    /// Guest memory page size (`huge_pages`).
+    public enum HugePages: String, Codable, Sendable {
+        case none = "None"
+        case twoMiB = "2M"
+    }
+
+    public init(
+        vcpuCount: Int,
+        memSizeMib: Int,
+        smt: Bool? = nil,
+        trackDirtyPages: Bool? = nil,
+        hugePages: HugePages? = nil
+    ) {
         self.vcpuCount = vcpuCount
         self.memSizeMib = memSizeMib
         self.smt = smt
         self.trackDirtyPages = trackDirtyPages
+        self.hugePages = hugePages
     }
 }
 

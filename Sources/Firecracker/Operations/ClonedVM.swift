@@ -26,12 +26,39 @@ public final class ClonedVM: Sendable {
     public let vmm: VMMProcess
     /// The snapshot it came from.
     public let snapshot: GoldenSnapshot
+    /// The server of its guest memory's page faults, when restored with ``MemorySource/pageServer(_:)``.
+    public let pageServer: PageFaultServer?
     private let stageTimings: SendableBox<StageTimings>
 
-    private init(vmm: VMMProcess, snapshot: GoldenSnapshot, timings: StageTimings) {
+    private init(vmm: VMMProcess, snapshot: GoldenSnapshot, timings: StageTimings, pageServer: PageFaultServer?) {
         self.vmm = vmm
         self.snapshot = snapshot
+        self.pageServer = pageServer
         self.stageTimings = SendableBox(timings)
+    }
+
+    /// Where a clone's guest memory comes from.
+    public enum MemorySource: Sendable {
+        /// Firecracker maps the snapshot's memory file privately: each page faults in from the page cache.
+        case file
+        /// snapbench serves each page fault through Firecracker's UFFD backend (``PageFaultServer``).
+        case pageServer(PageServing)
+    }
+
+    /// How a clone's page server serves it.
+    public struct PageServing: Sendable {
+        /// The snapshot's memory file, mapped once for every clone.
+        public var memory: SnapshotMemoryMap
+        /// Pages copied in before any fault (a recorded working set, or ``PageSet/all(pageCount:)``).
+        public var prefetch: PageSet?
+        /// Keep the set of pages this clone's faults bring in.
+        public var record: Bool
+
+        public init(memory: SnapshotMemoryMap, prefetch: PageSet? = nil, record: Bool = false) {
+            self.memory = memory
+            self.prefetch = prefetch
+            self.record = record
+        }
     }
 
     /// The stages measured so far.
@@ -59,6 +86,7 @@ public final class ClonedVM: Sendable {
     ///     `["/usr/sbin/ip", "netns", "exec", "snb-1234-0"]` to restore into a network namespace that holds
     ///     the snapshot's TAP name.
     ///   - loadTimeout: how long `PUT /snapshot/load` may take.
+    ///   - memory: where guest memory comes from: the file (Firecracker maps it) or a page server of snapbench's.
     ///   - hooks: test and fault-injection hooks.
     ///   - logger: where to log.
     /// - Returns: the paused clone, with `processStart` and `load` timed.
@@ -74,16 +102,27 @@ public final class ClonedVM: Sendable {
         launcher: [String] = [],
         jail: JailerOptions? = nil,
         loadTimeout: Duration = .seconds(10),
+        memory: MemorySource = .file,
         hooks: Hooks = Hooks(),
         logger: Logger = Logger(label: "snapbench.firecracker")
     ) async throws -> ClonedVM {
         try snapshot.checkFilesPresent()
+        if case .pageServer = memory, jail != nil {
+            throw FirecrackerError(.workspace, "a jailed clone cannot be served by snapbench's page server yet")
+        }
+        if case .file = memory, snapshot.manifest.spec.hugePages == true {
+            throw FirecrackerError(
+                .workspace,
+                "a snapshot of huge-page guest memory restores only through userfaultfd (vm.memory_backend: uffd)"
+            )
+        }
         var configuration =
             jail.map { VMMConfiguration.jailed(firecracker: installation.firecrackerPath, id: id, jail: $0) }
             ?? VMMConfiguration(binary: installation.firecrackerPath, workingDirectory: workingDirectory, id: id)
         configuration.launcher = launcher
         let launched = ContinuousClock.now
         let vmm = try await VMMProcess.launch(configuration, logger: logger)
+        var server: PageFaultServer?
         do {
             try await hooks.beforeLoad(vmm)
             var statePath = snapshot.statePath
@@ -91,9 +130,23 @@ public final class ClonedVM: Sendable {
             if let jail {
                 (statePath, memoryPath) = try linkIntoJail(snapshot, root: vmm.workingDirectory, jail: jail)
             }
+            var backend = MemoryBackend(backendType: .file, backendPath: memoryPath)
+            if case .pageServer(let serving) = memory {
+                // Listening before the load: the load itself faults (Firecracker writes the VMGenID page).
+                server = try PageFaultServer(
+                    socketPath: vmm.workingDirectory + "/uffd.sock",
+                    memory: serving.memory,
+                    prefetch: serving.prefetch,
+                    record: serving.record
+                ) { [vmm] _ in
+                    // A vCPU waits forever for a page that cannot be served: the VM must stop.
+                    try? vmm.send(signal: SIGKILL)
+                }
+                backend = MemoryBackend(backendType: .uffd, backendPath: vmm.workingDirectory + "/uffd.sock")
+            }
             let parameters = SnapshotLoadParameters(
                 snapshotPath: statePath,
-                memBackend: MemoryBackend(backendType: .file, backendPath: memoryPath),
+                memBackend: backend,
                 resumeVm: false,
                 networkOverrides: networkOverrides
             )
@@ -105,13 +158,17 @@ public final class ClonedVM: Sendable {
             #endif
             try await loadSnapshot(parameters, into: vmm, timeout: loadTimeout)
             let load = started.duration(to: .now)
+            // A prefetch completes before the clone counts as restored: the pages are there when it runs.
+            await server?.prefetched()
             return ClonedVM(
                 vmm: vmm,
                 snapshot: snapshot,
-                timings: StageTimings(processStart: vmm.startupDuration, load: load, startedAt: launched)
+                timings: StageTimings(processStart: vmm.startupDuration, load: load, startedAt: launched),
+                pageServer: server
             )
         } catch {
             await vmm.destroy()
+            await server?.stop()
             throw error
         }
     }
@@ -145,6 +202,30 @@ public final class ClonedVM: Sendable {
         return ReadinessProof(token: line.text, observedAt: line.observedAt)
     }
 
+    /// Waits for the guest's report of its first work after the resume, when its spec has it do some
+    /// (`ReadinessProbe.workPrefix`, the built-in guest with `touch=`).
+    ///
+    /// ```swift
+    /// let proof = try await clone.resume(deadline: .now + .seconds(1))
+    /// let work = try await clone.waitForWork(deadline: .now + .seconds(5))  // e.g. W48213/0
+    /// ```
+    ///
+    /// - Returns: the report, or `nil` when the guest does no such work.
+    /// - Throws: `FirecrackerError(.guestNotReady)` at the deadline or for a line that is no report,
+    ///   `.processExited` when the VMM dies.
+    public func waitForWork(deadline: ContinuousClock.Instant) async throws -> WorkReport? {
+        guard let prefix = snapshot.manifest.spec.readiness.workPrefix,
+            snapshot.manifest.spec.bootArgs.split(separator: " ").contains(where: {
+                $0.hasPrefix("touch=") && $0 != "touch=0"
+            })
+        else { return nil }
+        let line = try await vmm.serial.waitForLine(startingWith: prefix, deadline: deadline, abortIf: exitedError(vmm))
+        guard let report = WorkReport(line: line.text, observedAt: line.observedAt) else {
+            throw FirecrackerError(.guestNotReady, "the guest's work report is malformed: \(line.text)")
+        }
+        return report
+    }
+
     /// Pauses the clone (`PATCH /vm {state: Paused}`).
     public func pause() async throws {
         try await vmm.api.setState(.paused)
@@ -167,6 +248,7 @@ public final class ClonedVM: Sendable {
     /// Stops the VMM, reaps it and removes the working directory (unless told not to, for leak-check tests).
     public func destroy(removingWorkspace: Bool = true) async {
         await vmm.destroy(removingWorkspace: removingWorkspace)
+        await pageServer?.stop()
     }
 
     /// Hard-links the snapshot's files into a jail's root (a chrooted VMM sees nothing else) and lets the

@@ -199,7 +199,13 @@ extension GoldenSnapshot {
     /// Sends the spec's configuration to a fresh VMM.
     private static func configure(_ vmm: VMMProcess, spec: VMSpec) async throws {
         try await vmm.api.configure(BootSource(kernelImagePath: spec.kernelImagePath, bootArgs: spec.bootArgs))
-        try await vmm.api.configure(MachineConfiguration(vcpuCount: spec.vcpuCount, memSizeMib: spec.memoryMiB))
+        try await vmm.api.configure(
+            MachineConfiguration(
+                vcpuCount: spec.vcpuCount,
+                memSizeMib: spec.memoryMiB,
+                hugePages: spec.hugePages == true ? .twoMiB : nil
+            )
+        )
         for drive in spec.drives { try await vmm.api.configure(drive) }
         for interface in spec.networkInterfaces { try await vmm.api.configure(interface) }
         if let vsock = spec.vsock { try await vmm.api.configure(vsock) }

@@ -100,10 +100,13 @@ public struct CompatibilityKey: Codable, Sendable, Hashable {
         var drives: [Drive]
         var networkInterfaces: [NetworkInterface]
         var vsock: Vsock?
+        /// Present only when set, so the keys of snapshots without huge pages are what they were.
+        var hugePages: Bool?
         init(_ spec: VMSpec) {
             drives = spec.drives
             networkInterfaces = spec.networkInterfaces
             vsock = spec.vsock
+            hugePages = spec.hugePages == true ? true : nil
         }
     }
 }

@@ -21,6 +21,9 @@ public struct VMSpec: Codable, Sendable, Equatable {
     public var vsock: Vsock?
     /// How the guest proves it runs.
     public var readiness: ReadinessProbe
+    /// Guest memory in 2 MiB huge pages (hugetlbfs; `/proc/sys/vm/nr_hugepages` must hold them): such a
+    /// snapshot restores only through a page server (``ClonedVM/MemorySource/pageServer(_:)``).
+    public var hugePages: Bool?
 
     public init(
         kernelImagePath: String,
@@ -30,7 +33,8 @@ public struct VMSpec: Codable, Sendable, Equatable {
         drives: [Drive] = [],
         networkInterfaces: [NetworkInterface] = [],
         vsock: Vsock? = nil,
-        readiness: ReadinessProbe
+        readiness: ReadinessProbe,
+        hugePages: Bool? = nil
     ) {
         self.kernelImagePath = kernelImagePath
         self.bootArgs = bootArgs
@@ -40,21 +44,26 @@ public struct VMSpec: Codable, Sendable, Equatable {
         self.networkInterfaces = networkInterfaces
         self.vsock = vsock
         self.readiness = readiness
+        self.hugePages = hugePages
     }
 
-    /// The built-in benchmark guest, writing `workingSetMiB` of its memory at boot.
+    /// The built-in benchmark guest, writing `workingSetMiB` of its memory at boot, and with `touch`
+    /// re-touching part of it after every resume.
     public static func builtInGuest(
         imagePath: String,
         workingSetMiB: Int = 16,
         memoryMiB: Int = 128,
-        vcpuCount: Int = 1
+        vcpuCount: Int = 1,
+        touch: WorkingSetTouch? = nil,
+        hugePages: Bool = false
     ) -> VMSpec {
         VMSpec(
             kernelImagePath: imagePath,
-            bootArgs: "ws=\(workingSetMiB)",
+            bootArgs: "ws=\(workingSetMiB)" + (touch.map { " " + $0.bootArgs } ?? ""),
             vcpuCount: vcpuCount,
             memoryMiB: memoryMiB,
-            readiness: .builtInGuest
+            readiness: .builtInGuest,
+            hugePages: hugePages ? true : nil
         )
     }
 }
@@ -65,13 +74,60 @@ public struct ReadinessProbe: Codable, Sendable, Equatable {
     public var bootPrefix: String
     /// The start of the line the guest prints after every resume; it must differ between clones.
     public var resumePrefix: String
+    /// The start of the line the guest prints when it has done its first work after a resume, when it does
+    /// any (the built-in guest with `touch=`).
+    public var workPrefix: String?
 
-    public init(bootPrefix: String, resumePrefix: String) {
+    public init(bootPrefix: String, resumePrefix: String, workPrefix: String? = nil) {
         self.bootPrefix = bootPrefix
         self.resumePrefix = resumePrefix
+        self.workPrefix = workPrefix
     }
 
     /// The tokens of the built-in guest (`Guest/README.md`): its clone's proof is `R<32 hex VMGenID>/<n>`,
     /// short because every byte the guest writes to its serial port is a VM exit.
-    public static let builtInGuest = ReadinessProbe(bootPrefix: "SNAPBENCH-READY", resumePrefix: "R")
+    public static let builtInGuest = ReadinessProbe(bootPrefix: "SNAPBENCH-READY", resumePrefix: "R", workPrefix: "W")
+}
+
+/// The built-in guest's work after every resume: re-touch the first `mebibytes` of its working set, in
+/// address order or in a seeded permutation, reading each page (and writing it back), then print
+/// `W<microseconds>/<wrong pages>`. It is what a real workload does first after a restore — touch memory the
+/// snapshot holds — so the memory backend's cost per page shows.
+///
+/// ```swift
+/// let spec = VMSpec.builtInGuest(imagePath: guest, workingSetMiB: 16, touch: WorkingSetTouch(mebibytes: 16))
+/// spec.bootArgs  // "ws=16 touch=16 touchseed=0 touchw=0"
+/// ```
+public struct WorkingSetTouch: Codable, Sendable, Equatable {
+    /// In which order the pages are visited.
+    public enum Order: String, Codable, Sendable, CaseIterable {
+        case sequential
+        case random
+    }
+
+    /// Whether each page is only read, or also written back (a write fault where the backend copies on
+    /// write).
+    public enum Access: String, Codable, Sendable, CaseIterable {
+        case read
+        case write
+    }
+
+    /// How much of the working set, at most all of it.
+    public var mebibytes: Int
+    public var order: Order
+    public var access: Access
+    /// The permutation's seed, for `random` (never 0: the guest reads 0 as address order).
+    public var seed: UInt64
+
+    public init(mebibytes: Int, order: Order = .sequential, access: Access = .read, seed: UInt64 = 1) {
+        self.mebibytes = mebibytes
+        self.order = order
+        self.access = access
+        self.seed = max(1, seed)
+    }
+
+    /// The guest's command-line words for it.
+    public var bootArgs: String {
+        "touch=\(mebibytes) touchseed=\(order == .random ? seed : 0) touchw=\(access == .write ? 1 : 0)"
+    }
 }

@@ -1,4 +1,5 @@
 import Firecracker
+import Foundation
 import HostSystem
 
 /// What a run on real Firecracker needs from this host — a usable `/dev/kvm`, a Firecracker binary, the
@@ -18,7 +19,11 @@ struct FirecrackerPrerequisites: Sendable {
     /// The Firecracker installation and the VM to restore.
     ///
     /// - Throws: ``RunError`` `.prerequisitesMissing` naming everything missing and how to fix it.
-    func check(for vm: VMDefinition) async throws -> (FirecrackerInstallation, VMSpec) {
+    func check(
+        for vm: VMDefinition,
+        memory: GuestMemory = GuestMemory(),
+        maximumVMs: Int = 1
+    ) async throws -> (FirecrackerInstallation, VMSpec) {
         var missing: [String] = []
         if !kvmUsable() {
             missing.append(
@@ -36,6 +41,12 @@ struct FirecrackerPrerequisites: Sendable {
         var spec: VMSpec?
         do {
             spec = try Self.spec(for: vm, guestPath: guestPath)
+            if memory.hugePages, let memoryMiB = spec?.memoryMiB {
+                spec?.hugePages = true
+                if let problem = Self.hugePageShortage(memoryMiB: memoryMiB, vms: maximumVMs + 1) {
+                    missing.append(problem)
+                }
+            }
         } catch {
             missing.append("\(error)")
         }
@@ -52,15 +63,31 @@ struct FirecrackerPrerequisites: Sendable {
         return (installation, spec)
     }
 
+    /// Why `vms` VMs of `memoryMiB` cannot all have 2 MiB huge pages now, if they cannot.
+    static func hugePageShortage(memoryMiB: Int, vms: Int, meminfo: String? = nil) -> String? {
+        let text = meminfo ?? ((try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)) ?? "")
+        let free =
+            text.split(separator: "\n").first { $0.hasPrefix("HugePages_Free:") }
+            .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        let needed = (memoryMiB + 1) / 2 * vms
+        guard free < needed else { return nil }
+        let total =
+            text.split(separator: "\n").first { $0.hasPrefix("HugePages_Total:") }
+            .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        return "vm.huge_pages needs \(needed) free 2 MiB huge pages (\(vms) VMs of \(memoryMiB) MiB, golden VM "
+            + "included) and \(free) are free; reserve them: echo \(total + needed - free) > /proc/sys/vm/nr_hugepages"
+    }
+
     /// The VM a scenario restores.
     static func spec(for vm: VMDefinition, guestPath: String?) throws -> VMSpec {
         switch vm {
-        case .builtInGuest(let workingSet, let memory, let vcpus):
+        case .builtInGuest(let workingSet, let memory, let vcpus, let touch):
             return .builtInGuest(
                 imagePath: try ProjectPaths.locateGuest(explicitPath: guestPath),
                 workingSetMiB: workingSet,
                 memoryMiB: memory,
-                vcpuCount: vcpus
+                vcpuCount: vcpus,
+                touch: touch
             )
         case .linux(let guest):
             return VMSpec(

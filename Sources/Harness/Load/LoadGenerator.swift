@@ -18,6 +18,13 @@ struct LoadGenerator<Backend: VMBackend>: Sendable {
     let dispatcher: Dispatcher
     let progress: (@Sendable (RunProgress) -> Void)?
 
+    /// How long a served guest may take to report its first work (it re-touches at most its working set).
+    static var workTimeout: Duration { .seconds(10) }
+    /// The outcome of a lease whose guest did not report its work in time, or whose VMM died meanwhile.
+    static var workFailed: String { "work_failed" }
+    /// The outcome of a lease whose guest read pages that did not hold what it wrote before the snapshot.
+    static var wrongPages: String { "wrong_pages" }
+
     /// Runs one phase; returns when its every acquire has ended.
     func run(_ phase: Phase, index: Int) async throws {
         let phaseStart = ContinuousClock.now
@@ -116,10 +123,41 @@ struct LoadGenerator<Backend: VMBackend>: Sendable {
             let lease = try await pool.acquire()
             let servedAt = ContinuousClock.now
             let spawn = intended.duration(to: servedAt)
-            log.lease(arrival: arrival, spawnMs: spawn.inMilliseconds, error: nil)
             if let pid = lease.pid, !ProcessStatus.isRunning(pid) { log.noteDeadAtHandout() }
+            // The guest's first work (when it does any) is part of the lease, before the hold.
+            var work: LeaseRecord.Work?
+            var workFailure: String?
+            do {
+                if let report = try await pool.work(of: lease, timeout: Self.workTimeout) {
+                    if report.wrongPages > 0 { workFailure = Self.wrongPages }
+                    work = LeaseRecord.Work(
+                        firstWork: intended.duration(to: report.observedAt),
+                        workingSet: lease.proof.observedAt.duration(to: report.observedAt),
+                        guest: .microseconds(report.guestMicroseconds)
+                    )
+                }
+            } catch {
+                workFailure = Self.workFailed
+            }
             if hold > .zero { try? await Task.sleep(for: hold) }
             let stages = await pool.release(lease) ?? lease.timings.stages
+            if let workFailure {
+                // Served, but its work went wrong: an error, so that no gate passes on it.
+                let failedAt = ContinuousClock.now
+                log.lease(arrival: arrival, spawnMs: nil, error: workFailure)
+                recorder.record(
+                    LeaseRecord(
+                        phase: index,
+                        intended: arrival,
+                        ended: runStart.duration(to: failedAt).inSeconds,
+                        exposedFrom: arrival,
+                        dispatchLag: lag,
+                        outcome: .failed(code: workFailure, after: intended.duration(to: failedAt))
+                    )
+                )
+                return
+            }
+            log.lease(arrival: arrival, spawnMs: spawn.inMilliseconds, error: nil)
             let exposedFrom = stages.startedAt.map { min(runStart.duration(to: $0).inSeconds, arrival) } ?? arrival
             recorder.record(
                 LeaseRecord(
@@ -134,7 +172,8 @@ struct LoadGenerator<Backend: VMBackend>: Sendable {
                             path: lease.path,
                             queueWait: lease.timings.queueWait,
                             acquire: lease.timings.acquire,
-                            stages: stages
+                            stages: stages,
+                            work: work
                         )
                     )
                 )

@@ -29,6 +29,18 @@ struct LeaseRecord: Sendable {
         /// The VM's stages as they stood at its release (restore stages complete, Firecracker's own load metric
         /// collected).
         var stages: StageTimings
+        /// The guest's first work after the resume, when it does any.
+        var work: Work? = nil
+    }
+
+    /// The guest's first work after the resume (re-touching its working set).
+    struct Work: Sendable {
+        /// Intended instant → the guest's report.
+        var firstWork: Duration
+        /// The guest's readiness line → its report, both read by the host.
+        var workingSet: Duration
+        /// The work by the guest's own clock.
+        var guest: Duration
     }
 
     /// Time from the intended instant to the outcome: the spawn when served, the time to the error otherwise.

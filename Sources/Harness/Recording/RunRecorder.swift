@@ -54,6 +54,11 @@ package final class RunRecorder: Sendable {
                 if let value = stages.processStart { self.record(.processStart, value) }
                 if let value = stages.resume { self.record(.resume, value) }
                 if let value = stages.readiness { self.record(.readiness, value) }
+                if let work = served.work {
+                    self.record(.firstWork, work.firstWork)
+                    self.record(.workingSet, work.workingSet)
+                    self.record(.workingSetGuest, work.guest)
+                }
             }
         }
 

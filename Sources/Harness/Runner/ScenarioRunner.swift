@@ -85,7 +85,11 @@ public struct ScenarioRunner: Sendable {
                 firecrackerPath: options.firecrackerPath,
                 guestPath: options.guestPath
             )
-            .check(for: scenario.vm)
+            .check(
+                for: scenario.vm,
+                memory: scenario.pool.memory,
+                maximumVMs: scenario.pool.configuration.maximumVMs
+            )
             let audit = try RunAuditLog(path: options.auditPath, workDirectory: options.workDirectory)
             let resources: RunResources<FirecrackerBackend>
             do {

@@ -1,3 +1,4 @@
+public import Firecracker
 public import Reporting
 public import SnapshotPool
 
@@ -68,7 +69,7 @@ public enum BackendChoice: String, Sendable, Equatable, CaseIterable {
 /// The VM a scenario's pool restores.
 public enum VMDefinition: Sendable, Equatable {
     /// The built-in benchmark guest.
-    case builtInGuest(workingSetMiB: Int, memoryMiB: Int, vcpus: Int)
+    case builtInGuest(workingSetMiB: Int, memoryMiB: Int, vcpus: Int, touch: WorkingSetTouch? = nil)
     /// A Linux guest (KVM hosts with hardware virtualization only).
     case linux(LinuxGuest)
 }
@@ -120,17 +121,21 @@ public struct PoolSettings: Sendable, Equatable {
     /// The size of a filesystem of its own (tmpfs) for the pool's VM directories, in MiB; `nil` uses the work
     /// directory as it is. `disk_full` faults fill it.
     public var workFilesystemMiB: Int?
+    /// Where clones' guest memory comes from (`vm.memory_backend`, `vm.page_cache`, `pool.prefetch`).
+    public var memory: GuestMemory
 
     public init(
         configuration: PoolConfiguration,
         pressureInterval: Duration? = nil,
         cgroupLimitMiB: Int? = nil,
-        workFilesystemMiB: Int? = nil
+        workFilesystemMiB: Int? = nil,
+        memory: GuestMemory = GuestMemory()
     ) {
         self.configuration = configuration
         self.pressureInterval = pressureInterval
         self.cgroupLimitMiB = cgroupLimitMiB
         self.workFilesystemMiB = workFilesystemMiB
+        self.memory = memory
     }
 }
 

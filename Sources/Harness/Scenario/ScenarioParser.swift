@@ -1,3 +1,4 @@
+import Firecracker
 import Foundation
 public import Reporting
 import SnapshotPool
@@ -32,9 +33,12 @@ public enum ScenarioParser {
     /// - Returns: the scenario, with every default filled in.
     /// - Throws: ``ScenarioError`` (``ScenarioError/Code/unreadableFile`` when the file cannot be read).
     public static func parse(file path: String) throws -> Scenario {
-        let text: String
+        try parse(yaml: try read(path), file: path)
+    }
+
+    private static func read(_ path: String) throws -> String {
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw ScenarioError(
                 .unreadableFile,
@@ -45,7 +49,6 @@ public enum ScenarioParser {
                 message: "cannot read the file as UTF-8 text: \(error.localizedDescription)"
             )
         }
-        return try parse(yaml: text, file: path)
     }
 
     /// Validates a scenario given as YAML text.
@@ -69,9 +72,29 @@ public enum ScenarioParser {
     /// - Returns: the scenario, with every default filled in.
     /// - Throws: ``ScenarioError``.
     public static func parse(yaml: String, file: String) throws -> Scenario {
+        try parseVariants(yaml: yaml, file: file)[0]
+    }
+
+    /// Reads a scenario file into the scenarios it runs: itself, or, when it has `variants`, one scenario per
+    /// variant — the file with the variant's `vm` and `pool` keys laid over its own, named
+    /// `<name>.<variant>` — so that each combination runs the same load.
+    ///
+    /// ```swift
+    /// let runs = try ScenarioParser.parseVariants(file: "Scenarios/memory-backends.yaml")
+    /// runs.map(\.name)  // ["memory-backends.file-warm", "memory-backends.file-cold", …]
+    /// ```
+    ///
+    /// - Throws: ``ScenarioError``, for the file or for any variant (with the variant's line).
+    public static func parseVariants(file path: String) throws -> [Scenario] {
+        try parseVariants(yaml: try read(path), file: path)
+    }
+
+    /// ``parseVariants(file:)`` for YAML text; `file` is the name errors carry.
+    public static func parseVariants(yaml: String, file: String) throws -> [Scenario] {
         var document = ScenarioDocument(file: file)
         let root = try compose(yaml, into: &document)
-        return try ScenarioReader(document: document).scenario(root)
+        let reader = ScenarioReader(document: document)
+        return try reader.variantRoots(root).map { try reader.scenario($0) }
     }
 
     /// Parses one gate expression, as given to the CLI's `--gate` option.
@@ -252,15 +275,21 @@ private struct ScenarioReader {
     let document: ScenarioDocument
 
     static let rootKeys = [
-        "name", "description", "seed", "backend", "sign_off", "vm", "pool", "phases", "faults", "gates",
+        "name", "description", "seed", "backend", "sign_off", "vm", "pool", "phases", "faults", "gates", "variants",
     ]
-    static let builtinKeys = ["guest", "working_set_mib", "memory_mib", "vcpus"]
+    static let variantKeys = ["name", "vm", "pool"]
+    static let builtinKeys = [
+        "guest", "working_set_mib", "memory_mib", "vcpus", "touch_mib", "touch_order", "touch_access",
+        "memory_backend", "page_cache", "huge_pages",
+    ]
     static let linuxKeys = [
         "guest", "memory_mib", "vcpus", "kernel", "rootfs", "boot_args", "boot_pattern", "resume_pattern",
+        "memory_backend", "page_cache", "huge_pages",
     ]
     static let poolKeys = [
         "warm_target", "maximum_vms", "refill_concurrency", "acquire_timeout", "readiness_timeout",
         "maximum_warm_age", "elevated_warm_floor", "pressure_interval", "cgroup_limit_mib", "work_dir_size_mib",
+        "prefetch",
     ]
     static let executors = ["constant-arrival-rate", "ramping-arrival-rate", "burst", "poisson", "workers"]
     static let phaseKeys = ["name", "warmup", "executor", "hold"]
@@ -307,7 +336,8 @@ private struct ScenarioReader {
             )
         }
         let vm = try top["vm"].map { try self.vm($0) } ?? .builtInGuest(workingSetMiB: 16, memoryMiB: 128, vcpus: 1)
-        let pool = try self.pool(top.required("pool"))
+        var pool = try self.pool(top.required("pool"))
+        pool.memory = try guestMemory(vm: top["vm"], pool: top.required("pool"))
         let phases = try self.phases(top.required("phases"))
         let total = phases.reduce(Duration.zero) { $0 + $1.load.duration }
         let faults = try top["faults"].map { try self.faults($0, total: total, pool: pool) } ?? []
@@ -325,6 +355,66 @@ private struct ScenarioReader {
         )
         scenario.gates = try top["gates"].map { [scenario] in try self.gates($0, of: scenario) } ?? []
         return scenario
+    }
+
+    // MARK: Variants
+
+    /// The root itself, or for each of its `variants` the root with the variant's `vm` and `pool` keys laid
+    /// over its own and its name suffixed.
+    func variantRoots(_ root: Node) throws -> [Node] {
+        guard case .mapping(let top) = root, let list = top["variants"] else { return [root] }
+        let baseName = try top["name"].map { try document.string($0, path: "name") } ?? ""
+        var roots: [Node] = []
+        var names: [String: Int] = [:]
+        for (index, item) in try document.list(list, path: "variants", nonEmpty: true).enumerated() {
+            let path = "variants[\(index)]"
+            let fields = try Fields(item, path: path, document: document)
+            try fields.rejectUnknown(allowed: Self.variantKeys)
+            let nameNode = try fields.required("name")
+            let name = try document.string(nameNode, path: path + ".name")
+            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+                throw document.error(
+                    .invalidValue,
+                    at: nameNode,
+                    path: path + ".name",
+                    "a variant's name is letters, digits and dashes (it names the report files)"
+                )
+            }
+            if let earlier = names[name] {
+                throw document.error(
+                    .invalidValue,
+                    at: nameNode,
+                    path: path + ".name",
+                    "variant name `\(name)` is already used by variants[\(earlier)]"
+                )
+            }
+            names[name] = index
+            var pairs: [(Node, Node)] = []
+            for (key, value) in top where key.string != "variants" {
+                switch key.string {
+                case "name":
+                    pairs.append((key, .scalar(Node.Scalar(baseName + "." + name, value.tag, .plain, value.mark))))
+                case let section? where fields.has(section) && Self.variantKeys.contains(section):
+                    pairs.append((key, Self.overlay(value, with: fields[section]!)))
+                default: pairs.append((key, value))
+                }
+            }
+            for section in ["vm", "pool"] where fields.has(section) && top[section] == nil {
+                pairs.append((Node(section), fields[section]!))
+            }
+            roots.append(.mapping(Node.Mapping(pairs, top.tag, top.style, top.mark)))
+        }
+        return roots
+    }
+
+    /// `base`'s keys with `over`'s laid over them (one level deep); anything but two mappings is `over`.
+    static func overlay(_ base: Node, with over: Node) -> Node {
+        guard case .mapping(let replacing) = over, case .mapping(let original) = base else { return over }
+        let replaced = Set(replacing.keys.compactMap(\.string))
+        let pairs =
+            original.filter { !replaced.contains($0.key.string ?? "") }.map { ($0.key, $0.value) }
+            + replacing.map { ($0.key, $0.value) }
+        return .mapping(Node.Mapping(pairs, original.tag, original.style, original.mark))
     }
 
     // MARK: VM
@@ -390,7 +480,104 @@ private struct ScenarioReader {
                     + "memory_mib (\(memoryMiB)); raise memory_mib to at least \(workingSet + Self.builtinOverheadMiB)"
             )
         }
-        return .builtInGuest(workingSetMiB: workingSet, memoryMiB: memoryMiB, vcpus: vcpus)
+        return .builtInGuest(
+            workingSetMiB: workingSet,
+            memoryMiB: memoryMiB,
+            vcpus: vcpus,
+            touch: try touch(fields, workingSet: workingSet)
+        )
+    }
+
+    /// `touch_mib` (with `touch_order`, `touch_access`): the guest's work after every resume; at most the
+    /// working set it wrote at boot.
+    private func touch(_ fields: Fields, workingSet: Int) throws -> WorkingSetTouch? {
+        let mebibytes = try fields["touch_mib"].map {
+            try document.integer($0, path: "vm.touch_mib", minimum: 0, unit: "MiB")
+        }
+        let order = try fields["touch_order"].map {
+            try document.word($0, path: "vm.touch_order", from: WorkingSetTouch.Order.allCases.map(\.rawValue))
+        }
+        let access = try fields["touch_access"].map {
+            try document.word($0, path: "vm.touch_access", from: WorkingSetTouch.Access.allCases.map(\.rawValue))
+        }
+        guard let mebibytes, mebibytes > 0 else {
+            for key in ["touch_order", "touch_access"] where fields.has(key) {
+                throw document.error(
+                    .inapplicableKey,
+                    at: fields[key],
+                    path: fields.path(key),
+                    "applies only with vm.touch_mib above 0"
+                )
+            }
+            return nil
+        }
+        guard mebibytes <= workingSet else {
+            throw document.error(
+                .invalidValue,
+                at: fields["touch_mib"],
+                path: "vm.touch_mib",
+                "re-touches at most the working set the guest wrote: touch_mib (\(mebibytes)) exceeds "
+                    + "working_set_mib (\(workingSet))"
+            )
+        }
+        return WorkingSetTouch(
+            mebibytes: mebibytes,
+            order: order.flatMap(WorkingSetTouch.Order.init(rawValue:)) ?? .sequential,
+            access: access.flatMap(WorkingSetTouch.Access.init(rawValue:)) ?? .read,
+            seed: 1
+        )
+    }
+
+    /// `vm.memory_backend`, `vm.page_cache` and `pool.prefetch`: where clones' guest memory comes from.
+    private func guestMemory(vm: Node?, pool: Node) throws -> GuestMemory {
+        let vmFields = try vm.map { try Fields($0, path: "vm", document: document) }
+        let poolFields = try Fields(pool, path: "pool", document: document)
+        var memory = GuestMemory()
+        if let node = vmFields?["memory_backend"] {
+            let word = try document.word(
+                node,
+                path: "vm.memory_backend",
+                from: GuestMemory.Backend.allCases.map(\.rawValue)
+            )
+            memory.backend = GuestMemory.Backend(rawValue: word) ?? .file
+        }
+        if let node = vmFields?["page_cache"] {
+            let word = try document.word(
+                node,
+                path: "vm.page_cache",
+                from: GuestMemory.PageCache.allCases.map(\.rawValue)
+            )
+            memory.pageCache = GuestMemory.PageCache(rawValue: word) ?? .warm
+        }
+        if let node = vmFields?["huge_pages"] {
+            memory.hugePages = try document.bool(node, path: "vm.huge_pages")
+            if memory.hugePages, memory.backend != .userfaultfd {
+                throw document.error(
+                    .invalidValue,
+                    at: node,
+                    path: "vm.huge_pages",
+                    "huge-page guest memory restores only through userfaultfd: add vm.memory_backend: uffd"
+                )
+            }
+        }
+        if let node = poolFields["prefetch"] {
+            let word = try document.word(
+                node,
+                path: "pool.prefetch",
+                from: GuestMemory.Prefetch.allCases.map(\.rawValue)
+            )
+            memory.prefetch = GuestMemory.Prefetch(rawValue: word) ?? .none
+            if memory.prefetch != .none, memory.backend != .userfaultfd {
+                throw document.error(
+                    .inapplicableKey,
+                    at: node,
+                    path: "pool.prefetch",
+                    "applies only with vm.memory_backend: uffd (with the file backend the VMM maps the file itself, "
+                        + "out of snapbench's reach)"
+                )
+            }
+        }
+        return memory
     }
 
     // MARK: Pool

@@ -31,6 +31,21 @@ extension HTMLReportPage {
             note: "PUT /snapshot/load sent → response, beside Firecracker's own load_snapshot metric.",
             missing: "No restore was measured."
         )
+        if phase.latency(.firstWork) != nil {
+            figure(
+                "Time to useful work",
+                ReportCharts.spectrum(
+                    title: "First work latency by percentile",
+                    metrics: [.firstWork, .workingSet, .workingSetGuest],
+                    target: .firstWork,
+                    phase: phase,
+                    gates: report.gates
+                ),
+                note: "Request → the guest's report that it re-touched its working set after the resume; the "
+                    + "re-touch alone as the host saw it and by the guest's own clock.",
+                missing: "No first work was measured."
+            )
+        }
         let noDistribution = "This report predates recorded distributions; re-run to get histograms."
         for (metric, title) in [(Metric.spawn, "Spawn histogram"), (.restore, "Restore histogram")] {
             figure(

@@ -54,9 +54,11 @@ extension RunReport {
                 )
             }
         }
-        let metrics = [Metric.spawn, .spawnWarm, .spawnOnDemand, .outcome, .restore, .firecrackerLoad]
-            .compactMap { $0.latencyKey }
-            .compactMap { name in overall.latencies[name].map { (name, $0) } }
+        let metrics = [
+            Metric.spawn, .spawnWarm, .spawnOnDemand, .outcome, .restore, .firecrackerLoad, .firstWork, .workingSet,
+        ]
+        .compactMap { $0.latencyKey }
+        .compactMap { name in overall.latencies[name].map { (name, $0) } }
         if !metrics.isEmpty {
             lines += ["", "| metric (ms) | p50 | p95 | p99 | max | n |", "|---|---:|---:|---:|---:|---:|"]
             for (name, s) in metrics {

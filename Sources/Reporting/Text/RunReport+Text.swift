@@ -18,7 +18,10 @@ extension RunReport {
             columns: ["metric (ms)", "p50", "p95", "p99", "max", "n"],
             alignments: [.left, .right, .right, .right, .right, .right]
         )
-        let shown: [Metric] = [.spawn, .spawnWarm, .spawnOnDemand, .outcome, .restore, .firecrackerLoad, .dispatchLag]
+        let shown: [Metric] = [
+            .spawn, .spawnWarm, .spawnOnDemand, .outcome, .restore, .firecrackerLoad, .firstWork, .workingSet,
+            .workingSetGuest, .dispatchLag,
+        ]
         for key in shown.compactMap(\.latencyKey) {
             guard let spectrum = overall.latencies[key] else { continue }
             table.append([

@@ -29,6 +29,12 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     case resume = "resume_ms"
     /// Resume response → the guest's readiness line.
     case readiness = "readiness_ms"
+    /// Intended arrival (open loop) or request (closed loop) → the guest's report of its first work.
+    case firstWork = "first_work_ms"
+    /// The guest's readiness line → its report of its first work (re-touching its working set), host side.
+    case workingSet = "working_set_ms"
+    /// The same work, timed by the guest's own TSC.
+    case workingSetGuest = "working_set_guest_ms"
     /// Time an acquire waited in the pool's queue for a VM or capacity.
     case queueWait = "queue_wait_ms"
     /// Actual dispatch of an open-loop arrival − its intended instant (the load generator's accuracy).
@@ -122,7 +128,7 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     public var kind: Kind {
         switch self {
         case .spawn, .spawnWarm, .spawnOnDemand, .outcome, .restore, .firecrackerLoad, .processStart, .resume,
-            .readiness, .queueWait, .dispatchLag, .harnessOverhead:
+            .readiness, .firstWork, .workingSet, .workingSetGuest, .queueWait, .dispatchLag, .harnessOverhead:
             .latency
         case .poolResident, .poolAllocated, .processRSS, .vmmPSS, .vmmPSSPerWarmVM, .cgroupUsage: .memory
         case .allocatedPerLease: .allocation
@@ -199,6 +205,13 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
         case .processStart: "Firecracker process spawned → its API socket accepting, for the same VMs"
         case .resume: "PATCH /vm {state: Resumed} sent → response received"
         case .readiness: "resume response → the guest's readiness line on its serial console"
+        case .firstWork:
+            "from the intended arrival instant (open loop) or the request (closed loop) to the guest's report that it "
+                + "re-touched its working set after resume (vm.touch_mib): the time to useful work"
+        case .workingSet:
+            "the guest's readiness line → its report that it re-touched vm.touch_mib of its working set, both read "
+                + "by the host: what the memory backend makes the first work after a restore cost"
+        case .workingSetGuest: "the same re-touch timed by the guest's own TSC, beside working_set_ms as a cross-check"
         case .queueWait: "time an acquire waited in the pool's queue for a VM or for capacity"
         case .dispatchLag: "actual dispatch of an open-loop arrival − its intended instant"
         case .harnessOverhead: "spawn − the pool's own acquire time: dispatch lag, task start and recording"

@@ -44,6 +44,9 @@ public struct FirecrackerBackend: VMBackend {
         /// Run every clone through the jailer (chroot, unprivileged uid/gid); its chroot base must be on the
         /// snapshot store's filesystem (snapshot files are hard-linked into each jail).
         public var jail: JailerOptions?
+        /// How clones get their guest memory: Firecracker's file mapping or snapbench's page server, with
+        /// prefetch and page-cache state.
+        public var memory = GuestMemory()
         /// Where each VM's teardown is verified and recorded.
         package var teardown: TeardownLedger?
         /// For tests of the leak check only: VMs whose teardown skips removing their directory.
@@ -74,6 +77,7 @@ public struct FirecrackerBackend: VMBackend {
     /// This pool's directory (VM directories are made inside it).
     public let poolDirectory: String
     private let logger: Logger
+    let memoryServing: GuestMemoryServing
 
     public init(configuration: Configuration, logger: Logger = Logger(label: "snapbench.backend")) {
         self.configuration = configuration
@@ -90,7 +94,12 @@ public struct FirecrackerBackend: VMBackend {
         self.poolDirectory =
             configuration.workDirectory + "/"
             + OwnerTag(kind: OrphanReclaimer.kind).name(String(UUID().uuidString.prefix(8)))
+        self.memoryServing = GuestMemoryServing(memory: configuration.memory)
     }
+
+    /// The pages the first clone faulted in during its lease, with `memory.prefetch` `recorded`, once it
+    /// has ended; later clones prefetch them.
+    public var recordedWorkingSet: PageSet? { memoryServing.recorded }
 
     public func prepare() async throws {
         do {
@@ -129,6 +138,7 @@ public struct FirecrackerBackend: VMBackend {
         let slot = try await configuration.networkSlots?.acquire()
         let cgroup = configuration.cgroup
         do {
+            let memory = try memoryServing.source(for: snapshot)
             let clone = try await ClonedVM.restore(
                 from: snapshot,
                 installation: configuration.installation,
@@ -137,6 +147,7 @@ public struct FirecrackerBackend: VMBackend {
                 launcher: slot?.launcher ?? [],
                 jail: configuration.jail,
                 loadTimeout: configuration.loadTimeout,
+                memory: memory,
                 hooks: ClonedVM.Hooks { vmm in try cgroup?.add(pid: vmm.pid) },
                 logger: logger
             )
@@ -150,7 +161,8 @@ public struct FirecrackerBackend: VMBackend {
                 slot: slot,
                 slots: configuration.networkSlots,
                 ledger: configuration.teardown,
-                skipsCleanup: configuration.skipsCleanup?(id) ?? false
+                skipsCleanup: configuration.skipsCleanup?(id) ?? false,
+                memoryServing: memoryServing
             )
         } catch {
             if let slot, let slots = configuration.networkSlots { await Self.release(slot, to: slots) }
@@ -202,14 +214,24 @@ public final class FirecrackerVM: BackendVM {
     private let slots: NetworkSlotPool?
     private let ledger: TeardownLedger?
     private let skipsCleanup: Bool
+    private let memoryServing: GuestMemoryServing?
     private let destroyed = SendableBox(false)
+    private let resumed = SendableBox(false)
 
-    init(clone: ClonedVM, slot: NetworkSlot?, slots: NetworkSlotPool?, ledger: TeardownLedger?, skipsCleanup: Bool) {
+    init(
+        clone: ClonedVM,
+        slot: NetworkSlot?,
+        slots: NetworkSlotPool?,
+        ledger: TeardownLedger?,
+        skipsCleanup: Bool,
+        memoryServing: GuestMemoryServing? = nil
+    ) {
         self.clone = clone
         self.slot = slot
         self.slots = slots
         self.ledger = ledger
         self.skipsCleanup = skipsCleanup
+        self.memoryServing = memoryServing
     }
 
     public var id: String { clone.vmm.configuration.id }
@@ -219,7 +241,12 @@ public final class FirecrackerVM: BackendVM {
     public var goldenGeneration: GenerationID? { clone.snapshot.manifest.goldenGeneration }
 
     public func resume(timeout: Duration) async throws -> ReadinessProof {
-        try await clone.resume(deadline: .now + timeout)
+        resumed.update { $0 = true }
+        return try await clone.resume(deadline: .now + timeout)
+    }
+
+    public func waitForWork(timeout: Duration) async throws -> WorkReport? {
+        try await clone.waitForWork(deadline: .now + timeout)
     }
 
     public func collectTimings() async -> StageTimings {
@@ -244,6 +271,8 @@ public final class FirecrackerVM: BackendVM {
         }
         guard first else { return }
         await clone.destroy(removingWorkspace: !skipsCleanup)
+        // Only a clone that ran (was leased) recorded a working set; a warm one destroyed unused did not.
+        if resumed.value { await memoryServing?.harvest(clone) }
         var problems: [String] = []
         if let slot, let slots {
             do {

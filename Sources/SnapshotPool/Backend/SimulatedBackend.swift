@@ -26,6 +26,8 @@ public struct SimulatedBackend<SimulationClock: Clock<Duration>>: VMBackend {
         public var resume: LatencyDistribution = .logNormal(median: .microseconds(700), p95: .microseconds(1_000))
         /// Resume → guest readiness line.
         public var readiness: LatencyDistribution = .logNormal(median: .microseconds(700), p95: .microseconds(2_500))
+        /// Readiness → the guest's report of its first work; `nil`: the simulated guest does none.
+        public var work: LatencyDistribution?
 
         /// The reference numbers of DESIGN.md.
         public init() {}
@@ -123,6 +125,10 @@ public struct SimulatedBackend<SimulationClock: Clock<Duration>>: VMBackend {
 
     func sampleResume() -> (Duration, Duration) {
         shared.random.withLock { ($0.sample(latencies.resume), $0.sample(latencies.readiness)) }
+    }
+
+    func sampleWork(_ distribution: LatencyDistribution) -> Duration {
+        shared.random.withLock { $0.sample(distribution) }
     }
 
     func forget(_ id: String) {
@@ -252,6 +258,21 @@ public final class SimulatedVM<SimulationClock: Clock<Duration>>: BackendVM {
         }
         let generation = backend.nextGeneration()
         return ReadinessProof(token: "SIMULATED-RESUMED gen=\(generation) id=\(id) n=\(count)", observedAt: .now)
+    }
+
+    public func waitForWork(timeout: Duration) async throws -> WorkReport? {
+        guard let distribution = backend.latencies.work else { return nil }
+        let delay = backend.sampleWork(distribution)
+        guard delay <= timeout else {
+            try await backend.clock.sleep(for: timeout)
+            throw SimulatedFailure(
+                .guestNotReady,
+                "the simulated guest \(id) did not finish its work within \(timeout)"
+            )
+        }
+        try await backend.clock.sleep(for: delay)
+        let microseconds = Int(delay.inMilliseconds * 1_000)
+        return WorkReport(token: "W\(microseconds)/0", guestMicroseconds: microseconds, wrongPages: 0, observedAt: .now)
     }
 
     public func collectTimings() async -> StageTimings { timings }

@@ -71,6 +71,10 @@ public protocol BackendVM: Sendable {
     /// - Parameter timeout: how long the guest may take to prove it runs.
     func resume(timeout: Duration) async throws -> ReadinessProof
 
+    /// Waits for the guest's report of its first work after the resume (re-touching its working set, for the
+    /// built-in guest); `nil` when the guest does none.
+    func waitForWork(timeout: Duration) async throws -> WorkReport?
+
     /// The stages measured, completed with what is collected only off the acquirer's path (Firecracker's own
     /// load metric costs a request). Called once, at release, before ``destroy()``.
     func collectTimings() async -> StageTimings

@@ -48,6 +48,23 @@ extension SnapshotPool {
         }
     }
 
+    /// Waits for the guest of `lease` to report its first work after the resume (see `BackendVM.waitForWork`).
+    ///
+    /// ```swift
+    /// let lease = try await pool.acquire()
+    /// if let work = try await pool.work(of: lease, timeout: .seconds(5)) { print(work.guestMicroseconds) }
+    /// ```
+    ///
+    /// - Returns: the report; `nil` when the guest does no such work.
+    /// - Throws: ``PoolError`` `.shuttingDown` when the lease is no longer out, or the backend's error when
+    ///   the report does not come in time.
+    public func work(of lease: Lease, timeout: Duration) async throws -> WorkReport? {
+        guard let vm = leased[lease.vmID] else {
+            throw PoolError(.shuttingDown, "lease \(lease.vmID) is not out any more")
+        }
+        return try await vm.waitForWork(timeout: timeout)
+    }
+
     /// Ends a lease: the VM is destroyed (never reused), and its capacity goes to a waiter or to refill.
     /// Releasing twice, or after shutdown, does nothing.
     ///

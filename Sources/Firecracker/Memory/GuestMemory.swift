@@ -1,0 +1,58 @@
+/// How clones get their guest memory: which backend serves page faults, what is copied in ahead of them,
+/// and whether the snapshot's memory file is in the page cache when a clone is restored.
+///
+/// ```swift
+/// var memory = GuestMemory(backend: .userfaultfd, prefetch: .recorded)
+/// memory.pageCache = .cold
+/// memory.description  // "uffd, prefetch recorded, page cache cold"
+/// ```
+public struct GuestMemory: Sendable, Equatable, CustomStringConvertible {
+    /// Who serves a clone's page faults.
+    public enum Backend: String, Sendable, CaseIterable {
+        /// Firecracker maps the memory file privately (its `File` backend).
+        case file
+        /// snapbench's ``PageFaultServer`` copies pages in (Firecracker's `Uffd` backend).
+        case userfaultfd = "uffd"
+    }
+
+    /// What is copied into a clone before its guest asks for it (userfaultfd only).
+    public enum Prefetch: String, Sendable, CaseIterable {
+        /// Nothing: every page on demand.
+        case none
+        /// The pages the first clone faulted in during its lease, recorded by its server.
+        case recorded
+        /// All of guest memory (Firecracker's `fault_all` handler).
+        case all
+    }
+
+    /// The memory file's state in the page cache at each restore.
+    public enum PageCache: String, Sendable, CaseIterable {
+        /// As it is: after the first restores, cached.
+        case warm
+        /// Dropped before each restore, as far as the kernel lets it (pages live clones map stay).
+        case cold
+    }
+
+    public var backend: Backend
+    public var prefetch: Prefetch
+    public var pageCache: PageCache
+    /// Guest memory in 2 MiB huge pages (userfaultfd only: Firecracker restores huge pages no other way).
+    public var hugePages: Bool
+
+    public init(
+        backend: Backend = .file,
+        prefetch: Prefetch = .none,
+        pageCache: PageCache = .warm,
+        hugePages: Bool = false
+    ) {
+        self.backend = backend
+        self.prefetch = prefetch
+        self.pageCache = pageCache
+        self.hugePages = hugePages
+    }
+
+    public var description: String {
+        "\(backend.rawValue)" + (backend == .userfaultfd ? ", prefetch \(prefetch.rawValue)" : "")
+            + ", page cache \(pageCache.rawValue)" + (hugePages ? ", 2 MiB pages" : "")
+    }
+}

@@ -1,0 +1,74 @@
+import CSystemShims
+import Foundation
+import Glibc
+import HostSystem
+import SystemPackage
+
+/// A golden snapshot's memory file mapped read-only into snapbench, once, as the source every page server
+/// copies guest pages from (`UFFDIO_COPY` needs the bytes in the handler's own address space). The page
+/// cache holds the file's pages once for all clones.
+///
+/// ```swift
+/// let memory = try SnapshotMemoryMap(path: snapshot.memoryPath)
+/// memory.dropPageCache()   // a cold restore reads the file from disk again
+/// ```
+public final class SnapshotMemoryMap: @unchecked Sendable {
+    // @unchecked: the mapping is immutable and read-only after init; munmap runs once, in deinit.
+
+    /// The file mapped.
+    public let path: String
+    /// Its size in bytes.
+    public let size: UInt64
+    let base: UnsafeMutableRawPointer
+    private let descriptor: Int32
+
+    /// Maps `path` whole.
+    ///
+    /// - Throws: `FirecrackerError(.snapshotMissing)` when it cannot be opened, `.system` when it cannot be
+    ///   mapped.
+    public init(path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw FirecrackerError(.snapshotMissing, "cannot open the memory file \(path): \(Errno.last)")
+        }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_size > 0 else {
+            close(descriptor)
+            throw FirecrackerError(.snapshotInvalid, "the memory file \(path) is empty or unreadable")
+        }
+        // Unsafe: mmap(2) returns raw memory; it is only ever read, by the C page server. MAP_POPULATE maps every
+        // page now, once for all clones: a page server reading an unmapped source page pays a minor fault on top
+        // of its copy.
+        guard let base = mmap(nil, Int(status.st_size), PROT_READ, MAP_SHARED | MAP_POPULATE, descriptor, 0),
+            base != UnsafeMutableRawPointer(bitPattern: -1)
+        else {
+            close(descriptor)
+            throw FirecrackerError(.system, "cannot map the memory file \(path): \(Errno.last)")
+        }
+        self.path = path
+        self.size = UInt64(status.st_size)
+        self.base = base
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        munmap(base, Int(size))
+        close(descriptor)
+    }
+
+    /// Evicts the file's pages from the page cache as far as the kernel lets it (pages other processes map
+    /// stay), so the next restore reads them from disk: the state of a host that restores many snapshots.
+    public func dropPageCache() {
+        // Our own mapping first: a page mapped here is never evicted.
+        madvise(base, Int(size), MADV_DONTNEED)
+        _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_DONTNEED)
+    }
+
+    /// How many of the file's pages are in the page cache now (mincore(2) over the mapping).
+    public func residentPages() -> Int {
+        let pages = Int((size + 4095) / 4096)
+        var vector = [UInt8](repeating: 0, count: pages)
+        guard mincore(base, Int(size), &vector) == 0 else { return 0 }
+        return vector.reduce(0) { $0 + Int($1 & 1) }
+    }
+}

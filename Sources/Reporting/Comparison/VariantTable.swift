@@ -1,0 +1,73 @@
+import Foundation
+
+/// The runs of one scenario's variants side by side — the same load with, say, each memory backend: the
+/// latencies a variant changes (spawn, restore, the guest's first work) beside the memory it costs.
+///
+/// ```swift
+/// let table = VariantTable(scenario: "memory-backends", reports: reports)
+/// print(table.text())
+/// try table.markdown().write(toFile: "Reports/memory-backends.md", atomically: true, encoding: .utf8)
+/// ```
+public struct VariantTable: Sendable {
+    /// The scenario the variants belong to.
+    public var scenario: String
+    /// Each variant's name and report, in run order.
+    public var rows: [(variant: String, report: RunReport)]
+
+    /// Names each report's variant by its scenario name less the `<scenario>.` prefix.
+    public init(scenario: String, reports: [RunReport]) {
+        self.scenario = scenario
+        self.rows = reports.map { report in
+            let prefix = scenario + "."
+            let name =
+                report.scenario.hasPrefix(prefix) ? String(report.scenario.dropFirst(prefix.count)) : report.scenario
+            return (name, report)
+        }
+    }
+
+    static let columns = [
+        "variant", "spawn p50", "spawn p95", "restore p95", "working_set p50", "working_set p95", "first_work p95",
+        "VMM PSS per VM (MiB)", "VMM PSS max (MiB)", "verdict",
+    ]
+
+    /// One row of cells per variant, figures in milliseconds.
+    func cells() -> [[String]] {
+        rows.map { variant, report in
+            let overall = report.overall
+            func figure(_ metric: Metric, _ statistic: KeyPath<Spectrum, Double>) -> String {
+                formatMilliseconds(overall.latency(metric)?[keyPath: statistic])
+            }
+            let perVM = report.timeline.compactMap { sample -> Double? in
+                sample.vmmCount > 0 ? Double(sample.vmmPSSSum) / Double(sample.vmmCount) : nil
+            }
+            let meanPerVM = perVM.isEmpty ? nil : perVM.reduce(0, +) / Double(perVM.count) / 1_048_576
+            let total = report.timeline.map(\.vmmPSSSum).max().map { Double($0) / 1_048_576 }
+            return [
+                variant, figure(.spawn, \.p50), figure(.spawn, \.p95), figure(.restore, \.p95),
+                figure(.workingSet, \.p50), figure(.workingSet, \.p95), figure(.firstWork, \.p95),
+                meanPerVM.map { String(format: "%.1f", $0) } ?? "–", total.map { String(format: "%.1f", $0) } ?? "–",
+                report.verdict.rawValue,
+            ]
+        }
+    }
+
+    /// The table for a terminal.
+    public func text() -> String {
+        var table = TextTable(columns: Self.columns, alignments: [.left] + Array(repeating: .right, count: 9))
+        for row in cells() { table.append(row) }
+        return "\(scenario): variants side by side (latencies in ms)\n" + table.render()
+    }
+
+    /// The table as a Markdown document.
+    public func markdown() -> String {
+        var lines = [
+            "# \(scenario): variants side by side", "",
+            "Latencies in milliseconds, over each variant's measured phases. VMM PSS per VM is the mean over the "
+                + "run's samples; VMM PSS max is the largest total of all VMMs at once.",
+            "", "| " + Self.columns.joined(separator: " | ") + " |",
+            "|---|" + String(repeating: "---:|", count: Self.columns.count - 2) + "---|",
+        ]
+        lines += cells().map { "| " + $0.joined(separator: " | ") + " |" }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,58 @@
+import Firecracker
+import Synchronization
+
+/// A Firecracker backend's shared state for serving its clones' guest memory (``GuestMemory``): one mapping
+/// of the current snapshot's memory file for every page server, and the working set the first clone faulted
+/// in, which later clones prefetch.
+final class GuestMemoryServing: Sendable {
+    let memory: GuestMemory
+    private let state = Mutex(State())
+
+    private struct State {
+        var map: SnapshotMemoryMap?
+        var snapshotDirectory: String?
+        var recorded: PageSet?
+    }
+
+    init(memory: GuestMemory) {
+        self.memory = memory
+    }
+
+    /// Where the next clone of `snapshot` gets its memory from; drops the file from the page cache first
+    /// when the page cache is to be cold.
+    func source(for snapshot: GoldenSnapshot) throws -> ClonedVM.MemorySource {
+        guard memory.backend == .userfaultfd || memory.pageCache == .cold else { return .file }
+        let (map, recorded) = try state.withLock { state throws -> (SnapshotMemoryMap, PageSet?) in
+            if let map = state.map, state.snapshotDirectory == snapshot.directory { return (map, state.recorded) }
+            // A new snapshot (the first, or a rebuild): its own file, and nothing recorded of it yet.
+            let map = try SnapshotMemoryMap(path: snapshot.memoryPath)
+            state = State(map: map, snapshotDirectory: snapshot.directory, recorded: nil)
+            return (map, nil)
+        }
+        if memory.pageCache == .cold { map.dropPageCache() }
+        guard memory.backend == .userfaultfd else { return .file }
+        switch memory.prefetch {
+        case .none:
+            return .pageServer(ClonedVM.PageServing(memory: map))
+        case .all:
+            return .pageServer(ClonedVM.PageServing(memory: map, prefetch: .all(pageCount: Int(map.size / 4096))))
+        case .recorded:
+            // Until a clone's lease has been recorded, clones record; afterwards they prefetch its pages.
+            return .pageServer(ClonedVM.PageServing(memory: map, prefetch: recorded, record: recorded == nil))
+        }
+    }
+
+    /// Keeps the pages a destroyed clone's faults brought in, if it recorded them and none are kept yet.
+    func harvest(_ clone: ClonedVM) async {
+        guard memory.prefetch == .recorded, let server = clone.pageServer else { return }
+        guard let recorded = await server.outcome().recorded, recorded.count > 0 else { return }
+        state.withLock { state in
+            if state.snapshotDirectory == clone.snapshot.directory, state.recorded == nil {
+                state.recorded = recorded
+            }
+        }
+    }
+
+    /// The working set recorded so far, if any.
+    var recorded: PageSet? { state.withLock { $0.recorded } }
+}
