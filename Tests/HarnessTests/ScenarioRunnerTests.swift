@@ -352,6 +352,35 @@ struct GateEvaluationTests {
         )
     }
 
+    @Test("allocation per lease: a ramp is a slope; a step while a fault is handled is not, a ramp around it is")
+    func allocationSlopeAroundFaults() throws {
+        // 10 leases per 0.2 s sample from 0 to 60 s; measured from 0 s, so judged from 10 s.
+        func timeline(_ allocated: (Double, Int) -> Double) -> [TimelineSample] {
+            (0...300).map { index in
+                var sample = Self.sample(
+                    Double(index) * 0.2,
+                    1 << 20,
+                    allocated: UInt64(allocated(Double(index) * 0.2, index * 10))
+                )
+                sample.served = index == 0 ? 0 : 10
+                return sample
+            }
+        }
+        let fault = [30.0...32.0]
+        let step = timeline { time, _ in time < 31 ? 4_000_000 : 5_000_000 }
+        let stepped = try #require(MemoryFigures.allocatedPerLease(step, measuredStart: 0, loadEnd: 60, faults: fault))
+        #expect(abs(stepped.slope) < 0.01, "\(stepped)")
+        // Unexcused, the same step reads as ~1 MB / 2 500 leases.
+        let plain = try #require(MemoryFigures.allocatedPerLease(step, measuredStart: 0, loadEnd: 60))
+        #expect(plain.slope > 100)
+        // A leak of 64 B per lease shows with or without the fault excused, step or not.
+        let leak = timeline { time, leases in 4_000_000 + 64 * Double(leases) + (time < 31 ? 0 : 1_000_000) }
+        let leaking = try #require(MemoryFigures.allocatedPerLease(leak, measuredStart: 0, loadEnd: 60, faults: fault))
+        #expect(abs(leaking.slope - 64) < 0.5, "\(leaking)")
+        // Leases inside the excused window are not counted: 50 s judged (2 500 leases), 7 s of it excused.
+        #expect(leaking.leases > 2_000 && leaking.leases < 2_200, "\(leaking.leases)")
+    }
+
     @Test("memory series over the measured window, counts, rates and unmeasured metrics")
     func gatesReadTheirFigures() throws {
         var counters = PoolStatistics.Counters()

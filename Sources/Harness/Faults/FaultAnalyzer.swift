@@ -72,7 +72,9 @@ struct FaultAnalyzer: Sendable {
         case .vmmCrash: wanted = ["crashed", "restore_failed", "readiness_failed"]
         case .vmmHang: wanted = ["readiness_failed", "crashed"]
         case .snapshotCorruption: wanted = ["snapshot_failed"]
-        case .diskFull: wanted = ["restore_failed"]
+        // A full disk fails a restore that creates files, or leaves a restored guest's console unwritable (its
+        // readiness line never arrives): whichever the pool tries first.
+        case .diskFull: wanted = ["restore_failed", "readiness_failed"]
         case .cpuContention: return nil
         }
         return events.first { wanted.contains(FaultLog.name(of: $0.event)) }?.time

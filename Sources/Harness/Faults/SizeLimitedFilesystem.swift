@@ -56,12 +56,7 @@ final class SizeLimitedFilesystem: Sendable {
     }
 
     /// Free bytes left.
-    var freeBytes: UInt64 {
-        var stats = statvfs()
-        // Unsafe: statvfs(2) fills our local.
-        guard statvfs(path, &stats) == 0 else { return 0 }
-        return UInt64(stats.f_bavail) * UInt64(stats.f_frsize)
-    }
+    var freeBytes: UInt64 { FreeSpace.bytes(at: path) ?? 0 }
 
     /// Fills the filesystem with one file until `leavingKiB` remain free.
     ///

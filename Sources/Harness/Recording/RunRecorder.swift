@@ -25,6 +25,15 @@ package final class RunRecorder: Sendable {
         var lateStarts = 0
         var histograms: [String: LatencyHistogram] = [:]
 
+        /// A phase with a histogram for every latency metric already made (about 110 KiB each): made at the start,
+        /// so a metric first seen late in a run (the first on-demand spawn, the first disturbance) allocates
+        /// nothing then, and a step of bounded memory never reads as growth per lease.
+        static func allocated(name: String, warmup: Bool) -> PhaseData {
+            var data = PhaseData(name: name, warmup: warmup)
+            for key in Metric.allCases.compactMap(\.latencyKey) { data.histograms[key] = LatencyHistogram() }
+            return data
+        }
+
         mutating func record(_ metric: Metric, _ value: Duration) {
             guard let key = metric.latencyKey else { return }
             histograms[key, default: LatencyHistogram()].record(value)
@@ -91,6 +100,8 @@ package final class RunRecorder: Sendable {
         var phases: [PhaseData] = []
         /// The acquires a disturbance touched, per phase; empty until one was.
         var disturbed: [Int: PhaseData] = [:]
+        /// Each phase's disturbed statistics, made at its start and moved into `disturbed` when first touched.
+        var spareDisturbed: [Int: PhaseData] = [:]
         var pending: [LeaseRecord] = []
         var excluded = 0
         var worstDispatchLag: Duration = .zero
@@ -113,8 +124,9 @@ package final class RunRecorder: Sendable {
     /// Starts a new phase; later records go to it.
     package func beginPhase(_ name: String, warmup: Bool) -> Int {
         state.withLock { state in
-            state.phases.append(PhaseData(name: name, warmup: warmup))
+            state.phases.append(PhaseData.allocated(name: name, warmup: warmup))
             state.servedByPhase.append(0)
+            state.spareDisturbed[state.phases.count - 1] = PhaseData.allocated(name: name, warmup: warmup)
             return state.phases.count - 1
         }
     }
@@ -169,7 +181,12 @@ package final class RunRecorder: Sendable {
         if touched {
             state.excluded += 1
             let phase = state.phases[record.phase]
-            state.disturbed[record.phase, default: PhaseData(name: phase.name, warmup: phase.warmup)].scheduled += 1
+            if state.disturbed[record.phase] == nil {
+                state.disturbed[record.phase] =
+                    state.spareDisturbed.removeValue(forKey: record.phase)
+                    ?? PhaseData(name: phase.name, warmup: phase.warmup)
+            }
+            state.disturbed[record.phase]?.scheduled += 1
             state.disturbed[record.phase]?.add(record)
         }
     }

@@ -41,7 +41,8 @@ struct LeakChecker {
         let allocation = MemoryFigures.allocatedPerLease(
             outcome.timeline,
             measuredStart: outcome.measuredStart,
-            loadEnd: outcome.loadEnd
+            loadEnd: outcome.loadEnd,
+            faults: outcome.occurrences.filter(\.applied).map { $0.startedAt...($0.endedAt ?? $0.startedAt) }
         )
         var problems: [String] = []
         if !vmms.isEmpty { problems.append("\(vmms.count) VMM processes still running: \(vmms)") }
@@ -126,24 +127,59 @@ enum MemoryFigures {
         return timeline.filter { $0.time >= measuredStart && $0.time <= loadEnd + 0.25 }
     }
 
+    /// How long after a fault ends its recovery may still allocate once (refills, a rebuilt snapshot).
+    static let faultAftermath = 5.0
+
     /// Least-squares slope of jemalloc `allocated` against leases served, from 10 s into the measured phases to
     /// the end of the load; `nil` with fewer than 3 samples or no lease in between.
+    ///
+    /// With `faults` (seconds since the start), the samples from each fault's start to 5 s after its end are left
+    /// out, and the slope is the pooled slope *within* the stretches between them: handling a fault allocates
+    /// once (a quarantine, a rebuilt snapshot, error records), a step between stretches, while a per-lease leak
+    /// is a slope inside every stretch. Without faults it is the plain regression.
     static func allocatedPerLease(
         _ timeline: [TimelineSample],
         measuredStart: Double?,
-        loadEnd: Double
+        loadEnd: Double,
+        faults: [ClosedRange<Double>] = []
     ) -> (slope: Double, leases: Int)? {
         let samples = measured(timeline, measuredStart: measuredStart, loadEnd: loadEnd)
             .filter { $0.time >= (measuredStart ?? 0) + settling }
         var served = 0
-        var points: [(Double, Double)] = []
+        var counted = 0
+        var stretches: [[(Double, Double)]] = [[]]
         for (index, sample) in samples.enumerated() {
             // Leases served since the previous sample count towards this one; the first is the origin.
             if index > 0 { served += sample.served }
-            if let allocated = sample.jemallocAllocated { points.append((Double(served), Double(allocated))) }
+            let disturbed = faults.contains {
+                $0.lowerBound <= sample.time && sample.time <= $0.upperBound + faultAftermath
+            }
+            if disturbed {
+                if !(stretches.last?.isEmpty ?? true) { stretches.append([]) }
+                continue
+            }
+            if let allocated = sample.jemallocAllocated {
+                if let previous = stretches.last?.last { counted += served - Int(previous.0) }
+                stretches[stretches.count - 1].append((Double(served), Double(allocated)))
+            }
         }
-        guard served > 0, let slope = TimelineSampler.leastSquaresSlope(points) else { return nil }
-        return (slope, served)
+        guard counted > 0, let slope = Self.pooledSlope(stretches.filter { $0.count >= 2 }) else { return nil }
+        return (slope, counted)
+    }
+
+    /// The least-squares slope shared by several series, each with its own level (fixed effects).
+    static func pooledSlope(_ series: [[(Double, Double)]]) -> Double? {
+        var covariance = 0.0
+        var variance = 0.0
+        for points in series {
+            let meanX = points.map(\.0).reduce(0, +) / Double(points.count)
+            let meanY = points.map(\.1).reduce(0, +) / Double(points.count)
+            for (x, y) in points {
+                covariance += (x - meanX) * (y - meanY)
+                variance += (x - meanX) * (x - meanX)
+            }
+        }
+        return variance > 0 && series.map(\.count).reduce(0, +) >= 3 ? covariance / variance : nil
     }
 
     /// A series' value at the end of the load − its value 10 s into the measured phases; `nil` when the measured
