@@ -73,7 +73,8 @@ struct FaultAnalyzer: Sendable {
         case .vmmHang: wanted = ["readiness_failed", "crashed"]
         case .snapshotCorruption: wanted = ["snapshot_failed"]
         // A full disk fails a restore that creates files, or leaves a restored guest's console unwritable (its
-        // readiness line never arrives): whichever the pool tries first.
+        // readiness line never arrives). Refusing restores while the disk is full was tried and made it worse:
+        // most clones still run there (their files' last pages have room), and ~100 acquires a run failed.
         case .diskFull: wanted = ["restore_failed", "readiness_failed"]
         case .cpuContention: return nil
         }

@@ -117,6 +117,28 @@ struct LoadGenerator<Backend: VMBackend>: Sendable {
         }
     }
 
+    /// Records an acquire that ended in an error (`code`) now: its time to outcome runs from its intended instant.
+    private func recordFailure(
+        _ code: String,
+        intended: ContinuousClock.Instant,
+        arrival: Double,
+        phase: Int,
+        lag: Duration?
+    ) {
+        let failedAt = ContinuousClock.now
+        log.lease(arrival: arrival, spawnMs: nil, error: code)
+        recorder.record(
+            LeaseRecord(
+                phase: phase,
+                intended: arrival,
+                ended: runStart.duration(to: failedAt).inSeconds,
+                exposedFrom: arrival,
+                dispatchLag: lag,
+                outcome: .failed(code: code, after: intended.duration(to: failedAt))
+            )
+        )
+    }
+
     private func serve(intended: ContinuousClock.Instant, hold: Duration, index: Int, lag: Duration?) async {
         let arrival = runStart.duration(to: intended).inSeconds
         do {
@@ -143,18 +165,7 @@ struct LoadGenerator<Backend: VMBackend>: Sendable {
             let stages = await pool.release(lease) ?? lease.timings.stages
             if let workFailure {
                 // Served, but its work went wrong: an error, so that no gate passes on it.
-                let failedAt = ContinuousClock.now
-                log.lease(arrival: arrival, spawnMs: nil, error: workFailure)
-                recorder.record(
-                    LeaseRecord(
-                        phase: index,
-                        intended: arrival,
-                        ended: runStart.duration(to: failedAt).inSeconds,
-                        exposedFrom: arrival,
-                        dispatchLag: lag,
-                        outcome: .failed(code: workFailure, after: intended.duration(to: failedAt))
-                    )
-                )
+                recordFailure(workFailure, intended: intended, arrival: arrival, phase: index, lag: lag)
                 return
             }
             log.lease(arrival: arrival, spawnMs: spawn.inMilliseconds, error: nil)
@@ -179,19 +190,7 @@ struct LoadGenerator<Backend: VMBackend>: Sendable {
                 )
             )
         } catch {
-            let failedAt = ContinuousClock.now
-            let code = PoolError.outcome(of: error)
-            log.lease(arrival: arrival, spawnMs: nil, error: code)
-            recorder.record(
-                LeaseRecord(
-                    phase: index,
-                    intended: arrival,
-                    ended: runStart.duration(to: failedAt).inSeconds,
-                    exposedFrom: arrival,
-                    dispatchLag: lag,
-                    outcome: .failed(code: code, after: intended.duration(to: failedAt))
-                )
-            )
+            recordFailure(PoolError.outcome(of: error), intended: intended, arrival: arrival, phase: index, lag: lag)
         }
     }
 }

@@ -113,6 +113,14 @@ struct ScenarioDocument {
         return value
     }
 
+    /// One of an enumeration's raw values, as its case.
+    func choice<Choice: CaseIterable & RawRepresentable>(_ node: Node, path: String) throws -> Choice
+    where Choice.RawValue == String {
+        let word = try self.word(node, path: path, from: Choice.allCases.map(\.rawValue))
+        // `word` returned one of the raw values.
+        return Choice(rawValue: word)!
+    }
+
     /// One of `words`, with a suggestion when it is not.
     func word(_ node: Node, path: String, from words: [String]) throws -> String {
         let value = try string(node, path: path)

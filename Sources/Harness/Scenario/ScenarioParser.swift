@@ -494,11 +494,11 @@ private struct ScenarioReader {
         let mebibytes = try fields["touch_mib"].map {
             try document.integer($0, path: "vm.touch_mib", minimum: 0, unit: "MiB")
         }
-        let order = try fields["touch_order"].map {
-            try document.word($0, path: "vm.touch_order", from: WorkingSetTouch.Order.allCases.map(\.rawValue))
+        let order: WorkingSetTouch.Order? = try fields["touch_order"].map {
+            try document.choice($0, path: "vm.touch_order")
         }
-        let access = try fields["touch_access"].map {
-            try document.word($0, path: "vm.touch_access", from: WorkingSetTouch.Access.allCases.map(\.rawValue))
+        let access: WorkingSetTouch.Access? = try fields["touch_access"].map {
+            try document.choice($0, path: "vm.touch_access")
         }
         guard let mebibytes, mebibytes > 0 else {
             for key in ["touch_order", "touch_access"] where fields.has(key) {
@@ -522,8 +522,8 @@ private struct ScenarioReader {
         }
         return WorkingSetTouch(
             mebibytes: mebibytes,
-            order: order.flatMap(WorkingSetTouch.Order.init(rawValue:)) ?? .sequential,
-            access: access.flatMap(WorkingSetTouch.Access.init(rawValue:)) ?? .read,
+            order: order ?? .sequential,
+            access: access ?? .read,
             seed: 1
         )
     }
@@ -534,21 +534,9 @@ private struct ScenarioReader {
         let poolFields = try Fields(pool, path: "pool", document: document)
         var memory = GuestMemory()
         if let node = vmFields?["memory_backend"] {
-            let word = try document.word(
-                node,
-                path: "vm.memory_backend",
-                from: GuestMemory.Backend.allCases.map(\.rawValue)
-            )
-            memory.backend = GuestMemory.Backend(rawValue: word) ?? .file
+            memory.backend = try document.choice(node, path: "vm.memory_backend")
         }
-        if let node = vmFields?["page_cache"] {
-            let word = try document.word(
-                node,
-                path: "vm.page_cache",
-                from: GuestMemory.PageCache.allCases.map(\.rawValue)
-            )
-            memory.pageCache = GuestMemory.PageCache(rawValue: word) ?? .warm
-        }
+        if let node = vmFields?["page_cache"] { memory.pageCache = try document.choice(node, path: "vm.page_cache") }
         if let node = vmFields?["huge_pages"] {
             memory.hugePages = try document.bool(node, path: "vm.huge_pages")
             if memory.hugePages, memory.backend != .userfaultfd {
@@ -561,12 +549,7 @@ private struct ScenarioReader {
             }
         }
         if let node = poolFields["prefetch"] {
-            let word = try document.word(
-                node,
-                path: "pool.prefetch",
-                from: GuestMemory.Prefetch.allCases.map(\.rawValue)
-            )
-            memory.prefetch = GuestMemory.Prefetch(rawValue: word) ?? .none
+            memory.prefetch = try document.choice(node, path: "pool.prefetch")
             if memory.prefetch != .none, memory.backend != .userfaultfd {
                 throw document.error(
                     .inapplicableKey,

@@ -133,19 +133,7 @@ public struct FirecrackerBackend: VMBackend {
         return reclaimed
     }
 
-    /// Free space a clone's directory needs: its console, log and metrics files grow while it runs, and a VMM
-    /// that cannot write its console never shows its readiness line.
-    public static let minimumFreeBytes: UInt64 = 1 << 20
-
     public func restore(id: String) async throws -> FirecrackerVM {
-        // Refused at once on a full filesystem, rather than found out at the readiness deadline.
-        if let free = FreeSpace.bytes(at: poolDirectory), free < Self.minimumFreeBytes {
-            throw FirecrackerError(
-                .workspace,
-                "the VM directories' filesystem (\(poolDirectory)) has \(free / 1024) KiB free; a clone needs "
-                    + "\(Self.minimumFreeBytes / 1024) KiB for its console, log and metrics"
-            )
-        }
         let snapshot = try await store.current()
         let slot = try await configuration.networkSlots?.acquire()
         let cgroup = configuration.cgroup
