@@ -117,6 +117,16 @@ struct FaultMechanicsTests {
         let figures = FaultAnalyzer.figures(records)
         #expect(figures[.faultsApplied] == 1 && figures[.faultsNotApplied] == 0)
         #expect(figures[.faultReaction].map { abs($0 - 0.1) < 1e-9 } == true)
+        // A full disk that failed nothing called for no reaction; one that failed a clone and got none is infinite.
+        var harmless = records[0]
+        harmless.kind = "disk_full"
+        harmless.observations?.errorsDuring = [:]
+        harmless.observations?.poolEvents = [:]
+        harmless.observations?.reactionSeconds = nil
+        #expect(FaultAnalyzer.figures([harmless])[.faultReaction] == nil)
+        var hurt = harmless
+        hurt.observations?.poolEvents = ["readiness_failed": 1]
+        #expect(FaultAnalyzer.figures([hurt])[.faultReaction] == .infinity)
 
         // Never back before the load ended: the recovery figure is infinite, so a gate on it fails.
         let unrecovered = FaultAnalyzer(occurrences: [occurrence], log: log, loadEnd: 12.5).records()

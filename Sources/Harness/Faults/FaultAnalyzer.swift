@@ -97,15 +97,23 @@ struct FaultAnalyzer: Sendable {
 
     /// Gate figures over every applied fault: worst reaction and recovery, and how many were (not) applied.
     ///
-    /// A fault that calls for a reaction (every kind but CPU contention, which the pool has nothing to do about)
-    /// and got none counts as infinitely slow, as does a fault spawn never came back from.
+    /// A fault that calls for a reaction (every kind but CPU contention, which the pool has nothing to do about,
+    /// and a full disk that failed nothing) and got none counts as infinitely slow, as does a fault spawn never
+    /// came back from.
     static func figures(_ records: [FaultRecord]) -> [Metric: Double] {
         let applied = records.filter(\.applied)
         var figures: [Metric: Double] = [
             .faultsApplied: Double(applied.count),
             .faultsNotApplied: Double(records.count - applied.count),
         ]
-        let reacting = applied.filter { $0.kind != "cpu_contention" }
+        // A full disk that failed nothing (its clones still ran: their files' last pages had room) gave the pool
+        // nothing to react to, like CPU contention; one that did must show the pool's reaction.
+        let reacting = applied.filter { record in
+            guard record.kind != "cpu_contention" else { return false }
+            guard record.kind == "disk_full", let observations = record.observations else { return true }
+            let failures = ["restore_failed", "readiness_failed"].map { observations.poolEvents[$0] ?? 0 }
+            return observations.errorsDuring.values.reduce(0, +) + failures.reduce(0, +) > 0
+        }
         if !reacting.isEmpty {
             figures[.faultReaction] = reacting.map { $0.observations?.reactionSeconds ?? .infinity }.max()
         }
