@@ -127,14 +127,7 @@ package struct GateEvaluator: Sendable {
     /// `spawn_floor_ratio`: spawn divided by the burst's floor, with the spawn distribution's bounds.
     private func floorRatio(_ gate: Gate, spawn: Spectrum?) -> GateResult {
         guard let floor = figures.burstFloorMilliseconds, floor > 0 else {
-            return GateResult(
-                expression: gate.expression,
-                gate: gate,
-                measured: nil,
-                passed: false,
-                status: .fail,
-                reason: figures.burstFloorProblem ?? "no burst floor was measured in this run"
-            )
+            return unmeasured(gate, figures.burstFloorProblem ?? "no burst floor was measured in this run")
         }
         if gate.statistic.percentile != nil {
             return GateDecision.percentile(gate, spectrum: spawn, dividedBy: floor, unit: "×")
@@ -143,17 +136,13 @@ package struct GateEvaluator: Sendable {
     }
 
     private func decide(_ gate: Gate, _ value: Double?) -> GateResult {
-        guard let value else {
-            return GateResult(
-                expression: gate.expression,
-                gate: gate,
-                measured: nil,
-                passed: false,
-                status: .fail,
-                reason: "no \(gate.metric.rawValue) was measured in this run"
-            )
-        }
+        guard let value else { return unmeasured(gate, "no \(gate.metric.rawValue) was measured in this run") }
         return GateDecision.exact(gate, value: value)
+    }
+
+    /// A gate whose figure the run could not measure: it fails, saying why.
+    private func unmeasured(_ gate: Gate, _ reason: String) -> GateResult {
+        GateResult(expression: gate.expression, gate: gate, measured: nil, passed: false, status: .fail, reason: reason)
     }
 
     private func memory(_ metric: Metric, _ statistic: Statistic) -> Double? {
