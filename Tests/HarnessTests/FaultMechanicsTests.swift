@@ -72,6 +72,16 @@ struct FaultMechanicsTests {
         return pid
     }
 
+    @Test("a VMM the injector signalled after an acquire began is told from one the pool handed out dead")
+    func signalledDuringAcquire() {
+        let log = FaultLog(recordsLeases: false)
+        let acquireStarted = ContinuousClock.now
+        log.noteSignal(to: 4242, at: acquireStarted + .milliseconds(3))
+        #expect(log.wasSignalled(4242, since: acquireStarted))
+        #expect(!log.wasSignalled(4242, since: acquireStarted + .milliseconds(4)))
+        #expect(!log.wasSignalled(4343, since: acquireStarted))
+    }
+
     @Test("the analyzer measures reaction, recovery and the windows around a fault")
     func analyzer() throws {
         let log = FaultLog(recordsLeases: true)

@@ -20,6 +20,8 @@ struct AppliedFault: Sendable {
 /// helper processes that take memory or CPU, a filesystem filled up.
 struct FaultInjector: Sendable {
     let surface: FaultSurface
+    /// Where each signal to a VMM is noted before it is sent.
+    let log: FaultLog
 
     /// Applies `action`, choosing victims with `random`.
     func apply(_ action: FaultAction, random: inout SplitMix64) async -> AppliedFault {
@@ -69,6 +71,7 @@ struct FaultInjector: Sendable {
             while chosen.count < count, !candidates.isEmpty {
                 let index = Int(random.next() % UInt64(candidates.count))
                 let victim = candidates.remove(at: index)
+                if let pid = victim.pid { log.noteSignal(to: pid) }
                 if await surface.signal(victim, number) { chosen.append(victim) }
             }
             guard chosen.count < count, ContinuousClock.now < deadline else { break }

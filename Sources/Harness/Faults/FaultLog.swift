@@ -25,6 +25,8 @@ final class FaultLog: Sendable {
         var counts: [String: Int] = [:]
         var leases: [LeaseSample] = []
         var deadAtHandout = 0
+        /// When the fault injector last signalled each VMM, so that a death it caused is told from a pool's fault.
+        var signalled: [Int32: ContinuousClock.Instant] = [:]
     }
 
     /// Whether acquires are recorded one by one.
@@ -73,6 +75,16 @@ final class FaultLog: Sendable {
     }
 
     var deadAtHandout: Int { state.withLock { $0.deadAtHandout } }
+
+    /// The fault injector is about to signal `pid`.
+    func noteSignal(to pid: Int32, at instant: ContinuousClock.Instant = .now) {
+        state.withLock { $0.signalled[pid] = instant }
+    }
+
+    /// Whether the fault injector signalled `pid` at or after `instant`.
+    func wasSignalled(_ pid: Int32, since instant: ContinuousClock.Instant) -> Bool {
+        state.withLock { $0.signalled[pid].map { $0 >= instant } ?? false }
+    }
 
     /// Times of routine events are not kept; this counts every event by kind.
     var counts: [String: Int] { state.withLock { $0.counts } }

@@ -142,10 +142,15 @@ struct LoadGenerator<Backend: VMBackend>: Sendable {
     private func serve(intended: ContinuousClock.Instant, hold: Duration, index: Int, lag: Duration?) async {
         let arrival = runStart.duration(to: intended).inSeconds
         do {
+            let acquiring = ContinuousClock.now
             let lease = try await pool.acquire()
             let servedAt = ContinuousClock.now
             let spawn = intended.duration(to: servedAt)
-            if let pid = lease.pid, !ProcessStatus.isRunning(pid) { log.noteDeadAtHandout() }
+            // A VMM that a fault killed while this acquire was under way may die after its readiness proof, the
+            // pool's last look: that is the fault hitting a leased VM, not the pool handing out a dead one.
+            if let pid = lease.pid, !ProcessStatus.isRunning(pid), !log.wasSignalled(pid, since: acquiring) {
+                log.noteDeadAtHandout()
+            }
             // The guest's first work (when it does any) is part of the lease, before the hold.
             var work: LeaseRecord.Work?
             var workFailure: String?

@@ -70,7 +70,7 @@ struct RunExecution<Backend: VMBackend>: Sendable {
         let events = pool.subscribe()
         let scheduler = FaultScheduler(
             faults: scenario.faults,
-            injector: FaultInjector(surface: resources.surface(pool)),
+            injector: FaultInjector(surface: resources.surface(pool), log: log),
             seed: scenario.seed
         )
         let dispatcher = Dispatcher(name: "snapbench.dispatch")
