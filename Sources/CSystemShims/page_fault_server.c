@@ -109,11 +109,23 @@ static int is_removed(const server *s, unsigned long long address) {
     return 0;
 }
 
-static void note_pages(server *s, unsigned long long file_offset, unsigned long long length) {
-    if (s->record == NULL) return;
+static void set_bits(unsigned char *bits, unsigned long long count, unsigned long long file_offset,
+                     unsigned long long length) {
+    if (bits == NULL) return;
     for (unsigned long long page = file_offset / SMALL_PAGE; page < (file_offset + length) / SMALL_PAGE; page++) {
-        if (page < s->record_pages) s->record[page / 8] |= (unsigned char)(1u << (page % 8));
+        if (page < count) bits[page / 8] |= (unsigned char)(1u << (page % 8));
     }
+}
+
+static int is_present(const server *s, unsigned long long file_page) {
+    if (s->present == NULL || file_page >= s->record_pages) return 0;
+    return (s->present[file_page / 8] >> (file_page % 8)) & 1;
+}
+
+/// The pages a fault brought in: recorded when asked, and known present for fault-around.
+static void note_pages(server *s, unsigned long long file_offset, unsigned long long length) {
+    set_bits(s->record, s->record_pages, file_offset, length);
+    set_bits(s->present, s->record_pages, file_offset, length);
 }
 
 /// Copies `length` bytes from the file at `file_offset` to `destination` (page-aligned, in pages of
@@ -162,12 +174,26 @@ static int serve_fault(server *s, unsigned long long address) {
         s->stats.fault_ns += now_ns() - started;
         return 0;
     }
-    unsigned long long offset = r->offset + (page - r->base);
+    // The run of missing pages around the faulting one, within its aligned fault-around block. Not once
+    // memory was removed (those pages must read as zeros, not as the file).
+    unsigned long long first = page, end = page + r->page_size;
+    if (r->page_size == SMALL_PAGE && s->fault_around_pages > 1 && s->removed_count == 0) {
+        unsigned long long block = s->fault_around_pages * SMALL_PAGE;
+        unsigned long long low = page & ~(block - 1), high = low + block;
+        if (low < r->base) low = r->base;
+        if (high > r->base + r->size) high = r->base + r->size;
+        while (first > low && !is_present(s, (r->offset + (first - SMALL_PAGE - r->base)) / SMALL_PAGE)) {
+            first -= SMALL_PAGE;
+        }
+        while (end < high && !is_present(s, (r->offset + (end - r->base)) / SMALL_PAGE)) end += SMALL_PAGE;
+    }
+    unsigned long long offset = r->offset + (first - r->base);
     unsigned long long copied = 0;
-    int result = copy_in(s, page, offset, r->page_size, r->page_size, &copied);
+    int result = copy_in(s, first, offset, end - first, r->page_size, &copied);
     if (result != 0) return result;
     s->stats.fault_pages += copied / SMALL_PAGE;
-    note_pages(s, offset, r->page_size);
+    if (end - first > r->page_size) s->stats.fault_around_pages += (end - first - r->page_size) / SMALL_PAGE;
+    note_pages(s, offset, end - first);
     s->stats.fault_ns += now_ns() - started;
     return 0;
 }
@@ -217,6 +243,7 @@ static int prefetch_all(server *s, const unsigned long long *prefetch, int count
             int result = copy_in(s, r->base + (aligned - r->offset), aligned, length, r->page_size, &copied);
             if (result != 0) return result;
             s->stats.prefetched_pages += copied / SMALL_PAGE;
+            set_bits(s->present, s->record_pages, aligned, length);
             unsigned long long advanced = (aligned + length - offset) / SMALL_PAGE;
             first += advanced;
             pages = pages > advanced ? pages - advanced : 0;

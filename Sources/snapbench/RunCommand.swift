@@ -123,8 +123,9 @@ struct RunCommand: AsyncParsableCommand {
                 // The variants side by side: the point of running them.
                 let table = VariantTable(scenario: base, reports: reports)
                 try table.markdown().write(toFile: "\(output)/\(base).md", atomically: true, encoding: .utf8)
+                try table.html().write(toFile: "\(output)/\(base).html", atomically: true, encoding: .utf8)
                 print(table.text())
-                print("   side by side: \(output)/\(base).md")
+                print("   side by side: \(output)/\(base).md, \(output)/\(base).html")
             }
         }
         return ExitStatus.worst(statuses)

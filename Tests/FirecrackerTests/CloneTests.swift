@@ -297,12 +297,26 @@ extension RealFirecracker {
                     return outcome
                 }
 
-                let onDemand = try await served("on-demand", ClonedVM.PageServing(memory: memory, record: true))
+                let onDemand = try await served(
+                    "on-demand",
+                    ClonedVM.PageServing(memory: memory, record: true, faultAroundPages: 1)
+                )
                 let recorded = try #require(onDemand.recorded)
                 #expect(onDemand.statistics.faults >= Self.workingSetPages.count, "\(onDemand.statistics)")
-                #expect(onDemand.statistics.prefetchedPages == 0)
+                #expect(onDemand.statistics.prefetchedPages == 0 && onDemand.statistics.faultAroundPages == 0)
                 #expect(Self.workingSetPages.allSatisfy(recorded.contains), "every re-touched page was recorded")
                 #expect(recorded.count < memory.size / 4096 / 2, "only what the clone touched: \(recorded.count)")
+
+                // 64 KiB blocks: the random re-touch of a dense working set takes about a sixteenth of the faults,
+                // and the pages brought in around a fault are recorded with it.
+                let around = try await served(
+                    "fault-around",
+                    ClonedVM.PageServing(memory: memory, record: true, faultAroundPages: 16)
+                )
+                #expect(around.statistics.faults * 4 < onDemand.statistics.faults, "\(around.statistics)")
+                #expect(around.statistics.faultAroundPages > Self.workingSetPages.count / 2, "\(around.statistics)")
+                let recordedAround = try #require(around.recorded)
+                #expect(Self.workingSetPages.allSatisfy(recordedAround.contains))
 
                 let prefetched = try await served("recorded", ClonedVM.PageServing(memory: memory, prefetch: recorded))
                 #expect(prefetched.statistics.prefetchedPages + prefetched.statistics.faultPages >= recorded.count)

@@ -30,6 +30,22 @@ struct ScenarioParserFuzzTests {
         case refused(ScenarioError.Code)
     }
 
+    /// Lines as YAML counts them: a mutation may insert `\r`, NEL or a Unicode line separator, each a break
+    /// to the parser (a `\r\n` is one).
+    static func yamlLineCount(_ text: String) -> Int {
+        var lines = 1
+        var afterCarriageReturn = false
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": if !afterCarriageReturn { lines += 1 }
+            case "\r", "\u{85}", "\u{2028}", "\u{2029}": lines += 1
+            default: break
+            }
+            afterCarriageReturn = scalar == "\r"
+        }
+        return lines
+    }
+
     /// Parses `text` as `file`, checking the outcome's contract: a `ScenarioError` names `file` and a
     /// position inside the text (line 0 only for errors without a position), and the parse ends in time.
     static func check(_ text: String, file: String) throws -> Outcome {
@@ -40,7 +56,7 @@ struct ScenarioParserFuzzTests {
             _ = try ScenarioParser.parse(yaml: text, file: file)
             outcome = .parsed
         } catch let error as ScenarioError {
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
+            let lines = yamlLineCount(text)
             #expect(error.file == file, "\(error)")
             #expect(error.line >= 0 && error.line <= lines + 1, "\(error) (the text has \(lines) lines)")
             #expect(error.column >= 0, "\(error)")

@@ -12,7 +12,7 @@ struct ScenarioParserTests {
     static let shipped = [
         "smoke", "steady", "burst", "burst-wide", "churn", "soak", "crash", "hang", "corruption", "memory-pressure",
         "disk-full",
-        "contention", "faults-all", "memory-backends",
+        "contention", "faults-all", "memory-backends", "memory-backends-huge",
     ]
 
     /// A small valid file the bad inputs are variations of (line numbers matter below).
@@ -104,6 +104,8 @@ struct ScenarioParserTests {
         #expect(try total("churn") == .seconds(100))
         #expect(try total("soak") == .seconds(600))
         #expect(try total("memory-backends") == .seconds(23))
+        let variants = try ScenarioParser.parseVariants(file: Self.scenariosDirectory + "/memory-backends.yaml")
+        #expect(variants.map { ScenarioParser.totalDuration(of: $0) }.filter { $0 == .seconds(43) }.count == 5)
     }
 
     // MARK: - Defaults and every executor
@@ -129,7 +131,7 @@ struct ScenarioParserTests {
             name: touch
             description: re-touch after resume
             vm: {working_set_mib: 32, touch_mib: 16, touch_order: random, touch_access: write, memory_backend: uffd, page_cache: cold}
-            pool: {warm_target: 1, prefetch: recorded}
+            pool: {warm_target: 1, prefetch: recorded, fault_around_kib: 128}
             phases:
               - {name: b, executor: burst, count: 2}
 
@@ -137,13 +139,16 @@ struct ScenarioParserTests {
         let scenario = try ScenarioParser.parse(yaml: yaml, file: "touch.yaml")
         let touch = WorkingSetTouch(mebibytes: 16, order: .random, access: .write, seed: 1)
         #expect(scenario.vm == .builtInGuest(workingSetMiB: 32, memoryMiB: 128, vcpus: 1, touch: touch))
-        #expect(scenario.pool.memory == GuestMemory(backend: .userfaultfd, prefetch: .recorded, pageCache: .cold))
-        #expect(scenario.pool.memory.description == "uffd, prefetch recorded, page cache cold")
+        #expect(
+            scenario.pool.memory
+                == GuestMemory(backend: .userfaultfd, prefetch: .recorded, pageCache: .cold, faultAroundPages: 32)
+        )
+        #expect(scenario.pool.memory.description == "uffd, prefetch recorded, fault-around 128 KiB, page cache cold")
         let plain = try ScenarioParser.parse(
             yaml: yaml.replacingOccurrences(
                 of: ", touch_mib: 16, touch_order: random, touch_access: write, memory_backend: uffd, page_cache: cold",
                 with: ""
-            ).replacingOccurrences(of: ", prefetch: recorded", with: ""),
+            ).replacingOccurrences(of: ", prefetch: recorded, fault_around_kib: 128", with: ""),
             file: "plain.yaml"
         )
         #expect(plain.vm == .builtInGuest(workingSetMiB: 32, memoryMiB: 128, vcpus: 1, touch: nil))
@@ -151,7 +156,7 @@ struct ScenarioParserTests {
         #expect(plain.pool.memory.description == "file, page cache warm")
     }
 
-    @Test("Variants: one scenario each, the variant's vm and pool keys laid over the file's own")
+    @Test("Variants: one scenario each, the variant's vm and pool keys laid over the file's own, its phases instead")
     func variants() throws {
         let yaml = """
             name: mem
@@ -190,7 +195,19 @@ struct ScenarioParserTests {
         let duplicate = refusal("  - {name: served}")
         #expect(duplicate?.keyPath == "variants[1].name" && duplicate?.line == 9, "\(String(describing: duplicate))")
         #expect(refusal("  - {name: a/b}")?.message.contains("letters, digits and dashes") == true)
-        #expect(refusal("  - {name: x, phases: []}")?.keyPath == "variants[0].phases")
+        let emptyLoad = refusal("  - {name: x, phases: []}")
+        #expect(emptyLoad?.keyPath == "phases" && emptyLoad?.line == 8, "\(String(describing: emptyLoad))")
+        #expect(refusal("  - {name: x, seed: 3}")?.keyPath == "variants[0].seed")
+
+        // A variant's phases replace the file's: a lighter load for a heavier variant.
+        let lighter = try ScenarioParser.parseVariants(
+            yaml: yaml.replacingOccurrences(
+                of: "  - {name: plain}",
+                with: "  - {name: plain, phases: [{name: c, executor: burst, count: 5}]}"
+            ),
+            file: "mem.yaml"
+        )
+        #expect(lighter[0].phases.map(\.name) == ["c"] && lighter[1].phases.map(\.name) == ["b"])
         let misplaced = refusal("  - {name: x, pool: {prefetch: all}}")
         #expect(misplaced?.keyPath == "pool.prefetch" && misplaced?.line == 8, "\(String(describing: misplaced))")
     }
@@ -533,6 +550,23 @@ struct ScenarioParserTests {
             line: 5,
             keyPath: "pool.prefetch",
             message: "applies only with vm.memory_backend: uffd"
+        ),
+        BadInput(
+            name: "fault-around with the file backend",
+            yaml: BadInput.replacing(4, with: "  warm_target: 2\n  fault_around_kib: 64"),
+            code: .inapplicableKey,
+            line: 5,
+            keyPath: "pool.fault_around_kib",
+            message: "applies only with vm.memory_backend: uffd"
+        ),
+        BadInput(
+            name: "fault-around not an aligned block of pages",
+            yaml: BadInput.replacing(4, with: "  warm_target: 2\n  fault_around_kib: 12")
+                + "vm:\n  memory_backend: uffd\n",
+            code: .invalidValue,
+            line: 5,
+            keyPath: "pool.fault_around_kib",
+            message: "must be 4 KiB times a power of two"
         ),
         BadInput(
             name: "executor-specific key on the wrong executor",

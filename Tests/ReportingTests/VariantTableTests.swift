@@ -1,5 +1,6 @@
-import Reporting
 import Testing
+
+@testable import Reporting
 
 @Suite("Variants side by side")
 struct VariantTableTests {
@@ -22,8 +23,22 @@ struct VariantTableTests {
         #expect(text.hasPrefix("mem: variants side by side"))
         let lines = table.markdown().split(separator: "\n")
         let uffd = lines.first { $0.hasPrefix("| uffd-all |") }.map(String.init) ?? ""
-        // spawn p50 / p95, restore (absent), working_set p50 / p95, first_work p95, VMM PSS (fixture: 0.5 MiB each).
-        #expect(uffd.hasPrefix("| uffd-all | 2.00 | 4.00 | – | 5.00 | 9.00 | 12.00 | 0.5 | 2.0 | fail |"), "\(uffd)")
-        #expect(lines.contains { $0.hasPrefix("| file-warm | – | – | – | – | – | – | – | – | pass |") })
+        // spawn p50 / p95, restore (absent), working_set p50 / p95, first_work p95, VMM PSS (fixture: 0.5 MiB each),
+        // this process's largest RSS (fixture: 40 590 000 bytes).
+        #expect(
+            uffd.hasPrefix("| uffd-all | 2.00 | 4.00 | – | 5.00 | 9.00 | 12.00 | 0.5 | 2.0 | 38.7 | fail |"),
+            "\(uffd)"
+        )
+        #expect(lines.contains { $0.hasPrefix("| file-warm | – | – | – | – | – | – | – | – | – | pass |") })
+
+        let html = table.html()
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<h1>mem: variants side by side</h1>"))
+        #expect(html.contains("<code>uffd-all</code>") && html.contains("<td class=\"num\">38.7</td>"))
+        #expect(html.contains("<td class=\"fail\">fail</td>"))
+        // Each variant links to its own report; the charts show the variant that has the figures.
+        #expect(html.contains("<a href=\"mem.file-warm.html\">file-warm</a>"))
+        #expect(html.contains("uffd-all: first_work p95 12.00 ms"), "a bar per figure, named in its tooltip")
+        #expect(html.split(separator: "<svg", omittingEmptySubsequences: false).count == 3, "two charts")
+        #expect(table.chart(.readiness, .resume, title: "none") == nil)
     }
 }

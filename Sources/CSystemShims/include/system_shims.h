@@ -63,6 +63,8 @@ typedef struct {
     unsigned long long prefetch_ns;
     /// Pages found already present (a wake sufficed).
     unsigned long long already_present;
+    /// 4 KiB pages copied in around faulting pages (part of `fault_pages`).
+    unsigned long long fault_around_pages;
     /// Remove events (balloon inflation).
     unsigned long long removes;
 } snapbench_uffd_stats;
@@ -96,6 +98,12 @@ typedef struct {
     /// With a bitmap, bit n is set for each file page n a fault brought in (`record_pages` bits).
     unsigned char *record;
     unsigned long long record_pages;
+    /// Bit n is set once file page n is in guest memory (`record_pages` bits): what fault-around skips.
+    unsigned char *present;
+    /// A 4 KiB fault also copies in the missing pages around it, within an aligned block of this many
+    /// pages (1: the faulting page only). Each fault costs a vCPU a wake-up round trip through this
+    /// server, far more than copying a few more pages.
+    unsigned long long fault_around_pages;
     snapbench_uffd_range removed[SNAPBENCH_UFFD_MAX_REMOVED];
     int removed_count;
     snapbench_uffd_stats stats;

@@ -38,21 +38,31 @@ public struct GuestMemory: Sendable, Equatable, CustomStringConvertible {
     public var pageCache: PageCache
     /// Guest memory in 2 MiB huge pages (userfaultfd only: Firecracker restores huge pages no other way).
     public var hugePages: Bool
+    /// With userfaultfd, each 4 KiB fault also brings in the missing pages of its aligned block of this many
+    /// pages (1: the faulting page only). The default, 16 pages (64 KiB), is Linux's own `fault_around_bytes`.
+    public var faultAroundPages: Int
+
+    /// Linux's `fault_around_bytes` (64 KiB) in pages: what the kernel maps around a file fault.
+    public static let defaultFaultAroundPages = 16
 
     public init(
         backend: Backend = .file,
         prefetch: Prefetch = .none,
         pageCache: PageCache = .warm,
-        hugePages: Bool = false
+        hugePages: Bool = false,
+        faultAroundPages: Int = GuestMemory.defaultFaultAroundPages
     ) {
         self.backend = backend
         self.prefetch = prefetch
         self.pageCache = pageCache
         self.hugePages = hugePages
+        self.faultAroundPages = faultAroundPages
     }
 
     public var description: String {
-        "\(backend.rawValue)" + (backend == .userfaultfd ? ", prefetch \(prefetch.rawValue)" : "")
+        "\(backend.rawValue)"
+            + (backend == .userfaultfd
+                ? ", prefetch \(prefetch.rawValue), fault-around \(faultAroundPages * 4) KiB" : "")
             + ", page cache \(pageCache.rawValue)" + (hugePages ? ", 2 MiB pages" : "")
     }
 }

@@ -33,6 +33,8 @@ public final class PageFaultServer: Sendable {
         public var prefetchTime: Duration
         /// Faults whose page was already there (a wake sufficed).
         public var alreadyPresent: Int
+        /// 4 KiB pages copied in around faulting pages (part of ``faultPages``).
+        public var faultAroundPages: Int
     }
 
     /// How the server ended.
@@ -70,7 +72,10 @@ public final class PageFaultServer: Sendable {
     /// - Parameters:
     ///   - memory: the snapshot's memory file, the source of every page.
     ///   - prefetch: pages to copy in before serving faults; `nil` serves on demand only.
-    ///   - record: keep the set of pages faults brought in (for a later clone's prefetch).
+    ///   - record: keep the set of pages faults brought in (for a later clone's prefetch); with fault-around,
+    ///     the pages brought in around a fault count as brought in by it.
+    ///   - faultAroundPages: a 4 KiB fault also copies in the missing pages of its aligned block of this many
+    ///     pages (1: only the faulting page).
     ///   - connectTimeout: how long the VMM may take to connect.
     ///   - onFailure: called once, on the server's thread, when a page cannot be served or the VMM never
     ///     connected: the clone must be stopped, since its vCPU waits for that page forever.
@@ -80,6 +85,7 @@ public final class PageFaultServer: Sendable {
         memory: SnapshotMemoryMap,
         prefetch: PageSet? = nil,
         record: Bool = false,
+        faultAroundPages: Int = GuestMemory.defaultFaultAroundPages,
         connectTimeout: Duration = .seconds(10),
         onFailure: @escaping @Sendable (String) -> Void
     ) throws {
@@ -101,7 +107,13 @@ public final class PageFaultServer: Sendable {
         self.stopSignal = stopSignal
         let timeout = Int32(clamping: Int(connectTimeout.inMilliseconds.rounded(.up)))
         let thread = Thread { [self] in
-            let outcome = self.serve(memory: memory, prefetch: prefetch, record: record, timeout: timeout)
+            let outcome = self.serve(
+                memory: memory,
+                prefetch: prefetch,
+                record: record,
+                faultAroundPages: faultAroundPages,
+                timeout: timeout
+            )
             if case .failed(let reason) = outcome.ending { onFailure(reason) }
             self.finish(outcome)
         }
@@ -167,7 +179,13 @@ public final class PageFaultServer: Sendable {
     }
 
     /// Accepts the VMM, then serves it; on the server's thread.
-    private func serve(memory: SnapshotMemoryMap, prefetch: PageSet?, record: Bool, timeout: Int32) -> Outcome {
+    private func serve(
+        memory: SnapshotMemoryMap,
+        prefetch: PageSet?,
+        record: Bool,
+        faultAroundPages: Int,
+        timeout: Int32
+    ) -> Outcome {
         let statistics = snapbench_uffd_stats()
         var json = [CChar](repeating: 0, count: 65_536)
         var connection: Int32 = -1
@@ -198,12 +216,13 @@ public final class PageFaultServer: Sendable {
         let pageCount = Int(memory.size / 4096)
         let pairs = (prefetch?.runs ?? []).flatMap { [UInt64($0.first), UInt64($0.count)] }
         var recorded = record ? PageSet(pageCount: pageCount) : nil
+        var present = PageSet(pageCount: pageCount)
         var session = snapbench_uffd_session()
         let result: Int32 = regions.withUnsafeBufferPointer { regionBuffer in
             pairs.withUnsafeBufferPointer { pairBuffer in
-                // Unsafe: the C loop reads the mapped file and fills the record bitmap in place, one bit per
-                // page, within the lengths given here; both outlive the calls.
-                let run = { (bitmap: UnsafeMutablePointer<UInt8>?) -> Int32 in
+                // Unsafe: the C loop reads the mapped file and fills the two bitmaps in place, one bit per
+                // page, within the lengths given here; all outlive the calls.
+                let run = { (bitmap: UnsafeMutablePointer<UInt8>?, presence: UnsafeMutablePointer<UInt8>?) -> Int32 in
                     session.uffd = uffd
                     session.regions = regionBuffer.baseAddress
                     session.region_count = Int32(regionBuffer.count)
@@ -211,6 +230,8 @@ public final class PageFaultServer: Sendable {
                     session.source_size = memory.size
                     session.record = bitmap
                     session.record_pages = UInt64(pageCount)
+                    session.present = presence
+                    session.fault_around_pages = UInt64(max(1, faultAroundPages))
                     let prefetched = snapbench_uffd_prefetch(&session, pairBuffer.baseAddress, Int32(pairs.count / 2))
                     self.markPrefetched()
                     // The VMM went away during the prefetch: it hung up.
@@ -218,8 +239,10 @@ public final class PageFaultServer: Sendable {
                     guard prefetched == 0 else { return prefetched }
                     return snapbench_uffd_serve(&session, connection, self.stopSignal)
                 }
-                guard recorded != nil else { return run(nil) }
-                return recorded!.bits.withUnsafeMutableBufferPointer { run($0.baseAddress) }
+                return present.bits.withUnsafeMutableBufferPointer { presence in
+                    guard recorded != nil else { return run(nil, presence.baseAddress) }
+                    return recorded!.bits.withUnsafeMutableBufferPointer { run($0.baseAddress, presence.baseAddress) }
+                }
             }
         }
         let ending: Ending =
@@ -268,7 +291,8 @@ public final class PageFaultServer: Sendable {
             faultTime: .nanoseconds(Int64(raw.fault_ns)),
             prefetchedPages: Int(raw.prefetched_pages),
             prefetchTime: .nanoseconds(Int64(raw.prefetch_ns)),
-            alreadyPresent: Int(raw.already_present)
+            alreadyPresent: Int(raw.already_present),
+            faultAroundPages: Int(raw.fault_around_pages)
         )
     }
 }

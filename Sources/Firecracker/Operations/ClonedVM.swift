@@ -53,11 +53,19 @@ public final class ClonedVM: Sendable {
         public var prefetch: PageSet?
         /// Keep the set of pages this clone's faults bring in.
         public var record: Bool
+        /// Pages of the aligned block a 4 KiB fault fills in (see ``GuestMemory/faultAroundPages``).
+        public var faultAroundPages: Int
 
-        public init(memory: SnapshotMemoryMap, prefetch: PageSet? = nil, record: Bool = false) {
+        public init(
+            memory: SnapshotMemoryMap,
+            prefetch: PageSet? = nil,
+            record: Bool = false,
+            faultAroundPages: Int = GuestMemory.defaultFaultAroundPages
+        ) {
             self.memory = memory
             self.prefetch = prefetch
             self.record = record
+            self.faultAroundPages = faultAroundPages
         }
     }
 
@@ -137,7 +145,8 @@ public final class ClonedVM: Sendable {
                     socketPath: vmm.workingDirectory + "/uffd.sock",
                     memory: serving.memory,
                     prefetch: serving.prefetch,
-                    record: serving.record
+                    record: serving.record,
+                    faultAroundPages: serving.faultAroundPages
                 ) { [vmm] _ in
                     // A vCPU waits forever for a page that cannot be served: the VM must stop.
                     try? vmm.send(signal: SIGKILL)

@@ -277,7 +277,7 @@ private struct ScenarioReader {
     static let rootKeys = [
         "name", "description", "seed", "backend", "sign_off", "vm", "pool", "phases", "faults", "gates", "variants",
     ]
-    static let variantKeys = ["name", "vm", "pool"]
+    static let variantKeys = ["name", "vm", "pool", "phases"]
     static let builtinKeys = [
         "guest", "working_set_mib", "memory_mib", "vcpus", "touch_mib", "touch_order", "touch_access",
         "memory_backend", "page_cache", "huge_pages",
@@ -289,7 +289,7 @@ private struct ScenarioReader {
     static let poolKeys = [
         "warm_target", "maximum_vms", "refill_concurrency", "acquire_timeout", "readiness_timeout",
         "maximum_warm_age", "elevated_warm_floor", "pressure_interval", "cgroup_limit_mib", "work_dir_size_mib",
-        "prefetch",
+        "prefetch", "fault_around_kib",
     ]
     static let executors = ["constant-arrival-rate", "ramping-arrival-rate", "burst", "poisson", "workers"]
     static let phaseKeys = ["name", "warmup", "executor", "hold"]
@@ -528,7 +528,8 @@ private struct ScenarioReader {
         )
     }
 
-    /// `vm.memory_backend`, `vm.page_cache` and `pool.prefetch`: where clones' guest memory comes from.
+    /// `vm.memory_backend`, `vm.page_cache`, `vm.huge_pages`, `pool.prefetch` and `pool.fault_around_kib`: where
+    /// clones' guest memory comes from.
     private func guestMemory(vm: Node?, pool: Node) throws -> GuestMemory {
         let vmFields = try vm.map { try Fields($0, path: "vm", document: document) }
         let poolFields = try Fields(pool, path: "pool", document: document)
@@ -559,6 +560,26 @@ private struct ScenarioReader {
                         + "out of snapbench's reach)"
                 )
             }
+        }
+        if let node = poolFields["fault_around_kib"] {
+            let kib = try document.integer(node, path: "pool.fault_around_kib", minimum: 4, maximum: 2048)
+            guard memory.backend == .userfaultfd else {
+                throw document.error(
+                    .inapplicableKey,
+                    at: node,
+                    path: "pool.fault_around_kib",
+                    "applies only with vm.memory_backend: uffd (the kernel does its own fault-around for a file)"
+                )
+            }
+            guard kib % 4 == 0, (kib / 4) & (kib / 4 - 1) == 0 else {
+                throw document.error(
+                    .invalidValue,
+                    at: node,
+                    path: "pool.fault_around_kib",
+                    "must be 4 KiB times a power of two (4, 8, 16, … 2048): it is an aligned block of pages"
+                )
+            }
+            memory.faultAroundPages = kib / 4
         }
         return memory
     }

@@ -27,8 +27,14 @@ public struct VariantTable: Sendable {
 
     static let columns = [
         "variant", "spawn p50", "spawn p95", "restore p95", "working_set p50", "working_set p95", "first_work p95",
-        "VMM PSS per VM (MiB)", "VMM PSS max (MiB)", "verdict",
+        "VMM PSS per VM (MiB)", "VMM PSS max (MiB)", "snapbench RSS max (MiB)", "verdict",
     ]
+
+    /// What the memory columns mean, for every format.
+    static let memoryNote =
+        "VMM PSS per VM is the mean over the run's samples; VMM PSS max is the largest total of all VMMs at once; "
+        + "snapbench RSS max is this process at its largest, which holds the page server's mapping of the memory "
+        + "file (page cache, shared with every clone)."
 
     /// One row of cells per variant, figures in milliseconds.
     func cells() -> [[String]] {
@@ -42,18 +48,22 @@ public struct VariantTable: Sendable {
             }
             let meanPerVM = perVM.isEmpty ? nil : perVM.reduce(0, +) / Double(perVM.count) / 1_048_576
             let total = report.timeline.map(\.vmmPSSSum).max().map { Double($0) / 1_048_576 }
+            let rss = report.timeline.map(\.processRSS).max().map { Double($0) / 1_048_576 }
             return [
                 variant, figure(.spawn, \.p50), figure(.spawn, \.p95), figure(.restore, \.p95),
                 figure(.workingSet, \.p50), figure(.workingSet, \.p95), figure(.firstWork, \.p95),
                 meanPerVM.map { String(format: "%.1f", $0) } ?? "–", total.map { String(format: "%.1f", $0) } ?? "–",
-                report.verdict.rawValue,
+                rss.map { String(format: "%.1f", $0) } ?? "–", report.verdict.rawValue,
             ]
         }
     }
 
     /// The table for a terminal.
     public func text() -> String {
-        var table = TextTable(columns: Self.columns, alignments: [.left] + Array(repeating: .right, count: 9))
+        var table = TextTable(
+            columns: Self.columns,
+            alignments: [.left] + Array(repeating: .right, count: Self.columns.count - 1)
+        )
         for row in cells() { table.append(row) }
         return "\(scenario): variants side by side (latencies in ms)\n" + table.render()
     }
@@ -62,8 +72,7 @@ public struct VariantTable: Sendable {
     public func markdown() -> String {
         var lines = [
             "# \(scenario): variants side by side", "",
-            "Latencies in milliseconds, over each variant's measured phases. VMM PSS per VM is the mean over the "
-                + "run's samples; VMM PSS max is the largest total of all VMMs at once.",
+            "Latencies in milliseconds, over each variant's measured phases. " + Self.memoryNote,
             "", "| " + Self.columns.joined(separator: " | ") + " |",
             "|---|" + String(repeating: "---:|", count: Self.columns.count - 2) + "---|",
         ]

@@ -31,15 +31,18 @@ final class GuestMemoryServing: Sendable {
         }
         if memory.pageCache == .cold { map.dropPageCache() }
         guard memory.backend == .userfaultfd else { return .file }
+        var serving = ClonedVM.PageServing(memory: map, faultAroundPages: memory.faultAroundPages)
         switch memory.prefetch {
         case .none:
-            return .pageServer(ClonedVM.PageServing(memory: map))
+            break
         case .all:
-            return .pageServer(ClonedVM.PageServing(memory: map, prefetch: .all(pageCount: Int(map.size / 4096))))
+            serving.prefetch = .all(pageCount: Int(map.size / 4096))
         case .recorded:
             // Until a clone's lease has been recorded, clones record; afterwards they prefetch its pages.
-            return .pageServer(ClonedVM.PageServing(memory: map, prefetch: recorded, record: recorded == nil))
+            serving.prefetch = recorded
+            serving.record = recorded == nil
         }
+        return .pageServer(serving)
     }
 
     /// Keeps the pages a destroyed clone's faults brought in, if it recorded them and none are kept yet.
