@@ -105,7 +105,7 @@ struct ScenarioParserTests {
         #expect(try total("soak") == .seconds(600))
         #expect(try total("memory-backends") == .seconds(23))
         let variants = try ScenarioParser.parseVariants(file: Self.scenariosDirectory + "/memory-backends.yaml")
-        #expect(variants.map { ScenarioParser.totalDuration(of: $0) }.filter { $0 == .seconds(43) }.count == 5)
+        #expect(variants.map { ScenarioParser.totalDuration(of: $0) }.filter { $0 == .seconds(43) }.count == 6)
     }
 
     // MARK: - Defaults and every executor
@@ -154,6 +154,13 @@ struct ScenarioParserTests {
         #expect(plain.vm == .builtInGuest(workingSetMiB: 32, memoryMiB: 128, vcpus: 1, touch: nil))
         #expect(plain.pool.memory == GuestMemory())
         #expect(plain.pool.memory.description == "file, page cache warm")
+        // With the File backend a prefetch reads the pages into the page cache before each restore.
+        let fileRecorded = try ScenarioParser.parse(
+            yaml: yaml.replacingOccurrences(of: "memory_backend: uffd", with: "memory_backend: file")
+                .replacingOccurrences(of: ", fault_around_kib: 128", with: ""),
+            file: "file.yaml"
+        )
+        #expect(fileRecorded.pool.memory.description == "file, prefetch recorded, page cache cold")
     }
 
     @Test("Variants: one scenario each, the variant's vm and pool keys laid over the file's own, its phases instead")
@@ -208,8 +215,11 @@ struct ScenarioParserTests {
             file: "mem.yaml"
         )
         #expect(lighter[0].phases.map(\.name) == ["c"] && lighter[1].phases.map(\.name) == ["b"])
-        let misplaced = refusal("  - {name: x, pool: {prefetch: all}}")
-        #expect(misplaced?.keyPath == "pool.prefetch" && misplaced?.line == 8, "\(String(describing: misplaced))")
+        let misplaced = refusal("  - {name: x, pool: {fault_around_kib: 64}}")
+        #expect(
+            misplaced?.keyPath == "pool.fault_around_kib" && misplaced?.line == 8,
+            "\(String(describing: misplaced))"
+        )
     }
 
     @Test("Every executor, hold distribution, pool setting, a Linux guest and faults")
@@ -542,14 +552,6 @@ struct ScenarioParserTests {
             line: 14,
             keyPath: "vm.touch_access",
             message: "poke"
-        ),
-        BadInput(
-            name: "prefetch with the file backend",
-            yaml: BadInput.replacing(4, with: "  warm_target: 2\n  prefetch: all"),
-            code: .inapplicableKey,
-            line: 5,
-            keyPath: "pool.prefetch",
-            message: "applies only with vm.memory_backend: uffd"
         ),
         BadInput(
             name: "fault-around with the file backend",

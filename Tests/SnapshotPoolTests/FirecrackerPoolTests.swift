@@ -150,6 +150,29 @@ struct FirecrackerPoolTests {
         }
     }
 
+    @Test("memory from the file, cold: the first lease's mapped pages are recorded and read back in before restores")
+    func fileRecordedPrefetch() async throws {
+        let guest = try TestEnvironment.guestPath()
+        let spec = VMSpec.builtInGuest(imagePath: guest, workingSetMiB: 4, touch: WorkingSetTouch(mebibytes: 4))
+        let memory = GuestMemory(backend: .file, prefetch: .recorded, pageCache: .cold)
+        _ = try await withFirecrackerPool(PoolConfiguration(warmTarget: 1, maximumVMs: 2), spec: spec, memory: memory) {
+            pool,
+            backend,
+            _ in
+            for _ in 0..<4 {
+                try await pool.withLease(timeout: .seconds(5)) { lease in
+                    let work = try #require(try await pool.work(of: lease, timeout: .seconds(20)))
+                    #expect(work.wrongPages == 0, "\(work.token)")
+                }
+            }
+            let recorded = try #require(backend.recordedWorkingSet, "the first lease's mapped pages were recorded")
+            // The guest re-touched 4 MiB (1 024 pages) 16 MiB into its memory; the rest of 128 MiB it left alone.
+            let workingSet = (0x100_0000 / 4096)..<(0x100_0000 / 4096 + 1024)
+            #expect(workingSet.allSatisfy(recorded.contains), "\(recorded.count) pages recorded")
+            #expect(recorded.count < 32_768 / 2, "only what the clone mapped: \(recorded.count)")
+        }
+    }
+
     @Test("kill -9 of warm VMMs is noticed, counted and healed; no lease gets a dead VM")
     func killedWarmVMMsAreReplaced() async throws {
         let audit = try await withFirecrackerPool(PoolConfiguration(warmTarget: 3, maximumVMs: 6)) { pool, _, _ in

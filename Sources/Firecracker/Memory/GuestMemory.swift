@@ -15,13 +15,16 @@ public struct GuestMemory: Sendable, Equatable, CustomStringConvertible {
         case userfaultfd = "uffd"
     }
 
-    /// What is copied into a clone before its guest asks for it (userfaultfd only).
+    /// What a clone gets ahead of its guest asking for it: with userfaultfd, pages its page server copies in
+    /// before the clone counts as restored; with the File backend, pages of the memory file read into the page
+    /// cache before its restore (the VMM maps the file itself, so that is as far as snapbench reaches).
     public enum Prefetch: String, Sendable, CaseIterable {
         /// Nothing: every page on demand.
         case none
-        /// The pages the first clone faulted in during its lease, recorded by its server.
+        /// The pages the first leased clone touched: recorded by its page server, or read from its VMM's page
+        /// map with the File backend.
         case recorded
-        /// All of guest memory (Firecracker's `fault_all` handler).
+        /// All of guest memory (Firecracker's `fault_all` handler; the whole file with the File backend).
         case all
     }
 
@@ -60,9 +63,8 @@ public struct GuestMemory: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(backend.rawValue)"
-            + (backend == .userfaultfd
-                ? ", prefetch \(prefetch.rawValue), fault-around \(faultAroundPages * 4) KiB" : "")
+        "\(backend.rawValue)" + (backend == .userfaultfd || prefetch != .none ? ", prefetch \(prefetch.rawValue)" : "")
+            + (backend == .userfaultfd ? ", fault-around \(faultAroundPages * 4) KiB" : "")
             + ", page cache \(pageCache.rawValue)" + (hugePages ? ", 2 MiB pages" : "")
     }
 }

@@ -551,15 +551,6 @@ private struct ScenarioReader {
         }
         if let node = poolFields["prefetch"] {
             memory.prefetch = try document.choice(node, path: "pool.prefetch")
-            if memory.prefetch != .none, memory.backend != .userfaultfd {
-                throw document.error(
-                    .inapplicableKey,
-                    at: node,
-                    path: "pool.prefetch",
-                    "applies only with vm.memory_backend: uffd (with the file backend the VMM maps the file itself, "
-                        + "out of snapbench's reach)"
-                )
-            }
         }
         if let node = poolFields["fault_around_kib"] {
             let kib = try document.integer(node, path: "pool.fault_around_kib", minimum: 4, maximum: 2048)

@@ -270,6 +270,8 @@ public final class FirecrackerVM: BackendVM {
             done = true
         }
         guard first else { return }
+        // With the File backend the working set is what the VMM has mapped, readable only while it runs.
+        if resumed.value { memoryServing?.recordMappedPages(of: clone) }
         await clone.destroy(removingWorkspace: !skipsCleanup)
         // Only a clone that ran (was leased) recorded a working set; a warm one destroyed unused did not.
         if resumed.value { await memoryServing?.harvest(clone) }

@@ -3,7 +3,8 @@ import Synchronization
 
 /// A Firecracker backend's shared state for serving its clones' guest memory (``GuestMemory``): one mapping
 /// of the current snapshot's memory file for every page server, and the working set the first clone faulted
-/// in, which later clones prefetch.
+/// in, which later clones prefetch — copied in by their page servers with userfaultfd, read into the page
+/// cache before their restore with the File backend.
 final class GuestMemoryServing: Sendable {
     let memory: GuestMemory
     private let state = Mutex(State())
@@ -19,9 +20,11 @@ final class GuestMemoryServing: Sendable {
     }
 
     /// Where the next clone of `snapshot` gets its memory from; drops the file from the page cache first
-    /// when the page cache is to be cold.
+    /// when the page cache is to be cold, then (File backend) reads what is to be prefetched back into it.
     func source(for snapshot: GoldenSnapshot) throws -> ClonedVM.MemorySource {
-        guard memory.backend == .userfaultfd || memory.pageCache == .cold else { return .file }
+        guard memory.backend == .userfaultfd || memory.pageCache == .cold || memory.prefetch != .none else {
+            return .file
+        }
         let (map, recorded) = try state.withLock { state throws -> (SnapshotMemoryMap, PageSet?) in
             if let map = state.map, state.snapshotDirectory == snapshot.directory { return (map, state.recorded) }
             // A new snapshot (the first, or a rebuild): its own file, and nothing recorded of it yet.
@@ -30,7 +33,14 @@ final class GuestMemoryServing: Sendable {
             return (map, nil)
         }
         if memory.pageCache == .cold { map.dropPageCache() }
-        guard memory.backend == .userfaultfd else { return .file }
+        guard memory.backend == .userfaultfd else {
+            switch memory.prefetch {
+            case .none: break
+            case .all: map.populate(.all(pageCount: Int(map.size / 4096)))
+            case .recorded: if let recorded { map.populate(recorded) }
+            }
+            return .file
+        }
         var serving = ClonedVM.PageServing(memory: map, faultAroundPages: memory.faultAroundPages)
         switch memory.prefetch {
         case .none:
@@ -43,6 +53,24 @@ final class GuestMemoryServing: Sendable {
             serving.record = recorded == nil
         }
         return .pageServer(serving)
+    }
+
+    /// With the File backend, keeps the pages of the memory file a leased clone's VMM has mapped, if none are
+    /// kept yet; call it before the VMM is stopped.
+    func recordMappedPages(of clone: ClonedVM) {
+        guard memory.backend == .file, memory.prefetch == .recorded else { return }
+        let unrecorded = state.withLock { $0.snapshotDirectory == clone.snapshot.directory && $0.recorded == nil }
+        guard unrecorded, let map = state.withLock({ $0.map }) else { return }
+        guard
+            let pages = MappedFilePages.pages(
+                of: clone.snapshot.memoryPath,
+                mappedBy: clone.vmm.pid,
+                pageCount: Int(map.size / 4096)
+            ), pages.count > 0
+        else { return }
+        state.withLock { state in
+            if state.snapshotDirectory == clone.snapshot.directory, state.recorded == nil { state.recorded = pages }
+        }
     }
 
     /// Keeps the pages a destroyed clone's faults brought in, if it recorded them and none are kept yet.
