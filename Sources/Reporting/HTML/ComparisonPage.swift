@@ -12,32 +12,16 @@ struct ComparisonPage {
 
     mutating func render() -> String {
         let outcome = report.outcome.rawValue.uppercased()
-        out.append(markup: "<!DOCTYPE html>\n")
-        out.open("html", ["lang": "en"])
-        out.open("head")
-        out.element("meta", ["charset": "utf-8"])
-        out.element("meta", ["name": "viewport", "content": "width=device-width, initial-scale=1"])
-        out.element("title", text: "snapbench compare · \(outcome)")
-        out.open("style")
-        out.append(markup: "\n" + HTMLStyle.css + "\n" + Self.css + "\n")
-        out.close("style")
-        out.close("head")
-        out.newline()
-        out.open("body")
+        out.beginPage(title: "snapbench compare · \(outcome)", css: Self.css)
         header(outcome)
         summary()
         charts()
         rows()
         gatesAndNotes()
         runs()
-        out.element(
-            "p",
-            class: "lead",
-            text: "Written by snapbench compare (comparison format v\(report.schemaVersion)). Charts are inline SVG."
+        out.endPage(
+            footer: "Written by snapbench compare (comparison format v\(report.schemaVersion)). Charts are inline SVG."
         )
-        out.close("body")
-        out.close("html")
-        out.newline()
         return out.text
     }
 

@@ -29,19 +29,7 @@ struct HTMLReportPage {
     }
 
     mutating func render() -> String {
-        out.append(markup: "<!DOCTYPE html>\n")
-        out.open("html", ["lang": "en"])
-        out.open("head")
-        out.element("meta", ["charset": "utf-8"])
-        out.element("meta", ["name": "viewport", "content": "width=device-width, initial-scale=1"])
-        out.element("title", text: "snapbench · \(report.scenario) · \(report.verdict.rawValue.uppercased())")
-        // Our own constant stylesheet: CSS is not markup, so it goes in as written.
-        out.open("style")
-        out.append(markup: "\n" + HTMLStyle.css + "\n")
-        out.close("style")
-        out.close("head")
-        out.newline()
-        out.open("body")
+        out.beginPage(title: "snapbench · \(report.scenario) · \(report.verdict.rawValue.uppercased())")
         header()
         gates()
         latency()
@@ -51,14 +39,7 @@ struct HTMLReportPage {
         leakCheck()
         environment()
         definitions()
-        out.element(
-            "p",
-            class: "lead",
-            text: "Written by snapbench (report schema v\(report.schemaVersion)). Charts are inline SVG."
-        )
-        out.close("body")
-        out.close("html")
-        out.newline()
+        out.endPage(footer: "Written by snapbench (report schema v\(report.schemaVersion)). Charts are inline SVG.")
         return out.text
     }
 

@@ -11,18 +11,7 @@ extension VariantTable {
     /// ```
     public func html() -> String {
         var out = MarkupBuilder()
-        out.append(markup: "<!DOCTYPE html>\n")
-        out.open("html", ["lang": "en"])
-        out.open("head")
-        out.element("meta", ["charset": "utf-8"])
-        out.element("meta", ["name": "viewport", "content": "width=device-width, initial-scale=1"])
-        out.element("title", text: "snapbench · \(scenario) · variants")
-        out.open("style")
-        out.append(markup: "\n" + HTMLStyle.css + "\n")
-        out.close("style")
-        out.close("head")
-        out.newline()
-        out.open("body")
+        out.beginPage(title: "snapbench · \(scenario) · variants")
         out.open("header")
         out.element("h1", text: "\(scenario): variants side by side")
         if let description = rows.first?.report.description {
@@ -65,10 +54,7 @@ extension VariantTable {
         }
         out.close("ul")
         out.close("section")
-        out.element("p", class: "lead", text: "Written by snapbench. Charts are inline SVG.")
-        out.close("body")
-        out.close("html")
-        out.newline()
+        out.endPage(footer: "Written by snapbench. Charts are inline SVG.")
         return out.text
     }
 
