@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Testing
 
@@ -42,5 +43,22 @@ struct VMMMemoryReaderTests {
         memory.pss.withLock { $0[5] = nil }
         figures = reader.read(pids: [5], warm: [])
         #expect(figures.count == 0 && figures.sum == 0)
+    }
+
+    @Test("a VMM's PSS counts its hugetlb pages, which the kernel leaves out of Pss")
+    func hugetlbCounted() {
+        let rollup = """
+            55ff4228b000-7ffce488c000 ---p 00000000 00:00 0                          [rollup]
+            Rss:                1732 kB
+            Pss:                 625 kB
+            Pss_Anon:            112 kB
+            Shared_Hugetlb:        0 kB
+            Private_Hugetlb:   16384 kB
+            """
+        #expect(ProcessMemory.proportionalSetSize(smapsRollup: rollup) == (625 + 16_384) * 1024)
+        let plain = rollup.replacingOccurrences(of: "16384", with: "0")
+        #expect(ProcessMemory.proportionalSetSize(smapsRollup: plain) == 625 * 1024)
+        #expect(ProcessMemory.proportionalSetSize(smapsRollup: "Rss: 4 kB") == nil)
+        #expect(ProcessMemory.proportionalSetSize(of: getpid()).map { $0 > 0 } == true)
     }
 }

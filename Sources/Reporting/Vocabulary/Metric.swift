@@ -224,8 +224,9 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
         case .poolAllocated: "jemalloc stats.allocated of the snapbench process (thread caches off), measured phases"
         case .processRSS: "kernel RSS of the snapbench process, measured phases"
         case .vmmPSS:
-            "sum of the pool's VMMs' Pss from /proc/PID/smaps_rollup; each sample re-reads at most 8 VMMs (new "
-                + "ones first, then the longest unread) and reuses the others' last reading"
+            "sum of the pool's VMMs' Pss from /proc/PID/smaps_rollup, with their hugetlb pages added (Pss leaves "
+                + "them out); each sample re-reads at most 8 VMMs (new ones first, then the longest unread) and "
+                + "reuses the others' last reading"
         case .vmmPSSPerWarmVM: "Pss of the warm (restored, paused) VMMs ÷ their number"
         case .cgroupUsage: "the pool memory cgroup's usage"
         case .allocatedPerLease:
