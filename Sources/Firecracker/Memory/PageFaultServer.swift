@@ -213,7 +213,7 @@ public final class PageFaultServer: Sendable {
         } catch {
             return Outcome(ending: .failed("\(error)"), statistics: Self.convert(statistics))
         }
-        let pageCount = Int(memory.size / 4096)
+        let pageCount = memory.pageCount
         let pairs = (prefetch?.runs ?? []).flatMap { [UInt64($0.first), UInt64($0.count)] }
         var recorded = record ? PageSet(pageCount: pageCount) : nil
         var present = PageSet(pageCount: pageCount)

@@ -19,6 +19,8 @@ public final class SnapshotMemoryMap: @unchecked Sendable {
     public let path: String
     /// Its size in bytes.
     public let size: UInt64
+    /// Its whole 4 KiB pages: the range of a ``PageSet`` of it.
+    public var pageCount: Int { Int(size / 4096) }
     let base: UnsafeMutableRawPointer
     private let descriptor: Int32
 

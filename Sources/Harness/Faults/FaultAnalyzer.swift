@@ -5,6 +5,10 @@ import SnapshotPool
 /// Turns fault occurrences and the run's log into report records: what each fault hit, what the pool did,
 /// spawn before, during and after, how fast the pool reacted and when spawn was back.
 struct FaultAnalyzer: Sendable {
+    /// The pool events by which a full disk shows: a restore that could not create its files, or a guest whose
+    /// console could not be written (its readiness line never came).
+    static let diskFullFailures: Set<String> = ["restore_failed", "readiness_failed"]
+
     let occurrences: [FaultOccurrence]
     let log: FaultLog
     /// Seconds since the run started at which the load ended.
@@ -75,7 +79,7 @@ struct FaultAnalyzer: Sendable {
         // A full disk fails a restore that creates files, or leaves a restored guest's console unwritable (its
         // readiness line never arrives). Refusing restores while the disk is full was tried and made it worse:
         // most clones still run there (their files' last pages have room), and ~100 acquires a run failed.
-        case .diskFull: wanted = ["restore_failed", "readiness_failed"]
+        case .diskFull: wanted = Self.diskFullFailures
         case .cpuContention: return nil
         }
         return events.first { wanted.contains(FaultLog.name(of: $0.event)) }?.time
@@ -111,7 +115,7 @@ struct FaultAnalyzer: Sendable {
         let reacting = applied.filter { record in
             guard record.kind != "cpu_contention" else { return false }
             guard record.kind == "disk_full", let observations = record.observations else { return true }
-            let failures = ["restore_failed", "readiness_failed"].map { observations.poolEvents[$0] ?? 0 }
+            let failures = Self.diskFullFailures.map { observations.poolEvents[$0] ?? 0 }
             return observations.errorsDuring.values.reduce(0, +) + failures.reduce(0, +) > 0
         }
         if !reacting.isEmpty {

@@ -180,12 +180,7 @@ final class TimelineSampler: Sendable {
 
     /// The least-squares slope of y over x; `nil` for fewer than 3 points or no spread in x.
     static func leastSquaresSlope(_ points: [(Double, Double)]) -> Double? {
-        guard points.count >= 3 else { return nil }
-        let n = Double(points.count)
-        let meanX = points.map(\.0).reduce(0, +) / n
-        let meanY = points.map(\.1).reduce(0, +) / n
-        let covariance = points.map { ($0.0 - meanX) * ($0.1 - meanY) }.reduce(0, +)
-        let variance = points.map { ($0.0 - meanX) * ($0.0 - meanX) }.reduce(0, +)
-        return variance > 0 ? covariance / variance : nil
+        // One series is the pooled slope's simplest case (at least 3 points, some spread in x).
+        MemoryFigures.pooledSlope([points])
     }
 }

@@ -36,7 +36,7 @@ final class GuestMemoryServing: Sendable {
         guard memory.backend == .userfaultfd else {
             switch memory.prefetch {
             case .none: break
-            case .all: map.populate(.all(pageCount: Int(map.size / 4096)))
+            case .all: map.populate(.all(pageCount: map.pageCount))
             case .recorded: if let recorded { map.populate(recorded) }
             }
             return .file
@@ -46,7 +46,7 @@ final class GuestMemoryServing: Sendable {
         case .none:
             break
         case .all:
-            serving.prefetch = .all(pageCount: Int(map.size / 4096))
+            serving.prefetch = .all(pageCount: map.pageCount)
         case .recorded:
             // Until a clone's lease has been recorded, clones record; afterwards they prefetch its pages.
             serving.prefetch = recorded
@@ -65,22 +65,25 @@ final class GuestMemoryServing: Sendable {
             let pages = MappedFilePages.pages(
                 of: clone.snapshot.memoryPath,
                 mappedBy: clone.vmm.pid,
-                pageCount: Int(map.size / 4096)
-            ), pages.count > 0
+                pageCount: map.pageCount
+            )
         else { return }
-        state.withLock { state in
-            if state.snapshotDirectory == clone.snapshot.directory, state.recorded == nil { state.recorded = pages }
-        }
+        keep(pages, of: clone)
     }
 
     /// Keeps the pages a destroyed clone's faults brought in, if it recorded them and none are kept yet.
     func harvest(_ clone: ClonedVM) async {
         guard memory.prefetch == .recorded, let server = clone.pageServer else { return }
-        guard let recorded = await server.outcome().recorded, recorded.count > 0 else { return }
+        guard let recorded = await server.outcome().recorded else { return }
+        keep(recorded, of: clone)
+    }
+
+    /// Keeps `pages` as the working set of `clone`'s snapshot, unless empty, one is kept already, or the snapshot
+    /// has been replaced since.
+    private func keep(_ pages: PageSet, of clone: ClonedVM) {
+        guard pages.count > 0 else { return }
         state.withLock { state in
-            if state.snapshotDirectory == clone.snapshot.directory, state.recorded == nil {
-                state.recorded = recorded
-            }
+            if state.snapshotDirectory == clone.snapshot.directory, state.recorded == nil { state.recorded = pages }
         }
     }
 
