@@ -41,6 +41,7 @@ int snapbench_eventfd(void) {
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 pid_t snapbench_spawn_helper(snapbench_helper_mode mode, unsigned long long bytes, int *go_fd, int *ready_fd) {
@@ -87,4 +88,8 @@ pid_t snapbench_spawn_helper(snapbench_helper_mode mode, unsigned long long byte
     *go_fd = go[1];
     *ready_fd = ready[0];
     return child;
+}
+
+int snapbench_set_thread_niceness(int niceness) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), niceness);
 }

@@ -15,11 +15,15 @@ public struct StageTimings: Codable, Sendable, Equatable {
     public var readiness: Duration?
     /// Firecracker's own `latencies_us.load_snapshot`, recorded beside `load`, never instead of it.
     public var firecrackerLoad: Duration?
-    /// When the VM's bring-up began (its process was spawned); not encoded, an instant of this process.
+    /// When the VM's bring-up began (its process was spawned, or a process started ahead was taken); not
+    /// encoded, an instant of this process.
     public var startedAt: ContinuousClock.Instant?
+    /// Whether the process was started ahead of need (a standby VMM): its `processStart` happened before the
+    /// request and is not part of the VM's bring-up.
+    public var processStartedAhead: Bool
 
     private enum CodingKeys: String, CodingKey {
-        case processStart, load, resume, readiness, firecrackerLoad
+        case processStart, load, resume, readiness, firecrackerLoad, processStartedAhead
     }
 
     public init(
@@ -28,7 +32,8 @@ public struct StageTimings: Codable, Sendable, Equatable {
         resume: Duration? = nil,
         readiness: Duration? = nil,
         firecrackerLoad: Duration? = nil,
-        startedAt: ContinuousClock.Instant? = nil
+        startedAt: ContinuousClock.Instant? = nil,
+        processStartedAhead: Bool = false
     ) {
         self.processStart = processStart
         self.load = load
@@ -36,10 +41,21 @@ public struct StageTimings: Codable, Sendable, Equatable {
         self.readiness = readiness
         self.firecrackerLoad = firecrackerLoad
         self.startedAt = startedAt
+        self.processStartedAhead = processStartedAhead
     }
 
-    /// Process start + load + resume + readiness: a spawn from nothing.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        processStart = try container.decodeIfPresent(Duration.self, forKey: .processStart)
+        load = try container.decodeIfPresent(Duration.self, forKey: .load)
+        resume = try container.decodeIfPresent(Duration.self, forKey: .resume)
+        readiness = try container.decodeIfPresent(Duration.self, forKey: .readiness)
+        firecrackerLoad = try container.decodeIfPresent(Duration.self, forKey: .firecrackerLoad)
+        processStartedAhead = try container.decodeIfPresent(Bool.self, forKey: .processStartedAhead) ?? false
+    }
+
+    /// Process start (unless it was started ahead) + load + resume + readiness: the bring-up's own stages.
     public var total: Duration {
-        [processStart, load, resume, readiness].compactMap { $0 }.reduce(.zero, +)
+        [processStartedAhead ? nil : processStart, load, resume, readiness].compactMap { $0 }.reduce(.zero, +)
     }
 }

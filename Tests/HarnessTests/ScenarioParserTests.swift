@@ -248,6 +248,7 @@ struct ScenarioParserTests {
               elevated_warm_floor: 2
               pressure_interval: 200ms
               cgroup_limit_mib: 512
+              standby_vmms: 12
             phases:
               - {name: c, executor: constant-arrival-rate, rate: 600/m, duration: 100us, hold: 5ms}
               - name: r
@@ -295,7 +296,12 @@ struct ScenarioParserTests {
         configuration.elevatedWarmFloor = 2
         #expect(
             scenario.pool
-                == PoolSettings(configuration: configuration, pressureInterval: .milliseconds(200), cgroupLimitMiB: 512)
+                == PoolSettings(
+                    configuration: configuration,
+                    pressureInterval: .milliseconds(200),
+                    cgroupLimitMiB: 512,
+                    standbyProcesses: 12
+                )
         )
         #expect(
             scenario.phases.map(\.load) == [
@@ -400,6 +406,22 @@ struct ScenarioParserTests {
     }
 
     static let badInputs: [BadInput] = [
+        BadInput(
+            name: "more standby processes than VMs",
+            yaml: BadInput.replacing(4, with: "  warm_target: 2\n  maximum_vms: 4\n  standby_vmms: 5"),
+            code: .invalidValue,
+            line: 6,
+            keyPath: "pool.standby_vmms",
+            message: "standby_vmms (5) exceeds maximum_vms (4)"
+        ),
+        BadInput(
+            name: "a negative standby count",
+            yaml: BadInput.replacing(4, with: "  warm_target: 2\n  standby_vmms: -1"),
+            code: .invalidValue,
+            line: 5,
+            keyPath: "pool.standby_vmms",
+            message: "must be at least 0 (is -1)"
+        ),
         BadInput(
             name: "unknown key, with a suggestion",
             yaml: BadInput.replacing(4, with: "  warm_targt: 2"),

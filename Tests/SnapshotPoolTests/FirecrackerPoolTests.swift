@@ -1,6 +1,7 @@
 import Firecracker
 import Foundation
 import Glibc
+import HostSystem
 import MicroVM
 import SnapshotPool
 import TestSupport
@@ -16,6 +17,8 @@ private func withFirecrackerPool(
     jailed: Bool = false,
     spec: VMSpec? = nil,
     memory: GuestMemory = GuestMemory(),
+    standby: Int = 0,
+    loadAnswered: (@Sendable (VMMProcess) -> Void)? = nil,
     prepare: ((String) async throws -> Void)? = nil,
     body: (SnapshotPool<FirecrackerBackend, ContinuousClock>, FirecrackerBackend, EventLog) async throws -> Void
 ) async throws -> AuditVerification {
@@ -42,6 +45,8 @@ private func withFirecrackerPool(
     }
     backendConfiguration.audit = audit
     backendConfiguration.memory = memory
+    backendConfiguration.standbyProcesses = standby
+    backendConfiguration.loadAnswered = loadAnswered
     try await prepare?(scratch + "/work")
     let backend = FirecrackerBackend(configuration: backendConfiguration)
     let pool = SnapshotPool(
@@ -85,6 +90,20 @@ private func eventually(
         try? await Task.sleep(for: .milliseconds(5))
     }
     return condition(await pool.statistics())
+}
+
+/// Waits in real time (bounded) until the standby satisfies `condition`.
+private func eventually(
+    _ standby: VMMStandby,
+    within timeout: Duration = .seconds(10),
+    _ condition: (VMMStandby) -> Bool
+) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition(standby) { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return condition(standby)
 }
 
 @Suite(
@@ -155,6 +174,64 @@ struct FirecrackerPoolTests {
             let workingSet = (0x100_0000 / 4096)..<(0x100_0000 / 4096 + 1024)
             #expect(workingSet.allSatisfy(recorded.contains), "\(recorded.count) pages recorded")
             #expect(recorded.count < 32_768 / 2, "only what the clone touched: \(recorded.count)")
+        }
+    }
+
+    @Test(
+        "on-demand leases take processes started ahead; one killed while waiting is passed over and replaced; every load ran at the load priority; shutdown leaves nothing"
+    )
+    func standbyProcesses() async throws {
+        let duringLoads = LockedArray<[Int32: Int]>()
+        let recordNiceness: @Sendable (VMMProcess) -> Void = { vmm in
+            duringLoads.append(ProcessStatus.threadNiceness(of: vmm.pid))
+        }
+        let audit = try await withFirecrackerPool(
+            PoolConfiguration(warmTarget: 0, maximumVMs: 4),
+            standby: 2,
+            loadAnswered: recordNiceness
+        ) { pool, backend, _ in
+            let standby = try #require(backend.standby)
+            #expect(await eventually(standby) { $0.processIDs.count == 2 })
+            let ready = standby.processIDs
+            #expect(Set(ready).isSubset(of: Set(Leftovers.childVMMs())))
+            // The oldest is handed out first: killed, it must be passed over for the next.
+            #expect(kill(ready[0], SIGKILL) == 0)
+            #expect(await eventually(standby) { _ in !Leftovers.processExists(ready[0]) })
+            try await withThrowingTaskGroup(of: LeaseTimings.self) { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        try await pool.withLease(timeout: .seconds(5)) { lease in
+                            #expect(GuestProof.matches(lease.proof.token), "\(lease.proof.token)")
+                            #expect(lease.path == .onDemand)
+                            // Loaded at the load priority, then every thread (the vCPU's too) back at 0.
+                            let niceness = ProcessStatus.threadNiceness(of: try #require(lease.pid))
+                            #expect(niceness.count >= 3 && niceness.values.allSatisfy { $0 == 0 }, "\(niceness)")
+                            return lease.timings
+                        }
+                    }
+                }
+                var startedAhead = 0
+                for try await timings in group {
+                    if timings.stages.processStartedAhead { startedAhead += 1 }
+                    #expect(timings.stages.processStart != nil)
+                }
+                // Three at once with one live standby process: at most the live one was started ahead.
+                #expect(startedAhead >= 1)
+                #expect(startedAhead <= 2)
+            }
+            let counters = standby.counters
+            #expect(counters.foundDead == 1)
+            #expect(counters.taken >= 1)
+            #expect(counters.launchFailures == 0)
+            // Refilled once no restore is in flight.
+            #expect(await eventually(standby) { $0.processIDs.count == 2 })
+            #expect(!standby.processIDs.contains(ready[0]))
+        }
+        #expect(audit.countsByEvent[.vmLease] == 3)
+        // Every thread of every VMM ran its load at -10, the vCPU thread the load started among them.
+        #expect(duringLoads.values.count == 3)
+        for threads in duringLoads.values {
+            #expect(threads.count >= 3 && threads.values.allSatisfy { $0 == -10 }, "\(threads)")
         }
     }
 

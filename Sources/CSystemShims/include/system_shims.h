@@ -16,6 +16,10 @@ int snapbench_pidfd_open(pid_t pid);
 /// Sends `signal` through a process descriptor (pidfd_send_signal(2)); 0 on success, -1 with errno set.
 int snapbench_pidfd_send_signal(int pidfd, int signal);
 
+/// Lowers (or raises) the calling thread's CPU priority to `niceness`; 0 on success, -1 with errno set.
+/// setpriority(2) with the thread's own id (gettid(2), declared only with _GNU_SOURCE) reaches one thread.
+int snapbench_set_thread_niceness(int niceness);
+
 /// A non-blocking, close-on-exec eventfd (its header is not part of Swift's Glibc module).
 int snapbench_eventfd(void);
 

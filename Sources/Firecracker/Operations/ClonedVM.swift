@@ -76,9 +76,15 @@ public final class ClonedVM: Sendable {
     public struct Hooks: Sendable {
         /// Called after the process is up and before `PUT /snapshot/load` is sent.
         public var beforeLoad: @Sendable (VMMProcess) async throws -> Void
+        /// Called once `PUT /snapshot/load` has answered or failed.
+        public var afterLoad: @Sendable (VMMProcess) -> Void
 
-        public init(beforeLoad: @escaping @Sendable (VMMProcess) async throws -> Void = { _ in }) {
+        public init(
+            beforeLoad: @escaping @Sendable (VMMProcess) async throws -> Void = { _ in },
+            afterLoad: @escaping @Sendable (VMMProcess) -> Void = { _ in }
+        ) {
             self.beforeLoad = beforeLoad
+            self.afterLoad = afterLoad
         }
     }
 
@@ -96,6 +102,10 @@ public final class ClonedVM: Sendable {
     ///   - loadTimeout: how long `PUT /snapshot/load` may take.
     ///   - memory: where guest memory comes from: the file (Firecracker maps it) or a page server of snapbench's.
     ///   - hooks: test and fault-injection hooks.
+    ///   - process: a Firecracker process started ahead of need with ``processConfiguration(installation:
+    ///     workingDirectory:id:launcher:jail:)`` and no VM loaded yet; the restore takes it over (and destroys it
+    ///     on failure) instead of starting one, so its start is not on this restore's path. Its start is still
+    ///     recorded as `processStart`, with ``StageTimings/processStartedAhead`` set.
     ///   - logger: where to log.
     /// - Returns: the paused clone, with `processStart` and `load` timed.
     /// - Throws: `FirecrackerError`: `.snapshotMissing` (a file is gone), `.snapshotInvalid` (Firecracker
@@ -112,24 +122,38 @@ public final class ClonedVM: Sendable {
         loadTimeout: Duration = .seconds(10),
         memory: MemorySource = .file,
         hooks: Hooks = Hooks(),
+        process: VMMProcess? = nil,
         logger: Logger = Logger(label: "snapbench.firecracker")
     ) async throws -> ClonedVM {
-        try snapshot.checkFilesPresent()
-        if case .pageServer = memory, jail != nil {
-            throw FirecrackerError(.workspace, "a jailed clone cannot be served by snapbench's page server yet")
+        do {
+            try snapshot.checkFilesPresent()
+            if case .pageServer = memory, jail != nil {
+                throw FirecrackerError(.workspace, "a jailed clone cannot be served by snapbench's page server yet")
+            }
+            if case .file = memory, snapshot.manifest.spec.hugePages == true {
+                throw FirecrackerError(
+                    .workspace,
+                    "a snapshot of huge-page guest memory restores only through userfaultfd (vm.memory_backend: uffd)"
+                )
+            }
+        } catch {
+            await process?.destroy()
+            throw error
         }
-        if case .file = memory, snapshot.manifest.spec.hugePages == true {
-            throw FirecrackerError(
-                .workspace,
-                "a snapshot of huge-page guest memory restores only through userfaultfd (vm.memory_backend: uffd)"
-            )
-        }
-        var configuration =
-            jail.map { VMMConfiguration.jailed(firecracker: installation.firecrackerPath, id: id, jail: $0) }
-            ?? VMMConfiguration(binary: installation.firecrackerPath, workingDirectory: workingDirectory, id: id)
-        configuration.launcher = launcher
         let launched = ContinuousClock.now
-        let vmm = try await VMMProcess.launch(configuration, logger: logger)
+        let vmm: VMMProcess
+        if let process {
+            vmm = process
+        } else {
+            let configuration = processConfiguration(
+                installation: installation,
+                workingDirectory: workingDirectory,
+                id: id,
+                launcher: launcher,
+                jail: jail
+            )
+            vmm = try await VMMProcess.launch(configuration, logger: logger)
+        }
         var server: PageFaultServer?
         do {
             try await hooks.beforeLoad(vmm)
@@ -160,19 +184,30 @@ public final class ClonedVM: Sendable {
                 networkOverrides: networkOverrides
             )
             let started = ContinuousClock.now
-            #if SNAPBENCH_REGRESSION_DRILL
-            // A deliberately slower build (`-Xswiftc -DSNAPBENCH_REGRESSION_DRILL`): 5 ms more per restore, for
-            // checking that `snapbench compare` calls a real regression one.
-            try await Task.sleep(for: .milliseconds(5))
-            #endif
-            try await loadSnapshot(parameters, into: vmm, timeout: loadTimeout)
+            do {
+                #if SNAPBENCH_REGRESSION_DRILL
+                // A deliberately slower build (`-Xswiftc -DSNAPBENCH_REGRESSION_DRILL`): 5 ms more per restore,
+                // for checking that `snapbench compare` calls a real regression one.
+                try await Task.sleep(for: .milliseconds(5))
+                #endif
+                try await loadSnapshot(parameters, into: vmm, timeout: loadTimeout)
+            } catch {
+                hooks.afterLoad(vmm)
+                throw error
+            }
             let load = started.duration(to: .now)
+            hooks.afterLoad(vmm)
             // A prefetch completes before the clone counts as restored: the pages are there when it runs.
             await server?.prefetched()
             return ClonedVM(
                 vmm: vmm,
                 snapshot: snapshot,
-                timings: StageTimings(processStart: vmm.startupDuration, load: load, startedAt: launched),
+                timings: StageTimings(
+                    processStart: vmm.startupDuration,
+                    load: load,
+                    startedAt: launched,
+                    processStartedAhead: process != nil
+                ),
                 pageServer: server
             )
         } catch {
@@ -180,6 +215,26 @@ public final class ClonedVM: Sendable {
             await server?.stop()
             throw error
         }
+    }
+
+    /// How a clone's Firecracker process is started: plain in `workingDirectory`, or through the jailer.
+    ///
+    /// ```swift
+    /// let configuration = ClonedVM.processConfiguration(installation: fc, workingDirectory: dir, id: "standby-1")
+    /// let process = try await VMMProcess.launch(configuration)  // later: ClonedVM.restore(…, process: process)
+    /// ```
+    public static func processConfiguration(
+        installation: FirecrackerInstallation,
+        workingDirectory: String,
+        id: String,
+        launcher: [String] = [],
+        jail: JailerOptions? = nil
+    ) -> VMMConfiguration {
+        var configuration =
+            jail.map { VMMConfiguration.jailed(firecracker: installation.firecrackerPath, id: id, jail: $0) }
+            ?? VMMConfiguration(binary: installation.firecrackerPath, workingDirectory: workingDirectory, id: id)
+        configuration.launcher = launcher
+        return configuration
     }
 
     /// Resumes the clone and waits for the guest's readiness line.

@@ -29,13 +29,17 @@ public struct FirecrackerMetrics: Sendable, Equatable {
     ///
     /// - Throws: `FirecrackerError(.invalidResponse)` when the line is not a JSON object.
     public init(line: String) throws {
+        try self.init(json: Data(line.utf8))
+    }
+
+    private init(json: Data) throws {
         let parsed: Line
         do {
-            parsed = try JSONDecoder().decode(Line.self, from: Data(line.utf8))
+            parsed = try JSONDecoder().decode(Line.self, from: json)
         } catch {
             throw FirecrackerError(
                 .invalidResponse,
-                "a metrics line is not a JSON object: \(line.prefix(120))",
+                "a metrics line is not a JSON object: \(String(decoding: json.prefix(120), as: UTF8.self))",
                 underlying: error
             )
         }
@@ -89,10 +93,11 @@ public struct FirecrackerMetrics: Sendable, Equatable {
     /// - Throws: `FirecrackerError(.invalidResponse)` for a malformed line.
     public static func latest(inFile path: String) throws -> FirecrackerMetrics? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        // Bytes, not strings: each line is ~10 KiB of JSON, read at every on-demand VM's release.
         var merged: FirecrackerMetrics?
-        for line in lines where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            let next = try FirecrackerMetrics(line: line)
+        for line in data.split(separator: UInt8(ascii: "\n"))
+        where line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) {
+            let next = try FirecrackerMetrics(json: Data(line))
             merged = merged.map { $0.overridden(by: next) } ?? next
         }
         return merged

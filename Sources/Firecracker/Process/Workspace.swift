@@ -9,20 +9,20 @@ enum Workspace {
     ///
     /// - Throws: `FirecrackerError(.workspace)`.
     static func prepare(_ configuration: VMMConfiguration) throws {
-        let manager = FileManager.default
         do {
-            try manager.createDirectory(atPath: configuration.workingDirectory, withIntermediateDirectories: true)
-            let marker = "pid=\(getpid())\nid=\(configuration.id)\n"
-            guard
-                manager.createFile(
-                    atPath: configuration.path(VMMConfiguration.FileName.marker),
-                    contents: Data(marker.utf8)
+            // The pool directory exists almost always: one mkdir, and the parents only when it fails for them.
+            if mkdir(configuration.workingDirectory, 0o755) != 0, errno != EEXIST {
+                try FileManager.default.createDirectory(
+                    atPath: configuration.workingDirectory,
+                    withIntermediateDirectories: true
                 )
-            else { throw FirecrackerError(.workspace, "cannot write the marker file") }
+            }
+            try DirectoryTree.createFile(
+                configuration.path(VMMConfiguration.FileName.marker),
+                contents: "pid=\(getpid())\nid=\(configuration.id)\n"
+            )
             for name in [VMMConfiguration.FileName.log, VMMConfiguration.FileName.metrics] {
-                guard manager.createFile(atPath: configuration.path(name), contents: nil) else {
-                    throw FirecrackerError(.workspace, "cannot create \(name)")
-                }
+                try DirectoryTree.createFile(configuration.path(name))
                 // A jailed VMM writes them as its unprivileged user.
                 if let jail = configuration.jailer {
                     guard chown(configuration.path(name), jail.uid, jail.gid) == 0 else {
@@ -56,7 +56,6 @@ enum Workspace {
 
     /// Removes a working directory and everything in it; a missing directory is not an error.
     static func remove(_ path: String) throws {
-        guard FileManager.default.fileExists(atPath: path) else { return }
-        try FileManager.default.removeItem(atPath: path)
+        try DirectoryTree.remove(path)
     }
 }

@@ -46,11 +46,14 @@ extension FaultSurface {
                 var victims = known.map { FaultVictim(id: $0.id, pid: $0.pid, state: $0.state.rawValue) }
                 if target == .restoring || target == .any {
                     let knownPIDs = Set(known.compactMap(\.pid))
+                    // A standby process (no VM loaded yet) is no restoring VM; `any` may still pick it.
+                    let standby = Set(pool.backend.standbyProcessIDs())
                     for pid in ProcessStatus.firecrackerChildren().sorted() where !knownPIDs.contains(pid) {
                         let cwd = ProcessStatus.workingDirectory(of: pid) ?? ""
                         guard cwd.hasPrefix(poolDirectory + "/") else { continue }
                         let id = String(cwd.dropFirst(poolDirectory.count + 1).prefix { $0 != "/" })
-                        victims.append(FaultVictim(id: id, pid: pid, state: "restoring"))
+                        let state = standby.contains(pid) ? PoolVM.State.standby.rawValue : "restoring"
+                        victims.append(FaultVictim(id: id, pid: pid, state: state))
                     }
                 }
                 return target == .any ? victims : victims.filter { $0.state == target.rawValue }

@@ -9,7 +9,9 @@ import MicroVM
 /// Each sample restores one clone of the golden snapshot and resumes it, one VM at a time, and reads the CPU
 /// its VMM's threads and this process spent (`schedstat` and `CLOCK_PROCESS_CPUTIME_ID`, kernel time on their
 /// behalf included): an on-demand spawn is process start → readiness, a warm spawn only resume → readiness.
-/// One clone is restored and thrown away first, so that no sample pays for cold caches.
+/// One clone is restored and thrown away first, so that no sample pays for cold caches. For a pool whose
+/// processes are started ahead (`pool.standby_vmms`), an on-demand spawn is counted from the process's API
+/// socket up, as its requests see it.
 ///
 /// ```swift
 /// let costs = try await SpawnCostProbe(installation: fc, snapshot: golden, workDirectory: "/tmp/cost")
@@ -46,17 +48,21 @@ public struct SpawnCostProbe: Sendable {
     public var snapshot: GoldenSnapshot
     /// The clones' working directories go below it (removed at the end).
     public var workDirectory: String
+    /// Count an on-demand spawn from its process's API socket up (its process was started ahead of need).
+    public var processStartedAhead: Bool
     public var logger: Logger
 
     public init(
         installation: FirecrackerInstallation,
         snapshot: GoldenSnapshot,
         workDirectory: String,
+        processStartedAhead: Bool = false,
         logger: Logger = Logger(label: "snapbench.spawn-cost")
     ) {
         self.installation = installation
         self.snapshot = snapshot
         self.workDirectory = workDirectory
+        self.processStartedAhead = processStartedAhead
         self.logger = logger
     }
 
@@ -78,12 +84,20 @@ public struct SpawnCostProbe: Sendable {
     /// One clone: the CPU of its resume → readiness, and of its whole spawn.
     private func sample(_ index: Int) async throws -> (warm: Duration, onDemand: Duration) {
         try Task.checkCancellation()
-        let ownAtStart = CPURuntime.ownProcess()
+        let ownAtStart = SendableBox(CPURuntime.ownProcess())
+        let vmmAtStart = SendableBox(Duration.zero)
+        let startedAhead = processStartedAhead
         let clone = try await ClonedVM.restore(
             from: snapshot,
             installation: installation,
             workingDirectory: "\(workDirectory)/cost-\(index)",
             id: "cost-\(index)",
+            hooks: ClonedVM.Hooks { vmm in
+                // The process is up: with processes started ahead, an on-demand spawn's CPU starts here.
+                guard startedAhead else { return }
+                vmmAtStart.update { $0 = CPURuntime.process(vmm.pid) ?? .zero }
+                ownAtStart.update { $0 = CPURuntime.ownProcess() }
+            },
             logger: logger
         )
         do {
@@ -95,7 +109,7 @@ public struct SpawnCostProbe: Sendable {
             let ownReady = CPURuntime.ownProcess()
             await clone.destroy()
             let warm = (vmmReady - vmmRestored) + (ownReady - ownRestored)
-            return (warm, vmmReady + (ownReady - ownAtStart))
+            return (warm, (vmmReady - vmmAtStart.value) + (ownReady - ownAtStart.value))
         } catch {
             await clone.destroy()
             throw error

@@ -123,7 +123,11 @@ struct RunExecution<Backend: VMBackend>: Sendable {
             }
             group.addTask {
                 await sampler.run(start: start, recorder: recorder) {
-                    (await pool.statistics(), await pool.inventory())
+                    (
+                        await pool.statistics(),
+                        await pool.inventory()
+                            + pool.backend.standbyProcessIDs().map { PoolVM(id: "standby", pid: $0, state: .standby) }
+                    )
                 }
             }
             defer { group.cancelAll() }

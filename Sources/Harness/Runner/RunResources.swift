@@ -77,6 +77,7 @@ extension RunResources where Backend == FirecrackerBackend {
         configuration.teardown = teardown
         configuration.skipsCleanup = options.skipsCleanup
         configuration.memory = scenario.pool.memory
+        configuration.standbyProcesses = scenario.pool.standbyProcesses
         let backend = FirecrackerBackend(configuration: configuration, logger: options.logger)
         let poolDirectory = backend.poolDirectory
         let store = backend.store
@@ -108,6 +109,7 @@ extension RunResources where Backend == FirecrackerBackend {
                     installation: installation,
                     snapshot: try await store.current(),
                     workDirectory: costDirectory,
+                    processStartedAhead: scenario.pool.standbyProcesses > 0,
                     logger: logger
                 )
                 .measure(samples: RunResources.spawnCostSamples)

@@ -31,7 +31,9 @@ final class TimelineSampler: Sendable {
 
     private let state = Mutex(State())
     private let jemalloc = Jemalloc()
-    private let worker = WorkerThread(name: "snapbench.sampler")
+    /// Below normal priority: a sample reads `/proc` for a few milliseconds, which must not come out of a
+    /// burst's restores.
+    private let worker = WorkerThread(name: "snapbench.sampler", niceness: 10)
     private let heartbeat = Heartbeat()
     private let meter: HostActivityMeter
     let interval: Duration

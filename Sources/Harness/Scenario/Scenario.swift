@@ -123,19 +123,23 @@ public struct PoolSettings: Sendable, Equatable {
     public var workFilesystemMiB: Int?
     /// Where clones' guest memory comes from (`vm.memory_backend`, `vm.page_cache`, `pool.prefetch`).
     public var memory: GuestMemory
+    /// Firecracker processes kept started ahead of need for on-demand restores (`pool.standby_vmms`).
+    public var standbyProcesses: Int
 
     public init(
         configuration: PoolConfiguration,
         pressureInterval: Duration? = nil,
         cgroupLimitMiB: Int? = nil,
         workFilesystemMiB: Int? = nil,
-        memory: GuestMemory = GuestMemory()
+        memory: GuestMemory = GuestMemory(),
+        standbyProcesses: Int = 0
     ) {
         self.configuration = configuration
         self.pressureInterval = pressureInterval
         self.cgroupLimitMiB = cgroupLimitMiB
         self.workFilesystemMiB = workFilesystemMiB
         self.memory = memory
+        self.standbyProcesses = standbyProcesses
     }
 }
 

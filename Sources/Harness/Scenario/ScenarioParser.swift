@@ -289,7 +289,7 @@ private struct ScenarioReader {
     static let poolKeys = [
         "warm_target", "maximum_vms", "refill_concurrency", "acquire_timeout", "readiness_timeout",
         "maximum_warm_age", "elevated_warm_floor", "pressure_interval", "cgroup_limit_mib", "work_dir_size_mib",
-        "prefetch", "fault_around_kib",
+        "prefetch", "fault_around_kib", "standby_vmms",
     ]
     static let executors = ["constant-arrival-rate", "ramping-arrival-rate", "burst", "poisson", "workers"]
     static let phaseKeys = ["name", "warmup", "executor", "hold"]
@@ -618,8 +618,25 @@ private struct ScenarioReader {
             configuration: configuration,
             pressureInterval: try duration("pressure_interval"),
             cgroupLimitMiB: try integer("cgroup_limit_mib", minimum: 1, unit: "MiB"),
-            workFilesystemMiB: try integer("work_dir_size_mib", minimum: 16, unit: "MiB")
+            workFilesystemMiB: try integer("work_dir_size_mib", minimum: 16, unit: "MiB"),
+            standbyProcesses: try standbyProcesses(fields, maximumVMs: configuration.maximumVMs)
         )
+    }
+
+    /// `pool.standby_vmms`: at most `maximum_vms`, since each is there to become one of the pool's VMs.
+    private func standbyProcesses(_ fields: Fields, maximumVMs: Int) throws -> Int {
+        guard let node = fields["standby_vmms"] else { return 0 }
+        let count = try document.integer(node, path: "pool.standby_vmms", minimum: 0)
+        guard count <= maximumVMs else {
+            throw document.error(
+                .invalidValue,
+                at: node,
+                path: "pool.standby_vmms",
+                "standby_vmms (\(count)) exceeds maximum_vms (\(maximumVMs)): a standby process only ever becomes "
+                    + "one of the pool's VMs"
+            )
+        }
+        return count
     }
 
     // MARK: Phases

@@ -199,10 +199,13 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
                 + "failed one at its error, a deadline at the deadline (failures stay in the distribution)"
         case .restore:
             "one VM restored from a snapshot: PUT /snapshot/load request sent → response received, on a "
-                + "Firecracker process whose API socket is already up; for the VM of every lease"
+                + "Firecracker process whose API socket is already up, running at nice -10 while it loads (the "
+                + "pool's load priority); for the VM of every lease"
         case .firecrackerLoad:
             "Firecracker's own latencies_us.load_snapshot, for the same restores as restore_ms"
-        case .processStart: "Firecracker process spawned → its API socket accepting, for the same VMs"
+        case .processStart:
+            "Firecracker process spawned → its API socket accepting, for the same VMs; for a process started ahead "
+                + "of need (pool.standby_vmms) this was before the request, and spawn does not include it"
         case .resume: "PATCH /vm {state: Resumed} sent → response received"
         case .readiness: "resume response → the guest's readiness line on its serial console"
         case .firstWork:

@@ -50,6 +50,15 @@ public protocol VMBackend: Sendable {
 
     /// Releases what the backend holds (not the snapshot store). Called when the pool has drained.
     func shutdown() async
+
+    /// Processes the backend holds that carry no VM yet (``VMMStandby``): counted in the pool's VMM memory,
+    /// and told apart from restoring VMMs by fault injection.
+    func standbyProcessIDs() -> [Int32]
+}
+
+extension VMBackend {
+    /// None: the backend starts nothing ahead of need.
+    public func standbyProcessIDs() -> [Int32] { [] }
 }
 
 /// One VM of a backend, from restore to destroy. Never handed out twice.

@@ -217,6 +217,9 @@ public struct PoolVM: Sendable, Equatable {
         case warm
         /// Handed out.
         case leased
+        /// Not a VM yet: a Firecracker process started ahead of need, with no VM loaded (``VMMStandby``).
+        /// ``SnapshotPool/inventory()`` lists none; ``VMBackend/standbyProcessIDs()`` has them.
+        case standby
     }
 
     /// The VM's id.
