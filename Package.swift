@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "SnapshotPool", targets: ["SnapshotPool"]),
         .library(name: "Harness", targets: ["Harness"]),
         .library(name: "Reporting", targets: ["Reporting"]),
+        .library(name: "History", targets: ["History"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
@@ -30,6 +31,9 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -91,6 +95,10 @@ let package = Package(
                 "Reporting",
                 "CJemalloc",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -103,6 +111,18 @@ let package = Package(
             dependencies: ["HostSystem"],
             swiftSettings: upcoming
         ),
+        .target(
+            name: "History",
+            dependencies: [
+                "HostSystem",
+                "Reporting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "snapbench",
             dependencies: [
@@ -112,6 +132,7 @@ let package = Package(
                 "SnapshotPool",
                 "Harness",
                 "Reporting",
+                "History",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -167,6 +188,15 @@ let package = Package(
             name: "ReportingTests",
             dependencies: ["Reporting", "HostSystem", "TestSupport"],
             exclude: ["Golden"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "HistoryTests",
+            dependencies: [
+                "History", "Reporting", "HostSystem", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
     ]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Firecracker
 import Foundation
 import Harness
+import History
 import HostSystem
 import Reporting
 
@@ -52,6 +53,8 @@ struct ABCommand: AsyncParsableCommand {
     )
     var scenarios: [String] = []
 
+    @OptionGroup var store: StoreOptions
+
     @Option(help: ArgumentHelp("Runs of each build per scenario.", valueName: "n"))
     var runs: Int = defaultRuns
 
@@ -82,7 +85,9 @@ struct ABCommand: AsyncParsableCommand {
 
     func run() async throws {
         let scenarioFiles: [String]
+        let storeLocation: StoreLocation
         do {
+            storeLocation = try store.location()
             scenarioFiles = try (scenarios.isEmpty ? ["smoke"] : scenarios).map {
                 URL(fileURLWithPath: try RunCommand.resolve($0)).standardizedFileURL.path
             }
@@ -131,12 +136,17 @@ struct ABCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("snapbench: \(error)\n".utf8))
             throw ExitCode(.incomplete)
         }
+        // Every run of both builds goes into the history too (a run its own build recorded is kept once).
+        let recorder = RunRecorderStore(location: storeLocation)
+        for loaded in reports.base + reports.candidate { await recorder.record(loaded.report) }
+        await recorder.close()
         let comparison = try ReportComparator().compare(base: reports.base, candidate: reports.candidate)
         print(comparison.renderText())
         try comparison.writeJSON(to: output + "/compare.json")
         try comparison.renderMarkdown().write(toFile: output + "/compare.md", atomically: true, encoding: .utf8)
         try comparison.writeHTML(to: output + "/compare.html")
         print("comparison: \(output)/compare.json, compare.md, compare.html")
-        if comparison.exitStatus != .success { throw ExitCode(comparison.exitStatus) }
+        let status = await recorder.adjust(comparison.exitStatus)
+        if status != .success { throw ExitCode(status) }
     }
 }

@@ -4,6 +4,7 @@ import Firecracker
 import Foundation
 import Glibc
 public import Harness
+import History
 import HostSystem
 import Logging
 import Reporting
@@ -44,6 +45,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    @OptionGroup var store: StoreOptions
+
     @Argument(help: ArgumentHelp("Scenario files or names.", valueName: "scenario"))
     var scenarios: [String] = []
 
@@ -68,6 +71,16 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-progress"), help: "Print no progress while running.")
     var noProgress = false
 
+    @Option(
+        name: .customLong("metrics-listen"),
+        help: ArgumentHelp(
+            "Serve live metrics (Prometheus text: pool state, spawn and restore histograms, memory, pool events) at "
+                + "HOST:PORT while each scenario runs, e.g. 127.0.0.1:9464.",
+            valueName: "host:port"
+        )
+    )
+    var metricsListen: String?
+
     func validate() throws {
         if signOff, backend == .simulated {
             throw ValidationError(
@@ -81,7 +94,9 @@ struct RunCommand: AsyncParsableCommand {
         // Everything is parsed before anything starts: bad input is exit code 3 with nothing running.
         var parsed: [[Scenario]] = []
         var extraGates: [Gate] = []
+        let recorder: RunRecorderStore
         do {
+            recorder = RunRecorderStore(location: try store.location())
             extraGates = try gates.map { try ScenarioParser.parseGate($0) }
             for name in scenarios.isEmpty ? Self.defaultSuite : scenarios {
                 let variants = try ScenarioParser.parseVariants(file: try Self.resolve(name))
@@ -99,20 +114,33 @@ struct RunCommand: AsyncParsableCommand {
         }
         // SIGINT/SIGTERM cancel the run: the pool drains (every VMM stopped, every file removed) and the
         // report says `incomplete`, instead of the process dying with its VMMs orphaned.
-        let worst = try await Interruption.cancellingOnSignals { [parsed, extraGates] in
-            try await runAll(parsed, extraGates: extraGates, logger: logger)
+        let ran = try await Interruption.cancellingOnSignals { [parsed, extraGates] in
+            try await runAll(parsed, extraGates: extraGates, recorder: recorder, logger: logger)
         }
+        await recorder.close()
+        let worst = await recorder.adjust(ran)
         if worst != .success { throw ExitCode(worst) }
     }
 
-    private func runAll(_ parsed: [[Scenario]], extraGates: [Gate], logger: Logger) async throws -> ExitStatus {
+    private func runAll(
+        _ parsed: [[Scenario]],
+        extraGates: [Gate],
+        recorder: RunRecorderStore,
+        logger: Logger
+    ) async throws -> ExitStatus {
         let snapshots = await ScratchDirectory.claim(kind: "snapshots", purpose: "run", in: common.workDirectory)
         defer { try? FileManager.default.removeItem(atPath: snapshots) }
         var statuses: [ExitStatus] = []
         for variants in parsed {
             var reports: [RunReport] = []
             for scenario in variants {
-                let ran = try await runOne(scenario, extraGates: extraGates, snapshots: snapshots, logger: logger)
+                let ran = try await runOne(
+                    scenario,
+                    extraGates: extraGates,
+                    snapshots: snapshots,
+                    recorder: recorder,
+                    logger: logger
+                )
                 statuses.append(ran.status)
                 if let report = ran.report { reports.append(report) }
                 // Nothing else can run without Firecracker, KVM or the guest.
@@ -139,8 +167,13 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// Runs one scenario and writes its reports.
-    private func runOne(_ scenario: Scenario, extraGates: [Gate], snapshots: String, logger: Logger) async throws -> Ran
-    {
+    private func runOne(
+        _ scenario: Scenario,
+        extraGates: [Gate],
+        snapshots: String,
+        recorder: RunRecorderStore,
+        logger: Logger
+    ) async throws -> Ran {
         if Task.isCancelled {
             print("   not run: interrupted")
             return Ran(status: .incomplete)
@@ -158,6 +191,8 @@ struct RunCommand: AsyncParsableCommand {
         options.logger = logger
         options.commit = GitCommit.current()
         options.auditPath = "\(output)/\(scenario.name).audit.jsonl"
+        options.metricsListen = metricsListen
+        options.metricsListening = { address in print("   live metrics: http://\(address)/metrics") }
         if !noProgress { options.progress = ProgressPrinter.make() }
         let report: RunReport
         do {
@@ -178,6 +213,7 @@ struct RunCommand: AsyncParsableCommand {
         try report.write(ReportFormat.renderings, to: output, name: scenario.name)
         print(report.summaryText())
         print("   report: \(path)")
+        await recorder.record(report)
         return Ran(status: ExitStatus.of(report), report: report)
     }
 

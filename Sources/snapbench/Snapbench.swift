@@ -17,9 +17,10 @@ struct Snapbench: AsyncParsableCommand {
 
             \(ExitStatus.help)
             """,
+        version: SnapbenchVersion.current,
         subcommands: [
             RunCommand.self, ABCommand.self, CompareCommand.self, ReportCommand.self, DoctorCommand.self,
-            SnapshotCommand.self, ProbeCommand.self, PoolBenchCommand.self, AuditCommand.self,
+            SnapshotCommand.self, ProbeCommand.self, PoolBenchCommand.self, AuditCommand.self, HistoryCommand.self,
         ]
     )
 

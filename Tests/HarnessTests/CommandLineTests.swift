@@ -23,7 +23,8 @@ struct CommandLineTests {
         let result = try await Subprocess.run(
             .path(FilePath(try executable())),
             arguments: Arguments(arguments),
-            environment: .inherit.updating(["SNAPBENCH_FIRECRACKER": nil]),
+            // No test writes to the user's results store unless it names one.
+            environment: .inherit.updating(["SNAPBENCH_FIRECRACKER": nil, "SNAPBENCH_STORE": "none"]),
             workingDirectory: FilePath(directory),
             output: .string(limit: 1 << 22),
             error: .string(limit: 1 << 22)
@@ -113,6 +114,44 @@ struct CommandLineTests {
         let (aloneStatus, aloneOutput) = try await Self.run(["audit", "verify", "a/tiny.audit.jsonl"], in: scratch)
         #expect(aloneStatus == ExitStatus.failure.rawValue)
         #expect(aloneOutput.contains("end UNANCHORED") && aloneOutput.contains("does not end with the pool's shutdown"))
+    }
+
+    @Test(
+        "a run is recorded in the store and `history` shows it; a store that is down loses no run: exit 6, the JSON written",
+        .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
+    )
+    func resultsStore() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        try Self.tiny.write(toFile: scratch + "/tiny.yaml", atomically: true, encoding: .utf8)
+        let store = "sqlite:" + scratch + "/results.sqlite"
+        let common = ["--no-progress", "--work-dir", scratch + "/work"]
+        let (status, output) = try await Self.run(
+            ["run", "tiny.yaml", "--output", "a", "--store", store] + common,
+            in: scratch
+        )
+        #expect(status == ExitStatus.success.rawValue, "\(output)")
+        #expect(output.contains("results store: recorded run"), "\(output)")
+        let (historyStatus, history) = try await Self.run(
+            ["history", "--scenario", "tiny", "--metric", "spawn_ms", "--store", store, "--html", "h.html"],
+            in: scratch
+        )
+        #expect(historyStatus == 0, "\(history)")
+        #expect(history.contains("(1 runs)") && history.contains("no change point found"), "\(history)")
+        #expect(FileManager.default.fileExists(atPath: scratch + "/h.html"))
+        let (importStatus, imported) = try await Self.run(["history", "import", "a", "--store", store], in: scratch)
+        #expect(importStatus == 0, "\(imported)")
+        #expect(imported.contains("imported 0 new runs") && imported.contains("1 were kept already"), "\(imported)")
+        // Nothing listens on port 1: the run still ends with its report written, and says what was lost.
+        let (downStatus, down) = try await Self.run(
+            ["run", "tiny.yaml", "--output", "b", "--store", "postgres://snapbench@127.0.0.1:1/results"] + common,
+            in: scratch
+        )
+        #expect(downStatus == ExitStatus.storeFailed.rawValue, "\(down)")
+        #expect(down.contains("results store: NOT RECORDED") && down.contains("the JSON report is written"))
+        #expect(FileManager.default.fileExists(atPath: scratch + "/b/tiny.json"))
+        let (badStatus, bad) = try await Self.run(["run", "tiny.yaml", "--store", "mysql://x/y"] + common, in: scratch)
+        #expect(badStatus == ExitStatus.invalidInput.rawValue, "\(bad)")
     }
 
     @Test("a scenario's variants each get their reports, and a table puts them side by side")

@@ -1,5 +1,6 @@
 import Foundation
 import Reporting
+import TestSupport
 import Testing
 
 /// Where Debian's `chromium` (or another Chromium build) is, if installed; scripts/setup installs it.

@@ -1,6 +1,7 @@
 import Foundation
 import FoundationXML
 import Reporting
+import TestSupport
 import Testing
 
 @Suite("HTML report")

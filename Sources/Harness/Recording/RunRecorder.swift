@@ -119,7 +119,12 @@ package final class RunRecorder: Sendable {
 
     private let state = Mutex(State())
 
-    package init() {}
+    /// Where ended acquires are also shown live, when the run serves metrics.
+    private let live: LiveMetrics?
+
+    package init(live: LiveMetrics? = nil) {
+        self.live = live
+    }
 
     /// Starts a new phase; later records go to it.
     package func beginPhase(_ name: String, warmup: Bool) -> Int {
@@ -141,6 +146,13 @@ package final class RunRecorder: Sendable {
 
     /// An acquire has ended; its figures wait until the timeline covers its end.
     func record(_ record: LeaseRecord) {
+        if let live {
+            if case .served(let served) = record.outcome {
+                live.acquireEnded(spawn: served.spawn, restore: served.stages.load)
+            } else {
+                live.acquireEnded(spawn: nil, restore: nil)
+            }
+        }
         state.withLock { state in
             if case .served = record.outcome {
                 state.served += 1

@@ -46,12 +46,14 @@ struct RunExecution<Backend: VMBackend>: Sendable {
     let scenario: Scenario
     let options: ScenarioRunner.Options
     let resources: RunResources<Backend>
+    /// Where the run is shown while it runs, when it serves metrics.
+    var live: LiveMetrics? = nil
 
     func drive() async -> RunOutcome {
         let startedAt = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         let start = ContinuousClock.now
-        let recorder = RunRecorder()
-        let sampler = TimelineSampler(cgroup: resources.cgroup)
+        let recorder = RunRecorder(live: live)
+        let sampler = TimelineSampler(cgroup: resources.cgroup, live: live)
         defer { sampler.stop() }
         var services = PoolServices()
         services.audit = resources.audit.log
@@ -119,7 +121,10 @@ struct RunExecution<Backend: VMBackend>: Sendable {
                 }
             }
             group.addTask {
-                for await event in events { log.record(event, at: start.duration(to: .now).inSeconds) }
+                for await event in events {
+                    log.record(event, at: start.duration(to: .now).inSeconds)
+                    live?.event(FaultLog.name(of: event))
+                }
             }
             group.addTask {
                 await sampler.run(start: start, recorder: recorder) {

@@ -46,6 +46,10 @@ public struct ScenarioRunner: Sendable {
         public var logger = Logger(label: "snapbench.run")
         /// For tests of the leak check only: VMs (by id) whose teardown skips removing their directory.
         public var skipsCleanup: (@Sendable (String) -> Bool)?
+        /// Serve live metrics (Prometheus text) at `host:port` while the run lasts; port 0 lets the system pick.
+        public var metricsListen: String?
+        /// Told where the live metrics are served, once they are.
+        public var metricsListening: (@Sendable (String) -> Void)?
 
         public init(workDirectory: String) {
             self.workDirectory = workDirectory
@@ -113,7 +117,21 @@ public struct ScenarioRunner: Sendable {
     }
 
     private func execute<Backend: VMBackend>(_ resources: RunResources<Backend>, signOff: Bool) async -> RunReport {
-        let outcome = await RunExecution(scenario: scenario, options: options, resources: resources).drive()
+        var live: LiveMetrics?
+        var server: MetricsServer?
+        if let listen = options.metricsListen {
+            let metrics = LiveMetrics()
+            do {
+                server = try await MetricsServer.start(listen: listen, metrics: metrics)
+                live = metrics
+                options.metricsListening?(server?.address ?? listen)
+            } catch {
+                options.logger.error("live metrics not served: \(error)")
+            }
+        }
+        let outcome = await RunExecution(scenario: scenario, options: options, resources: resources, live: live)
+            .drive()
+        await server?.stop()
         let releaseProblems = resources.release()
         let leakCheck = LeakChecker(
             outcome: outcome,

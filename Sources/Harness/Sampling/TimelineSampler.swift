@@ -39,9 +39,13 @@ final class TimelineSampler: Sendable {
     let interval: Duration
     let cgroup: MemoryCgroup?
 
-    init(interval: Duration = .milliseconds(200), cgroup: MemoryCgroup?) {
+    /// Where each sample's pool state and memory are also shown live.
+    private let live: LiveMetrics?
+
+    init(interval: Duration = .milliseconds(200), cgroup: MemoryCgroup?, live: LiveMetrics? = nil) {
         self.interval = interval
         self.cgroup = cgroup
+        self.live = live
         self.meter = HostActivityMeter(heartbeat: heartbeat)
         // The whole timeline's storage up front (about 1 MiB): grown as the run goes, it would itself read as
         // allocator growth per lease (12 bytes per lease in churn, measured).
@@ -122,6 +126,10 @@ final class TimelineSampler: Sendable {
             return state.detector.disturbances
         }
         recorder.settle(until: time, disturbances: disturbances)
+        if let live, let stats {
+            live.poolState(warm: stats.warm, leased: stats.leased, restoring: stats.restoring, waiting: stats.waiting)
+            live.memory(poolResident: allocator?.resident, vmmPSS: vmms.sum)
+        }
     }
 
     /// Appends a sample, thinning the timeline to every other sample (merged pairwise) once it is full.

@@ -130,6 +130,8 @@ public struct EnvironmentInfo: Codable, Sendable, Equatable {
     public var allocator: String
     /// The git commit of snapbench, when known.
     public var commit: String?
+    /// The snapbench release that made the report (``SnapbenchVersion/current``); absent in earlier reports.
+    public var snapbenchVersion: String?
 
     public init(
         hostname: String,
@@ -142,7 +144,8 @@ public struct EnvironmentInfo: Codable, Sendable, Equatable {
         firecrackerVersion: String?,
         firecrackerSHA256: String?,
         allocator: String,
-        commit: String?
+        commit: String?,
+        snapbenchVersion: String? = SnapbenchVersion.current
     ) {
         self.hostname = hostname
         self.kernel = kernel
@@ -155,7 +158,14 @@ public struct EnvironmentInfo: Codable, Sendable, Equatable {
         self.firecrackerSHA256 = firecrackerSHA256
         self.allocator = allocator
         self.commit = commit
+        self.snapbenchVersion = snapbenchVersion
     }
+}
+
+/// The snapbench release, as reports and `snapbench --version` state it.
+public enum SnapbenchVersion {
+    /// This build's release.
+    public static let current = "0.19.0"
 }
 
 /// The statistics of one phase (or of the whole run).

@@ -19,17 +19,21 @@ public enum ExitStatus: Int32, Sendable, CaseIterable, CustomStringConvertible {
     case inconclusive = 4
     /// Every gate passed on the simulated backend: invented numbers, not a verdict on any build.
     case simulated = 5
+    /// Every gate passed, but the results store did not take the run (down, or it refused the write); the
+    /// JSON report is written and the message names the store's error. Any other outcome keeps its own code.
+    case storeFailed = 6
 
-    /// How serious it is, for the worst of several: success < simulated < inconclusive < failure < incomplete
-    /// < invalid input.
+    /// How serious it is, for the worst of several: success < store failed < simulated < inconclusive <
+    /// failure < incomplete < invalid input.
     var severity: Int {
         switch self {
         case .success: 0
-        case .simulated: 1
-        case .inconclusive: 2
-        case .failure: 3
-        case .incomplete: 4
-        case .invalidInput: 5
+        case .storeFailed: 1
+        case .simulated: 2
+        case .inconclusive: 3
+        case .failure: 4
+        case .incomplete: 5
+        case .invalidInput: 6
         }
     }
 
@@ -56,6 +60,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable, CustomStringConvertible {
         case .invalidInput: "3 invalid input"
         case .inconclusive: "4 inconclusive"
         case .simulated: "5 simulated"
+        case .storeFailed: "6 store failed"
         }
     }
 
@@ -64,6 +69,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable, CustomStringConvertible {
         Exit codes: 0 every gate passed on real Firecracker; 1 a gate failed; 2 a run could not complete \
         (or KVM, Firecracker or the guest is missing: the message says how to fix it); 3 invalid input \
         (nothing was started); 4 inconclusive (no gate failed, but the samples could not decide one: run \
-        longer or again); 5 every gate passed on the simulated backend (invented numbers: not a verdict).
+        longer or again); 5 every gate passed on the simulated backend (invented numbers: not a verdict); 6 every \
+        gate passed but the results store did not take the run (the JSON report is written; see --store).
         """
 }

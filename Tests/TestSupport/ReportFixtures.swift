@@ -1,11 +1,11 @@
-import Foundation
+public import Foundation
 import HostSystem
-import Reporting
+public import Reporting
 
 /// Reports and samples built in code for the reporting tests.
-enum ReportFixtures {
+public enum ReportFixtures {
     /// `count` values from a normal distribution (Box–Muller on the seeded generator), in milliseconds.
-    static func normal(mean: Double, deviation: Double, count: Int, seed: UInt64) -> [Double] {
+    public static func normal(mean: Double, deviation: Double, count: Int, seed: UInt64) -> [Double] {
         var random = SplitMix64(seed: seed)
         func uniform() -> Double { (Double(random.next() >> 11) + 0.5) / Double(1 << 53) }
         return (0..<count).map { _ in
@@ -14,7 +14,7 @@ enum ReportFixtures {
     }
 
     /// A spectrum carrying `samples` as its recorded distribution (each value its own class).
-    static func spectrum(_ samples: [Double], withDistribution: Bool = true) -> Spectrum {
+    public static func spectrum(_ samples: [Double], withDistribution: Bool = true) -> Spectrum {
         let sorted = samples.sorted()
         var values: [Double] = []
         var counts: [Int] = []
@@ -43,7 +43,7 @@ enum ReportFixtures {
     }
 
     /// A phase whose latencies are the given samples by metric.
-    static func phase(_ name: String, warmup: Bool = false, _ latencies: [String: Spectrum]) -> PhaseReport {
+    public static func phase(_ name: String, warmup: Bool = false, _ latencies: [String: Spectrum]) -> PhaseReport {
         PhaseReport(
             name: name,
             warmup: warmup,
@@ -56,19 +56,21 @@ enum ReportFixtures {
 
     /// A run report of `scenario` with the given phases (the overall phase pools the measured ones' spectra
     /// when `overall` is not given) and gates.
-    static func report(
+    public static func report(
         scenario: String,
         phases: [PhaseReport],
         overall: PhaseReport? = nil,
         gates: [GateResult] = [],
         backend: String = "simulated",
         hostname: String = "host-a",
-        verdict: Verdict = .pass
+        verdict: Verdict = .pass,
+        startedAt: Date = Date(timeIntervalSince1970: 1_800_000_000),
+        commit: String? = "abc123"
     ) -> RunReport {
         RunReport(
             scenario: scenario,
             description: "fixture",
-            startedAt: Date(timeIntervalSince1970: 1_800_000_000),
+            startedAt: startedAt,
             durationSeconds: 10,
             environment: EnvironmentInfo(
                 hostname: hostname,
@@ -81,7 +83,7 @@ enum ReportFixtures {
                 firecrackerVersion: nil,
                 firecrackerSHA256: nil,
                 allocator: "jemalloc 5.3.0",
-                commit: "abc123"
+                commit: commit
             ),
             definitions: ["spawn_ms": "request to guest readiness"],
             phases: phases,
@@ -112,7 +114,7 @@ enum ReportFixtures {
     }
 
     /// A one-phase report of `scenario` whose `restore` and `spawn` metrics are the given samples.
-    static func simple(
+    public static func simple(
         scenario: String = "smoke",
         restore: [Double],
         spawn: [Double],
@@ -129,7 +131,7 @@ enum ReportFixtures {
     // Two phases (one warm-up), latency spectra with distributions, a timeline with a fault window, gates that
     // pass and one that fails.
 
-    static func spectrum(_ values: [Double: Int]) -> Spectrum {
+    public static func spectrum(_ values: [Double: Int]) -> Spectrum {
         let sorted = values.keys.sorted()
         let distribution = RecordedDistribution(valuesMilliseconds: sorted, counts: sorted.map { values[$0]! })
         let all = distribution.expanded()
@@ -152,7 +154,7 @@ enum ReportFixtures {
         )
     }
 
-    static func latencies() -> [String: Spectrum] {
+    public static func latencies() -> [String: Spectrum] {
         [
             "spawn": spectrum([1.8: 600, 2.4: 300, 3.1: 80, 16.5: 15, 21.0: 5]),
             "spawn_warm": spectrum([1.8: 600, 2.4: 300, 3.1: 80]),
@@ -166,7 +168,7 @@ enum ReportFixtures {
         ]
     }
 
-    static func timeline() -> [TimelineSample] {
+    public static func timeline() -> [TimelineSample] {
         (0..<60).map { index in
             let time = Double(index) * 0.2
             return TimelineSample(
@@ -190,7 +192,7 @@ enum ReportFixtures {
         }
     }
 
-    static let gates = [
+    public static let gates = [
         GateResult(expression: "spawn_ms p95 < 50", measured: 3.1, passed: true, reason: nil),
         GateResult(
             expression: "restore_ms p99 < 15",
@@ -203,7 +205,7 @@ enum ReportFixtures {
 
     /// A window with every figure, an instantaneous crash the pool never recovered from, and a fault the
     /// backend could not suffer.
-    static let faults = [
+    public static let faults = [
         FaultRecord(
             kind: "memory-pressure",
             startedAt: 4,
@@ -252,7 +254,7 @@ enum ReportFixtures {
         ),
     ]
 
-    static func rendered(
+    public static func rendered(
         scenario: String = "fixture",
         backend: String = "firecracker",
         gates: [GateResult] = gates,
@@ -318,12 +320,12 @@ extension Int {
 }
 
 /// A comparison built by hand, so every verdict is present.
-enum ComparisonFixture {
-    static func side(_ values: [Double], samples: Int = 400) -> SideSummary {
+public enum ComparisonFixture {
+    public static func side(_ values: [Double], samples: Int = 400) -> SideSummary {
         SideSummary(runValues: values, samples: samples)
     }
 
-    static func row(
+    public static func row(
         _ scenario: String,
         _ metric: String,
         _ statistic: String = "mean",
@@ -354,7 +356,7 @@ enum ComparisonFixture {
     }
 
     /// Rows: regressed, improved, within noise (decided), reported within noise, base 0, not enough runs.
-    static let rows = [
+    public static let rows = [
         row(
             "smoke",
             "restore",
@@ -422,7 +424,7 @@ enum ComparisonFixture {
         ),
     ]
 
-    static func run(_ source: String, scenario: String, verdict: Verdict = .pass) -> ComparedRun {
+    public static func run(_ source: String, scenario: String, verdict: Verdict = .pass) -> ComparedRun {
         ComparedRun(
             source: source,
             scenario: scenario,
@@ -434,7 +436,7 @@ enum ComparisonFixture {
         )
     }
 
-    static func report(rows: [ComparisonRow] = rows) -> ComparisonReport {
+    public static func report(rows: [ComparisonRow] = rows) -> ComparisonReport {
         ComparisonReport(
             settings: ComparisonSettings(),
             base: [run("base/<smoke>.json", scenario: "smoke"), run("base/burst.json", scenario: "burst")],

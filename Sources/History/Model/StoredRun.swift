@@ -1,0 +1,135 @@
+public import Foundation
+import HostSystem
+public import Reporting
+
+/// One run report as the results store keeps it: its identity, the metadata a history is filtered by, the
+/// summaries a trend is drawn from, and the recorded distributions.
+///
+/// The id is the SHA-256 of the report's canonical JSON (``RunReport/encoder()``: sorted keys), so the same
+/// report recorded by `run` and later imported from its file is one run, and an import can be repeated.
+///
+/// ```swift
+/// let run = try StoredRun(report: RunReport.readJSON(from: "out/smoke.json"))
+/// print(run.id.prefix(12), run.hostClass, run.summaries.count)
+/// ```
+public struct StoredRun: Sendable, Equatable {
+    /// One statistic of one metric in one phase (`overall` for the whole run).
+    public struct Summary: Sendable, Equatable, Hashable {
+        public var phase: String
+        public var metric: String
+        public var statistic: String
+        public var value: Double
+
+        public init(phase: String, metric: String, statistic: String, value: Double) {
+            self.phase = phase
+            self.metric = metric
+            self.statistic = statistic
+            self.value = value
+        }
+    }
+
+    /// A recorded latency distribution (distinct values in ms and their counts).
+    public struct Distribution: Sendable, Equatable {
+        public var phase: String
+        public var metric: String
+        public var valuesMilliseconds: [Double]
+        public var counts: [Int]
+    }
+
+    /// SHA-256 of the canonical report JSON, hex.
+    public var id: String
+    public var scenario: String
+    /// ISO 8601, UTC, to the second: sorts as text in either database.
+    public var startedAt: String
+    public var durationSeconds: Double
+    public var commit: String?
+    public var snapbenchVersion: String
+    public var backend: String
+    public var verdict: String
+    public var hostname: String
+    public var cpuModel: String
+    public var cpuCount: Int
+    public var kernel: String
+    public var kvmFlavour: String
+    public var firecrackerVersion: String?
+    public var firecrackerSHA256: String?
+    /// Hosts whose results compare: CPU model, cores, KVM flavour, backend and Firecracker version.
+    public var hostClass: String
+    public var summaries: [Summary]
+    public var distributions: [Distribution]
+    /// The canonical report JSON.
+    public var json: Data
+
+    /// The statistics kept for each latency.
+    public static let latencyStatistics = ["p50", "p90", "p95", "p99", "p999", "max", "min", "mean", "count"]
+
+    /// - Throws: when the report cannot be encoded (it always can; `Double.nan` aside).
+    public init(report: RunReport) throws {
+        let json = try RunReport.encoder().encode(report)
+        self.json = json
+        id = FileDigest.sha256(of: json)
+        scenario = report.scenario
+        startedAt = ISO8601DateFormatter().string(from: report.startedAt)
+        durationSeconds = report.durationSeconds
+        let environment = report.environment
+        commit = environment.commit
+        snapbenchVersion = environment.snapbenchVersion ?? "unknown"
+        backend = environment.backend
+        verdict = report.verdict.rawValue
+        hostname = environment.hostname
+        cpuModel = environment.cpuModel
+        cpuCount = environment.cpuCount
+        kernel = environment.kernel
+        kvmFlavour = environment.kvmFlavour
+        firecrackerVersion = environment.firecrackerVersion
+        firecrackerSHA256 = environment.firecrackerSHA256
+        hostClass = Self.hostClass(of: environment)
+        var summaries: [Summary] = []
+        var distributions: [Distribution] = []
+        for (name, phase) in [("overall", report.overall)] + report.phases.map({ ($0.name, $0) }) {
+            for (key, spectrum) in phase.latencies.sorted(by: { $0.key < $1.key }) {
+                let metric = key + "_ms"
+                for statistic in Self.latencyStatistics {
+                    if let value = spectrum.value(of: statistic), value.isFinite {
+                        summaries.append(Summary(phase: name, metric: metric, statistic: statistic, value: value))
+                    }
+                }
+                if name == "overall", let recorded = spectrum.distribution {
+                    distributions.append(
+                        Distribution(
+                            phase: name,
+                            metric: metric,
+                            valuesMilliseconds: recorded.valuesMilliseconds,
+                            counts: recorded.counts
+                        )
+                    )
+                }
+            }
+        }
+        // What the gates measured beyond latencies (memory, counts, ratios), under the whole run.
+        var seen = Set(summaries.map { "\($0.phase) \($0.metric) \($0.statistic)" })
+        for result in report.gates {
+            guard let gate = result.gate, let value = result.measured, value.isFinite else { continue }
+            let summary = Summary(
+                phase: "overall",
+                metric: gate.metric.rawValue,
+                statistic: gate.statistic.rawValue,
+                value: value
+            )
+            if seen.insert("\(summary.phase) \(summary.metric) \(summary.statistic)").inserted {
+                summaries.append(summary)
+            }
+        }
+        self.summaries = summaries
+        self.distributions = distributions
+    }
+
+    /// The class of hosts `environment` belongs to.
+    public static func hostClass(of environment: EnvironmentInfo) -> String {
+        [
+            environment.cpuModel, "\(environment.cpuCount) cores", environment.kvmFlavour, environment.backend,
+            environment.firecrackerVersion.map { "Firecracker \($0)" } ?? "no Firecracker",
+        ]
+        .joined(separator: " · ")
+    }
+}
