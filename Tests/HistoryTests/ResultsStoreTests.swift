@@ -169,6 +169,32 @@ struct ResultsStoreTests {
         await #expect(throws: StoreError.self) { _ = try await PostgresResultsStore(url: "mysql://x@y/z") }
     }
 
+    @Test("sslmode: libpq's four values, disable by default on loopback and prefer elsewhere; a bad one refused")
+    func sslModes() throws {
+        func mode(_ url: String) throws -> PostgresResultsStore.SSLMode {
+            try PostgresResultsStore.SSLMode.of(try #require(URL(string: url)))
+        }
+        #expect(try mode("postgres://a@127.0.0.1:5432/r") == .disable)
+        #expect(try mode("postgres://a@localhost/r") == .disable)
+        #expect(try mode("postgres://a@db.internal/r") == .prefer)
+        #expect(try mode("postgres://a@db.internal/r?sslmode=require") == .require)
+        #expect(try mode("postgres://a@127.0.0.1/r?sslmode=verify-full") == .verifyFull)
+        #expect(try mode("postgres://a@db.internal/r?sslmode=disable") == .disable)
+        #expect(throws: StoreError.self) { try mode("postgres://a@db.internal/r?sslmode=always") }
+    }
+
+    @Test(
+        "against a server without TLS, sslmode=require is refused at once and sslmode=prefer falls back",
+        .enabled(if: StoreKind.postgresURL != nil, "needs the PostgreSQL server scripts/test starts")
+    )
+    func sslAgainstPlainServer() async throws {
+        let url = try await PostgresAdmin.createDatabase(serverURL: try #require(StoreKind.postgresURL))
+        await #expect(throws: StoreError.self) { _ = try await PostgresResultsStore(url: url + "?sslmode=require") }
+        let store = try await PostgresResultsStore(url: url + "?sslmode=prefer")
+        #expect(try await store.runCount() == 0)
+        await store.close()
+    }
+
     @Test("store locations: --store, then SNAPBENCH_STORE, then the XDG default; bad ones refused")
     func locations() throws {
         #expect(try StoreLocation.resolve(option: "none", environment: [:]) == .none)

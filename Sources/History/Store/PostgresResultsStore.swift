@@ -1,6 +1,7 @@
-import Foundation
+package import Foundation
 import Logging
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 
 /// The shared results store: a PostgreSQL database that a fleet of hosts writes to, through postgres-nio.
@@ -21,8 +22,59 @@ public final class PostgresResultsStore: ResultsStore {
     private let runner: Task<Void, Never>
     private let logger = Logger(label: "snapbench.store.postgres")
 
-    /// Connects to the database at `url` (`postgres://user[:password]@host[:port]/database[?sslmode=disable]`)
-    /// and migrates it.
+    /// How the connection is encrypted: libpq's `sslmode` values, `disable`, `prefer`, `require` and
+    /// `verify-full`. Without one, `disable` on loopback and `prefer` elsewhere.
+    package enum SSLMode: String, Sendable, Equatable {
+        case disable
+        case prefer
+        case require
+        case verifyFull = "verify-full"
+
+        /// The mode `url` asks for (its `sslmode` query item), or the default for its host.
+        ///
+        /// - Throws: ``StoreError`` for a value that is none of the four.
+        package static func of(_ url: URL) throws -> SSLMode {
+            let asked = URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems?
+                .first { $0.name == "sslmode" }?.value
+            guard let asked else {
+                return ["127.0.0.1", "localhost", "::1"].contains(url.host ?? "") ? .disable : .prefer
+            }
+            guard let mode = SSLMode(rawValue: asked) else {
+                throw StoreError(
+                    store: url.absoluteString,
+                    "sslmode=\(asked): use disable, prefer, require or verify-full"
+                )
+            }
+            return mode
+        }
+
+        /// The TLS configuration: the server's certificate checked against the system's roots only with
+        /// `verify-full`, as libpq does.
+        var configuration: TLSConfiguration {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if self != .verifyFull { configuration.certificateVerification = .none }
+            return configuration
+        }
+
+        var clientTLS: PostgresClient.Configuration.TLS {
+            switch self {
+            case .disable: .disable
+            case .prefer: .prefer(configuration)
+            case .require, .verifyFull: .require(configuration)
+            }
+        }
+
+        func connectionTLS() throws -> PostgresConnection.Configuration.TLS {
+            switch self {
+            case .disable: .disable
+            case .prefer: .prefer(try NIOSSLContext(configuration: configuration))
+            case .require, .verifyFull: .require(try NIOSSLContext(configuration: configuration))
+            }
+        }
+    }
+
+    /// Connects to the database at `url` (`postgres://user[:password]@host[:port]/database[?sslmode=…]`, see
+    /// ``SSLMode``) and migrates it.
     ///
     /// - Throws: ``StoreError`` naming the server and its reason (refused, authentication, …).
     public init(url: String) async throws {
@@ -35,6 +87,7 @@ public final class PostgresResultsStore: ResultsStore {
             )
         }
         let database = parsed.path.count > 1 ? String(parsed.path.dropFirst()) : user
+        let sslMode = try SSLMode.of(parsed)
         let port = parsed.port ?? 5432
         description = "postgres://\(user)@\(host):\(port)/\(database)"
         var configuration = PostgresClient.Configuration(
@@ -43,7 +96,7 @@ public final class PostgresResultsStore: ResultsStore {
             username: user,
             password: parsed.password,
             database: database,
-            tls: .disable
+            tls: sslMode.clientTLS
         )
         configuration.options.connectTimeout = .seconds(5)
         // One connection first, on its own: a server that refuses it, or refuses the user, says so at once
@@ -57,7 +110,7 @@ public final class PostgresResultsStore: ResultsStore {
                     username: user,
                     password: parsed.password,
                     database: database,
-                    tls: .disable
+                    tls: try sslMode.connectionTLS()
                 ),
                 id: 0,
                 logger: Logger(label: "snapbench.store.postgres")
