@@ -208,8 +208,11 @@ public final class PostgresResultsStore: ResultsStore {
         return 0
     }
 
+    /// The schema version a migrated database records.
+    static let schemaVersionSQL: PostgresQuery = "SELECT COALESCE(MAX(version), 0) FROM snapbench_schema"
+
     public func schemaVersion() async throws -> Int {
-        let rows = try await client.query("SELECT COALESCE(MAX(version), 0) FROM snapbench_schema", logger: logger)
+        let rows = try await client.query(Self.schemaVersionSQL, logger: logger)
         for try await version in rows.decode(Int32.self) { return Int(version) }
         return 0
     }
@@ -251,10 +254,9 @@ public final class PostgresResultsStore: ResultsStore {
                 logger: logger
             )
             var current = 0
-            for try await version in try await connection.query(
-                "SELECT COALESCE(MAX(version), 0) FROM snapbench_schema",
-                logger: logger
-            ).decode(Int32.self) {
+            for try await version in try await connection.query(Self.schemaVersionSQL, logger: logger)
+                .decode(Int32.self)
+            {
                 current = Int(version)
             }
             for (index, statements) in StoreSchema.migrations.enumerated() where index + 1 > current {

@@ -98,9 +98,7 @@ package enum CPURuntime {
     /// The time every thread of process `pid` has spent running, from each thread's `schedstat`; `nil` when
     /// the process is gone.
     package static func process(_ pid: Int32) -> Duration? {
-        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else {
-            return nil
-        }
+        guard let threads = ProcessStatus.threads(of: pid) else { return nil }
         var total: UInt64 = 0
         for thread in threads {
             guard let text = SystemFile.readIfPresent("/proc/\(pid)/task/\(thread)/schedstat"),

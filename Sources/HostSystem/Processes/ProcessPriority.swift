@@ -1,5 +1,3 @@
-import CSystemShims
-import Foundation
 import Glibc
 
 /// CPU priority (`nice`) of another process's threads.
@@ -13,11 +11,9 @@ package enum ProcessPriority {
     /// Threads it starts later inherit the niceness of the thread that starts them. Returns how many were set.
     @discardableResult
     package static func set(_ niceness: Int32, allThreadsOf pid: Int32) -> Int {
-        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
         var count = 0
-        for thread in threads {
-            guard let id = UInt32(thread) else { continue }
-            if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id, niceness) == 0 { count += 1 }
+        for thread in ProcessStatus.threads(of: pid) ?? [] {
+            if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(thread), niceness) == 0 { count += 1 }
         }
         return count
     }

@@ -62,15 +62,16 @@ package enum ProcessStatus {
         niceness(statPath: "/proc/thread-self/stat")
     }
 
+    /// The ids of process `pid`'s threads now (`/proc/PID/task`); `nil` when the process is gone.
+    package static func threads(of pid: Int32) -> [Int32]? {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task"))?.compactMap { Int32($0) }
+    }
+
     /// The niceness of each thread of process `pid`, by thread id.
     package static func threadNiceness(of pid: Int32) -> [Int32: Int] {
-        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
         var result: [Int32: Int] = [:]
-        for thread in threads {
-            guard let id = Int32(thread), let value = niceness(statPath: "/proc/\(pid)/task/\(thread)/stat") else {
-                continue
-            }
-            result[id] = value
+        for thread in threads(of: pid) ?? [] {
+            if let value = niceness(statPath: "/proc/\(pid)/task/\(thread)/stat") { result[thread] = value }
         }
         return result
     }
