@@ -1,8 +1,13 @@
 #define _GNU_SOURCE
 #include "system_shims.h"
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 void snapbench_line_buffer_stdout(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -88,6 +93,26 @@ pid_t snapbench_spawn_helper(snapbench_helper_mode mode, unsigned long long byte
     *go_fd = go[1];
     *ready_fd = ready[0];
     return child;
+}
+
+long long snapbench_copy_file_range(int input, int output, unsigned long long length) {
+    return (long long)copy_file_range(input, NULL, output, NULL, (size_t)length, 0);
+}
+
+int snapbench_unix_socket_accepts(const char *path) {
+    struct sockaddr_un address = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(address.sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(address.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int result = connect(fd, (struct sockaddr *)&address, sizeof(address));
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return result;
 }
 
 int snapbench_set_thread_niceness(int niceness) {

@@ -9,6 +9,9 @@ public struct StageTimings: Codable, Sendable, Equatable {
     public var processStart: Duration?
     /// `PUT /snapshot/load`, request sent to response received (the restore time).
     public var load: Duration?
+    /// API socket accepting → load request sent: the clone's place made ready (its cgroup, the snapshot's
+    /// files linked into its jail, its drives linked or copied, a page server started).
+    public var setUp: Duration?
     /// `PATCH /vm {state: Resumed}`, request to response.
     public var resume: Duration?
     /// Resume response until the guest's readiness line was read.
@@ -23,12 +26,13 @@ public struct StageTimings: Codable, Sendable, Equatable {
     public var processStartedAhead: Bool
 
     private enum CodingKeys: String, CodingKey {
-        case processStart, load, resume, readiness, firecrackerLoad, processStartedAhead
+        case processStart, load, setUp, resume, readiness, firecrackerLoad, processStartedAhead
     }
 
     public init(
         processStart: Duration? = nil,
         load: Duration? = nil,
+        setUp: Duration? = nil,
         resume: Duration? = nil,
         readiness: Duration? = nil,
         firecrackerLoad: Duration? = nil,
@@ -37,6 +41,7 @@ public struct StageTimings: Codable, Sendable, Equatable {
     ) {
         self.processStart = processStart
         self.load = load
+        self.setUp = setUp
         self.resume = resume
         self.readiness = readiness
         self.firecrackerLoad = firecrackerLoad
@@ -48,14 +53,17 @@ public struct StageTimings: Codable, Sendable, Equatable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         processStart = try container.decodeIfPresent(Duration.self, forKey: .processStart)
         load = try container.decodeIfPresent(Duration.self, forKey: .load)
+        setUp = try container.decodeIfPresent(Duration.self, forKey: .setUp)
         resume = try container.decodeIfPresent(Duration.self, forKey: .resume)
         readiness = try container.decodeIfPresent(Duration.self, forKey: .readiness)
         firecrackerLoad = try container.decodeIfPresent(Duration.self, forKey: .firecrackerLoad)
         processStartedAhead = try container.decodeIfPresent(Bool.self, forKey: .processStartedAhead) ?? false
     }
 
-    /// Process start (unless it was started ahead) + load + resume + readiness: the bring-up's own stages.
+    /// Process start (unless it was started ahead) + set-up + load + resume + readiness: the bring-up's own
+    /// stages.
     public var total: Duration {
-        [processStartedAhead ? nil : processStart, load, resume, readiness].compactMap { $0 }.reduce(.zero, +)
+        [processStartedAhead ? nil : processStart, setUp, load, resume, readiness].compactMap { $0 }
+            .reduce(.zero, +)
     }
 }

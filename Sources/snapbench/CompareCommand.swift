@@ -128,7 +128,8 @@ struct CompareCommand: AsyncParsableCommand {
     /// Everything that can be wrong with the input is found here, before anything is written.
     private func compare() throws -> ComparisonReport {
         let sides = try ComparisonSides(positional: reports, candidate: candidate)
-        let roots = ProjectPaths.candidateRoots()
+        // Baselines are searched where scenarios are: an installed snapbench finds those installed beside it.
+        let roots = ProjectPaths.dataRoots()
         var settings = ComparisonSettings()
         settings.falseDiscoveryLevel = falseDiscoveryPercent / 100
         settings.noiseThreshold = noiseThreshold / 100

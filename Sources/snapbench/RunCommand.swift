@@ -217,14 +217,18 @@ struct RunCommand: AsyncParsableCommand {
         return Ran(status: ExitStatus.of(report), report: report)
     }
 
-    /// A path as given, or `Scenarios/<name>.yaml` in a project root.
+    /// A path as given, or `Scenarios/<name>.yaml` where ``ProjectPaths`` searches: `$SNAPBENCH_HOME`, the install
+    /// prefix of this executable, then the checkout.
     static func resolve(_ name: String) throws -> String {
         if FileManager.default.fileExists(atPath: name) { return name }
-        for root in ProjectPaths.candidateRoots() {
-            let path = "\(root)/Scenarios/\(name).yaml"
-            if FileManager.default.fileExists(atPath: path) { return path }
+        do {
+            return try ProjectPaths.locateScenario(named: name)
+        } catch let error as ProjectPaths.NotFound {
+            throw ValidationError(
+                "no scenario \(name): neither a file nor \(error.what) "
+                    + "(searched: \(error.searched.joined(separator: ", ")))"
+            )
         }
-        throw ValidationError("no scenario \(name): neither a file nor Scenarios/\(name).yaml")
     }
 }
 

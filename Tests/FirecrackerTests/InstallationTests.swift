@@ -81,6 +81,110 @@ struct InstallationTests {
         #expect(try ProjectPaths.locateGuest(explicitPath: up + guest.dropFirst(), projectRoots: []) == guest)
     }
 
+    @Test("an installed snapbench finds Firecracker, its jailer and the guest below its prefix, before any checkout")
+    func installLayout() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        let executable = try Self.fakeFile(scratch + "/prefix/bin/snapbench")
+        let firecracker = try Self.fakeFirecracker(scratch + "/prefix/" + ProjectPaths.installedFirecracker)
+        let jailer = try Self.fakeFirecracker(scratch + "/prefix/" + ProjectPaths.installedJailer)
+        let guest = try Self.fakeFile(scratch + "/prefix/" + ProjectPaths.installedGuest)
+        let checkout = scratch + "/checkout"
+        try Self.fakeFirecracker(checkout + "/" + ProjectPaths.firecracker)
+        try Self.fakeFile(checkout + "/" + ProjectPaths.guest)
+
+        let located = try await FirecrackerInstallation.locate(
+            explicitPath: nil,
+            environment: [:],
+            executablePath: executable,
+            projectRoots: [checkout]
+        )
+        #expect(located.firecrackerPath == ProjectPaths.absolute(firecracker))
+        #expect(located.jailerPath == ProjectPaths.absolute(jailer))
+        #expect(located.version == FirecrackerInstallation.pinnedVersion)
+        let found = try ProjectPaths.locateGuest(environment: [:], executablePath: executable, projectRoots: [checkout])
+        #expect(found == ProjectPaths.absolute(guest))
+    }
+
+    @Test("over the install layout: SNAPBENCH_HOME wins, the binary's own variable over it, the flag over them all")
+    func installOverrides() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        let executable = try Self.fakeFile(scratch + "/prefix/bin/snapbench")
+        try Self.fakeFirecracker(scratch + "/prefix/" + ProjectPaths.installedFirecracker)
+        try Self.fakeFile(scratch + "/prefix/" + ProjectPaths.installedGuest)
+        let homeFirecracker = try Self.fakeFirecracker(scratch + "/home/" + ProjectPaths.installedFirecracker)
+        let homeGuest = try Self.fakeFile(scratch + "/home/" + ProjectPaths.installedGuest)
+        let environmentFirecracker = try Self.fakeFirecracker(scratch + "/environment/firecracker")
+        let environmentGuest = try Self.fakeFile(scratch + "/environment/guest.elf")
+        let flagFirecracker = try Self.fakeFirecracker(scratch + "/flag/firecracker")
+        let flagGuest = try Self.fakeFile(scratch + "/flag/guest.elf")
+        let home = [ProjectPaths.homeEnvironmentVariable: scratch + "/home"]
+        let everything = home.merging(
+            [
+                FirecrackerInstallation.environmentVariable: environmentFirecracker,
+                ProjectPaths.guestEnvironmentVariable: environmentGuest,
+            ],
+            uniquingKeysWith: { $1 }
+        )
+        func firecracker(_ flag: String?, _ environment: [String: String]) async throws -> String {
+            try await FirecrackerInstallation.locate(
+                explicitPath: flag,
+                environment: environment,
+                executablePath: executable,
+                projectRoots: []
+            ).firecrackerPath
+        }
+        func guest(_ flag: String?, _ environment: [String: String]) throws -> String {
+            try ProjectPaths.locateGuest(
+                explicitPath: flag,
+                environment: environment,
+                executablePath: executable,
+                projectRoots: []
+            )
+        }
+
+        #expect(try await firecracker(nil, home) == ProjectPaths.absolute(homeFirecracker))
+        #expect(try guest(nil, home) == ProjectPaths.absolute(homeGuest))
+        #expect(try await firecracker(nil, everything) == ProjectPaths.absolute(environmentFirecracker))
+        #expect(try guest(nil, everything) == ProjectPaths.absolute(environmentGuest))
+        #expect(try await firecracker(flagFirecracker, everything) == ProjectPaths.absolute(flagFirecracker))
+        #expect(try guest(flagGuest, everything) == ProjectPaths.absolute(flagGuest))
+    }
+
+    @Test("an empty install prefix: .binaryNotFound naming the install layout's paths beside the checkout's")
+    func installMissing() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        let executable = try Self.fakeFile(scratch + "/prefix/bin/snapbench")
+        let checkout = scratch + "/checkout"
+        let error = try await #require(throws: FirecrackerError.self) {
+            try await FirecrackerInstallation.locate(
+                explicitPath: nil,
+                environment: ["PATH": scratch + "/path"],
+                executablePath: executable,
+                projectRoots: [checkout]
+            )
+        }
+        #expect(error.code == .binaryNotFound)
+        for place in [
+            scratch + "/prefix/libexec/snapbench/firecracker", checkout + "/.snapbench/bin/firecracker",
+            scratch + "/path/firecracker",
+        ] {
+            #expect(error.message.contains(place), "\(error.message)")
+        }
+        let guestError = try #require(throws: FirecrackerError.self) {
+            try ProjectPaths.locateGuest(environment: [:], executablePath: executable, projectRoots: [checkout])
+        }
+        #expect(guestError.code == .binaryNotFound)
+        for place in [
+            scratch + "/prefix/share/snapbench/guest/snapbench-guest.elf",
+            checkout + "/.snapbench/guest/snapbench-guest.elf",
+        ] {
+            #expect(guestError.message.contains(place), "\(guestError.message)")
+        }
+    }
+
     @Test("host facts: kernel release, CPU model, KVM flavour")
     func host() {
         let host = HostInfo.current()
@@ -111,5 +215,24 @@ struct InstallationTests {
         )
         #expect(timings.total == .milliseconds(14))
         #expect(StageTimings(load: .milliseconds(3)).total == .milliseconds(3))
+    }
+
+    /// A file at `path`, with its directories.
+    @discardableResult
+    static func fakeFile(_ path: String, contents: String = "x\n") throws -> String {
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+            withIntermediateDirectories: true
+        )
+        try contents.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// An executable at `path` that answers `--version` as the pinned Firecracker does, so that `locate` takes it.
+    @discardableResult
+    static func fakeFirecracker(_ path: String) throws -> String {
+        try fakeFile(path, contents: "#!/bin/sh\necho 'Firecracker v\(FirecrackerInstallation.pinnedVersion)'\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        return path
     }
 }

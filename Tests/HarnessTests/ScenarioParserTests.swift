@@ -12,7 +12,7 @@ struct ScenarioParserTests {
     static let shipped = [
         "smoke", "steady", "burst", "burst-wide", "churn", "soak", "crash", "hang", "corruption", "memory-pressure",
         "disk-full",
-        "contention", "faults-all", "memory-backends", "memory-backends-huge",
+        "contention", "faults-all", "memory-backends", "memory-backends-huge", "devices",
     ]
 
     /// A small valid file the bad inputs are variations of (line numbers matter below).
@@ -406,6 +406,97 @@ struct ScenarioParserTests {
     }
 
     static let badInputs: [BadInput] = [
+        BadInput(
+            name: "standby processes with network interfaces",
+            yaml: BadInput.replacing(4, with: "  warm_target: 2\n  standby_vmms: 1") + "vm:\n  network_interfaces: 1\n",
+            code: .invalidValue,
+            line: 5,
+            keyPath: "pool.standby_vmms",
+            message: "cannot be used with vm.network_interfaces"
+        ),
+        BadInput(
+            name: "a jailed VMM served by the page server",
+            yaml: BadInput.replacing(4, with: "  warm_target: 2\n  launch: jailer") + "vm:\n  memory_backend: uffd\n",
+            code: .invalidValue,
+            line: 14,
+            keyPath: "vm.memory_backend",
+            message: "a jailed VMM cannot be served by snapbench's page server"
+        ),
+        BadInput(
+            name: "two memory cgroups for one VMM",
+            yaml: BadInput.replacing(
+                4,
+                with: "  warm_target: 2\n  cgroup_limit_mib: 256\n  launch: {mode: jailer, cgroup_memory_mib: 256}"
+            ),
+            code: .invalidValue,
+            line: 5,
+            keyPath: "pool.cgroup_limit_mib",
+            message: "a VMM is in one memory cgroup"
+        ),
+        BadInput(
+            name: "a drive sharing that does not exist",
+            yaml: BadInput.appending("vm:\n  drives: {count: 3, size_mib: 16, sharing: shared}\n"),
+            code: .invalidValue,
+            line: 13,
+            keyPath: "vm.drives.sharing",
+            message: "`shared` is not one of read_only, copy"
+        ),
+        BadInput(
+            name: "drives without a size",
+            yaml: BadInput.appending("vm:\n  drives: {count: 3}\n"),
+            code: .missingKey,
+            line: 13,
+            keyPath: "vm.drives.size_mib",
+            message: "required key `size_mib` is missing"
+        ),
+        BadInput(
+            name: "a misspelt drive key",
+            yaml: BadInput.appending("vm:\n  drives: {count: 1, size: 16}\n"),
+            code: .unknownKey,
+            line: 13,
+            keyPath: "vm.drives.size",
+            message: "did you mean `size_mib`?"
+        ),
+        BadInput(
+            name: "too many network interfaces",
+            yaml: BadInput.appending("vm:\n  network_interfaces: 17\n"),
+            code: .invalidValue,
+            line: 13,
+            keyPath: "vm.network_interfaces",
+            message: "must be at most 16 (is 17)"
+        ),
+        BadInput(
+            name: "a balloon larger than the guest",
+            yaml: BadInput.appending("vm:\n  balloon: {amount_mib: 512}\n"),
+            code: .invalidValue,
+            line: 13,
+            keyPath: "vm.balloon.amount_mib",
+            message: "must be at most 128 (is 512)"
+        ),
+        BadInput(
+            name: "a misspelt launch mode",
+            yaml: BadInput.replacing(4, with: "  warm_target: 2\n  launch: jail"),
+            code: .invalidValue,
+            line: 5,
+            keyPath: "pool.launch",
+            message: "`jail` is not one of direct, jailer"
+        ),
+        BadInput(
+            name: "a relative chroot base",
+            yaml: BadInput.replacing(4, with: "  warm_target: 2\n  launch: {mode: jailer, chroot_base: jails}"),
+            code: .invalidValue,
+            line: 5,
+            keyPath: "pool.launch.chroot_base",
+            message: "must be an absolute path"
+        ),
+        BadInput(
+            name: "a jail's user for a direct launch",
+            yaml: BadInput.replacing(4, with: "  warm_target: 2\n  launch: {mode: direct, uid: 1000}"),
+            code: .inapplicableKey,
+            line: 5,
+            keyPath: "pool.launch.uid",
+            message: "applies only to `mode: jailer`"
+        ),
         BadInput(
             name: "more standby processes than VMs",
             yaml: BadInput.replacing(4, with: "  warm_target: 2\n  maximum_vms: 4\n  standby_vmms: 5"),

@@ -42,4 +42,57 @@ struct VariantTableTests {
         #expect(html.split(separator: "<svg", omittingEmptySubsequences: false).count == 3, "two charts")
         #expect(table.chart(.readiness, .resume, title: "none") == nil)
     }
+
+    @Test("with devices: their columns, and each variant's cost over the first, in every format")
+    func devices() {
+        func report(_ variant: String, restore: Double, spawn: Double, devices: DeviceReport?) -> RunReport {
+            var report = ReportFixtures.report(
+                scenario: "dev." + variant,
+                phases: [
+                    ReportFixtures.phase(
+                        "load",
+                        [
+                            "spawn": ReportFixtures.spectrum([spawn: 95, spawn * 2: 5]),
+                            "restore": ReportFixtures.spectrum([restore: 90, restore + 4: 10]),
+                            "set_up": ReportFixtures.spectrum([0.1: 100]),
+                        ]
+                    )
+                ]
+            )
+            report.devices = devices
+            return report
+        }
+        let jailed = DeviceReport(
+            devices: "1 NIC, vsock",
+            launch: "jailer (uid 65534, gid 65534)",
+            clonesChecked: 40,
+            clonesFailed: 1,
+            problems: ["no TAP tap0"]
+        )
+        let table = VariantTable(
+            scenario: "dev",
+            reports: [
+                report("none", restore: 8, spawn: 10, devices: nil),
+                report("nic1-jailed", restore: 9.5, spawn: 30, devices: jailed),
+            ]
+        )
+        #expect(table.hasDevices)
+        let markdown = table.markdown()
+        let row = markdown.split(separator: "\n").first { $0.hasPrefix("| nic1-jailed |") } ?? ""
+        #expect(
+            row.hasSuffix("| 9.50 | 0.10 | 1 NIC, vsock | jailer (uid 65534, gid 65534) | 39/40 | pass |"),
+            "\(row)"
+        )
+        #expect(markdown.contains("| none |") && markdown.contains("| none | direct | – | pass |"))
+        #expect(markdown.contains("## Cost over none"))
+        // Δ restore p50 +1.50, Δ restore p95 (12 → 13.5) +1.50, Δ set_up 0, Δ spawn p95 (10 → 30) +20.
+        #expect(markdown.contains("| nic1-jailed | +1.50 | +1.50 | +0.00 | +20.00 |"), "\(markdown)")
+        #expect(table.text().contains("dev: cost over none (ms)"))
+        let html = table.html()
+        #expect(html.contains("<h2>Cost over none</h2>") && html.contains("<td>1 NIC, vsock</td>"))
+        #expect(jailed.summary == "1 NIC, vsock; jailer (uid 65534, gid 65534): 39 of 40 clones had every device")
+        // Without devices, the table is what it was: no device columns, no costs.
+        let plain = VariantTable(scenario: "dev", reports: [report("a", restore: 8, spawn: 10, devices: nil)])
+        #expect(!plain.hasDevices && plain.costCells().isEmpty && !plain.markdown().contains("Cost over"))
+    }
 }

@@ -466,3 +466,52 @@ private func deadPid() async throws -> Int32 {
     process.waitUntilExit()
     return process.processIdentifier
 }
+
+extension FirecrackerPoolTests {
+    @Test(
+        "each clone has every device of its snapshot, plain (drives shared) and jailed (drives copied); a taken one is found",
+        arguments: [false, true]
+    )
+    func devicesChecked(jailed: Bool) async throws {
+        let slots = try await NetworkSlotPool(
+            prefix: NetworkSlotPool.ownedPrefix(tag: jailed ? "devj" : "dev"),
+            count: 4,
+            tapNames: ["tap0", "tap1"]
+        )
+        var spec = VMSpec.builtInGuest(imagePath: try TestEnvironment.guestPath(), workingSetMiB: 4)
+        spec.networkInterfaces = [
+            NetworkInterface(ifaceId: "eth0", hostDevName: "tap0"),
+            NetworkInterface(ifaceId: "eth1", hostDevName: "tap1"),
+        ]
+        spec.blockDevices = BlockDevices(count: 2, sizeMiB: 2, sharing: jailed ? .copy : .readOnly)
+        spec.balloon = Balloon(amountMib: 0, deflateOnOom: true)
+        spec.vsock = Vsock(guestCid: 3, udsPath: "vsock.sock")
+        _ = try await withFirecrackerPool(
+            PoolConfiguration(warmTarget: 1, maximumVMs: 2),
+            networkSlots: slots,
+            jailed: jailed,
+            spec: spec
+        ) { pool, _, _ in
+            try await pool.withLease { lease in
+                let problems = try await pool.checkDevices(of: lease)
+                #expect(problems == [])
+            }
+            try await pool.withLease { lease in
+                // Through the VMM's own cwd link, which reaches into its jail's mount namespace too.
+                let directory = "/proc/\(try #require(lease.pid))/cwd"
+                #expect(unlink(directory + "/vsock.sock") == 0 && unlink(directory + "/drive1.img") == 0)
+                let problems = try #require(try await pool.checkDevices(of: lease))
+                #expect(problems.contains { $0.contains("vsock.sock accepts no connection") }, "\(problems)")
+                #expect(problems.contains { $0.contains("drive1.img is not in the clone's directory") }, "\(problems)")
+                // A copy the VMM holds is gone with its name; a shared drive's link is not what the VMM opened.
+                #expect(
+                    problems.contains { $0.contains("does not hold the drive drive1.img open") } == jailed,
+                    "\(problems)"
+                )
+                #expect(!problems.contains { $0.contains("drive0.img") || $0.contains("TAP") }, "\(problems)")
+            }
+        }
+        #expect(await slots.availableCount == 4, "every slot is back after the leases")
+        try await slots.destroy()
+    }
+}

@@ -20,6 +20,14 @@ int snapbench_pidfd_send_signal(int pidfd, int signal);
 /// setpriority(2) with the thread's own id (gettid(2), declared only with _GNU_SOURCE) reaches one thread.
 int snapbench_set_thread_niceness(int niceness);
 
+/// Connects a stream socket to the Unix socket at `path` and closes it again: 0 when something listens there,
+/// -1 with errno set. A sockaddr_un is a C struct with a fixed-size path array, awkward from Swift.
+int snapbench_unix_socket_accepts(const char *path);
+
+/// copy_file_range(2) from the current offsets of both descriptors: bytes copied, -1 with errno set. Declared
+/// only with _GNU_SOURCE, which Swift's Glibc module does not define.
+long long snapbench_copy_file_range(int input, int output, unsigned long long length);
+
 /// A non-blocking, close-on-exec eventfd (its header is not part of Swift's Glibc module).
 int snapbench_eventfd(void);
 

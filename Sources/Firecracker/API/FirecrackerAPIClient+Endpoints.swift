@@ -34,6 +34,17 @@ extension FirecrackerAPIClient {
         try await send(.PUT, "/vsock", json: vsock)
     }
 
+    /// `PUT /balloon`.
+    public func configure(_ balloon: Balloon) async throws {
+        try await send(.PUT, "/balloon", json: balloon)
+    }
+
+    /// `GET /vm/config`: the VM's devices as the VMM holds them (after a load, the snapshot's).
+    public func vmConfiguration() async throws -> VMConfiguration {
+        let response = try checked(await send(.GET, "/vm/config"), request: "GET /vm/config")
+        return try response.decode(VMConfiguration.self, request: "GET /vm/config")
+    }
+
     /// `PUT /logger`.
     public func configure(_ logger: LoggerConfiguration) async throws {
         try await send(.PUT, "/logger", json: logger)

@@ -124,6 +124,56 @@ public struct Vsock: Codable, Sendable, Equatable {
     }
 }
 
+/// A virtio-balloon device: `PUT /balloon`, before boot.
+///
+/// ```swift
+/// let balloon = Balloon(amountMib: 0, deflateOnOom: true, statsPollingIntervalS: 1)
+/// ```
+public struct Balloon: Codable, Sendable, Equatable {
+    /// The target size of the balloon, in MiB.
+    public var amountMib: Int
+    /// Whether the guest may deflate the balloon when it runs out of memory.
+    public var deflateOnOom: Bool
+    /// How often the guest reports its memory statistics, in seconds (0: never).
+    public var statsPollingIntervalS: Int
+
+    public init(amountMib: Int, deflateOnOom: Bool, statsPollingIntervalS: Int = 0) {
+        self.amountMib = amountMib
+        self.deflateOnOom = deflateOnOom
+        self.statsPollingIntervalS = statsPollingIntervalS
+    }
+}
+
+/// The devices of a VM as its VMM reports them: the part of `GET /vm/config` a clone's devices are checked
+/// against (after a snapshot load, the restored devices).
+///
+/// ```swift
+/// let configuration = try await vmm.api.vmConfiguration()
+/// configuration.networkInterfaces.map(\.hostDevName)  // ["tap0"]
+/// ```
+public struct VMConfiguration: Codable, Sendable, Equatable {
+    /// The block devices.
+    public var drives: [Drive]
+    /// The network interfaces.
+    public var networkInterfaces: [NetworkInterface]
+    /// The balloon, when there is one.
+    public var balloon: Balloon?
+    /// The vsock device, when there is one.
+    public var vsock: Vsock?
+
+    public init(drives: [Drive], networkInterfaces: [NetworkInterface], balloon: Balloon?, vsock: Vsock?) {
+        self.drives = drives
+        self.networkInterfaces = networkInterfaces
+        self.balloon = balloon
+        self.vsock = vsock
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case drives, balloon, vsock
+        case networkInterfaces = "network-interfaces"
+    }
+}
+
 /// Where Firecracker writes its own log: `PUT /logger`.
 ///
 /// ```swift

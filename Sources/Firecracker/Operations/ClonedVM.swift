@@ -156,11 +156,15 @@ public final class ClonedVM: Sendable {
         }
         var server: PageFaultServer?
         do {
+            let settingUp = ContinuousClock.now
             try await hooks.beforeLoad(vmm)
             var statePath = snapshot.statePath
             var memoryPath = snapshot.memoryPath
             if let jail {
                 (statePath, memoryPath) = try linkIntoJail(snapshot, root: vmm.workingDirectory, jail: jail)
+            }
+            if let drives = snapshot.manifest.spec.blockDevices {
+                try DriveImages.provide(drives, from: snapshot.directory, into: vmm.workingDirectory, jail: jail)
             }
             var backend = MemoryBackend(backendType: .file, backendPath: memoryPath)
             if case .pageServer(let serving) = memory {
@@ -184,6 +188,7 @@ public final class ClonedVM: Sendable {
                 networkOverrides: networkOverrides
             )
             let started = ContinuousClock.now
+            let setUp = settingUp.duration(to: started)
             do {
                 #if SNAPBENCH_REGRESSION_DRILL
                 // A deliberately slower build (`-Xswiftc -DSNAPBENCH_REGRESSION_DRILL`): 5 ms more per restore,
@@ -205,6 +210,7 @@ public final class ClonedVM: Sendable {
                 timings: StageTimings(
                     processStart: vmm.startupDuration,
                     load: load,
+                    setUp: setUp,
                     startedAt: launched,
                     processStartedAhead: process != nil
                 ),

@@ -6,8 +6,10 @@ import SystemPackage
 
 /// The Firecracker (and jailer) binaries snapbench drives, with their version and hash.
 ///
-/// The search order is: an explicit path (`--firecracker PATH`), `$SNAPBENCH_FIRECRACKER`, the project's
-/// `.snapbench/bin/firecracker` (installed by `scripts/setup`), then `firecracker` on `$PATH`.
+/// The search order is: an explicit path (`--firecracker PATH`), `$SNAPBENCH_FIRECRACKER`, then that of
+/// ``ProjectPaths`` — `$SNAPBENCH_HOME`, the running executable's `<prefix>/libexec/snapbench/firecracker`
+/// (installed by `scripts/install`), the checkout's `.snapbench/bin/firecracker` (installed by `scripts/setup`) —
+/// and last `firecracker` on `$PATH`.
 ///
 /// ```swift
 /// let installation = try await FirecrackerInstallation.locate(explicitPath: nil)
@@ -45,13 +47,16 @@ public struct FirecrackerInstallation: Codable, Sendable, Equatable {
     /// Finds, versions and hashes the Firecracker binary.
     ///
     /// - Parameters:
-    ///   - explicitPath: a path the user gave; it wins over everything else.
-    ///   - environment: the environment to read `SNAPBENCH_FIRECRACKER` and `PATH` from.
-    ///   - projectRoots: directories whose `.snapbench/bin` is searched.
+    ///   - explicitPath: a path the user gave; it wins over everything else, and when it is given only
+    ///     `$SNAPBENCH_FIRECRACKER` is searched besides it.
+    ///   - environment: the environment to read `SNAPBENCH_FIRECRACKER`, `SNAPBENCH_HOME` and `PATH` from.
+    ///   - executablePath: the running executable, whose `<prefix>/libexec/snapbench` is searched.
+    ///   - projectRoots: checkout roots whose `.snapbench/bin` is searched.
     /// - Throws: `FirecrackerError(.binaryNotFound)` naming every place searched.
     public static func locate(
         explicitPath: String?,
         environment: [String: String] = ProcessInfo.processInfo.environment,
+        executablePath: String? = ProjectPaths.currentExecutable(),
         projectRoots: [String] = ProjectPaths.candidateRoots()
     ) async throws -> FirecrackerInstallation {
         var candidates: [String] = []
@@ -60,7 +65,13 @@ public struct FirecrackerInstallation: Codable, Sendable, Equatable {
             candidates.append(fromEnvironment)
         }
         if explicitPath == nil {
-            candidates += projectRoots.map { $0 + "/" + ProjectPaths.firecracker }
+            candidates += ProjectPaths.searchPaths(
+                installed: ProjectPaths.installedFirecracker,
+                checkout: ProjectPaths.firecracker,
+                environment: environment,
+                executablePath: executablePath,
+                projectRoots: projectRoots
+            )
             candidates += (environment["PATH"] ?? "").split(separator: ":").map { "\($0)/firecracker" }
         }
         // Absolute: every VMM runs in its own directory, where a relative path would name nothing.
@@ -68,7 +79,8 @@ public struct FirecrackerInstallation: Codable, Sendable, Equatable {
             throw FirecrackerError(
                 .binaryNotFound,
                 "no executable firecracker found (searched: \(candidates.joined(separator: ", "))); "
-                    + "run scripts/setup, or pass --firecracker PATH, or set \(environmentVariable)"
+                    + "run scripts/setup, or pass --firecracker PATH, or set \(environmentVariable) "
+                    + "or \(ProjectPaths.homeEnvironmentVariable)"
             )
         }
         let jailer = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("jailer").path

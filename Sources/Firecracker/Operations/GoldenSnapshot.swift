@@ -131,7 +131,8 @@ extension GoldenSnapshot {
         } catch {
             throw FirecrackerError(.workspace, "cannot create the snapshot directory \(directory)", underlying: error)
         }
-        for name in [stateFile, memoryFile, SnapshotManifest.fileName] {
+        let driveFiles = (0..<(spec.blockDevices?.count ?? 0)).map(BlockDevices.fileName)
+        for name in [stateFile, memoryFile, SnapshotManifest.fileName] + driveFiles {
             try? manager.removeItem(atPath: directory + "/" + name)
         }
         var configuration = VMMConfiguration(
@@ -143,7 +144,16 @@ extension GoldenSnapshot {
         configuration.launcher = launcher
         logger.info("booting the golden VM", metadata: ["snapshot.directory": "\(directory)"])
         do {
+            if let drives = spec.blockDevices { try DriveImages.create(drives, in: directory) }
             let (bootToReady, create, readyLine) = try await withVMM(configuration, logger: logger) { vmm in
+                if let drives = spec.blockDevices {
+                    // By the relative paths every clone will have them at, in its own directory.
+                    try DriveImages.provide(
+                        BlockDevices(count: drives.count, sizeMiB: drives.sizeMiB, sharing: .readOnly),
+                        from: directory,
+                        into: vmm.workingDirectory
+                    )
+                }
                 try await configure(vmm, spec: spec)
                 let started = ContinuousClock.now
                 try await vmm.api.perform(InstanceAction(.instanceStart))
@@ -189,7 +199,7 @@ extension GoldenSnapshot {
             )
             return snapshot
         } catch {
-            for name in [stateFile, memoryFile, SnapshotManifest.fileName] {
+            for name in [stateFile, memoryFile, SnapshotManifest.fileName] + driveFiles {
                 try? manager.removeItem(atPath: directory + "/" + name)
             }
             throw error
@@ -206,9 +216,10 @@ extension GoldenSnapshot {
                 hugePages: spec.hugePages == true ? .twoMiB : nil
             )
         )
-        for drive in spec.drives { try await vmm.api.configure(drive) }
+        for drive in spec.allDrives { try await vmm.api.configure(drive) }
         for interface in spec.networkInterfaces { try await vmm.api.configure(interface) }
         if let vsock = spec.vsock { try await vmm.api.configure(vsock) }
+        if let balloon = spec.balloon { try await vmm.api.configure(balloon) }
     }
 }
 

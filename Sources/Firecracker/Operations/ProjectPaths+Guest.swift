@@ -2,16 +2,24 @@ public import Foundation
 public import HostSystem
 
 extension ProjectPaths {
-    /// The built-in guest image: `explicitPath`, `$SNAPBENCH_GUEST`, or the first project root that has one.
+    /// The built-in guest image: `explicitPath`, `$SNAPBENCH_GUEST`, then the search order of ``ProjectPaths``
+    /// (`$SNAPBENCH_HOME`, the running executable's install prefix, the checkout roots).
     ///
     /// ```swift
     /// let image = try ProjectPaths.locateGuest()  // e.g. "/src/snapbench/.snapbench/guest/snapbench-guest.elf"
     /// ```
     ///
+    /// - Parameters:
+    ///   - explicitPath: a path the user gave (`--guest`); it wins over everything else, and when it is given
+    ///     only `$SNAPBENCH_GUEST` is searched besides it.
+    ///   - environment: where `SNAPBENCH_GUEST` and `SNAPBENCH_HOME` are read from.
+    ///   - executablePath: the running executable, whose `<prefix>/share/snapbench/guest` is searched.
+    ///   - projectRoots: checkout roots whose `.snapbench/guest` is searched.
     /// - Throws: `FirecrackerError(.binaryNotFound)` with the places searched.
     public static func locateGuest(
         explicitPath: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
+        executablePath: String? = currentExecutable(),
         projectRoots: [String] = candidateRoots()
     ) throws -> String {
         var candidates: [String] = []
@@ -19,13 +27,23 @@ extension ProjectPaths {
         if let fromEnvironment = environment[guestEnvironmentVariable], !fromEnvironment.isEmpty {
             candidates.append(fromEnvironment)
         }
-        if explicitPath == nil { candidates += projectRoots.map { $0 + "/" + guest } }
+        if explicitPath == nil {
+            candidates += searchPaths(
+                installed: installedGuest,
+                checkout: guest,
+                environment: environment,
+                executablePath: executablePath,
+                projectRoots: projectRoots
+            )
+        }
         // Absolute: Firecracker opens the image from its VM's own directory.
         let readable = candidates.first { FileManager.default.isReadableFile(atPath: $0) }
         guard let path = readable.map(absolute) else {
             throw FirecrackerError(
                 .binaryNotFound,
-                "the built-in guest is not built (searched: \(candidates.joined(separator: ", "))); run scripts/setup"
+                "the built-in guest is not built (searched: \(candidates.joined(separator: ", "))); run scripts/setup "
+                    + "in a checkout or scripts/install, or pass --guest PATH, or set \(guestEnvironmentVariable) "
+                    + "or \(homeEnvironmentVariable)"
             )
         }
         return path

@@ -102,10 +102,15 @@ public struct CompatibilityKey: Codable, Sendable, Hashable {
         var vsock: Vsock?
         /// Present only when set, so the keys of snapshots without huge pages are what they were.
         var hugePages: Bool?
+        /// Present only when set, like ``hugePages``.
+        var blockDevices: BlockDevices?
+        var balloon: Balloon?
         init(_ spec: VMSpec) {
             drives = spec.drives
             networkInterfaces = spec.networkInterfaces
             vsock = spec.vsock
+            blockDevices = spec.blockDevices
+            balloon = spec.balloon
             hugePages = spec.hugePages == true ? true : nil
         }
     }

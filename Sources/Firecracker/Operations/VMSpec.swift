@@ -19,6 +19,10 @@ public struct VMSpec: Codable, Sendable, Equatable {
     public var networkInterfaces: [NetworkInterface]
     /// A vsock device; give it a relative `udsPath` so each clone binds its own.
     public var vsock: Vsock?
+    /// Data drives made for the golden VM and given to every clone, shared read-only or copied.
+    public var blockDevices: BlockDevices?
+    /// A balloon device.
+    public var balloon: Balloon?
     /// How the guest proves it runs.
     public var readiness: ReadinessProbe
     /// Guest memory in 2 MiB huge pages (hugetlbfs; `/proc/sys/vm/nr_hugepages` must hold them): such a
@@ -33,6 +37,8 @@ public struct VMSpec: Codable, Sendable, Equatable {
         drives: [Drive] = [],
         networkInterfaces: [NetworkInterface] = [],
         vsock: Vsock? = nil,
+        blockDevices: BlockDevices? = nil,
+        balloon: Balloon? = nil,
         readiness: ReadinessProbe,
         hugePages: Bool? = nil
     ) {
@@ -43,6 +49,8 @@ public struct VMSpec: Codable, Sendable, Equatable {
         self.drives = drives
         self.networkInterfaces = networkInterfaces
         self.vsock = vsock
+        self.blockDevices = blockDevices
+        self.balloon = balloon
         self.readiness = readiness
         self.hugePages = hugePages
     }
@@ -65,6 +73,60 @@ public struct VMSpec: Codable, Sendable, Equatable {
             readiness: .builtInGuest,
             hugePages: hugePages ? true : nil
         )
+    }
+}
+
+extension VMSpec {
+    /// Every drive the VMM is given: ``drives`` (a Linux guest's rootfs) and the data drives of
+    /// ``blockDevices``.
+    public var allDrives: [Drive] { drives + (blockDevices?.drives ?? []) }
+}
+
+/// Data drives of a golden VM: `count` files of `sizeMiB`, filled with seeded bytes when the snapshot is built
+/// (so a copy costs what copying real data costs) and kept beside it. Each clone gets them in its own
+/// directory, by the paths the snapshot holds (`drive0.img`, … relative to the VMM's working directory):
+/// ``Sharing/readOnly`` links the snapshot's files (read-only for the guest, nothing copied), ``Sharing/copy``
+/// copies them (writable, one copy per clone, removed with it).
+///
+/// ```swift
+/// let drives = BlockDevices(count: 3, sizeMiB: 16, sharing: .readOnly)
+/// drives.drives.map(\.pathOnHost)  // ["drive0.img", "drive1.img", "drive2.img"]
+/// ```
+public struct BlockDevices: Codable, Sendable, Equatable {
+    /// How clones get the drives.
+    public enum Sharing: String, Codable, Sendable, CaseIterable {
+        /// Linked to the snapshot's files, read-only for the guest.
+        case readOnly = "read_only"
+        /// Copied into each clone's directory, writable.
+        case copy
+    }
+
+    /// How many drives.
+    public var count: Int
+    /// Each drive's size in MiB.
+    public var sizeMiB: Int
+    /// How clones get them.
+    public var sharing: Sharing
+
+    public init(count: Int, sizeMiB: Int, sharing: Sharing) {
+        self.count = count
+        self.sizeMiB = sizeMiB
+        self.sharing = sharing
+    }
+
+    /// The file name of drive `index`, in the snapshot directory and in every clone's.
+    public static func fileName(_ index: Int) -> String { "drive\(index).img" }
+
+    /// The drives as the VMM is configured with them.
+    public var drives: [Drive] {
+        (0..<count).map {
+            Drive(
+                driveId: "drive\($0)",
+                pathOnHost: Self.fileName($0),
+                isRootDevice: false,
+                isReadOnly: sharing == .readOnly
+            )
+        }
     }
 }
 

@@ -17,12 +17,33 @@ public struct JailerOptions: Sendable, Equatable {
     public var gid: UInt32
     /// The directory jails are made under (keep it short: the API socket path must fit 107 bytes).
     public var chrootBase: String
+    /// The cgroup the jailer makes for each VM, `nil` for none.
+    public var cgroup: JailCgroup?
+    /// The network namespace (a path such as `/var/run/netns/NAME`) the jailer joins before it execs the VMM.
+    /// Not `ip netns exec`: that mounts a sysfs of the namespace's own over `/sys`, hiding the cgroup
+    /// hierarchies the jailer must reach.
+    public var networkNamespace: String?
 
-    public init(jailerPath: String, uid: UInt32, gid: UInt32, chrootBase: String) {
+    public init(jailerPath: String, uid: UInt32, gid: UInt32, chrootBase: String, cgroup: JailCgroup? = nil) {
         self.jailerPath = jailerPath
         self.uid = uid
         self.gid = gid
         self.chrootBase = chrootBase
+        self.cgroup = cgroup
+    }
+
+    /// The jailer's arguments before `--`, for VM `id` running `firecracker`.
+    func arguments(id: String, firecracker: String) -> [String] {
+        var arguments = [
+            "--id", id, "--exec-file", firecracker, "--uid", String(uid), "--gid", String(gid), "--chroot-base-dir",
+            chrootBase,
+        ]
+        if let networkNamespace { arguments += ["--netns", networkNamespace] }
+        if let cgroup {
+            arguments += ["--cgroup-version", String(cgroup.version), "--parent-cgroup", cgroup.parent]
+            for setting in cgroup.settings { arguments += ["--cgroup", setting] }
+        }
+        return arguments
     }
 
     /// The jail of VM `id`: the directory the jailer creates, holding `root/`.
@@ -34,6 +55,35 @@ public struct JailerOptions: Sendable, Equatable {
     public func rootDirectory(id: String) -> String {
         jailDirectory(id: id) + "/root"
     }
+}
+
+/// The cgroup the jailer puts each VM in: `<hierarchy>/<parent>/<id>`, with `settings` written to its files
+/// (e.g. `memory.limit_in_bytes=268435456` on v1, `memory.max=268435456` on v2). The jailer makes the
+/// directories; the VM's teardown removes its own once the VMM is gone (``cgroupDirectories(id:)``).
+///
+/// ```swift
+/// let cgroup = JailCgroup(version: 1, parent: "snapbench-42-jail", settings: ["memory.limit_in_bytes=268435456"],
+///                         parentDirectories: ["/sys/fs/cgroup/memory/snapbench-42-jail"])
+/// ```
+public struct JailCgroup: Sendable, Equatable {
+    /// The cgroup version, 1 or 2.
+    public var version: Int
+    /// The parent cgroup's path below each hierarchy's root.
+    public var parent: String
+    /// `file=value` settings, written by the jailer.
+    public var settings: [String]
+    /// The parent's directory in each hierarchy a setting names, where the jailer makes each VM's cgroup.
+    public var parentDirectories: [String]
+
+    public init(version: Int, parent: String, settings: [String], parentDirectories: [String]) {
+        self.version = version
+        self.parent = parent
+        self.settings = settings
+        self.parentDirectories = parentDirectories
+    }
+
+    /// The directories the jailer makes for VM `id`.
+    public func cgroupDirectories(id: String) -> [String] { parentDirectories.map { $0 + "/" + id } }
 }
 
 extension VMMConfiguration {

@@ -191,6 +191,10 @@ public final class VMMProcess: Sendable {
     ///   check catches a VM's leftovers).
     public func destroy(removingWorkspace: Bool = true) async {
         await stop()
+        // The jailer's cgroup of this VM, empty now that its only process has been reaped.
+        for directory in configuration.jailer?.cgroup?.cgroupDirectories(id: configuration.id) ?? [] {
+            _ = rmdir(directory)
+        }
         guard removingWorkspace else { return }
         do {
             // A jail is the directory above its root: the jailer made it, and it goes too.
@@ -243,10 +247,7 @@ public final class VMMProcess: Sendable {
         }
         // The jailer passes its own --id to the VMM.
         firecracker += configuration.additionalArguments
-        return [
-            "--id", configuration.id, "--exec-file", configuration.binary, "--uid", String(jail.uid), "--gid",
-            String(jail.gid), "--chroot-base-dir", jail.chrootBase, "--",
-        ] + firecracker
+        return jail.arguments(id: configuration.id, firecracker: configuration.binary) + ["--"] + firecracker
     }
 
     /// Starts the supervising task and returns the child's pid once it is spawned.

@@ -24,6 +24,8 @@ struct LoadGenerator<Backend: VMBackend>: Sendable {
     static var workFailed: String { "work_failed" }
     /// The outcome of a lease whose guest read pages that did not hold what it wrote before the snapshot.
     static var wrongPages: String { "wrong_pages" }
+    /// The outcome of a lease whose clone lacked a device of its snapshot.
+    static var missingDevice: String { "missing_device" }
 
     /// Runs one phase; returns when its every acquire has ended.
     func run(_ phase: Phase, index: Int) async throws {
@@ -165,6 +167,11 @@ struct LoadGenerator<Backend: VMBackend>: Sendable {
                 }
             } catch {
                 workFailure = Self.workFailed
+            }
+            // Off the spawn, before the hold: a clone without its devices is no lease a caller could use.
+            if workFailure == nil, let problems = try? await pool.checkDevices(of: lease) {
+                recorder.deviceChecked(problems: problems)
+                if !problems.isEmpty { workFailure = Self.missingDevice }
             }
             if hold > .zero { try? await Task.sleep(for: hold) }
             let stages = await pool.release(lease) ?? lease.timings.stages

@@ -61,6 +61,7 @@ package final class RunRecorder: Sendable {
                 if let value = stages.load { self.record(.restore, value) }
                 if let value = stages.firecrackerLoad { self.record(.firecrackerLoad, value) }
                 if let value = stages.processStart { self.record(.processStart, value) }
+                if let value = stages.setUp { self.record(.setUp, value) }
                 if let value = stages.resume { self.record(.resume, value) }
                 if let value = stages.readiness { self.record(.readiness, value) }
                 if let work = served.work {
@@ -109,6 +110,14 @@ package final class RunRecorder: Sendable {
         var failed = 0
         /// Served acquires per phase, counted at once (the figures wait in `pending`).
         var servedByPhase: [Int] = []
+        var deviceChecks = DeviceChecks()
+    }
+
+    /// Leased clones checked for their devices, and what was missing.
+    package struct DeviceChecks: Sendable, Equatable {
+        package var checked = 0
+        package var failed = 0
+        package var problems: [String] = []
     }
 
     /// Arrivals dispatched later than this after their intended instant count as late starts.
@@ -125,6 +134,21 @@ package final class RunRecorder: Sendable {
     package init(live: LiveMetrics? = nil) {
         self.live = live
     }
+
+    /// Notes one leased clone's device check: `problems` empty when it had every device.
+    package func deviceChecked(problems: [String]) {
+        state.withLock { state in
+            state.deviceChecks.checked += 1
+            guard !problems.isEmpty else { return }
+            state.deviceChecks.failed += 1
+            if state.deviceChecks.problems.count < DeviceReport.maximumProblems {
+                state.deviceChecks.problems.append(problems.joined(separator: "; "))
+            }
+        }
+    }
+
+    /// The device checks so far.
+    package var deviceChecks: DeviceChecks { state.withLock { $0.deviceChecks } }
 
     /// Starts a new phase; later records go to it.
     package func beginPhase(_ name: String, warmup: Bool) -> Int {

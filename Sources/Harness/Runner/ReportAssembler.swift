@@ -43,12 +43,16 @@ struct ReportAssembler: Sendable {
         )
         figures.additional = accounting.figures.merging(FaultAnalyzer.figures(faultRecords)) { first, _ in first }
         figures.additional[.allocatedPerLease] = leakCheck.allocatedBytesPerLease
+        figures.additional[.deviceCheckFailures] = Double(outcome.deviceChecks.failed)
         figures.disturbances = outcome.disturbances
         let burstFloor = self.burstFloor()
         figures.burstFloorMilliseconds = burstFloor?.milliseconds
         figures.burstFloorProblem = outcome.spawnCostProblem
         var gates = GateEvaluator(figures: figures).evaluate(scenario.gates + options.extraGates)
-        if outcome.failure == nil { gates += accounting.gates() }
+        if outcome.failure == nil {
+            gates += accounting.gates()
+            if scenario.devices.hasDevices, backend == .firecracker { gates.append(deviceGate()) }
+        }
         let verdict: Verdict
         if let failure = outcome.failure {
             gates.append(
@@ -106,7 +110,8 @@ struct ReportAssembler: Sendable {
             disturbances: outcome.disturbances,
             undisturbed: outcome.undisturbed,
             audit: accounting.anchor,
-            burstFloor: burstFloor
+            burstFloor: burstFloor,
+            devices: deviceReport()
         )
     }
 

@@ -38,6 +38,8 @@ struct RunOutcome: Sendable {
     /// The CPU of one spawn alone, for a burst scenario's floor; or why it could not be measured.
     var spawnCosts: SpawnCostProbe.Costs?
     var spawnCostProblem: String?
+    /// Leased clones checked for their devices.
+    var deviceChecks = RunRecorder.DeviceChecks()
 }
 
 /// Drives one run: the pool on its backend, the load, the faults, the sampler; drains the pool at the end
@@ -196,7 +198,8 @@ struct RunExecution<Backend: VMBackend>: Sendable {
             heartbeatRealTime: sampler.heartbeatIsRealTime,
             disturbedAcquires: recorder.excludedCount,
             spawnCosts: spawnCosts,
-            spawnCostProblem: spawnCostProblem
+            spawnCostProblem: spawnCostProblem,
+            deviceChecks: recorder.deviceChecks
         )
     }
 

@@ -15,6 +15,8 @@ struct RunResources<Backend: VMBackend>: Sendable {
     let filesystem: SizeLimitedFilesystem?
     let audit: RunAuditLog
     let teardown: TeardownLedger
+    /// The clones' network namespaces, jails and jail cgroups, when the scenario has them.
+    var isolation = RunIsolation()
     /// Snapshot quarantines so far.
     let quarantines: @Sendable () async -> Int
     /// What faults act on, given the pool.
@@ -24,8 +26,8 @@ struct RunResources<Backend: VMBackend>: Sendable {
     var spawnCosts: (@Sendable () async throws -> SpawnCostProbe.Costs)? = nil
 
     /// Unmounts the filesystem, removes the cgroup and closes the audit log; returns what could not be released.
-    func release() -> [String] {
-        var problems: [String] = []
+    func release() async -> [String] {
+        var problems: [String] = await isolation.release()
         filesystem?.unmount()
         if let cgroup {
             do throws(MemoryCgroupError) {
@@ -50,6 +52,14 @@ extension RunResources where Backend == FirecrackerBackend {
     ) async throws -> RunResources {
         var filesystem: SizeLimitedFilesystem?
         var cgroup: MemoryCgroup?
+        let storeDirectory = options.snapshotDirectory ?? options.workDirectory + "/snapshots"
+        let spec = scenario.devices.applied(to: spec)
+        let isolation = try await RunIsolation.make(
+            for: scenario,
+            spec: spec,
+            installation: installation,
+            storeDirectory: storeDirectory
+        )
         do {
             if let size = scenario.pool.workFilesystemMiB {
                 _ = await SizeLimitedFilesystem.reclaimOrphans(in: options.workDirectory, logger: options.logger)
@@ -63,15 +73,18 @@ extension RunResources where Backend == FirecrackerBackend {
         } catch {
             filesystem?.unmount()
             try? cgroup?.destroy(killingProcesses: true)
+            _ = await isolation.release()
             throw error
         }
         let teardown = TeardownLedger()
         var configuration = FirecrackerBackend.Configuration(
             installation: installation,
             spec: spec,
-            storeDirectory: options.snapshotDirectory ?? options.workDirectory + "/snapshots",
+            storeDirectory: storeDirectory,
             workDirectory: (filesystem?.path ?? options.vmDirectory ?? options.workDirectory) + "/vms"
         )
+        configuration.networkSlots = isolation.networkSlots
+        configuration.jail = isolation.jail
         configuration.audit = audit.log
         configuration.cgroup = cgroup
         configuration.teardown = teardown
@@ -86,7 +99,7 @@ extension RunResources where Backend == FirecrackerBackend {
         let costDirectory =
             configuration.workDirectory + "/" + OwnerTag(kind: FirecrackerBackend.poolDirectoryKind).name("spawn-cost")
         let logger = options.logger
-        return RunResources(
+        var resources = RunResources(
             backend: backend,
             installation: installation,
             cgroup: cgroup,
@@ -104,8 +117,15 @@ extension RunResources where Backend == FirecrackerBackend {
                     filesystem: fixedFilesystem
                 )
             },
-            spawnCosts: {
-                try await SpawnCostProbe(
+            spawnCosts: { [isolated = isolation.networkSlots != nil || isolation.jail != nil] in
+                if isolated {
+                    throw RunError(
+                        .invalidRequest,
+                        "the spawn-cost probe restores unjailed VMs without network namespaces, so a burst of "
+                            + "clones with network interfaces or a jail has no floor"
+                    )
+                }
+                return try await SpawnCostProbe(
                     installation: installation,
                     snapshot: try await store.current(),
                     workDirectory: costDirectory,
@@ -115,6 +135,8 @@ extension RunResources where Backend == FirecrackerBackend {
                 .measure(samples: RunResources.spawnCostSamples)
             }
         )
+        resources.isolation = isolation
+        return resources
     }
 }
 

@@ -132,7 +132,7 @@ public struct ScenarioRunner: Sendable {
         let outcome = await RunExecution(scenario: scenario, options: options, resources: resources, live: live)
             .drive()
         await server?.stop()
-        let releaseProblems = resources.release()
+        let releaseProblems = await resources.release()
         let leakCheck = LeakChecker(
             outcome: outcome,
             poolDirectory: resources.poolDirectory,

@@ -22,6 +22,8 @@ public struct Scenario: Sendable, Equatable {
     public var signOff: Bool
     /// The VM the pool restores.
     public var vm: VMDefinition
+    /// Its devices.
+    public var devices: DeviceSettings
     /// The pool's configuration.
     public var pool: PoolSettings
     /// Phases of load, run one after another.
@@ -38,6 +40,7 @@ public struct Scenario: Sendable, Equatable {
         backend: BackendChoice,
         signOff: Bool = false,
         vm: VMDefinition,
+        devices: DeviceSettings = DeviceSettings(),
         pool: PoolSettings,
         phases: [Phase],
         faults: [FaultSpec],
@@ -49,6 +52,7 @@ public struct Scenario: Sendable, Equatable {
         self.backend = backend
         self.signOff = signOff
         self.vm = vm
+        self.devices = devices
         self.pool = pool
         self.phases = phases
         self.faults = faults
@@ -125,6 +129,8 @@ public struct PoolSettings: Sendable, Equatable {
     public var memory: GuestMemory
     /// Firecracker processes kept started ahead of need for on-demand restores (`pool.standby_vmms`).
     public var standbyProcesses: Int
+    /// How each clone's Firecracker is started (`pool.launch`).
+    public var launch: LaunchMode
 
     public init(
         configuration: PoolConfiguration,
@@ -132,7 +138,8 @@ public struct PoolSettings: Sendable, Equatable {
         cgroupLimitMiB: Int? = nil,
         workFilesystemMiB: Int? = nil,
         memory: GuestMemory = GuestMemory(),
-        standbyProcesses: Int = 0
+        standbyProcesses: Int = 0,
+        launch: LaunchMode = .direct
     ) {
         self.configuration = configuration
         self.pressureInterval = pressureInterval
@@ -140,6 +147,7 @@ public struct PoolSettings: Sendable, Equatable {
         self.workFilesystemMiB = workFilesystemMiB
         self.memory = memory
         self.standbyProcesses = standbyProcesses
+        self.launch = launch
     }
 }
 

@@ -271,25 +271,27 @@ public enum ScenarioParser {
 // MARK: - The reader
 
 /// Turns a composed document into a ``Scenario``, key by key.
-private struct ScenarioReader {
+struct ScenarioReader {
     let document: ScenarioDocument
 
     static let rootKeys = [
         "name", "description", "seed", "backend", "sign_off", "vm", "pool", "phases", "faults", "gates", "variants",
     ]
     static let variantKeys = ["name", "vm", "pool", "phases"]
-    static let builtinKeys = [
-        "guest", "working_set_mib", "memory_mib", "vcpus", "touch_mib", "touch_order", "touch_access",
-        "memory_backend", "page_cache", "huge_pages",
-    ]
-    static let linuxKeys = [
-        "guest", "memory_mib", "vcpus", "kernel", "rootfs", "boot_args", "boot_pattern", "resume_pattern",
-        "memory_backend", "page_cache", "huge_pages",
-    ]
+    static let builtinKeys =
+        [
+            "guest", "working_set_mib", "memory_mib", "vcpus", "touch_mib", "touch_order", "touch_access",
+            "memory_backend", "page_cache", "huge_pages",
+        ] + deviceKeys
+    static let linuxKeys =
+        [
+            "guest", "memory_mib", "vcpus", "kernel", "rootfs", "boot_args", "boot_pattern", "resume_pattern",
+            "memory_backend", "page_cache", "huge_pages",
+        ] + deviceKeys
     static let poolKeys = [
         "warm_target", "maximum_vms", "refill_concurrency", "acquire_timeout", "readiness_timeout",
         "maximum_warm_age", "elevated_warm_floor", "pressure_interval", "cgroup_limit_mib", "work_dir_size_mib",
-        "prefetch", "fault_around_kib", "standby_vmms",
+        "prefetch", "fault_around_kib", "standby_vmms", "launch",
     ]
     static let executors = ["constant-arrival-rate", "ramping-arrival-rate", "burst", "poisson", "workers"]
     static let phaseKeys = ["name", "warmup", "executor", "hold"]
@@ -338,6 +340,9 @@ private struct ScenarioReader {
         let vm = try top["vm"].map { try self.vm($0) } ?? .builtInGuest(workingSetMiB: 16, memoryMiB: 128, vcpus: 1)
         var pool = try self.pool(top.required("pool"))
         pool.memory = try guestMemory(vm: top["vm"], pool: top.required("pool"))
+        let devices = try top["vm"].map { try self.devices($0, memoryMiB: vm.memoryMiB) } ?? DeviceSettings()
+        pool.launch = try launch(top.required("pool"))
+        try checkCombination(devices: devices, pool: pool, vm: top["vm"], poolNode: top.required("pool"))
         let phases = try self.phases(top.required("phases"))
         let total = phases.reduce(Duration.zero) { $0 + $1.load.duration }
         let faults = try top["faults"].map { try self.faults($0, total: total, pool: pool) } ?? []
@@ -348,6 +353,7 @@ private struct ScenarioReader {
             backend: backend ?? .firecracker,
             signOff: signOff,
             vm: vm,
+            devices: devices,
             pool: pool,
             phases: phases,
             faults: faults,

@@ -29,6 +29,16 @@ public struct VariantTable: Sendable {
         "variant", "spawn p50", "spawn p95", "restore p95", "working_set p50", "working_set p95", "first_work p95",
         "VMM PSS per VM (MiB)", "VMM PSS max (MiB)", "snapbench RSS max (MiB)", "verdict",
     ]
+    /// Added before the verdict when the variants' VMs have devices or a jail.
+    static let deviceColumns = ["restore p50", "set_up p50", "devices", "launch", "clones with every device"]
+
+    /// Whether any variant's VM has devices or runs jailed: the table then shows them, and each variant's cost.
+    var hasDevices: Bool { rows.contains { $0.report.devices != nil } }
+
+    /// The columns of this table.
+    var columns: [String] {
+        hasDevices ? Self.columns.dropLast() + Self.deviceColumns + ["verdict"] : Self.columns
+    }
 
     /// What the memory columns mean, for every format.
     static let memoryNote =
@@ -49,11 +59,46 @@ public struct VariantTable: Sendable {
             let meanPerVM = perVM.isEmpty ? nil : perVM.reduce(0, +) / Double(perVM.count) / 1_048_576
             let total = report.timeline.map(\.vmmPSSSum).max().map { Double($0) / 1_048_576 }
             let rss = report.timeline.map(\.processRSS).max().map { Double($0) / 1_048_576 }
-            return [
+            var cells = [
                 variant, figure(.spawn, \.p50), figure(.spawn, \.p95), figure(.restore, \.p95),
                 figure(.workingSet, \.p50), figure(.workingSet, \.p95), figure(.firstWork, \.p95),
                 meanPerVM.map { String(format: "%.1f", $0) } ?? "–", total.map { String(format: "%.1f", $0) } ?? "–",
-                rss.map { String(format: "%.1f", $0) } ?? "–", report.verdict.rawValue,
+                rss.map { String(format: "%.1f", $0) } ?? "–",
+            ]
+            if hasDevices {
+                let devices = report.devices
+                cells += [
+                    figure(.restore, \.p50), figure(.setUp, \.p50), devices?.devices ?? "none",
+                    devices?.launch ?? "direct",
+                    devices.map { "\($0.clonesChecked - $0.clonesFailed)/\($0.clonesChecked)" } ?? "–",
+                ]
+            }
+            return cells + [report.verdict.rawValue]
+        }
+    }
+
+    /// The columns of the cost table.
+    static let costColumns = ["variant", "Δ restore p50", "Δ restore p95", "Δ set_up p50", "Δ spawn p95"]
+
+    /// What the cost table means, for every format.
+    var costNote: String {
+        "Each variant's cost over \(rows.first?.variant ?? "the first variant"), the first, in milliseconds: the "
+            + "difference of the two runs' figures (one run each, so a difference within a millisecond or two is "
+            + "within the host's run-to-run spread)."
+    }
+
+    /// Each variant's latencies less the first variant's, in ms; empty without devices.
+    func costCells() -> [[String]] {
+        guard hasDevices, let baseline = rows.first?.report.overall else { return [] }
+        return rows.dropFirst().map { variant, report in
+            func delta(_ metric: Metric, _ statistic: KeyPath<Spectrum, Double>) -> String {
+                guard let value = report.overall.latency(metric)?[keyPath: statistic],
+                    let base = baseline.latency(metric)?[keyPath: statistic]
+                else { return "–" }
+                return String(format: "%+.2f", value - base)
+            }
+            return [
+                variant, delta(.restore, \.p50), delta(.restore, \.p95), delta(.setUp, \.p50), delta(.spawn, \.p95),
             ]
         }
     }
@@ -61,11 +106,21 @@ public struct VariantTable: Sendable {
     /// The table for a terminal.
     public func text() -> String {
         var table = TextTable(
-            columns: Self.columns,
-            alignments: [.left] + Array(repeating: .right, count: Self.columns.count - 1)
+            columns: columns,
+            alignments: [.left] + Array(repeating: .right, count: columns.count - 1)
         )
         for row in cells() { table.append(row) }
-        return "\(scenario): variants side by side (latencies in ms)\n" + table.render()
+        var text = "\(scenario): variants side by side (latencies in ms)\n" + table.render()
+        let costs = costCells()
+        if !costs.isEmpty {
+            var costTable = TextTable(
+                columns: Self.costColumns,
+                alignments: [.left] + Array(repeating: .right, count: Self.costColumns.count - 1)
+            )
+            for row in costs { costTable.append(row) }
+            text += "\n\(scenario): cost over \(rows[0].variant) (ms)\n" + costTable.render()
+        }
+        return text
     }
 
     /// The table as a Markdown document.
@@ -73,10 +128,19 @@ public struct VariantTable: Sendable {
         var lines = [
             "# \(scenario): variants side by side", "",
             "Latencies in milliseconds, over each variant's measured phases. " + Self.memoryNote,
-            "", "| " + Self.columns.joined(separator: " | ") + " |",
-            "|---|" + String(repeating: "---:|", count: Self.columns.count - 2) + "---|",
+            "", "| " + columns.joined(separator: " | ") + " |",
+            "|---|" + String(repeating: "---:|", count: columns.count - 2) + "---|",
         ]
         lines += cells().map { "| " + $0.joined(separator: " | ") + " |" }
+        let costs = costCells()
+        if !costs.isEmpty {
+            lines += [
+                "", "## Cost over \(rows[0].variant)", "", costNote, "",
+                "| " + Self.costColumns.joined(separator: " | ") + " |",
+                "|---|" + String(repeating: "---:|", count: Self.costColumns.count - 1),
+            ]
+            lines += costs.map { "| " + $0.joined(separator: " | ") + " |" }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

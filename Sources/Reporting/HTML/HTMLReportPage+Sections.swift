@@ -145,6 +145,15 @@ extension HTMLReportPage {
             "allocated slope",
             leaks.allocatedSlopeBytesPerSecond.map { String(format: "%.1f KiB/s", $0 / 1024) } ?? "–",
         ])
+        if let devices = report.devices {
+            table.append(["devices", devices.devices])
+            table.append(["launch", devices.launch])
+            table.append([
+                "clones with every device",
+                "\(devices.clonesChecked - devices.clonesFailed) of \(devices.clonesChecked)",
+            ])
+            for problem in devices.problems { table.append(["device problem", problem]) }
+        }
         table.render(into: &out)
     }
 

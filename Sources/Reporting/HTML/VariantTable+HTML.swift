@@ -20,10 +20,12 @@ extension VariantTable {
         out.close("header")
         out.open("section")
         out.element("h2", text: "Side by side")
-        var table = HTMLTable(Self.columns, numeric: Set(1..<(Self.columns.count - 1)))
+        let columns = self.columns
+        let textColumns = hasDevices ? Set(columns.indices.filter { ["devices", "launch"].contains(columns[$0]) }) : []
+        var table = HTMLTable(columns, numeric: Set(1..<(columns.count - 1)).subtracting(textColumns))
         for (cells, (_, report)) in zip(cells(), rows) {
             var row = cells.map { HTMLTable.Cell(text: $0) }
-            for index in 1..<(row.count - 1) { row[index].numeric = true }
+            for index in 1..<(row.count - 1) where !textColumns.contains(index) { row[index].numeric = true }
             row[row.count - 1].style = report.verdict.rawValue
             row[0].code = true
             table.append(row)
@@ -31,6 +33,21 @@ extension VariantTable {
         table.render(into: &out)
         out.element("p", class: "note", text: "Latencies in milliseconds. " + Self.memoryNote)
         out.close("section")
+        let costs = costCells()
+        if !costs.isEmpty {
+            out.open("section")
+            out.element("h2", text: "Cost over \(rows[0].variant)")
+            var costTable = HTMLTable(Self.costColumns, numeric: Set(1..<Self.costColumns.count))
+            for cells in costs {
+                var row = cells.map { HTMLTable.Cell(text: $0) }
+                for index in 1..<row.count { row[index].numeric = true }
+                row[0].code = true
+                costTable.append(row)
+            }
+            costTable.render(into: &out)
+            out.element("p", class: "note", text: costNote)
+            out.close("section")
+        }
         for (title, chart) in [
             ("Time to useful work", chart(.workingSet, .firstWork, title: "Working set and first work by variant")),
             ("Spawn and restore", chart(.spawn, .restore, title: "Spawn and restore by variant")),

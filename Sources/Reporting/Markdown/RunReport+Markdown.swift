@@ -72,10 +72,13 @@ extension RunReport {
             "",
             "Outcomes: \(outcomes.isEmpty ? "none" : outcomes.joined(separator: ", ")) of \(overall.scheduled) "
                 + "scheduled; late starts \(overall.lateStarts).",
+        ]
+        if let devices { lines.append("Devices: " + Self.cell(devices.summary) + ".") }
+        lines += [
             "Leak check: "
                 + (leakCheck.problems.isEmpty
                     ? "clean."
-                    : leakCheck.problems.map(Self.cell).joined(separator: "; ")),
+                    : leakCheck.problems.map(Self.cell).joined(separator: "; "))
         ]
         return lines.joined(separator: "\n") + "\n"
     }

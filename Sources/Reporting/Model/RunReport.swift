@@ -51,6 +51,9 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var audit: AuditAnchor?
     /// The CPU-bound floor of the scenario's bursts, when its measured phases are bursts on real Firecracker.
     public var burstFloor: BurstFloor?
+    /// The clones' devices and launch mode, and the check of every leased clone for them; absent when the
+    /// scenario's VM has no devices and runs unjailed.
+    public var devices: DeviceReport?
 
     public init(
         scenario: String,
@@ -70,7 +73,8 @@ public struct RunReport: Codable, Sendable, Equatable {
         disturbances: [Disturbance]? = nil,
         undisturbed: PhaseReport? = nil,
         audit: AuditAnchor? = nil,
-        burstFloor: BurstFloor? = nil
+        burstFloor: BurstFloor? = nil,
+        devices: DeviceReport? = nil
     ) {
         self.scenario = scenario
         self.description = description
@@ -90,6 +94,7 @@ public struct RunReport: Codable, Sendable, Equatable {
         self.undisturbed = undisturbed
         self.audit = audit
         self.burstFloor = burstFloor
+        self.devices = devices
     }
 
     /// Whether a real Firecracker backend produced it.

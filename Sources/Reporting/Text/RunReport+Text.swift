@@ -41,6 +41,7 @@ extension RunReport {
             "   memory: jemalloc resident max \(resident.map { String(format: "%.1f", $0) } ?? "–") MiB\(perLease); "
                 + "leaks: \(leakCheck.problems.isEmpty ? "none" : leakCheck.problems.joined(separator: "; "))"
         )
+        if let devices { lines.append("   devices: " + devices.summary) }
         for disturbance in disturbances ?? [] {
             lines.append(
                 "   host disturbed \(formatNumber(disturbance.start))–\(formatNumber(disturbance.end)) s: "

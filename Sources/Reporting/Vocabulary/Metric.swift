@@ -25,6 +25,8 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     case firecrackerLoad = "firecracker_load_ms"
     /// Process start → API socket accepting, for the same VMs.
     case processStart = "process_start_ms"
+    /// API socket accepting → load request: the clone's cgroup, jail links, drives and page server made ready.
+    case setUp = "set_up_ms"
     /// `PATCH /vm {Resumed}` sent → response.
     case resume = "resume_ms"
     /// Resume response → the guest's readiness line.
@@ -95,6 +97,8 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     case auditProblems = "audit_problems"
     /// Golden snapshots quarantined.
     case quarantines
+    /// Leased clones found without a device of their snapshot.
+    case deviceCheckFailures = "device_check_failures"
     /// Faults applied.
     case faultsApplied = "faults_applied"
     /// Faults that could not be applied.
@@ -127,8 +131,8 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     /// What kind of figure it is.
     public var kind: Kind {
         switch self {
-        case .spawn, .spawnWarm, .spawnOnDemand, .outcome, .restore, .firecrackerLoad, .processStart, .resume,
-            .readiness, .firstWork, .workingSet, .workingSetGuest, .queueWait, .dispatchLag, .harnessOverhead:
+        case .spawn, .spawnWarm, .spawnOnDemand, .outcome, .restore, .firecrackerLoad, .processStart, .setUp,
+            .resume, .readiness, .firstWork, .workingSet, .workingSetGuest, .queueWait, .dispatchLag, .harnessOverhead:
             .latency
         case .poolResident, .poolAllocated, .processRSS, .vmmPSS, .vmmPSSPerWarmVM, .cgroupUsage: .memory
         case .allocatedPerLease: .allocation
@@ -206,6 +210,10 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
         case .processStart:
             "Firecracker process spawned → its API socket accepting, for the same VMs; for a process started ahead "
                 + "of need (pool.standby_vmms) this was before the request, and spawn does not include it"
+        case .setUp:
+            "the Firecracker process's API socket accepting → the load request sent, for the same VMs: the clone's "
+                + "place made ready (its cgroup, the snapshot's files linked into its jail, its drives linked or "
+                + "copied, its page server listening)"
         case .resume: "PATCH /vm {state: Resumed} sent → response received"
         case .readiness: "resume response → the guest's readiness line on its serial console"
         case .firstWork:
@@ -251,6 +259,10 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
         case .unreleased: "served leases the pool did not get back"
         case .auditProblems: "problems with the audit log: chain, sequence, end, or records missing"
         case .quarantines: "golden snapshots quarantined after a failed load"
+        case .deviceCheckFailures:
+            "leased clones that lacked a device of their snapshot: the VMM's GET /vm/config against the spec, each "
+                + "TAP in the clone's own network namespace, its vsock socket accepting, its drives in its "
+                + "directory and open in its VMM"
         case .faultsApplied: "faults applied"
         case .faultsNotApplied: "faults that could not be applied"
         case .faultReaction:

@@ -203,8 +203,12 @@ public struct FirecrackerBackend: VMBackend {
                 installation: configuration.installation,
                 workingDirectory: poolDirectory + "/" + id,
                 id: id,
-                launcher: slot?.launcher ?? [],
-                jail: configuration.jail,
+                launcher: configuration.jail == nil ? slot?.launcher ?? [] : [],
+                jail: configuration.jail.map { jail in
+                    var jail = jail
+                    jail.networkNamespace = slot.map { NetworkSlotPool.namespacePath($0.namespace) }
+                    return jail
+                },
                 loadTimeout: configuration.loadTimeout,
                 memory: memory,
                 hooks: ClonedVM.Hooks(
@@ -323,6 +327,12 @@ public final class FirecrackerVM: BackendVM {
 
     public func waitForWork(timeout: Duration) async throws -> WorkReport? {
         try await clone.waitForWork(deadline: .now + timeout)
+    }
+
+    public func checkDevices() async -> [String]? {
+        let spec = clone.snapshot.manifest.spec
+        guard DeviceInspection.applies(to: spec) else { return nil }
+        return await DeviceInspection(spec: spec, vmm: clone.vmm, slot: slot).problems()
     }
 
     public func collectTimings() async -> StageTimings {

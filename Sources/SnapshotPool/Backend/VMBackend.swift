@@ -61,6 +61,11 @@ extension VMBackend {
     public func standbyProcessIDs() -> [Int32] { [] }
 }
 
+extension BackendVM {
+    /// Nothing to check: a VM without devices.
+    public func checkDevices() async -> [String]? { nil }
+}
+
 /// One VM of a backend, from restore to destroy. Never handed out twice.
 public protocol BackendVM: Sendable {
     /// The id it was restored with.
@@ -83,6 +88,11 @@ public protocol BackendVM: Sendable {
     /// Waits for the guest's report of its first work after the resume (re-touching its working set, for the
     /// built-in guest); `nil` when the guest does none.
     func waitForWork(timeout: Duration) async throws -> WorkReport?
+
+    /// Checks from the outside that the VM has every device it was made with (its VMM's account, its TAPs in
+    /// its own namespace, its vsock, its drives): the problems found, empty when all are there; `nil` when the
+    /// VM has no devices to check.
+    func checkDevices() async -> [String]?
 
     /// The stages measured, completed with what is collected only off the acquirer's path (Firecracker's own
     /// load metric costs a request). Called once, at release, before ``destroy()``.

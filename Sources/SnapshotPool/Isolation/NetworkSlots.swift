@@ -107,6 +107,9 @@ public actor NetworkSlotPool {
         return tag.map(owner.name) ?? owner.description
     }
 
+    /// Where `ip netns` keeps the named namespace `name`: a handle whose inode is the namespace's.
+    public static func namespacePath(_ name: String) -> String { "/var/run/netns/" + name }
+
     /// Creates `count` network namespaces named `<prefix>-0` … `<prefix>-<count-1>`, each holding one TAP
     /// device per name in `tapNames`, brought up.
     ///

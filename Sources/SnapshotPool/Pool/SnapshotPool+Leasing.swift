@@ -65,6 +65,23 @@ extension SnapshotPool {
         return try await vm.waitForWork(timeout: timeout)
     }
 
+    /// Checks that a lease's VM has every device it was made with (``BackendVM/checkDevices()``), while the
+    /// lease is out and off its spawn.
+    ///
+    /// ```swift
+    /// let lease = try await pool.acquire()
+    /// if let problems = try await pool.checkDevices(of: lease), !problems.isEmpty { print(problems) }
+    /// ```
+    ///
+    /// - Returns: the problems found, empty when every device is there; `nil` when the VM has none to check.
+    /// - Throws: ``PoolError`` `.shuttingDown` when the lease is no longer out.
+    public func checkDevices(of lease: Lease) async throws -> [String]? {
+        guard let vm = leased[lease.vmID] else {
+            throw PoolError(.shuttingDown, "lease \(lease.vmID) is not out any more")
+        }
+        return await vm.checkDevices()
+    }
+
     /// Ends a lease: the VM is destroyed (never reused), and its capacity goes to a waiter or to refill.
     /// Releasing twice, or after shutdown, does nothing.
     ///

@@ -387,6 +387,13 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
 
         func remove(_ name: String) throws {
             let path = parent + "/" + name
+            // A jailed VM's cgroup (the jailer makes one per VM below the run's): empty once its VMM is gone.
+            for child in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+                var status = stat()
+                if stat(path + "/" + child, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+                    _ = rmdir(path + "/" + child)
+                }
+            }
             guard let procs = SystemFile.readIfPresent(path + "/cgroup.procs"), procs.allSatisfy(\.isWhitespace),
                 rmdir(path) == 0
             else { throw StillInUse() }

@@ -1,0 +1,39 @@
+/// The devices a run's clones had, and what checking every leased clone for them found.
+///
+/// ```swift
+/// let devices = DeviceReport(devices: "3 NICs, 3 drives of 16 MiB (copy), balloon, vsock", launch: "jailer",
+///                            clonesChecked: 40, clonesFailed: 0, problems: [])
+/// devices.summary  // "3 NICs, 3 drives of 16 MiB (copy), balloon, vsock; jailer: 40 of 40 clones had every device"
+/// ```
+public struct DeviceReport: Codable, Sendable, Equatable {
+    /// The scenario's devices, in words ("none" without any).
+    public var devices: String
+    /// How each VMM was launched: `direct` or `jailer …`.
+    public var launch: String
+    /// Leased clones checked.
+    public var clonesChecked: Int
+    /// Clones that lacked a device.
+    public var clonesFailed: Int
+    /// The first problems found, at most ``maximumProblems``.
+    public var problems: [String]
+
+    /// Problems a report keeps.
+    public static let maximumProblems = 5
+
+    public init(devices: String, launch: String, clonesChecked: Int, clonesFailed: Int, problems: [String]) {
+        self.devices = devices
+        self.launch = launch
+        self.clonesChecked = clonesChecked
+        self.clonesFailed = clonesFailed
+        self.problems = problems
+    }
+
+    /// One line for text and Markdown summaries.
+    public var summary: String {
+        let checked =
+            clonesChecked == 0
+            ? "no clone checked"
+            : "\(clonesChecked - clonesFailed) of \(clonesChecked) clones had every device"
+        return "\(devices); \(launch): \(checked)"
+    }
+}
