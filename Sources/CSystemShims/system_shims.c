@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -96,7 +97,13 @@ pid_t snapbench_spawn_helper(snapbench_helper_mode mode, unsigned long long byte
 }
 
 long long snapbench_copy_file_range(int input, int output, unsigned long long length) {
-    return (long long)copy_file_range(input, NULL, output, NULL, (size_t)length, 0);
+    ssize_t copied = copy_file_range(input, NULL, output, NULL, (size_t)length, 0);
+    if (copied < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+        // Across filesystems (a tmpfs work directory, a disk snapshot store) the kernel refuses; sendfile(2)
+        // still copies without the data passing through this process.
+        copied = sendfile(output, input, NULL, (size_t)length);
+    }
+    return (long long)copied;
 }
 
 int snapbench_unix_socket_accepts(const char *path) {

@@ -236,3 +236,35 @@ struct InstallationTests {
         return path
     }
 }
+
+@Suite("Drive images")
+struct DriveImageTests {
+    @Test("images hold seeded bytes; a copy into another filesystem is whole; a shared drive is the snapshot's file")
+    func copiesAndLinks() throws {
+        let store = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(store) }
+        // /dev/shm is a tmpfs, the scratch directory is not: copy_file_range refuses that, and must not fail.
+        let clone = "/dev/shm/sbt-drive-\(getpid())"
+        try FileManager.default.createDirectory(atPath: clone, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: clone) }
+        let drives = BlockDevices(count: 2, sizeMiB: 3, sharing: .copy)
+        try DriveImages.create(drives, in: store)
+        let first = try Data(contentsOf: URL(fileURLWithPath: store + "/drive0.img"))
+        let second = try Data(contentsOf: URL(fileURLWithPath: store + "/drive1.img"))
+        #expect(first.count == 3 << 20 && second.count == 3 << 20)
+        #expect(first != second, "each drive has bytes of its own")
+        #expect(first.prefix(4096).contains { $0 != 0 }, "real data, not a sparse file")
+        try DriveImages.provide(drives, from: store, into: clone)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: clone + "/drive1.img")) == second)
+        let copied = try FileManager.default.attributesOfItem(atPath: clone + "/drive1.img")
+        #expect(copied[.type] as? FileAttributeType == .typeRegular)
+        let shared = clone + "/shared"
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        try DriveImages.provide(BlockDevices(count: 1, sizeMiB: 3, sharing: .readOnly), from: store, into: shared)
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: shared + "/drive0.img") == store + "/drive0.img"
+        )
+        // A second clone cannot be handed a copy where one already is: nothing is overwritten.
+        #expect(throws: FirecrackerError.self) { try DriveImages.provide(drives, from: store, into: clone) }
+    }
+}

@@ -106,7 +106,9 @@ struct DeviceScenarioTests {
     .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
 )
 struct FirecrackerDeviceRunTests {
-    @Test("a jailed run with every device: each clone checked and whole, the jails, cgroups and namespaces gone")
+    @Test(
+        "a jailed run with every device and a crashed VMM: each clone checked and whole; jails, cgroups, namespaces gone"
+    )
     func jailedWithEveryDevice() async throws {
         let scratch = try TestEnvironment.scratchDirectory()
         defer { TestEnvironment.remove(scratch) }
@@ -126,9 +128,13 @@ struct FirecrackerDeviceRunTests {
             phases:
               - {name: load, executor: constant-arrival-rate, rate: 10/s, duration: 1s, hold: 5ms}
               - {name: cold, executor: burst, count: 2, spread: 0ms, bursts: 2, interval: 500ms, hold: 5ms}
+            faults:
+              - {kind: vmm_crash, at: 300ms, count: 1, target: warm}
             gates:
               - leaks count == 0
               - device_check_failures count == 0
+              - faults_applied count == 1
+              - crashes count >= 1
 
             """
         var options = ScenarioRunner.Options(workDirectory: scratch + "/work")

@@ -24,8 +24,9 @@ int snapbench_set_thread_niceness(int niceness);
 /// -1 with errno set. A sockaddr_un is a C struct with a fixed-size path array, awkward from Swift.
 int snapbench_unix_socket_accepts(const char *path);
 
-/// copy_file_range(2) from the current offsets of both descriptors: bytes copied, -1 with errno set. Declared
-/// only with _GNU_SOURCE, which Swift's Glibc module does not define.
+/// copy_file_range(2) from the current offsets of both descriptors, sendfile(2) where the kernel refuses it
+/// (across filesystems): bytes copied, -1 with errno set. Declared only with _GNU_SOURCE, which Swift's Glibc
+/// module does not define.
 long long snapbench_copy_file_range(int input, int output, unsigned long long length);
 
 /// A non-blocking, close-on-exec eventfd (its header is not part of Swift's Glibc module).

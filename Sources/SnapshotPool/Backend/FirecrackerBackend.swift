@@ -157,7 +157,7 @@ public struct FirecrackerBackend: VMBackend {
         if configuration.networkSlots != nil {
             reclaimed += (try? await NetworkSlotPool.reclaimOrphans(logger: logger))?.count ?? 0
         }
-        if configuration.cgroup != nil {
+        if configuration.cgroup != nil || configuration.jail?.cgroup != nil {
             reclaimed += await MemoryCgroup.reclaimOrphans(logger: logger).count
         }
         if reclaimed > 0 {
