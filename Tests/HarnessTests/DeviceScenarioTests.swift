@@ -134,7 +134,6 @@ struct FirecrackerDeviceRunTests {
               - leaks count == 0
               - device_check_failures count == 0
               - faults_applied count == 1
-              - crashes count >= 1
 
             """
         var options = ScenarioRunner.Options(workDirectory: scratch + "/work")
