@@ -106,14 +106,20 @@ long long snapbench_copy_file_range(int input, int output, unsigned long long le
     return (long long)copied;
 }
 
-int snapbench_unix_socket_accepts(const char *path) {
-    struct sockaddr_un address = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof(address.sun_path)) {
+int snapbench_unix_socket(const char *path, struct sockaddr_un *address) {
+    memset(address, 0, sizeof(*address));
+    address->sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof(address->sun_path)) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    strcpy(address.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    strcpy(address->sun_path, path);
+    return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+
+int snapbench_unix_socket_accepts(const char *path) {
+    struct sockaddr_un address;
+    int fd = snapbench_unix_socket(path, &address);
     if (fd < 0) return -1;
     int result = connect(fd, (struct sockaddr *)&address, sizeof(address));
     int saved = errno;

@@ -20,6 +20,12 @@ int snapbench_pidfd_send_signal(int pidfd, int signal);
 /// setpriority(2) with the thread's own id (gettid(2), declared only with _GNU_SOURCE) reaches one thread.
 int snapbench_set_thread_niceness(int niceness);
 
+struct sockaddr_un;
+
+/// A close-on-exec stream socket for the Unix socket at `path`, with `address` filled in for its bind or
+/// connect; -1 with errno set (ENAMETOOLONG for a path that does not fit).
+int snapbench_unix_socket(const char *path, struct sockaddr_un *address);
+
 /// Connects a stream socket to the Unix socket at `path` and closes it again: 0 when something listens there,
 /// -1 with errno set. A sockaddr_un is a C struct with a fixed-size path array, awkward from Swift.
 int snapbench_unix_socket_accepts(const char *path);
