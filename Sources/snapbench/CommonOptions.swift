@@ -8,7 +8,9 @@ struct CommonOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Path of the firecracker binary (default: $SNAPBENCH_FIRECRACKER, .snapbench/bin/firecracker, $PATH).",
+            "Path of the firecracker binary (default: $SNAPBENCH_FIRECRACKER, then $SNAPBENCH_HOME, then "
+                + "libexec/snapbench/firecracker beside an installed snapbench, then .snapbench/bin/firecracker in a "
+                + "checkout, then $PATH).",
             valueName: "path"
         )
     )
@@ -17,7 +19,9 @@ struct CommonOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Path of the built-in guest ELF (default: $SNAPBENCH_GUEST, .snapbench/guest/snapbench-guest.elf).",
+            "Path of the built-in guest ELF (default: $SNAPBENCH_GUEST, then $SNAPBENCH_HOME, then "
+                + "share/snapbench/guest/ beside an installed snapbench, then .snapbench/guest/snapbench-guest.elf in a "
+                + "checkout).",
             valueName: "path"
         )
     )
