@@ -176,3 +176,73 @@ struct FirecrackerDeviceRunTests {
         try ReportSchema.check(report)
     }
 }
+
+@Suite(
+    "A killed run with devices",
+    .serialized,
+    .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
+)
+struct KilledDeviceRunTests {
+    static func scenario(seconds: Int) -> String {
+        """
+        name: killed
+        description: a jailed run with devices, killed mid-run
+        vm: {working_set_mib: 4, network_interfaces: 1, drives: {count: 1, size_mib: 1, sharing: copy}, vsock: true}
+        pool: {warm_target: 2, maximum_vms: 3, launch: {mode: jailer, cgroup_memory_mib: 256}}
+        phases:
+          - {name: load, executor: constant-arrival-rate, rate: 5/s, duration: \(seconds)s, hold: 5ms}
+        gates:
+          - leaks count == 0
+
+        """
+    }
+
+    /// Names in `directory` that start with `prefix`.
+    static func entries(_ directory: String, _ prefix: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasPrefix(prefix) }
+    }
+
+    @Test("SIGKILL mid-run leaves namespaces, jails, jail cgroups and VMMs; the next run reclaims every one")
+    func nextRunReclaims() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        try Self.scenario(seconds: 60).write(toFile: scratch + "/long.yaml", atomically: true, encoding: .utf8)
+        try Self.scenario(seconds: 1).write(toFile: scratch + "/short.yaml", atomically: true, encoding: .utf8)
+        let arguments = ["run", "--work-dir", scratch + "/work", "--output", scratch + "/out", "--no-progress"]
+        let killed = Process()
+        killed.executableURL = URL(fileURLWithPath: try CommandLineTests.executable())
+        killed.arguments = arguments + [scratch + "/long.yaml"]
+        killed.environment = ProcessInfo.processInfo.environment.merging(["SNAPBENCH_STORE": "none"]) { $1 }
+        killed.standardOutput = FileHandle.nullDevice
+        killed.standardError = FileHandle.nullDevice
+        try killed.run()
+        let owner = killed.processIdentifier
+        // Until its warm VMs run in their jails, each in its own cgroup.
+        var vmms: [Int32] = []
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let cgroups = Self.entries("/sys/fs/cgroup/memory", "snapbench-\(owner)-jail")
+            let jailed = cgroups.flatMap { Self.entries("/sys/fs/cgroup/memory/" + $0, "warm-") }
+            // Its child processes, from every one of its threads (each spawns its own).
+            vmms = (ProcessStatus.threads(of: owner) ?? []).flatMap { thread in
+                let children = try? String(contentsOfFile: "/proc/\(owner)/task/\(thread)/children", encoding: .utf8)
+                return (children ?? "").split(separator: " ").compactMap { Int32($0) }
+            }
+            if jailed.count >= 2, vmms.count >= 2 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        kill(owner, SIGKILL)
+        killed.waitUntilExit()
+        #expect(!Self.entries("/var/run/netns", "snb-\(owner)-").isEmpty, "the killed run left its namespaces")
+        #expect(!Self.entries(scratch + "/work", "jails-\(owner)-").isEmpty, "and its chroot base")
+        #expect(!Self.entries("/sys/fs/cgroup/memory", "snapbench-\(owner)-jail").isEmpty, "and its jails' cgroup")
+        #expect(vmms.count >= 2 && vmms.allSatisfy(ProcessStatus.isRunning), "and its VMMs, \(vmms)")
+
+        let (status, output) = try await CommandLineTests.run(arguments + [scratch + "/short.yaml"], in: scratch)
+        #expect(status == 0, "\(output.suffix(2000))")
+        #expect(Self.entries("/var/run/netns", "snb-\(owner)-").isEmpty)
+        #expect(Self.entries(scratch + "/work", "jails-\(owner)-").isEmpty)
+        #expect(Self.entries("/sys/fs/cgroup/memory", "snapbench-\(owner)-").isEmpty)
+        #expect(!vmms.contains(where: ProcessStatus.isRunning), "\(vmms)")
+    }
+}

@@ -379,6 +379,9 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// The cgroups below one parent as ``TaggedResources``: only empty ones are removed.
     private struct Cgroups: TaggedResources {
         struct StillInUse: Error {}
+        /// How long a jailed VM's cgroup is given to empty after its VMM was killed: 40 × 25 ms.
+        static let emptyingPolls = 40
+        static let emptyingPollMicroseconds: UInt32 = 25_000
         let kind: String
         let parent: String
         var noun: String { "memory cgroup" }
@@ -387,11 +390,14 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
 
         func remove(_ name: String) throws {
             let path = parent + "/" + name
-            // A jailed VM's cgroup (the jailer makes one per VM below the run's): empty once its VMM is gone.
+            // A jailed VM's cgroup (the jailer makes one per VM below the run's): empty once its VMM is gone. The
+            // sweep of orphaned VMMs has just sent them SIGKILL; a killed VMM leaves its cgroup a moment later.
             for child in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
                 var status = stat()
-                if stat(path + "/" + child, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
-                    _ = rmdir(path + "/" + child)
+                guard stat(path + "/" + child, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else { continue }
+                for _ in 0..<Self.emptyingPolls {
+                    if rmdir(path + "/" + child) == 0 || errno != EBUSY { break }
+                    usleep(Self.emptyingPollMicroseconds)
                 }
             }
             guard let procs = SystemFile.readIfPresent(path + "/cgroup.procs"), procs.allSatisfy(\.isWhitespace),
