@@ -14,7 +14,8 @@ struct DeviceScenarioTests {
     func shippedVariants() throws {
         let variants = try ScenarioParser.parseVariants(file: TestEnvironment.packageRoot + "/Scenarios/devices.yaml")
         let byName = Dictionary(uniqueKeysWithValues: variants.map { ($0.name, $0) })
-        #expect(variants.count == 13)
+        #expect(variants.count == 14)
+        #expect(byName["devices.all-jailed-standby"]?.pool.standbyProcesses == 4)
         #expect(byName["devices.none"]?.devices.hasDevices == false)
         #expect(byName["devices.none"]?.pool.launch == .direct)
         let all = try #require(byName["devices.all"])
@@ -27,6 +28,7 @@ struct DeviceScenarioTests {
         #expect(jailed.pool.launch.description == "jailer (uid 65534, gid 65534, cgroup memory 256 MiB)")
         // Every variant runs the same load, and every gate is decidable from it.
         #expect(variants.allSatisfy { $0.phases == variants[0].phases })
+        #expect(variants.filter { $0.pool.standbyProcesses > 0 }.map(\.name) == ["devices.all-jailed-standby"])
         for variant in variants {
             for gate in variant.gates { #expect(variant.problem(deciding: gate) == nil) }
         }

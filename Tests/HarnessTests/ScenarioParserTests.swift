@@ -407,14 +407,6 @@ struct ScenarioParserTests {
 
     static let badInputs: [BadInput] = [
         BadInput(
-            name: "standby processes with network interfaces",
-            yaml: BadInput.replacing(4, with: "  warm_target: 2\n  standby_vmms: 1") + "vm:\n  network_interfaces: 1\n",
-            code: .invalidValue,
-            line: 5,
-            keyPath: "pool.standby_vmms",
-            message: "cannot be used with vm.network_interfaces"
-        ),
-        BadInput(
             name: "a jailed VMM served by the page server",
             yaml: BadInput.replacing(4, with: "  warm_target: 2\n  launch: jailer") + "vm:\n  memory_backend: uffd\n",
             code: .invalidValue,

@@ -515,3 +515,48 @@ extension FirecrackerPoolTests {
         try await slots.destroy()
     }
 }
+
+extension FirecrackerPoolTests {
+    @Test(
+        "with network slots, processes started ahead each hold a namespace of their own and bring it to their clone, plain and jailed; a killed one's slot comes back",
+        arguments: [false, true]
+    )
+    func standbyInNetworkSlots(jailed: Bool) async throws {
+        let slots = try await NetworkSlotPool(
+            prefix: NetworkSlotPool.ownedPrefix(tag: jailed ? "sbj" : "sb"),
+            count: 6,
+            tapNames: ["tap0"]
+        )
+        var spec = VMSpec.builtInGuest(imagePath: try TestEnvironment.guestPath(), workingSetMiB: 4)
+        spec.networkInterfaces = [NetworkInterface(ifaceId: "eth0", hostDevName: "tap0")]
+        _ = try await withFirecrackerPool(
+            PoolConfiguration(warmTarget: 0, maximumVMs: 3),
+            networkSlots: slots,
+            jailed: jailed,
+            spec: spec,
+            standby: 2
+        ) { pool, backend, _ in
+            let standby = try #require(backend.standby)
+            #expect(await eventually(standby) { $0.processIDs.count == 2 })
+            // Each standby process runs in a namespace that is a slot's, and holds that slot.
+            #expect(await slots.availableCount == 4)
+            let ready = standby.processIDs
+            #expect(kill(ready[0], SIGKILL) == 0)
+            #expect(await eventually(standby) { _ in !Leftovers.processExists(ready[0]) })
+            var startedAhead = 0
+            for _ in 0..<2 {
+                try await pool.withLease(timeout: .seconds(5)) { lease in
+                    #expect(lease.path == .onDemand)
+                    let problems = try await pool.checkDevices(of: lease)
+                    #expect(problems == [], "the clone's TAP is in the namespace its process started in")
+                    if lease.timings.stages.processStartedAhead { startedAhead += 1 }
+                }
+            }
+            #expect(startedAhead >= 1, "the live standby process was taken")
+            #expect(standby.counters.foundDead == 1)
+        }
+        // The killed process's slot, the taken ones' and those still held at shutdown: every one is back.
+        #expect(await slots.availableCount == 6)
+        try await slots.destroy()
+    }
+}

@@ -17,8 +17,8 @@ struct RunIsolation: Sendable {
 
     /// The first part of a run's chroot base's name (its owner tag's kind).
     static let jailKind = "jails"
-    /// Network slots beyond the pool's VMs: a VM being torn down still holds its slot while its replacement
-    /// restores.
+    /// Network slots beyond the pool's VMs and its standby processes (each holds one): a VM being torn down still
+    /// holds its slot while its replacement restores.
     static let spareSlots = 2
 
     /// Makes what `scenario` needs for clones of `spec`.
@@ -44,7 +44,7 @@ struct RunIsolation: Sendable {
             if !spec.networkInterfaces.isEmpty {
                 isolation.networkSlots = try await NetworkSlotPool(
                     prefix: NetworkSlotPool.ownedPrefix(tag: String(UUID().uuidString.prefix(6)).lowercased()),
-                    count: scenario.pool.configuration.maximumVMs + spareSlots,
+                    count: scenario.pool.configuration.maximumVMs + scenario.pool.standbyProcesses + spareSlots,
                     tapNames: spec.networkInterfaces.map(\.hostDevName)
                 )
             }

@@ -342,7 +342,7 @@ struct ScenarioReader {
         pool.memory = try guestMemory(vm: top["vm"], pool: top.required("pool"))
         let devices = try top["vm"].map { try self.devices($0, memoryMiB: vm.memoryMiB) } ?? DeviceSettings()
         pool.launch = try launch(top.required("pool"))
-        try checkCombination(devices: devices, pool: pool, vm: top["vm"], poolNode: top.required("pool"))
+        try checkCombination(pool: pool, vm: top["vm"], poolNode: top.required("pool"))
         let phases = try self.phases(top.required("phases"))
         let total = phases.reduce(Duration.zero) { $0 + $1.load.duration }
         let faults = try top["faults"].map { try self.faults($0, total: total, pool: pool) } ?? []

@@ -131,21 +131,10 @@ extension ScenarioReader {
         return .jailer(jail)
     }
 
-    /// Refuses what the pool cannot run: a standby process with network slots (a clone's process starts in its
-    /// slot's namespace, known only at its restore), a jailed VMM served by the page server, two cgroups for one
-    /// VMM.
-    func checkCombination(devices: DeviceSettings, pool: PoolSettings, vm: Node?, poolNode: Node) throws {
+    /// Refuses what the pool cannot run: a jailed VMM served by the page server, two cgroups for one VMM.
+    func checkCombination(pool: PoolSettings, vm: Node?, poolNode: Node) throws {
         let poolFields = try Fields(poolNode, path: "pool", document: document)
         let vmFields = try vm.map { try Fields($0, path: "vm", document: document) }
-        if devices.networkInterfaces > 0, pool.standbyProcesses > 0, let node = poolFields["standby_vmms"] {
-            throw document.error(
-                .invalidValue,
-                at: node,
-                path: "pool.standby_vmms",
-                "cannot be used with vm.network_interfaces: each clone's Firecracker starts in its own network "
-                    + "namespace, known only at its restore; set standby_vmms: 0"
-            )
-        }
         guard let jail = pool.launch.jail, let launchNode = poolFields["launch"] else { return }
         if pool.memory.backend == .userfaultfd {
             throw document.error(

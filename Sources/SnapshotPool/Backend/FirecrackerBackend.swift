@@ -4,6 +4,7 @@ import Glibc
 import HostSystem
 public import Logging
 public import MicroVM
+import Synchronization
 
 /// Restores real Firecracker clones of a golden snapshot, each in its own process and working directory.
 ///
@@ -48,8 +49,8 @@ public struct FirecrackerBackend: VMBackend {
         /// prefetch and page-cache state.
         public var memory = GuestMemory()
         /// Firecracker processes kept started ahead of need for on-demand restores (``VMMStandby``); 0 starts
-        /// each one's process on its request path. Not with network slots: each clone's process starts in its
-        /// slot's namespace, known only at its restore.
+        /// each one's process on its request path. With network slots each holds a slot of its own, started in
+        /// its namespace: give the slot pool this many more slots.
         public var standbyProcesses = 0
         /// The CPU priority (`nice`) a clone's VMM runs at while it loads, back to 0 once loaded; `nil` leaves
         /// it alone. A load is the latency-critical step: in a burst it competes for the CPU with other VMs'
@@ -93,6 +94,8 @@ public struct FirecrackerBackend: VMBackend {
     let memoryServing: GuestMemoryServing
     /// Processes started ahead for on-demand restores; `nil` with ``Configuration/standbyProcesses`` 0.
     public let standby: VMMStandby?
+    /// The network slot each process of the standby started in.
+    let standbySlots: StandbySlots
 
     public init(configuration: Configuration, logger: Logger = Logger(label: "snapbench.backend")) {
         self.configuration = configuration
@@ -111,19 +114,41 @@ public struct FirecrackerBackend: VMBackend {
             + OwnerTag(kind: OrphanReclaimer.kind).name(String(UUID().uuidString.prefix(8)))
         self.memoryServing = GuestMemoryServing(memory: configuration.memory)
         let poolDirectory = self.poolDirectory
+        let standbySlots = StandbySlots()
+        self.standbySlots = standbySlots
+        let slots = configuration.networkSlots
         self.standby =
-            configuration.standbyProcesses > 0 && configuration.networkSlots == nil
-            ? VMMStandby(target: configuration.standbyProcesses, logger: logger) { id in
-                try await VMMProcess.launch(
-                    ClonedVM.processConfiguration(
-                        installation: configuration.installation,
-                        workingDirectory: poolDirectory + "/" + id,
-                        id: id,
-                        jail: configuration.jail
-                    ),
-                    logger: logger
-                )
-            } : nil
+            configuration.standbyProcesses > 0
+            ? VMMStandby(
+                target: configuration.standbyProcesses,
+                logger: logger,
+                discarded: { process in
+                    if let slot = standbySlots.remove(process.pid), let slots { await Self.release(slot, to: slots) }
+                },
+                launch: { id in
+                    // With network slots, a process started ahead starts in a slot of its own and holds it until a
+                    // restore takes both.
+                    let slot = try await slots?.acquire()
+                    let placement = Self.placement(in: slot, jail: configuration.jail)
+                    do {
+                        let process = try await VMMProcess.launch(
+                            ClonedVM.processConfiguration(
+                                installation: configuration.installation,
+                                workingDirectory: poolDirectory + "/" + id,
+                                id: id,
+                                launcher: placement.launcher,
+                                jail: placement.jail
+                            ),
+                            logger: logger
+                        )
+                        if let slot { standbySlots.insert(slot, for: process.pid) }
+                        return process
+                    } catch {
+                        if let slot, let slots { await Self.release(slot, to: slots) }
+                        throw error
+                    }
+                }
+            ) : nil
     }
 
     /// The pages the first clone faulted in during its lease, with `memory.prefetch` `recorded`, once it
@@ -170,16 +195,19 @@ public struct FirecrackerBackend: VMBackend {
         standby?.restoreBegan()
         defer { standby?.restoreEnded() }
         let snapshot = try await store.current()
-        let slot = try await configuration.networkSlots?.acquire()
         // On-demand restores only: a warm refill is off every request's path, and would only empty the standby.
         let process = id.hasPrefix("warm-") ? nil : await standby?.take()
+        // A process started ahead brings the slot it started in.
+        var slot = process.flatMap { standbySlots.remove($0.pid) }
+        if slot == nil { slot = try await configuration.networkSlots?.acquire() }
         do {
             return try await restore(id: id, snapshot: snapshot, slot: slot, process: process)
         } catch let error as FirecrackerError where process != nil && error.code == .processExited {
             // A standby process can die between its check and its load; that costs this request a process start,
-            // not its VM.
+            // not its VM. Its slot went back with it.
             standby?.noteDiedAtLoad()
-            return try await restore(id: id, snapshot: snapshot, slot: slot, process: nil)
+            let fresh = try await configuration.networkSlots?.acquire()
+            return try await restore(id: id, snapshot: snapshot, slot: fresh, process: nil)
         }
     }
 
@@ -198,17 +226,14 @@ public struct FirecrackerBackend: VMBackend {
                 await process?.destroy()
                 throw error
             }
+            let placement = Self.placement(in: slot, jail: configuration.jail)
             let clone = try await ClonedVM.restore(
                 from: snapshot,
                 installation: configuration.installation,
                 workingDirectory: poolDirectory + "/" + id,
                 id: id,
-                launcher: configuration.jail == nil ? slot?.launcher ?? [] : [],
-                jail: configuration.jail.map { jail in
-                    var jail = jail
-                    jail.networkNamespace = slot.map { NetworkSlotPool.namespacePath($0.namespace) }
-                    return jail
-                },
+                launcher: placement.launcher,
+                jail: placement.jail,
                 loadTimeout: configuration.loadTimeout,
                 memory: memory,
                 hooks: ClonedVM.Hooks(
@@ -248,6 +273,14 @@ public struct FirecrackerBackend: VMBackend {
             }
             throw error
         }
+    }
+
+    /// How a VMM starts in `slot`: under `ip netns exec`, or, jailed, through the jailer's own `--netns` (`ip netns
+    /// exec` mounts a sysfs of the namespace over `/sys`, hiding the cgroup hierarchies the jailer needs).
+    static func placement(in slot: NetworkSlot?, jail: JailerOptions?) -> (launcher: [String], jail: JailerOptions?) {
+        guard var jail else { return (slot?.launcher ?? [], nil) }
+        jail.networkNamespace = slot.map { NetworkSlotPool.namespacePath($0.namespace) }
+        return ([], jail)
     }
 
     /// Returns a slot even from a cancelled task (a refill stopped by shutdown): releasing runs `ip`, which a
@@ -374,4 +407,14 @@ public final class FirecrackerVM: BackendVM {
         if FileManager.default.fileExists(atPath: directory) { problems.append("\(directory) left behind") }
         ledger?.record(vm: id, problems: problems)
     }
+}
+
+/// The network slot each standby process started in, by pid: handed to the restore that takes the process, or
+/// returned when the standby discards it.
+final class StandbySlots: Sendable {
+    private let slots = Mutex<[Int32: NetworkSlot]>([:])
+
+    func insert(_ slot: NetworkSlot, for pid: Int32) { slots.withLock { $0[pid] = slot } }
+
+    func remove(_ pid: Int32) -> NetworkSlot? { slots.withLock { $0.removeValue(forKey: pid) } }
 }

@@ -43,6 +43,7 @@ public final class VMMStandby: Sendable {
     public let target: Int
     private let state = Mutex(State())
     private let launch: @Sendable (String) async throws -> VMMProcess
+    private let discarded: @Sendable (VMMProcess) async -> Void
     private let wakes: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private let filler = Mutex<Task<Void, Never>?>(nil)
@@ -51,14 +52,18 @@ public final class VMMStandby: Sendable {
     /// - Parameters:
     ///   - target: processes to keep ready.
     ///   - logger: where launch failures are logged.
+    ///   - discarded: told of each process the standby destroyed itself (found dead, or held at shutdown), after
+    ///     its destroy: what the launch gave it (a network namespace) can go back.
     ///   - launch: starts one process under the id given (`standby-<n>`, unique within this standby).
     public init(
         target: Int,
         logger: Logger = Logger(label: "snapbench.standby"),
+        discarded: @escaping @Sendable (VMMProcess) async -> Void = { _ in },
         launch: @escaping @Sendable (String) async throws -> VMMProcess
     ) {
         self.target = max(0, target)
         self.launch = launch
+        self.discarded = discarded
         self.logger = logger
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -89,6 +94,7 @@ public final class VMMStandby: Sendable {
             state.withLock { $0.counters.foundDead += 1 }
             logger.warning("a standby VMM died while waiting", metadata: ["vm.pid": "\(process.pid)"])
             await process.destroy()
+            await discarded(process)
         }
         return nil
     }
@@ -127,7 +133,10 @@ public final class VMMStandby: Sendable {
         }
         wake.finish()
         await filler.withLock { $0 }?.value
-        for process in held { await process.destroy() }
+        for process in held {
+            await process.destroy()
+            await discarded(process)
+        }
     }
 
     private func fill() async {
@@ -141,7 +150,10 @@ public final class VMMStandby: Sendable {
                         state.ready.append(process)
                         return true
                     }
-                    if !kept { await process.destroy() }
+                    if !kept {
+                        await process.destroy()
+                        await discarded(process)
+                    }
                 } catch {
                     state.withLock { $0.counters.launchFailures += 1 }
                     logger.warning("a standby VMM failed to start", metadata: ["error": "\(error)"])
