@@ -82,6 +82,18 @@ struct FaultMechanicsTests {
         #expect(!log.wasSignalled(4343, since: acquireStarted))
     }
 
+    @Test("a VMM that died while a memory-pressure fault squeezed the pool is the OOM killer's, not a dead handout")
+    func memoryPressureDuringAcquire() {
+        let log = FaultLog(recordsLeases: false)
+        let before = ContinuousClock.now
+        #expect(!log.hadMemoryPressure(since: before))
+        log.memoryPressureBegan()
+        #expect(log.hadMemoryPressure(since: before + .seconds(60)), "in effect: any acquire")
+        log.memoryPressureEnded(at: before + .milliseconds(5))
+        #expect(log.hadMemoryPressure(since: before), "an acquire that began before it ended")
+        #expect(!log.hadMemoryPressure(since: before + .milliseconds(6)), "one that began after it ended")
+    }
+
     @Test("the analyzer measures reaction, recovery and the windows around a fault")
     func analyzer() throws {
         let log = FaultLog(recordsLeases: true)

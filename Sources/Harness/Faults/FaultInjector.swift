@@ -194,6 +194,9 @@ struct FaultInjector: Sendable {
         let cgroup = surface.cgroup
         let held = balloon
         let limitToRestore = previousLimit
+        let log = self.log
+        let squeezed = !targets.isEmpty
+        if squeezed { log.memoryPressureBegan() }
         return AppliedFault(
             applied: !targets.isEmpty,
             targets: targets,
@@ -212,6 +215,7 @@ struct FaultInjector: Sendable {
                         notes.append("cgroup limit not restored: \(error)")
                     }
                 }
+                if squeezed { log.memoryPressureEnded() }
                 return notes
             }
         )

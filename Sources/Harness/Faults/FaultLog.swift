@@ -27,6 +27,9 @@ final class FaultLog: Sendable {
         var deadAtHandout = 0
         /// When the fault injector last signalled each VMM, so that a death it caused is told from a pool's fault.
         var signalled: [Int32: ContinuousClock.Instant] = [:]
+        /// Memory-pressure faults in effect, and when the last one ended: the kernel's OOM killer acts for them.
+        var pressures = 0
+        var pressureEnded: ContinuousClock.Instant?
     }
 
     /// Whether acquires are recorded one by one.
@@ -79,6 +82,25 @@ final class FaultLog: Sendable {
     /// The fault injector is about to signal `pid`.
     func noteSignal(to pid: Int32, at instant: ContinuousClock.Instant = .now) {
         state.withLock { $0.signalled[pid] = instant }
+    }
+
+    /// A memory-pressure fault squeezes the pool's cgroup (or a balloon fills it) from now on.
+    func memoryPressureBegan() {
+        state.withLock { $0.pressures += 1 }
+    }
+
+    /// A memory-pressure fault was reverted.
+    func memoryPressureEnded(at instant: ContinuousClock.Instant = .now) {
+        state.withLock { state in
+            state.pressures -= 1
+            state.pressureEnded = instant
+        }
+    }
+
+    /// Whether a memory-pressure fault was in effect at any time since `instant`: a VMM that died then may have
+    /// been the OOM killer's, acting for the fault, not a VM the pool handed out dead.
+    func hadMemoryPressure(since instant: ContinuousClock.Instant) -> Bool {
+        state.withLock { $0.pressures > 0 || ($0.pressureEnded.map { $0 >= instant } ?? false) }
     }
 
     /// Whether the fault injector signalled `pid` at or after `instant`.

@@ -149,8 +149,11 @@ struct LoadGenerator<Backend: VMBackend>: Sendable {
             let servedAt = ContinuousClock.now
             let spawn = intended.duration(to: servedAt)
             // A VMM that a fault killed while this acquire was under way may die after its readiness proof, the
-            // pool's last look: that is the fault hitting a leased VM, not the pool handing out a dead one.
-            if let pid = lease.pid, !ProcessStatus.isRunning(pid), !log.wasSignalled(pid, since: acquiring) {
+            // pool's last look: that is the fault hitting a leased VM, not the pool handing out a dead one. So is
+            // the OOM killer's, while a memory-pressure fault squeezes the pool's cgroup.
+            if let pid = lease.pid, !ProcessStatus.isRunning(pid), !log.wasSignalled(pid, since: acquiring),
+                !log.hadMemoryPressure(since: acquiring)
+            {
                 log.noteDeadAtHandout()
             }
             // The guest's first work (when it does any) is part of the lease, before the hold.
