@@ -136,7 +136,7 @@ struct ABCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("snapbench: \(error)\n".utf8))
             throw ExitCode(.incomplete)
         }
-        // Every run of both builds goes into the history too (a run its own build recorded is kept once).
+        // Every run of both builds goes into the history too, here only: its runs record nothing themselves.
         let recorder = RunRecorderStore(location: storeLocation)
         for loaded in reports.base + reports.candidate { await recorder.record(loaded.report) }
         await recorder.close()

@@ -331,15 +331,7 @@ public final class ClonedVM: Sendable {
         -> (state: String, memory: String)
     {
         for (source, name) in [(snapshot.statePath, "vm.state"), (snapshot.memoryPath, "vm.mem")] {
-            guard chown(source, UInt32.max, jail.gid) == 0, chmod(source, 0o640) == 0 else {
-                throw FirecrackerError(.workspace, "cannot let gid \(jail.gid) read \(source): \(Errno.last)")
-            }
-            guard link(source, root + "/" + name) == 0 else {
-                throw FirecrackerError(
-                    .workspace,
-                    "cannot link \(source) into the jail \(root) (it must be on the same filesystem): \(Errno.last)"
-                )
-            }
+            try jail.link(source, into: root + "/" + name)
         }
         return ("/vm.state", "/vm.mem")
     }

@@ -54,14 +54,7 @@ public enum DriveImages {
             let target = root + "/" + name
             switch (devices.sharing, jail) {
             case (.readOnly, let jail?):
-                guard chown(source, UInt32.max, jail.gid) == 0, chmod(source, 0o640) == 0,
-                    link(source, target) == 0
-                else {
-                    throw FirecrackerError(
-                        .workspace,
-                        "cannot link the drive \(source) into the jail \(root) for gid \(jail.gid): \(Errno.last)"
-                    )
-                }
+                try jail.link(source, into: target)
             case (.readOnly, nil):
                 guard symlink(source, target) == 0 else {
                     throw FirecrackerError(.workspace, "cannot link the drive \(source) to \(target): \(Errno.last)")

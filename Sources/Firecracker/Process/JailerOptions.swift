@@ -1,3 +1,7 @@
+import Glibc
+import HostSystem
+import SystemPackage
+
 /// Running a VMM through Firecracker's `jailer`: chrooted, as an unprivileged user.
 ///
 /// The jailer creates `<chrootBase>/firecracker/<id>/root`, copies `firecracker` into it, chroots there,
@@ -30,6 +34,22 @@ public struct JailerOptions: Sendable, Equatable {
         self.gid = gid
         self.chrootBase = chrootBase
         self.cgroup = cgroup
+    }
+
+    /// Lets the jail's group read `source` and hard-links it to `target` inside a jail (a chrooted VMM can follow
+    /// no link out of it, so the jail must be on `source`'s filesystem).
+    ///
+    /// - Throws: `FirecrackerError(.workspace)` naming the step that failed.
+    func link(_ source: String, into target: String) throws {
+        guard chown(source, UInt32.max, gid) == 0, chmod(source, 0o640) == 0 else {
+            throw FirecrackerError(.workspace, "cannot let gid \(gid) read \(source): \(Errno.last)")
+        }
+        guard Glibc.link(source, target) == 0 else {
+            throw FirecrackerError(
+                .workspace,
+                "cannot link \(source) to \(target) in a jail (it must be on the same filesystem): \(Errno.last)"
+            )
+        }
     }
 
     /// The jailer's arguments before `--`, for VM `id` running `firecracker`.

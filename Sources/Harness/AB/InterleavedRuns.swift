@@ -114,7 +114,9 @@ package struct InterleavedRuns: Sendable {
         var arguments = ["run", scenario, "--output", directory, "--no-progress"]
         if let firecracker { arguments += ["--firecracker", firecracker] }
         if let guest { arguments += ["--guest", guest] }
-        var environment = Environment.inherit
+        // ab records every report it reads itself, in the store it was given: a child recording it too would write
+        // each run twice (into the default store, not ab's), and a store that is down would fail the child.
+        var environment = Environment.inherit.updating(["SNAPBENCH_STORE": "none"])
         if let commit = build.commit { environment = environment.updating(["SNAPBENCH_COMMIT": commit]) }
         let log = directory + "/run.log"
         // Cancelled (ab interrupted): SIGTERM first, so the run drains its pool and reaps its VMMs; a SIGKILL

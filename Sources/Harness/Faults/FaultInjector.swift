@@ -198,7 +198,7 @@ struct FaultInjector: Sendable {
         let squeezed = !targets.isEmpty
         if squeezed { log.memoryPressureBegan() }
         return AppliedFault(
-            applied: !targets.isEmpty,
+            applied: squeezed,
             targets: targets,
             notes: notes,
             revert: {

@@ -172,7 +172,7 @@ struct LoadGenerator<Backend: VMBackend>: Sendable {
                 workFailure = Self.workFailed
             }
             // Off the spawn, before the hold: a clone without its devices is no lease a caller could use.
-            if workFailure == nil, let problems = try? await pool.checkDevices(of: lease) {
+            if workFailure == nil, scenario.devices.hasDevices, let problems = try? await pool.checkDevices(of: lease) {
                 recorder.deviceChecked(problems: problems)
                 if !problems.isEmpty { workFailure = Self.missingDevice }
             }

@@ -49,15 +49,6 @@ package enum ProcessDevices {
         )
     }
 
-    /// Where each of process `pid`'s open descriptors points (`/proc/PID/fd`), as the kernel names it.
-    package static func openFiles(of pid: Int32) -> [String] {
-        let directory = "/proc/\(pid)/fd"
-        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return descriptors.compactMap {
-            try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + $0)
-        }
-    }
-
     /// Why nothing accepts connections on the Unix socket at `path`, or `nil` when something does.
     package static func acceptsConnections(_ path: String) -> String? {
         snapbench_unix_socket_accepts(path) == 0 ? nil : "\(Errno.last)"

@@ -103,14 +103,15 @@ package enum ProcessStatus {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).count
     }
 
-    /// This process's open descriptors and what each refers to (`/proc/self/fd/N` → its target, e.g. a path,
-    /// `socket:[1234]`, `anon_inode:[eventfd]`).
-    package static func openDescriptors() -> [Int32: String] {
+    /// The open descriptors of process `pid` (this process when `nil`) and what each refers to
+    /// (`/proc/PID/fd/N` → its target, e.g. a path, `socket:[1234]`, `anon_inode:[eventfd]`).
+    package static func openDescriptors(of pid: Int32? = nil) -> [Int32: String] {
+        let directory = "/proc/\(pid.map(String.init) ?? "self")/fd"
         var descriptors: [Int32: String] = [:]
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
             // A descriptor closed during the scan (the scan's own directory descriptor among them) is left out.
             guard let fd = Int32(entry),
-                let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(entry)")
+                let target = try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + entry)
             else { continue }
             descriptors[fd] = target
         }

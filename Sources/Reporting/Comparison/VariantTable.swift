@@ -70,7 +70,7 @@ public struct VariantTable: Sendable {
                 cells += [
                     figure(.restore, \.p50), figure(.setUp, \.p50), devices?.devices ?? "none",
                     devices?.launch ?? "direct",
-                    devices.map { "\($0.clonesChecked - $0.clonesFailed)/\($0.clonesChecked)" } ?? "–",
+                    devices.map { "\($0.clonesPassed)/\($0.clonesChecked)" } ?? "–",
                 ]
             }
             return cells + [report.verdict.rawValue]

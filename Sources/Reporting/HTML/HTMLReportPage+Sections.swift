@@ -150,7 +150,7 @@ extension HTMLReportPage {
             table.append(["launch", devices.launch])
             table.append([
                 "clones with every device",
-                "\(devices.clonesChecked - devices.clonesFailed) of \(devices.clonesChecked)",
+                "\(devices.clonesPassed) of \(devices.clonesChecked)",
             ])
             for problem in devices.problems { table.append(["device problem", problem]) }
         }

@@ -17,6 +17,9 @@ public struct DeviceReport: Codable, Sendable, Equatable {
     /// The first problems found, at most ``maximumProblems``.
     public var problems: [String]
 
+    /// Clones that had every device.
+    public var clonesPassed: Int { clonesChecked - clonesFailed }
+
     /// Problems a report keeps.
     public static let maximumProblems = 5
 
@@ -33,7 +36,7 @@ public struct DeviceReport: Codable, Sendable, Equatable {
         let checked =
             clonesChecked == 0
             ? "no clone checked"
-            : "\(clonesChecked - clonesFailed) of \(clonesChecked) clones had every device"
+            : "\(clonesPassed) of \(clonesChecked) clones had every device"
         return "\(devices); \(launch): \(checked)"
     }
 }

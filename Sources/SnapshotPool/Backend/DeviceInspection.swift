@@ -14,6 +14,9 @@ struct DeviceInspection {
     let vmm: VMMProcess
     let slot: NetworkSlot?
 
+    /// The network namespace snapbench runs in (the host's), read once.
+    static let hostNamespace = ProcessDevices.inode("/proc/self/ns/net")
+
     /// Whether the spec has a device this inspection looks at.
     static func applies(to spec: VMSpec) -> Bool {
         !spec.networkInterfaces.isEmpty || spec.vsock != nil || spec.blockDevices != nil || spec.balloon != nil
@@ -68,7 +71,7 @@ struct DeviceInspection {
         if own == nil || own != ProcessDevices.inode(NetworkSlotPool.namespacePath(slot.namespace)) {
             problems.append("the VMM does not run in its slot's network namespace \(slot.namespace)")
         }
-        if own == ProcessDevices.inode("/proc/self/ns/net") {
+        if own == Self.hostNamespace {
             problems.append("the VMM runs in the host's network namespace")
         }
         let devices = Set(ProcessDevices.networkDevices(of: vmm.pid) ?? [])
@@ -93,7 +96,7 @@ struct DeviceInspection {
     func driveProblems() -> [String] {
         guard let drives = spec.blockDevices else { return [] }
         var problems: [String] = []
-        let open = ProcessDevices.openFiles(of: vmm.pid)
+        let open = ProcessStatus.openDescriptors(of: vmm.pid).values
         for index in 0..<drives.count {
             let name = BlockDevices.fileName(index)
             let path = vmm.workingDirectory + "/" + name

@@ -93,8 +93,7 @@ public final class VMMStandby: Sendable {
             }
             state.withLock { $0.counters.foundDead += 1 }
             logger.warning("a standby VMM died while waiting", metadata: ["vm.pid": "\(process.pid)"])
-            await process.destroy()
-            await discarded(process)
+            await discard(process)
         }
         return nil
     }
@@ -133,10 +132,7 @@ public final class VMMStandby: Sendable {
         }
         wake.finish()
         await filler.withLock { $0 }?.value
-        for process in held {
-            await process.destroy()
-            await discarded(process)
-        }
+        for process in held { await discard(process) }
     }
 
     private func fill() async {
@@ -150,10 +146,7 @@ public final class VMMStandby: Sendable {
                         state.ready.append(process)
                         return true
                     }
-                    if !kept {
-                        await process.destroy()
-                        await discarded(process)
-                    }
+                    if !kept { await discard(process) }
                 } catch {
                     state.withLock { $0.counters.launchFailures += 1 }
                     logger.warning("a standby VMM failed to start", metadata: ["error": "\(error)"])
@@ -162,6 +155,12 @@ public final class VMMStandby: Sendable {
                 }
             }
         }
+    }
+
+    /// Destroys a process the standby holds, then tells its owner (what the launch gave it can go back).
+    private func discard(_ process: VMMProcess) async {
+        await process.destroy()
+        await discarded(process)
     }
 
     /// The id of the next process to launch, when one is due now: not stopped, below target, no restore in
