@@ -71,12 +71,13 @@ extension RunReport {
     /// ```
     ///
     /// - Returns: the paths written, in the order of `formats`.
-    /// - Throws: the file system's error when a file cannot be written.
+    /// - Throws: ``FileNameError`` when `name` could not name a file inside `directory`; the file system's
+    ///   error when a file cannot be written.
     @discardableResult
     public func write(_ formats: [ReportFormat], to directory: String, name: String) throws -> [String] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         return try formats.map { format in
-            let path = (directory as NSString).appendingPathComponent(name + format.fileExtension)
+            let path = try FileName.path(name, suffix: format.fileExtension, in: directory)
             switch format {
             case .json: try writeJSON(to: path)
             case .html: try Data(html().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)

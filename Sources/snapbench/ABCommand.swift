@@ -86,8 +86,10 @@ struct ABCommand: AsyncParsableCommand {
     func run() async throws {
         let scenarioFiles: [String]
         let storeLocation: StoreLocation
+        let output: String
         do {
             storeLocation = try store.location()
+            output = try PrivateDirectory.prepare(self.output, role: "output directory", flag: "--output")
             scenarioFiles = try (scenarios.isEmpty ? ["smoke"] : scenarios).map {
                 URL(fileURLWithPath: try RunCommand.resolve($0)).standardizedFileURL.path
             }

@@ -1,5 +1,6 @@
 public import ArgumentParser
 import Foundation
+import Glibc
 import HostSystem
 public import Logging
 
@@ -29,22 +30,45 @@ struct CommonOptions: ParsableArguments {
 
     @Option(
         name: .customLong("work-dir"),
-        help: ArgumentHelp("Where VM working directories and snapshots are made.", valueName: "dir")
+        help: ArgumentHelp(
+            "Where snapshots, scratch files and VM working directories are made (default: $TMPDIR/snapbench-<uid>, "
+                + "/tmp/snapbench-<uid> without TMPDIR). Made at mode 0700 without following links; refused when it "
+                + "is a symbolic link, belongs to another user, or others may write to it.",
+            valueName: "dir"
+        )
     )
-    var workDirectory: String = FileManager.default.temporaryDirectory.appendingPathComponent("snapbench").path
+    var workDirectory: String?
 
     @Option(
         name: .customLong("vm-dir"),
         help: ArgumentHelp(
-            "Where each VM's own directory (API socket, logs, serial output) is made (default: /dev/shm/snapbench "
-                + "where /dev/shm is a tmpfs, else --work-dir: creating thousands of them on ext4 costs CPU).",
+            "Where each VM's own directory (API socket, logs, serial output) is made (default: "
+                + "/dev/shm/snapbench-<uid> where /dev/shm is a tmpfs, else below the work directory: creating thousands "
+                + "of them on ext4 costs CPU). Checked as --work-dir is.",
             valueName: "dir"
         )
     )
     var vmDirectory: String?
 
-    /// Where VM directories go: `--vm-dir`, else a tmpfs, else the work directory.
-    var vmRoot: String { vmDirectory ?? RuntimeDirectory.base(fallback: workDirectory) }
+    /// The work and VM directories, made and checked (``PrivateDirectory``): the flags' or this user's defaults.
+    ///
+    /// - Throws: `PrivateDirectory.Refusal` naming the directory, what is wrong and the fix, before anything is
+    ///   written below it.
+    func directories() throws -> (work: String, vms: String) {
+        let user = getuid()
+        let temporary = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let work = try PrivateDirectory.prepare(
+            workDirectory ?? "\(temporary)/snapbench-\(user)",
+            role: "work directory",
+            flag: "--work-dir"
+        )
+        let vms = try PrivateDirectory.prepare(
+            vmDirectory ?? RuntimeDirectory.base(named: "snapbench-\(user)", fallback: work + "/vms"),
+            role: "VM directory",
+            flag: "--vm-dir"
+        )
+        return (work, vms)
+    }
 
     @Option(name: .customLong("log-level"), help: "How much to log to standard error.")
     var logLevel: Logger.Level = .warning

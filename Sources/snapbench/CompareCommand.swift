@@ -105,6 +105,10 @@ struct CompareCommand: AsyncParsableCommand {
         let comparison: ComparisonReport
         do {
             comparison = try compare()
+            // Each file a flag names: its directory ours, the file no link.
+            for (path, flag) in [(markdown, "--markdown"), (json, "--json"), (html, "--html")] {
+                if let path { try PrivateDirectory.prepareFile(path, role: "comparison file", flag: flag) }
+            }
         } catch {
             FileHandle.standardError.write(Data("snapbench: invalid input: \(error)\n".utf8))
             throw ExitCode(.invalidInput)

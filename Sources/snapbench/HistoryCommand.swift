@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import History
+import HostSystem
 import Reporting
 
 struct HistoryCommand: AsyncParsableCommand {
@@ -62,6 +63,7 @@ struct HistoryCommand: AsyncParsableCommand {
 
         func run() async throws {
             let location = try store.location()
+            if let html { try PrivateDirectory.prepareFile(html, role: "trend page", flag: "--html") }
             guard let opened = try await location.open() else {
                 throw ValidationError("--store none keeps no history to show")
             }

@@ -66,8 +66,9 @@ struct PoolBenchCommand: AsyncParsableCommand {
         let logger = common.makeLogger("snapbench.pool-bench")
         let installation = try await FirecrackerInstallation.locate(explicitPath: common.firecracker)
         let guest = try ProjectPaths.locateGuest(explicitPath: common.guest)
-        let root = await ScratchDirectory.claim(kind: "bench", purpose: "pool", in: common.workDirectory)
-        let vms = await ScratchDirectory.claim(kind: "bench", purpose: "vms", in: common.vmRoot)
+        let directories = try common.directories()
+        let root = await ScratchDirectory.claim(kind: "bench", purpose: "pool", in: directories.work)
+        let vms = await ScratchDirectory.claim(kind: "bench", purpose: "vms", in: directories.vms)
         defer {
             try? FileManager.default.removeItem(atPath: root)
             try? FileManager.default.removeItem(atPath: vms)

@@ -41,8 +41,9 @@ struct ProbeCommand: AsyncParsableCommand {
         let logger = common.makeLogger("snapbench.probe")
         let installation = try await FirecrackerInstallation.locate(explicitPath: common.firecracker)
         let guest = try ProjectPaths.locateGuest(explicitPath: common.guest)
-        let root = await ScratchDirectory.claim(kind: "probe", purpose: "restores", in: common.workDirectory)
-        let vms = await ScratchDirectory.claim(kind: "probe", purpose: "vms", in: common.vmRoot)
+        let directories = try common.directories()
+        let root = await ScratchDirectory.claim(kind: "probe", purpose: "restores", in: directories.work)
+        let vms = await ScratchDirectory.claim(kind: "probe", purpose: "vms", in: directories.vms)
         defer {
             try? FileManager.default.removeItem(atPath: root)
             try? FileManager.default.removeItem(atPath: vms)

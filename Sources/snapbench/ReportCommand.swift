@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HostSystem
 import Reporting
 
 struct ReportCommand: ParsableCommand {
@@ -44,6 +45,15 @@ struct ReportCommand: ParsableCommand {
         do {
             for path in runs {
                 reports.append((path, try Self.read(path)))
+                let url = URL(fileURLWithPath: path)
+                if let problem = FileName.problem(url.deletingPathExtension().lastPathComponent) {
+                    throw ValidationError("\(path): its file name \(problem)")
+                }
+                try PrivateDirectory.prepare(
+                    output ?? url.deletingLastPathComponent().path,
+                    role: "directory the reports are written to",
+                    flag: "--output"
+                )
             }
         } catch {
             FileHandle.standardError.write(Data("snapbench: invalid input: \(error)\n".utf8))

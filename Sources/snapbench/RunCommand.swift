@@ -95,6 +95,8 @@ struct RunCommand: AsyncParsableCommand {
         var parsed: [[Scenario]] = []
         var extraGates: [Gate] = []
         let recorder: RunRecorderStore
+        let directories: (work: String, vms: String)
+        let output: String
         do {
             recorder = RunRecorderStore(location: try store.location())
             extraGates = try gates.map { try ScenarioParser.parseGate($0) }
@@ -108,6 +110,9 @@ struct RunCommand: AsyncParsableCommand {
                 }
                 parsed.append(variants)
             }
+            // Checked before anything is written: no link, no other user's directory, nothing others may change.
+            directories = try common.directories()
+            output = try PrivateDirectory.prepare(self.output, role: "output directory", flag: "--output")
         } catch {
             FileHandle.standardError.write(Data("snapbench: invalid input: \(error)\n".utf8))
             throw ExitCode(.invalidInput)
@@ -115,20 +120,35 @@ struct RunCommand: AsyncParsableCommand {
         // SIGINT/SIGTERM cancel the run: the pool drains (every VMM stopped, every file removed) and the
         // report says `incomplete`, instead of the process dying with its VMMs orphaned.
         let ran = try await Interruption.cancellingOnSignals { [parsed, extraGates] in
-            try await runAll(parsed, extraGates: extraGates, recorder: recorder, logger: logger)
+            try await runAll(
+                parsed,
+                extraGates: extraGates,
+                places: Places(work: directories.work, vms: directories.vms, output: output),
+                recorder: recorder,
+                logger: logger
+            )
         }
         await recorder.close()
         let worst = await recorder.adjust(ran)
         if worst != .success { throw ExitCode(worst) }
     }
 
+    /// Where a run works and writes, each checked (``PrivateDirectory``).
+    private struct Places {
+        var work: String
+        var vms: String
+        var output: String
+    }
+
     private func runAll(
         _ parsed: [[Scenario]],
         extraGates: [Gate],
+        places: Places,
         recorder: RunRecorderStore,
         logger: Logger
     ) async throws -> ExitStatus {
-        let snapshots = await ScratchDirectory.claim(kind: "snapshots", purpose: "run", in: common.workDirectory)
+        let output = places.output
+        let snapshots = await ScratchDirectory.claim(kind: "snapshots", purpose: "run", in: places.work)
         defer { try? FileManager.default.removeItem(atPath: snapshots) }
         var statuses: [ExitStatus] = []
         for variants in parsed {
@@ -137,6 +157,7 @@ struct RunCommand: AsyncParsableCommand {
                 let ran = try await runOne(
                     scenario,
                     extraGates: extraGates,
+                    places: places,
                     snapshots: snapshots,
                     recorder: recorder,
                     logger: logger
@@ -150,10 +171,12 @@ struct RunCommand: AsyncParsableCommand {
                 let base = String(variants[0].name[..<dot])
                 // The variants side by side: the point of running them.
                 let table = VariantTable(scenario: base, reports: reports)
-                try table.markdown().write(toFile: "\(output)/\(base).md", atomically: true, encoding: .utf8)
-                try table.html().write(toFile: "\(output)/\(base).html", atomically: true, encoding: .utf8)
+                let markdown = try FileName.path(base, suffix: ".md", in: output)
+                let html = try FileName.path(base, suffix: ".html", in: output)
+                try table.markdown().write(toFile: markdown, atomically: true, encoding: .utf8)
+                try table.html().write(toFile: html, atomically: true, encoding: .utf8)
                 print(table.text())
-                print("   side by side: \(output)/\(base).md, \(output)/\(base).html")
+                print("   side by side: \(markdown), \(html)")
             }
         }
         return ExitStatus.worst(statuses)
@@ -170,6 +193,7 @@ struct RunCommand: AsyncParsableCommand {
     private func runOne(
         _ scenario: Scenario,
         extraGates: [Gate],
+        places: Places,
         snapshots: String,
         recorder: RunRecorderStore,
         logger: Logger
@@ -180,8 +204,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         print("== \(scenario.name): \(scenario.description)")
         // One shared VM directory: a run reclaims the VMMs and files of a run that was killed.
-        var options = ScenarioRunner.Options(workDirectory: common.workDirectory + "/run")
-        options.vmDirectory = common.vmRoot + "/run"
+        var options = ScenarioRunner.Options(workDirectory: places.work + "/run")
+        options.vmDirectory = places.vms + "/run"
         options.snapshotDirectory = snapshots
         options.firecrackerPath = common.firecracker
         options.guestPath = common.guest
@@ -190,7 +214,7 @@ struct RunCommand: AsyncParsableCommand {
         options.extraGates = extraGates
         options.logger = logger
         options.commit = GitCommit.current()
-        options.auditPath = "\(output)/\(scenario.name).audit.jsonl"
+        options.auditPath = try FileName.path(scenario.name, suffix: ".audit.jsonl", in: places.output)
         options.metricsListen = metricsListen
         options.metricsListening = { address in print("   live metrics: http://\(address)/metrics") }
         if !noProgress { options.progress = ProgressPrinter.make() }
@@ -208,9 +232,9 @@ struct RunCommand: AsyncParsableCommand {
             return Ran(status: .incomplete)
         }
         ProgressPrinter.finish()
-        let path = "\(output)/\(scenario.name).json"
+        let path = try FileName.path(scenario.name, suffix: ".json", in: places.output)
         try report.writeJSON(to: path)
-        try report.write(ReportFormat.renderings, to: output, name: scenario.name)
+        try report.write(ReportFormat.renderings, to: places.output, name: scenario.name)
         print(report.summaryText())
         print("   report: \(path)")
         await recorder.record(report)

@@ -36,6 +36,12 @@ struct Snapbench: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let refusal as PrivateDirectory.Refusal {
+            FileHandle.standardError.write(Data("snapbench: invalid input: \(refusal)\n".utf8))
+            Foundation.exit(ExitStatus.invalidInput.rawValue)
+        } catch let refusal as FileNameError {
+            FileHandle.standardError.write(Data("snapbench: invalid input: \(refusal)\n".utf8))
+            Foundation.exit(ExitStatus.invalidInput.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {

@@ -48,7 +48,7 @@ struct SnapshotCommand: AsyncParsableCommand {
                 memoryMiB: memory,
                 vcpuCount: vcpus
             )
-            let output = output
+            let output = try PrivateDirectory.prepare(output, role: "snapshot directory", flag: "--output")
             let snapshot = try await Interruption.cancellingOnSignals {
                 try await GoldenSnapshot.build(spec: spec, installation: installation, into: output, logger: logger)
             }

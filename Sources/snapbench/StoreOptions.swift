@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import History
+import HostSystem
 import Reporting
 
 /// Where run reports are recorded (`--store`), shared by `run`, `ab` and `history`.
@@ -15,9 +16,14 @@ struct StoreOptions: ParsableArguments {
     )
     var store: String?
 
-    /// The location `--store` and the environment name.
+    /// The location `--store` and the environment name; a SQLite file's directory made and checked
+    /// (``PrivateDirectory``), so that the store is never written where another user chose.
     func location() throws -> StoreLocation {
-        try StoreLocation.resolve(option: store, environment: ProcessInfo.processInfo.environment)
+        let location = try StoreLocation.resolve(option: store, environment: ProcessInfo.processInfo.environment)
+        if case .sqlite(let path) = location {
+            return .sqlite(path: try PrivateDirectory.prepareFile(path, role: "results store", flag: "--store"))
+        }
+        return location
     }
 }
 

@@ -16,7 +16,10 @@ extension RealFirecracker {
                 #expect(snapshot.manifest.memoryBytes == 128 * 1_048_576)
                 // The golden VM's ready line names the generation id it booted with.
                 let golden = try #require(snapshot.manifest.goldenGeneration, "\(snapshot.manifest.readyLine ?? "")")
-                let descriptorsBefore = Leftovers.openDescriptorCount()
+                // Taken after the golden VM's build, which opened what every VMM of the process shares and keeps.
+                let baseline = Leftovers.openDescriptors()
+                // What the clones' handles held while they ran: each must be closed by the end.
+                var held: [Int32: String] = [:]
                 var tokens: Set<String> = []
                 for index in 0..<20 {
                     let directory = "\(clones)/clone-\(index)"
@@ -37,6 +40,8 @@ extension RealFirecracker {
                     let timings = clone.timings
                     #expect(timings.processStart != nil && timings.load != nil && timings.resume != nil)
                     #expect(timings.readiness != nil && timings.firecrackerLoad != nil)
+                    // A descriptor number seen again names a new descriptor: the earlier one was closed.
+                    held.merge(Leftovers.descriptorsOpened(since: baseline)) { _, newer in newer }
                     let pid = clone.vmm.pid
                     await clone.destroy()
                     #expect(!Leftovers.processExists(pid), "clone \(index) left its VMM running")
@@ -44,7 +49,11 @@ extension RealFirecracker {
                     #expect(Leftovers.childVMMs().isEmpty)
                 }
                 #expect(tokens.count == 20)
-                #expect(await Leftovers.settle { Leftovers.openDescriptorCount() <= descriptorsBefore })
+                #expect(!held.isEmpty, "a running clone holds at least its API connection")
+                #expect(
+                    await Leftovers.settle { Leftovers.stillOpen(held).isEmpty },
+                    "left open: \(Leftovers.stillOpen(held))"
+                )
                 #expect((try? FileManager.default.contentsOfDirectory(atPath: clones))?.isEmpty ?? true)
             }
         }
@@ -58,17 +67,23 @@ extension RealFirecracker {
                     workingDirectory: clones + "/c",
                     id: "c"
                 )
-                defer { Task { await clone.destroy() } }
-                let first = try await clone.resume(deadline: .now + .seconds(2))
-                try await clone.pause()
-                // The guest detects a same-generation resume by the gap in its (lazy, 50 ms) tick: a pause of
-                // 300 ms runs past its next tick by more than the 50 ms gap.
-                try await Task.sleep(for: .milliseconds(300))
-                let second = try await clone.resume(deadline: .now + .seconds(2))
-                let generation = { (token: String) in token.split(separator: " ").first { $0.hasPrefix("gen=") } }
-                #expect(generation(first.token) == generation(second.token))
-                #expect(GuestProof.matches(first.token, resumes: 1), "\(first.token)")
-                #expect(GuestProof.matches(second.token, resumes: 2), "\(second.token)")
+                // Destroyed, and awaited, on every path.
+                do {
+                    let first = try await clone.resume(deadline: .now + .seconds(2))
+                    try await clone.pause()
+                    // The guest detects a same-generation resume by the gap in its (lazy, 50 ms) tick: a pause of
+                    // 300 ms runs past its next tick by more than the 50 ms gap. The sleep is the pause itself, not a
+                    // wait for something to happen: any pause at least this long does.
+                    try await Task.sleep(for: .milliseconds(300))
+                    let second = try await clone.resume(deadline: .now + .seconds(2))
+                    let generation = { (token: String) in token.split(separator: " ").first { $0.hasPrefix("gen=") } }
+                    #expect(generation(first.token) == generation(second.token))
+                    #expect(GuestProof.matches(first.token, resumes: 1), "\(first.token)")
+                    #expect(GuestProof.matches(second.token, resumes: 2), "\(second.token)")
+                } catch {
+                    await clone.destroy()
+                    throw error
+                }
                 await clone.destroy()
             }
         }
@@ -116,26 +131,42 @@ extension RealFirecracker {
 
         @Test("a VMM killed during the load is .processExited naming the signal")
         func killedDuringLoad() async throws {
+            let ss = try #require(KernelView.tool, "needs ss(8) (iproute2) to see the load request in flight")
             try await withGoldenSnapshot { installation, snapshot, clones in
-                // Stopping the VMM first makes the load certainly in flight when SIGKILL lands.
+                // The VMM is stopped before the load is sent, and killed once the request sits unread in its API
+                // socket: the load is certainly in flight when SIGKILL lands.
+                let (stopped, stoppedSink) = AsyncStream.makeStream(of: VMMProcess.self)
                 let hooks = ClonedVM.Hooks { vmm in
                     try vmm.send(signal: SIGSTOP)
-                    Task {
-                        try await Task.sleep(for: .milliseconds(50))
-                        try vmm.send(signal: SIGKILL)
+                    #expect(await KernelView.waitUntilStopped(vmm.pid), "SIGSTOP did not stop the VMM")
+                    stoppedSink.yield(vmm)
+                    stoppedSink.finish()
+                }
+                let error = try await withThrowingTaskGroup(of: Void.self, returning: FirecrackerError?.self) { group in
+                    group.addTask {
+                        for await vmm in stopped {
+                            let socket = vmm.workingDirectory + "/" + VMMConfiguration.FileName.apiSocket
+                            let queued = await KernelView.waitForUnreadBytes(on: socket, ss: ss)
+                            #expect(queued, "the load request never reached the stopped VMM's API socket")
+                            try vmm.send(signal: SIGKILL)
+                        }
                     }
+                    let thrown = await #expect(throws: FirecrackerError.self) {
+                        try await ClonedVM.restore(
+                            from: snapshot,
+                            installation: installation,
+                            workingDirectory: clones + "/c",
+                            id: "c",
+                            hooks: hooks
+                        )
+                    }
+                    // A restore that failed before its load leaves the killer nothing to wait for.
+                    stoppedSink.finish()
+                    try await group.waitForAll()
+                    return thrown
                 }
-                let error = try await #require(throws: FirecrackerError.self) {
-                    try await ClonedVM.restore(
-                        from: snapshot,
-                        installation: installation,
-                        workingDirectory: clones + "/c",
-                        id: "c",
-                        hooks: hooks
-                    )
-                }
-                #expect(error.code == .processExited)
-                #expect(error.message.contains("signal 9"))
+                #expect(error?.code == .processExited)
+                #expect(error?.message.contains("signal 9") == true, "\(String(describing: error))")
                 #expect(Leftovers.childVMMs().isEmpty)
                 #expect(!FileManager.default.fileExists(atPath: clones + "/c"))
             }
@@ -414,6 +445,64 @@ extension RealFirecracker {
                 #expect(await Leftovers.settle { Leftovers.childVMMs().isEmpty })
                 #expect(!FileManager.default.fileExists(atPath: clones + "/short"))
             }
+        }
+    }
+}
+
+/// What the kernel says of processes and Unix sockets, for tests that must act at a point inside an operation.
+private enum KernelView {
+    /// The `ss` tool (iproute2), when installed.
+    static let tool: String? = ["/usr/bin/ss", "/bin/ss", "/usr/sbin/ss", "/sbin/ss"].first {
+        access($0, X_OK) == 0
+    }
+
+    /// Waits until process `pid` is stopped (state `T` in `/proc/PID/stat`), polling; `false` after `timeout`.
+    static func waitUntilStopped(_ pid: Int32, within timeout: Duration = .seconds(10)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")"),
+                stat[stat.index(after: close)...].split(separator: " ").first == "T"
+            {
+                return true
+            }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        return false
+    }
+
+    /// Waits until a connection accepted on the Unix socket bound at `path` has bytes in its receive queue that
+    /// its server has not read (`ss` lists an accepted connection under its listener's path), polling; `false`
+    /// after `timeout`.
+    static func waitForUnreadBytes(on path: String, ss: String, within timeout: Duration = .seconds(10)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if unreadBytes(on: path, ss: ss) > 0 { return true }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return false
+    }
+
+    /// The unread bytes of the established connections on the Unix socket bound at `path`: a line of `ss -xnH`
+    /// reads `u_str ESTAB <Recv-Q> <Send-Q> <path> <inode> <peer> <peer inode>`.
+    private static func unreadBytes(on path: String, ss: String) -> Int {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ss)
+        process.arguments = ["-x", "-n", "-H"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            return 0
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").reduce(0) { total, line in
+            let fields = line.split(whereSeparator: \.isWhitespace)
+            guard fields.count > 4, fields[1] == "ESTAB", fields[4] == path else { return total }
+            return total + (Int(fields[2]) ?? 0)
         }
     }
 }

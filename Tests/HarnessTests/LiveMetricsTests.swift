@@ -34,24 +34,27 @@ struct LiveMetricsTests {
         let address = SendableBox<String?>(nil)
         options.metricsListening = { bound in address.update { $0 = bound } }
         let scrapes = LockedArray<String>()
-        let runner = Task { try await ScenarioRunner(scenario: scenario, options: options).run() }
-        // Scrape until an acquire has been served, or the run ends.
-        let scraper = Task {
-            while !Task.isCancelled {
-                if let bound = address.value, let url = URL(string: "http://\(bound)/metrics"),
-                    let (data, response) = try? await URLSession.shared.data(from: url),
-                    (response as? HTTPURLResponse)?.statusCode == 200
-                {
-                    let text = String(decoding: data, as: UTF8.self)
-                    scrapes.append(text)
-                    if Self.served(in: text) > 0 { return }
+        let report = try await withThrowingTaskGroup(of: Void.self, returning: RunReport.self) { group in
+            // Scrapes until an acquire has been served, polling for it through the 3 s of load, or until the run
+            // has ended and cancels it.
+            group.addTask {
+                while !Task.isCancelled {
+                    if let bound = address.value, let url = URL(string: "http://\(bound)/metrics"),
+                        let (data, response) = try? await URLSession.shared.data(from: url),
+                        (response as? HTTPURLResponse)?.statusCode == 200
+                    {
+                        let text = String(decoding: data, as: UTF8.self)
+                        scrapes.append(text)
+                        if Self.served(in: text) > 0 { return }
+                    }
+                    try? await Task.sleep(for: .milliseconds(50))
                 }
-                try? await Task.sleep(for: .milliseconds(100))
             }
+            let report = try await ScenarioRunner(scenario: scenario, options: options).run()
+            group.cancelAll()
+            try await group.waitForAll()
+            return report
         }
-        let report = try await runner.value
-        scraper.cancel()
-        await scraper.value
         let scraped = try #require(scrapes.values.last { Self.served(in: $0) > 0 }, "no scrape saw a served acquire")
         #expect(scraped.contains("snapbench_spawn_seconds_bucket{le="), "\(scraped.prefix(600))")
         #expect(scraped.contains("snapbench_restore_seconds_count"))

@@ -80,17 +80,17 @@ struct ScenarioParserTests {
         #expect(scenario.phases.map(\.name) == ["warmup", "steady", "cold"])
         #expect(scenario.phases[0].warmup && !scenario.phases[1].warmup && !scenario.phases[2].warmup)
         #expect(scenario.phases[0].load == .constantArrivalRate(rate: 5, duration: .seconds(3)))
-        #expect(scenario.phases[1].load == .constantArrivalRate(rate: 20, duration: .seconds(10)))
+        #expect(scenario.phases[1].load == .constantArrivalRate(rate: 20, duration: .seconds(12)))
         #expect(scenario.phases[2].load == .burst(count: 4, spread: .zero, bursts: 10, interval: .seconds(1)))
         #expect(scenario.phases.allSatisfy { $0.hold == .fixed(.milliseconds(20)) })
         #expect(
             scenario.gates.map(\.expression) == [
                 "spawn_ms p95 < 50", "outcome_ms p95 < 50", "restore_ms p95 < 20", "errors count == 0",
-                "leaks count == 0", "pool_resident_mb max < 100", "late_starts rate < 0.05",
+                "leaks count == 0", "pool_resident_mb max < 100", "late_starts rate < 0.01",
             ]
         )
-        #expect(scenario.plannedMeasuredAcquires == 240)
-        #expect(ScenarioParser.totalDuration(of: scenario) == .seconds(22))
+        #expect(scenario.plannedMeasuredAcquires == 280)
+        #expect(ScenarioParser.totalDuration(of: scenario) == .seconds(24))
     }
 
     @Test("Shipped scenarios last what their descriptions say")
@@ -99,13 +99,13 @@ struct ScenarioParserTests {
             ScenarioParser.totalDuration(of: try ScenarioParser.parse(file: "\(Self.scenariosDirectory)/\(name).yaml"))
         }
         #expect(try total("steady") == .seconds(65))
-        #expect(try total("burst") == .seconds(30))
-        #expect(try total("burst-wide") == .seconds(15))
+        #expect(try total("burst") == .seconds(34))
+        #expect(try total("burst-wide") == .seconds(20))
         #expect(try total("churn") == .seconds(100))
         #expect(try total("soak") == .seconds(600))
-        #expect(try total("memory-backends") == .seconds(23))
+        #expect(try total("memory-backends") == .seconds(30))
         let variants = try ScenarioParser.parseVariants(file: Self.scenariosDirectory + "/memory-backends.yaml")
-        #expect(variants.map { ScenarioParser.totalDuration(of: $0) }.filter { $0 == .seconds(43) }.count == 6)
+        #expect(variants.map { ScenarioParser.totalDuration(of: $0) }.filter { $0 == .seconds(93) }.count == 6)
     }
 
     // MARK: - Defaults and every executor
@@ -201,7 +201,7 @@ struct ScenarioParserTests {
         }
         let duplicate = refusal("  - {name: served}")
         #expect(duplicate?.keyPath == "variants[1].name" && duplicate?.line == 9, "\(String(describing: duplicate))")
-        #expect(refusal("  - {name: a/b}")?.message.contains("letters, digits and dashes") == true)
+        #expect(refusal("  - {name: a/b}")?.message.contains("may not contain `/`") == true)
         let emptyLoad = refusal("  - {name: x, phases: []}")
         #expect(emptyLoad?.keyPath == "phases" && emptyLoad?.line == 8, "\(String(describing: emptyLoad))")
         #expect(refusal("  - {name: x, seed: 3}")?.keyPath == "variants[0].seed")
@@ -406,6 +406,70 @@ struct ScenarioParserTests {
     }
 
     static let badInputs: [BadInput] = [
+        BadInput(
+            name: "a scenario name that climbs out of --output",
+            yaml: BadInput.replacing(1, with: "name: ../../evil"),
+            code: .invalidValue,
+            line: 1,
+            keyPath: "name",
+            message: "the scenario's name may not contain `/`"
+        ),
+        BadInput(
+            name: "a scenario name that is a path",
+            yaml: BadInput.replacing(1, with: "name: /etc/cron.d/evil"),
+            code: .invalidValue,
+            line: 1,
+            keyPath: "name",
+            message: "may not contain `/`"
+        ),
+        BadInput(
+            name: "a scenario name that is `..`",
+            yaml: BadInput.replacing(1, with: "name: \"..\""),
+            code: .invalidValue,
+            line: 1,
+            keyPath: "name",
+            message: "starts with `.`"
+        ),
+        BadInput(
+            name: "a scenario name with a NUL",
+            yaml: BadInput.replacing(1, with: "name: \"smoke\\0.json\""),
+            code: .invalidValue,
+            line: 1,
+            keyPath: "name",
+            message: "may not contain U+0"
+        ),
+        BadInput(
+            name: "a scenario name of 300 characters",
+            yaml: BadInput.replacing(1, with: "name: " + String(repeating: "x", count: 300)),
+            code: .invalidValue,
+            line: 1,
+            keyPath: "name",
+            message: "is 300 characters long; at most 100 are allowed"
+        ),
+        BadInput(
+            name: "a scenario name with an emoji",
+            yaml: BadInput.replacing(1, with: "name: rocket-🚀"),
+            code: .invalidValue,
+            line: 1,
+            keyPath: "name",
+            message: "may not contain `🚀`"
+        ),
+        BadInput(
+            name: "a variant name that climbs out of --output",
+            yaml: BadInput.appending("variants:\n  - {name: ok}\n  - {name: ../../evil}\n"),
+            code: .invalidValue,
+            line: 14,
+            keyPath: "variants[1].name",
+            message: "contains `.`, which separates it from the scenario's name"
+        ),
+        BadInput(
+            name: "a variant name with a slash",
+            yaml: BadInput.appending("variants:\n  - {name: a/b}\n"),
+            code: .invalidValue,
+            line: 13,
+            keyPath: "variants[0].name",
+            message: "the variant's name may not contain `/`"
+        ),
         BadInput(
             name: "a jailed VMM served by the page server",
             yaml: BadInput.replacing(4, with: "  warm_target: 2\n  launch: jailer") + "vm:\n  memory_backend: uffd\n",

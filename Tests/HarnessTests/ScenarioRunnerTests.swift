@@ -465,6 +465,120 @@ struct GateEvaluationTests {
         #expect(unmeasured.reason == figures.burstFloorProblem)
     }
 
+    /// A phase whose restores are `restore` and spawns `spawn`, in ms.
+    static func burstPhase(restore: [Double], spawn: [Double]) -> PhaseReport {
+        var phase = Self.phase(spawn: spawn)
+        phase.latencies["restore"] = Self.spectrum(restore)
+        return phase
+    }
+
+    /// A restore floor of 12 loads at once, 16 rounds, at `loads` ms.
+    static func restoreFloor(_ loads: [Double]) -> RestoreFloor {
+        RestoreFloor(concurrency: 12, rounds: 16, loads: Self.spectrum(loads))
+    }
+
+    static let burstGates = [
+        "spawn_floor_ratio p95 <= 1.5", "spawn_ms p95 < 50", "restore_floor_ratio p95 <= 1.25", "restore_ms p95 < 20",
+    ]
+
+    @Test("restore_floor_ratio divides restore by the same statistic of the restore floor; without one it fails")
+    func restoreFloorRatio() throws {
+        // 200 restores: 180 at 12 ms, 20 at 24 ms, against a floor whose p50 is 10 and p95 16.
+        var figures = GateEvaluator.Figures(
+            overall: Self.burstPhase(
+                restore: Array(repeating: 12, count: 180) + Array(repeating: 24, count: 20),
+                spawn: Array(repeating: 30, count: 200)
+            ),
+            timeline: [],
+            counters: .init(),
+            leaks: 0
+        )
+        figures.restoreFloor = Self.restoreFloor(Array(repeating: 10, count: 180) + Array(repeating: 16, count: 12))
+        let results = GateEvaluator(figures: figures).evaluate(
+            try ["restore_floor_ratio p50 <= 1.25", "restore_floor_ratio p95 <= 1.25", "restore_floor_ratio max < 1.2"]
+                .map(Gate.init(parsing:))
+        )
+        #expect(results.map(\.outcome) == [.pass, .fail, .fail], "\(results.map { $0.reason ?? "" })")
+        #expect(abs((results[0].measured ?? 0) - 1.2) < 0.01)
+        #expect(abs((results[1].measured ?? 0) - 1.5) < 0.01)
+        #expect(results[1].reason?.contains("×") == true)
+        figures.restoreFloor = nil
+        figures.restoreFloorProblem = "the restore floor could not be measured: boom"
+        let unmeasured = GateEvaluator(figures: figures).evaluate([try Gate(parsing: "restore_floor_ratio p95 < 2")])
+        #expect(unmeasured[0].outcome == .fail && unmeasured[0].reason == figures.restoreFloorProblem)
+        // Where the scenario gives no floor the parser refuses the gate before anything starts.
+        let smoke = try ScenarioParser.parse(file: TestEnvironment.packageRoot + "/Scenarios/smoke.yaml")
+        #expect(smoke.restoreFloorConcurrency == nil)
+        #expect(
+            smoke.problem(deciding: try Gate(parsing: "restore_floor_ratio p95 <= 1.25"))?.contains("burst") == true
+        )
+        let burst = try ScenarioParser.parse(file: TestEnvironment.packageRoot + "/Scenarios/burst.yaml")
+        #expect(burst.restoreFloorConcurrency == 12)
+    }
+
+    @Test(
+        "an absolute target the floor leaves no room for is host-bound when the pool passed its ratio; else as judged"
+    )
+    func hostBound() throws {
+        let gates = try Self.burstGates.map(Gate.init(parsing:))
+        // The pool at its floor: restores 21 ms against a floor of 18 (×1.17, within 1.25), and 1.25 × 18 = 22.5 ≥ 20.
+        var figures = GateEvaluator.Figures(
+            overall: Self.burstPhase(
+                restore: Array(repeating: 21, count: 288),
+                spawn: Array(repeating: 30, count: 288)
+            ),
+            timeline: [],
+            counters: .init(),
+            leaks: 0
+        )
+        figures.burstFloorMilliseconds = 30
+        figures.restoreFloor = Self.restoreFloor(Array(repeating: 18, count: 192))
+        var results = GateEvaluator(figures: figures).evaluate(gates)
+        #expect(results.map(\.outcome) == [.pass, .pass, .pass, .hostBound], "\(results.map { $0.reason ?? "" })")
+        #expect(results[3].passed == false)
+        let reason = try #require(results[3].reason)
+        #expect(reason.hasPrefix("host-bound: the restore floor (12 loads at once"))
+        #expect(reason.contains("measured p95 18 ms") && reason.contains("22.5 ms"))
+        #expect(ReportAssembler.verdict(of: results) == .hostBound)
+        // A regression: restores 5 ms slower than the pool allows is a failure of the ratio, and the target fails.
+        figures.overall = Self.burstPhase(
+            restore: Array(repeating: 26, count: 288),
+            spawn: Array(repeating: 30, count: 288)
+        )
+        results = GateEvaluator(figures: figures).evaluate(gates)
+        #expect(results.map(\.outcome) == [.pass, .pass, .fail, .fail])
+        #expect(ReportAssembler.verdict(of: results) == .fail)
+        // A fast floor leaves room: the pool within its ratio then meets the target, judged as usual.
+        figures.restoreFloor = Self.restoreFloor(Array(repeating: 12, count: 192))
+        figures.overall = Self.burstPhase(
+            restore: Array(repeating: 14, count: 288),
+            spawn: Array(repeating: 30, count: 288)
+        )
+        results = GateEvaluator(figures: figures).evaluate(gates)
+        #expect(results.map(\.outcome) == [.pass, .pass, .pass, .pass])
+        // Spawn judged against the CPU-bound floor the same way: 40 × 1.5 = 60 ≥ 50.
+        figures.burstFloorMilliseconds = 40
+        figures.overall = Self.burstPhase(
+            restore: Array(repeating: 14, count: 288),
+            spawn: Array(repeating: 55, count: 288)
+        )
+        results = GateEvaluator(figures: figures).evaluate(gates)
+        #expect(results.map(\.outcome) == [.pass, .hostBound, .pass, .pass])
+        #expect(results[1].reason?.contains("the burst's CPU-bound floor is 40 ms") == true)
+        #expect(ExitStatus.of(Self.report(results)) == .hostBound)
+        #expect(ExitStatus.hostBound.rawValue == 7)
+        #expect(ExitStatus.worst([.hostBound, .inconclusive]) == .inconclusive)
+        #expect(ExitStatus.worst([.hostBound, .success, .storeFailed]) == .hostBound)
+    }
+
+    /// A report with these gates and the verdict they call for.
+    static func report(_ gates: [GateResult]) -> RunReport {
+        var report = ReportFixtures.report(scenario: "burst", phases: [], gates: gates)
+        report.environment.backend = "firecracker"
+        report.verdict = ReportAssembler.verdict(of: gates)
+        return report
+    }
+
     @Test("a burst's floor: warm hits and on-demand spawns per burst at their costs, over the cores")
     func burstFloor() {
         let floor = BurstFloor(
@@ -511,7 +625,7 @@ struct GateEvaluationTests {
         figures.undisturbed = Self.phase(spawn: Array(repeating: 60, count: 180))
         let regressed = GateEvaluator(figures: figures).evaluate([gate])[0]
         #expect(regressed.outcome == .fail && !regressed.passed)
-        #expect(regressed.disturbance?.contains("still fails") == true)
+        #expect(regressed.disturbance?.contains("fails without them too") == true)
         // Too little left outside the stall to decide: inconclusive.
         figures.overall = stalled
         figures.undisturbed = Self.phase(spawn: Array(repeating: 3, count: 30))

@@ -20,9 +20,12 @@ enum PostgresAdmin {
                 tls: .disable
             )
         )
-        let runner = Task { await client.run() }
-        defer { runner.cancel() }
-        try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "sbt"))
+        // The client runs in a child task for the query's duration, and has stopped when this returns.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "sbt"))
+        }
         return "postgres://\(user)\(url.password.map { ":\($0)" } ?? "")@\(host):\(url.port ?? 5432)/\(name)"
     }
 }

@@ -59,7 +59,8 @@ struct SnapshotPoolTests {
     @Test("with no warm VM and spare capacity an acquire restores on demand")
     func onDemand() async throws {
         try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 0, maximumVMs: 2)).run { fixture in
-            #expect(await fixture.events.eventually { $0 == .started(reclaimed: 0) })
+            // Before the pool runs, an acquire would queue and be served by refill instead of on demand.
+            await fixture.waitUntil { $0.state == "running" }
             let lease = try await acquire(fixture)
             #expect(lease.path == .onDemand)
             #expect(lease.timings.stages.processStart != nil)
@@ -80,7 +81,8 @@ struct SnapshotPoolTests {
                         order.append(index)
                         await fixture.pool.release(lease)
                     }
-                    await fixture.until { $0.waiting == index }
+                    // Queued with the clock standing still: joining the queue takes no time.
+                    await fixture.waitUntil { $0.waiting == index }
                 }
                 await fixture.pool.release(first)
                 let clock = fixture.clock
@@ -97,7 +99,8 @@ struct SnapshotPoolTests {
         try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 0, maximumVMs: 1)).run { fixture in
             let held = try await acquire(fixture)
             let waiting = Task { try await fixture.pool.acquire(timeout: .milliseconds(100)) }
-            await fixture.until { $0.waiting == 1 }
+            // Queued with the clock standing still, so the whole 100 ms are left when the clock moves.
+            await fixture.waitUntil { $0.waiting == 1 }
             fixture.clock.advance(by: .milliseconds(100))
             let error = try await #require(throws: PoolError.self) { try await waiting.value }
             #expect(error.code == .capacity)
@@ -112,10 +115,10 @@ struct SnapshotPoolTests {
         try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 0, maximumVMs: 1)).run { fixture in
             let held = try await acquire(fixture)
             let waiting = Task { try await fixture.pool.acquire(timeout: .seconds(30)) }
-            await fixture.until { $0.waiting == 1 }
+            await fixture.waitUntil { $0.waiting == 1 }
             waiting.cancel()
             await #expect(throws: CancellationError.self) { try await waiting.value }
-            await fixture.until { $0.waiting == 0 }
+            await fixture.waitUntil { $0.waiting == 0 }
             await fixture.pool.release(held)
         }
     }
@@ -155,7 +158,7 @@ struct SnapshotPoolTests {
     func restoreFailures() async throws {
         try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 0, maximumVMs: 2)).run { fixture in
             // Before the pool runs, an acquire would queue and be served by refill instead of on demand.
-            #expect(await fixture.events.eventually { $0 == .started(reclaimed: 0) })
+            await fixture.waitUntil { $0.state == "running" }
             fixture.backend.faults.failNextRestores(1)
             let backendError = try await #require(throws: PoolError.self) { try await acquire(fixture) }
             #expect(backendError.code == .backendFailure)
@@ -197,7 +200,7 @@ struct SnapshotPoolTests {
             group.addTask { try await fixture.pool.run() }
             let held = try await acquire(fixture)
             let waiting = Task { try await fixture.pool.acquire(timeout: .seconds(30)) }
-            await fixture.until { $0.waiting == 1 }
+            await fixture.waitUntil { $0.waiting == 1 }
             await fixture.pool.shutdown()
             let error = try await #require(throws: PoolError.self) { try await waiting.value }
             #expect(error.code == .shuttingDown)
@@ -260,6 +263,9 @@ extension SnapshotPoolTests {
     func acquireWhileStarting() async throws {
         let fixture = SimulatedPoolFixture(PoolConfiguration(warmTarget: 1))
         let early = Task { try await fixture.pool.acquire(timeout: .seconds(5)) }
+        // Queued while the pool is idle, with the clock frozen: the pool starts only once the acquire waits, so it
+        // is served by the pool's first restore, which takes time.
+        await fixture.waitUntil { $0.waiting == 1 }
         try await fixture.run { fixture in
             let lease = try await finish(early, fixture)
             #expect(lease.timings.queueWait > .zero)
@@ -333,10 +339,11 @@ extension SnapshotPoolTests {
     @Test("a waiter handed capacity as its deadline passes restores, ends in .deadline, and the pool drains")
     func handoffAtDeadline() async throws {
         try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 0, maximumVMs: 1)).run { fixture in
-            #expect(await fixture.events.eventually { $0 == .started(reclaimed: 0) })
+            await fixture.waitUntil { $0.state == "running" }
             let held = try await acquire(fixture)
             let waiting = Task { try await fixture.pool.acquire(timeout: .milliseconds(100)) }
-            await fixture.until { $0.waiting == 1 }
+            // Queued with the clock standing still: its deadline comes exactly with the 100 ms advance below.
+            await fixture.waitUntil { $0.waiting == 1 }
             // The release hands the freed capacity to the waiter; the deadline fires in the same instant.
             await fixture.pool.release(held)
             fixture.clock.advance(by: .milliseconds(100))

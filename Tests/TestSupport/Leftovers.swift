@@ -12,6 +12,25 @@ public enum Leftovers {
     /// How many descriptors this process has open.
     public static func openDescriptorCount() -> Int { ProcessStatus.openDescriptorCount() }
 
+    /// This process's open descriptors, each with what it refers to (`/proc/self/fd/N` → a path, `socket:[…]`,
+    /// `anon_inode:[pidfd]`, …).
+    public static func openDescriptors() -> [Int32: String] { ProcessStatus.openDescriptors() }
+
+    /// The descriptors open now that were not open, to the same target, in `baseline`.
+    public static func descriptorsOpened(since baseline: [Int32: String]) -> [Int32: String] {
+        openDescriptors().filter { baseline[$0.key] != $0.value }
+    }
+
+    /// Of `descriptors`, those still open to the same target: what the operation that opened them left behind.
+    ///
+    /// Compared by number and target rather than counted, so that descriptors opened or closed meanwhile by
+    /// anything else (another test, process-wide machinery started on first use) count neither way. A file
+    /// removed since (a VM's directory is) still counts: its target has ` (deleted)` appended.
+    public static func stillOpen(_ descriptors: [Int32: String]) -> [Int32: String] {
+        let now = openDescriptors()
+        return descriptors.filter { now[$0.key] == $0.value || now[$0.key] == $0.value + " (deleted)" }
+    }
+
     /// Re-checks `condition` until it holds or `timeout` passes.
     ///
     /// Only for state that settles asynchronously after the operation under test returned — descriptors that

@@ -361,7 +361,14 @@ public final class ClonedVM: Sendable {
         await Self.explain(error, vmm: vmm, during: request)
     }
 
-    /// Turns a dropped connection into `.processExited` when the VMM is (about to be) dead.
+    /// Turns a dropped connection, or a request that timed out, into `.processExited` when the VMM has ended or
+    /// is ending.
+    ///
+    /// Decided from the process, not from a window of time: the kernel closes a dying VMM's connection only
+    /// after it has marked the process exiting, so such a VMM is always found ending here, and its exit is then
+    /// awaited: its supervisor records it as soon as the kernel reports it, and the bound only keeps a
+    /// supervisor that never reports from holding the caller. A VMM that is not ending (one that merely dropped
+    /// the connection, or a frozen one whose request timed out) keeps the original error at once.
     private static func explain(
         _ error: FirecrackerError,
         vmm: VMMProcess,
@@ -369,7 +376,7 @@ public final class ClonedVM: Sendable {
     ) async
         -> FirecrackerError
     {
-        guard let exit = await vmm.waitForExit(within: .milliseconds(200)) else { return error }
+        guard vmm.isEnding, let exit = await vmm.waitForExit(within: .seconds(10)) else { return error }
         return FirecrackerError(
             .processExited,
             "the VMM \(exit) during \(request); \(vmm.diagnostics())",

@@ -44,6 +44,44 @@ final class ProcessControl: Sendable {
         }
     }
 
+    /// Whether process `pid` (the child this control attached to) has ended or is on its way out: its exit is
+    /// recorded, its process descriptor reports it exited (it awaits its reap), or the kernel is tearing it down.
+    ///
+    /// The kernel closes a process's descriptors (a VMM's API socket among them) only after it has marked the
+    /// process exiting, so a caller that saw its connection close can tell a dying VMM from one that merely
+    /// dropped the connection now, without waiting for a window in which the exit must show.
+    func isEnding(pid: Int32) -> Bool {
+        state.withLock { state in
+            if state.exit != nil { return true }
+            // Under the lock the descriptor stays open (markExited closes it under the same lock).
+            guard let descriptor = state.processDescriptor else { return false }
+            if Self.hasExited(descriptor) { return true }
+            if Self.isExiting(pid) { return true }
+            // Asked again after reading /proc: had the process exited and been reaped meanwhile, the pid could
+            // name another process, and the descriptor, which names this one, now says it exited.
+            return Self.hasExited(descriptor)
+        }
+    }
+
+    /// Whether the process behind a process descriptor has exited: the descriptor polls readable then.
+    private static func hasExited(_ descriptor: Int32) -> Bool {
+        var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&request, 1, 0) > 0
+    }
+
+    /// Whether the kernel is tearing process `pid` down: it is a zombie, or its main thread has `PF_EXITING`
+    /// (0x4) in the flags of `/proc/PID/stat`, set as a thread starts to exit and before the process's
+    /// descriptors are released.
+    private static func isExiting(_ pid: Int32) -> Bool {
+        guard let text = SystemFile.readIfPresent("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else {
+            return false
+        }
+        // After the name: the state (field 3), then ppid, pgrp, session, tty_nr, tpgid and the flags (field 9).
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 6, let state = fields[0].first, let flags = UInt64(fields[6]) else { return false }
+        return state == "Z" || state == "X" || flags & 0x4 != 0
+    }
+
     func markExited(_ exit: VMMExit) {
         let (waiters, timed, recorded) = state.withLock { state in
             state.exit = state.exit ?? exit

@@ -70,6 +70,11 @@ public final class VMMProcess: Sendable {
     /// How the process ended, or `nil` while it runs.
     public var exit: VMMExit? { control.exit }
 
+    /// Whether the process has ended or is on its way out (the kernel is tearing it down), decided from the
+    /// process itself: its process descriptor and its `/proc` status, so it holds from the moment the kernel
+    /// starts to close the process's descriptors, before its exit is recorded.
+    var isEnding: Bool { control.isEnding(pid: pid) }
+
     /// Starts Firecracker and returns once its API socket accepts connections.
     ///
     /// - Parameters:

@@ -2,6 +2,7 @@ import Firecracker
 import Foundation
 import Glibc
 import HostSystem
+import SnapshotPool
 
 /// One line of `snapbench doctor`: what was checked, how it went, and what was found.
 public struct HostCheck: Sendable, Equatable {
@@ -59,6 +60,9 @@ public struct HostChecks: Sendable {
         checks.append(pressure())
         checks.append(device("userfaultfd", path: "/dev/userfaultfd", missing: "Uffd memory backends unavailable"))
         checks.append(networking())
+        checks.append(loadPriority())
+        checks.append(realTime())
+        checks.append(privileges())
         return checks
     }
 
@@ -155,7 +159,71 @@ public struct HostChecks: Sendable {
             : HostCheck(name: name, status: .warning, detail: "\(path) not usable: \(missing)")
     }
 
+    /// How loads come first on this host's CPUs for this user (``LoadPriority``).
+    func loadPriority() -> HostCheck {
+        let priority = LoadPriority.automatic.resolved
+        if case .raised = priority {
+            return HostCheck(name: "load priority", status: .ok, detail: priority.description)
+        }
+        return HostCheck(
+            name: "load priority",
+            status: .ok,
+            detail: priority.description
+                + "; the same order as root's nice -10, measured alike in the burst scenario (README, measurements)"
+        )
+    }
+
+    /// Whether the load generator's dispatcher and the heartbeat may run at real-time priority.
+    func realTime() -> HostCheck {
+        var limit = rlimit()
+        let rtprio = getrlimit(__rlimit_resource_t(__RLIMIT_RTPRIO.rawValue), &limit) == 0 ? limit.rlim_cur : 0
+        if ProcessStatus.hasCapability(23) || rtprio >= 10 {
+            return HostCheck(
+                name: "real-time dispatch",
+                status: .ok,
+                detail: "the dispatcher and heartbeat run SCHED_FIFO"
+            )
+        }
+        return HostCheck(
+            name: "real-time dispatch",
+            status: .warning,
+            detail: "no CAP_SYS_NICE and RLIMIT_RTPRIO \(rtprio) < 10: the dispatcher and heartbeat run at normal "
+                + "priority, so a busy core can delay arrivals (late_starts) and the disturbance detector sees less"
+        )
+    }
+
+    /// Which root-only scenario keys this user may run.
+    func privileges() -> HostCheck {
+        let abilities = PrivilegeCheck.Abilities.current()
+        var refused: [String] = []
+        if !(abilities.systemAdministration && abilities.networkAdministration) {
+            refused.append("vm.network_interfaces")
+        }
+        if !abilities.root { refused.append("pool.launch: jailer") }
+        if !abilities.writableMemoryCgroup { refused.append("pool.cgroup_limit_mib and memory_pressure faults") }
+        if !abilities.systemAdministration { refused.append("pool.work_filesystem_mib and disk_full faults") }
+        guard !refused.isEmpty else {
+            return HostCheck(name: "privileges", status: .ok, detail: "every scenario key can run as this user")
+        }
+        return HostCheck(
+            name: "privileges",
+            status: .warning,
+            detail: "scenarios with " + refused.joined(separator: ", ")
+                + " are refused before they start (they need root); smoke, burst, steady and the rest run"
+        )
+    }
+
     func networking() -> HostCheck {
+        let abilities = PrivilegeCheck.Abilities.current()
+        if root.isEmpty, !(abilities.systemAdministration && abilities.networkAdministration) {
+            return HostCheck(
+                name: "netns/TUN",
+                status: .warning,
+                detail:
+                    "this user cannot make network namespaces or TAP devices (needs CAP_SYS_ADMIN and CAP_NET_ADMIN): "
+                    + "no network slots"
+            )
+        }
         let tun = access(root + "/dev/net/tun", R_OK | W_OK) == 0
         let ipPaths: [String] = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]
         let ip = ipPaths.contains { access($0, X_OK) == 0 }

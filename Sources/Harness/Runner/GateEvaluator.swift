@@ -3,10 +3,10 @@ package import Reporting
 package import SnapshotPool
 
 /// Decides each gate against a finished run's figures: counts, maxima and slopes exactly, rates and
-/// percentiles with confidence bounds (``GateDecision``). A gate on per-acquire figures that failed while the
-/// host was disturbed is judged again on the acquires no disturbance touched: when they pass it, the gate is
-/// `disturbed` (it lets the run pass, with the evidence); when they cannot decide it, `inconclusive`; when they
-/// fail it too, it stays failed — a stall never hides a regression that shows outside it.
+/// percentiles with confidence bounds (``GateDecision``). A gate on per-acquire figures that failed, or could
+/// not be decided, while the host was disturbed is judged again on the acquires no disturbance touched: when
+/// they pass it, the gate is `disturbed` (it lets the run pass, with the evidence); when they cannot decide it,
+/// `inconclusive`; when they fail it, it fails — a stall never hides a regression that shows outside it.
 ///
 /// Warm-up phases are left out of every gate alike: latencies and counts come from the measured phases, the
 /// pool's counters from their start, memory from their samples.
@@ -38,6 +38,9 @@ package struct GateEvaluator: Sendable {
         /// is none.
         package var burstFloorMilliseconds: Double?
         package var burstFloorProblem: String?
+        /// The host's own floor for the bursts' restores, when measured; or why there is none.
+        package var restoreFloor: RestoreFloor?
+        package var restoreFloorProblem: String?
 
         package init(
             overall: PhaseReport,
@@ -64,15 +67,21 @@ package struct GateEvaluator: Sendable {
         self.figures = figures
     }
 
-    /// Evaluates every gate.
+    /// Evaluates every gate; an absolute target the host's own floor leaves no room for is `hostBound`
+    /// (``HostBound``).
     package func evaluate(_ gates: [Gate]) -> [GateResult] {
-        gates.map { gate in
+        let results = gates.map { gate in
             let result = evaluate(gate, on: figures.overall)
-            guard result.outcome == .fail, gate.metric.isPerAcquire, let undisturbed = figures.undisturbed else {
-                return result
-            }
+            guard result.outcome == .fail || result.outcome == .inconclusive, gate.metric.isPerAcquire,
+                let undisturbed = figures.undisturbed
+            else { return result }
             return rejudge(gate, failed: result, undisturbed: undisturbed)
         }
+        return HostBound(
+            restoreFloor: figures.restoreFloor,
+            burstFloorMilliseconds: figures.burstFloorMilliseconds
+        )
+        .judge(results)
     }
 
     /// A failed gate judged again on the acquires no disturbance touched.
@@ -94,8 +103,10 @@ package struct GateEvaluator: Sendable {
         case .inconclusive:
             result.status = .inconclusive
             result.disturbance = context + " — cannot be decided from them"
-        case .fail, .disturbed:
-            result.disturbance = context + " — still fails: a regression, not the host"
+        case .fail, .disturbed, .hostBound:
+            result.status = .fail
+            result.passed = false
+            result.disturbance = context + " — fails without them too: a regression, not the host"
         }
         return result
     }
@@ -114,6 +125,7 @@ package struct GateEvaluator: Sendable {
         case .allocation, .faultTiming:
             return decide(gate, figures.additional[metric])
         case .ratio:
+            if metric == .restoreFloorRatio { return restoreFloorRatio(gate, restore: phase.latency(.restore)) }
             return floorRatio(gate, spawn: phase.latency(.spawn))
         case .count:
             let events = count(metric, in: phase)
@@ -133,6 +145,17 @@ package struct GateEvaluator: Sendable {
             return GateDecision.percentile(gate, spectrum: spawn, dividedBy: floor, unit: "×")
         }
         return decide(gate, spawn?.value(of: gate.statistic.rawValue).map { $0 / floor })
+    }
+
+    /// `restore_floor_ratio`: restore divided by the same statistic of the burst's restore floor.
+    private func restoreFloorRatio(_ gate: Gate, restore: Spectrum?) -> GateResult {
+        guard let floor = figures.restoreFloor, let divisor = floor.value(of: gate.statistic), divisor > 0 else {
+            return unmeasured(gate, figures.restoreFloorProblem ?? "no restore floor was measured in this run")
+        }
+        if gate.statistic.percentile != nil {
+            return GateDecision.percentile(gate, spectrum: restore, dividedBy: divisor, unit: "×")
+        }
+        return decide(gate, restore?.value(of: gate.statistic.rawValue).map { $0 / divisor })
     }
 
     private func decide(_ gate: Gate, _ value: Double?) -> GateResult {

@@ -48,6 +48,8 @@ struct ReportAssembler: Sendable {
         let burstFloor = self.burstFloor()
         figures.burstFloorMilliseconds = burstFloor?.milliseconds
         figures.burstFloorProblem = outcome.spawnCostProblem
+        figures.restoreFloor = outcome.restoreFloor
+        figures.restoreFloorProblem = outcome.restoreFloorProblem
         var gates = GateEvaluator(figures: figures).evaluate(scenario.gates + options.extraGates)
         if outcome.failure == nil {
             gates += accounting.gates()
@@ -111,6 +113,7 @@ struct ReportAssembler: Sendable {
             undisturbed: outcome.undisturbed,
             audit: accounting.anchor,
             burstFloor: burstFloor,
+            restoreFloor: outcome.restoreFloor,
             devices: deviceReport()
         )
     }
@@ -129,11 +132,13 @@ struct ReportAssembler: Sendable {
         )
     }
 
-    /// Fail when a gate failed; inconclusive when none failed but one could not be decided; pass otherwise
-    /// (a `disturbed` gate passed on the acquires the disturbance did not touch).
+    /// Fail when a gate failed; inconclusive when none failed but one could not be decided; host-bound when
+    /// neither, but an absolute target was out of the host's reach; pass otherwise (a `disturbed` gate passed
+    /// on the acquires the disturbance did not touch).
     static func verdict(of gates: [GateResult]) -> Verdict {
         if gates.contains(where: { $0.outcome == .fail }) { return .fail }
         if gates.contains(where: { $0.outcome == .inconclusive }) { return .inconclusive }
+        if gates.contains(where: { $0.outcome == .hostBound }) { return .hostBound }
         return .pass
     }
 

@@ -38,6 +38,9 @@ struct RunOutcome: Sendable {
     /// The CPU of one spawn alone, for a burst scenario's floor; or why it could not be measured.
     var spawnCosts: SpawnCostProbe.Costs?
     var spawnCostProblem: String?
+    /// The host's own floor for a burst's restores; or why it could not be measured.
+    var restoreFloor: RestoreFloor?
+    var restoreFloorProblem: String?
     /// Leased clones checked for their devices.
     var deviceChecks = RunRecorder.DeviceChecks()
 }
@@ -109,6 +112,21 @@ struct RunExecution<Backend: VMBackend>: Sendable {
                 }
             } else {
                 spawnCostProblem = "the simulated backend's spawns use no CPU of this host, so a burst has no floor"
+            }
+        }
+        var restoreFloor: RestoreFloor?
+        var restoreFloorProblem: String?
+        if let concurrency = scenario.restoreFloorConcurrency {
+            if let measure = resources.restoreFloor {
+                do {
+                    restoreFloor = try await measure(concurrency)
+                } catch {
+                    restoreFloorProblem = "the restore floor could not be measured: \(error)"
+                    options.logger.warning("\(restoreFloorProblem ?? "")")
+                }
+            } else {
+                restoreFloorProblem =
+                    "the simulated backend's restores use no CPU of this host, so a burst has no floor"
             }
         }
         // The pool's own error (e.g. a configuration it refuses) explains a failed start better than the wait
@@ -199,6 +217,8 @@ struct RunExecution<Backend: VMBackend>: Sendable {
             disturbedAcquires: recorder.excludedCount,
             spawnCosts: spawnCosts,
             spawnCostProblem: spawnCostProblem,
+            restoreFloor: restoreFloor,
+            restoreFloorProblem: restoreFloorProblem,
             deviceChecks: recorder.deviceChecks
         )
     }

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import HostSystem
 import Logging
+import Reporting
 import SnapshotPool
 
 /// Everything one run holds on one backend — the backend, its memory cgroup, its own filesystem, the audit log,
@@ -24,6 +25,9 @@ struct RunResources<Backend: VMBackend>: Sendable {
     /// Measures the CPU of one warm and one on-demand spawn alone (before the pool starts); `nil` where spawns
     /// use no CPU of this host (the simulated backend).
     var spawnCosts: (@Sendable () async throws -> SpawnCostProbe.Costs)? = nil
+    /// Measures the host's own floor for a burst's restores (that many loads at once, nothing else running);
+    /// `nil` where restores use no CPU of this host.
+    var restoreFloor: (@Sendable (_ concurrency: Int) async throws -> RestoreFloor)? = nil
 
     /// Unmounts the filesystem, removes the cgroup and closes the audit log; returns what could not be released.
     func release() async -> [String] {
@@ -98,6 +102,11 @@ extension RunResources where Backend == FirecrackerBackend {
         let fixedFilesystem = filesystem
         let costDirectory =
             configuration.workDirectory + "/" + OwnerTag(kind: FirecrackerBackend.poolDirectoryKind).name("spawn-cost")
+        let floorDirectory =
+            configuration.workDirectory + "/"
+            + OwnerTag(kind: FirecrackerBackend.poolDirectoryKind).name("restore-floor")
+        let isolated = isolation.networkSlots != nil || isolation.jail != nil
+        let fileBacked = scenario.pool.memory.backend == .file && spec.blockDevices == nil
         let logger = options.logger
         var resources = RunResources(
             backend: backend,
@@ -117,7 +126,7 @@ extension RunResources where Backend == FirecrackerBackend {
                     filesystem: fixedFilesystem
                 )
             },
-            spawnCosts: { [isolated = isolation.networkSlots != nil || isolation.jail != nil] in
+            spawnCosts: {
                 if isolated {
                     throw RunError(
                         .invalidRequest,
@@ -133,6 +142,22 @@ extension RunResources where Backend == FirecrackerBackend {
                     logger: logger
                 )
                 .measure(samples: RunResources.spawnCostSamples)
+            },
+            restoreFloor: { concurrency in
+                guard !isolated, fileBacked else {
+                    throw RunError(
+                        .invalidRequest,
+                        "the restore floor loads unjailed, File-backed clones without drives or network namespaces, "
+                            + "so a burst of these clones has no restore floor"
+                    )
+                }
+                return try await RestoreFloorProbe(
+                    installation: installation,
+                    snapshot: try await store.current(),
+                    workDirectory: floorDirectory,
+                    logger: logger
+                )
+                .measure(concurrency: concurrency, rounds: RunResources.restoreFloorRounds)
             }
         )
         resources.isolation = isolation
@@ -143,6 +168,9 @@ extension RunResources where Backend == FirecrackerBackend {
 extension RunResources {
     /// Spawns measured alone for each cost of a burst's floor.
     static var spawnCostSamples: Int { 5 }
+    /// Rounds of a burst's restore floor: 16 rounds of 12 loads give 192 samples, as many as the pool's own
+    /// restores give its p95.
+    static var restoreFloorRounds: Int { 16 }
 }
 
 extension RunResources where Backend == SimulatedBackend<ContinuousClock> {

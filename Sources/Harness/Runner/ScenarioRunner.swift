@@ -71,7 +71,8 @@ public struct ScenarioRunner: Sendable {
     /// - Returns: the report, with its verdict (`incomplete` when the pool could not start or a phase could not
     ///   run; the error is in the report's gates).
     /// - Throws: ``RunError`` when the run cannot start: `.prerequisitesMissing` (no usable KVM, Firecracker or
-    ///   guest, with how to fix it) or `.invalidRequest` (a sign-off on the simulated backend); the set-up's
+    ///   guest, with how to fix it), `.notPermitted` (the scenario needs root: ``PrivilegeCheck``) or
+    ///   `.invalidRequest` (a sign-off on the simulated backend); the set-up's
     ///   own error when a resource cannot be made. Nothing is left behind.
     public func run() async throws -> RunReport {
         let choice = options.backend ?? scenario.backend
@@ -85,6 +86,14 @@ public struct ScenarioRunner: Sendable {
         }
         switch choice {
         case .firecracker:
+            let missing = PrivilegeCheck(scenario: scenario).missing()
+            if !missing.isEmpty {
+                throw RunError(
+                    .notPermitted,
+                    "\(scenario.name) needs what this user may not do, so nothing was started: "
+                        + missing.joined(separator: "; ")
+                )
+            }
             let (installation, spec) = try await FirecrackerPrerequisites(
                 firecrackerPath: options.firecrackerPath,
                 guestPath: options.guestPath
@@ -167,6 +176,9 @@ public struct RunError: Error, Sendable, CustomStringConvertible, Equatable {
         case prerequisitesMissing = "prerequisites_missing"
         /// The request contradicts itself (a sign-off on the simulated backend).
         case invalidRequest = "invalid_request"
+        /// The scenario needs what this user may not do (network namespaces, the jailer, a memory cgroup, a
+        /// mount); the message names each key and why.
+        case notPermitted = "not_permitted"
     }
 
     public var code: Code

@@ -270,6 +270,23 @@ extension Scenario {
         return total
     }
 
+    /// The on-demand restores one burst of the measured phases sends at once — the largest burst's size beyond
+    /// the warm target — when every measured phase is a burst phase and a burst outgrows the warm set; `nil`
+    /// otherwise (a burst's restore floor, and `restore_floor_ratio`, are defined only then).
+    ///
+    /// ```swift
+    /// burst.restoreFloorConcurrency  // 12: bursts of 16 on 4 warm VMs
+    /// ```
+    public var restoreFloorConcurrency: Int? {
+        guard measuredBursts != nil else { return nil }
+        let largest =
+            phases.filter { !$0.warmup }.compactMap { phase -> Int? in
+                if case .burst(let count, _, _, _) = phase.load { count } else { nil }
+            }.max() ?? 0
+        let onDemand = min(largest, pool.configuration.maximumVMs) - pool.configuration.warmTarget
+        return onDemand > 0 ? onDemand : nil
+    }
+
     /// Why this scenario cannot decide `gate` from what it schedules, or `nil` when it can.
     ///
     /// ```swift
@@ -279,6 +296,10 @@ extension Scenario {
     public func problem(deciding gate: Gate) -> String? {
         if gate.metric == .spawnFloorRatio, measuredBursts == nil {
             return "needs every measured phase to be a burst phase: the floor is the CPU time of one burst's spawns"
+        }
+        if gate.metric == .restoreFloorRatio, restoreFloorConcurrency == nil {
+            return "needs every measured phase to be a burst phase larger than the warm target: the floor is the "
+                + "burst's on-demand restores loaded at once with nothing else running"
         }
         return GatePlan.problem(gate, plannedAcquires: plannedMeasuredAcquires)
     }

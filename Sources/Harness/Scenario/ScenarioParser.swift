@@ -310,7 +310,11 @@ struct ScenarioReader {
     func scenario(_ root: Node) throws -> Scenario {
         let top = try Fields(root, path: "", document: document)
         try top.rejectUnknown(allowed: Self.rootKeys)
-        let name = try document.string(top.required("name"), path: "name")
+        let nameNode = try top.required("name")
+        let name = try document.string(nameNode, path: "name")
+        if let problem = FileName.problem(name) {
+            throw document.error(.invalidValue, at: nameNode, path: "name", "the scenario's name \(problem)")
+        }
         let description = try document.string(top.required("description"), path: "description")
         let seed =
             try top["seed"].map { UInt64(try document.integer($0, path: "seed", minimum: 0, maximum: .max)) } ?? 1
@@ -378,13 +382,16 @@ struct ScenarioReader {
             try fields.rejectUnknown(allowed: Self.variantKeys)
             let nameNode = try fields.required("name")
             let name = try document.string(nameNode, path: path + ".name")
-            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
-                throw document.error(
-                    .invalidValue,
-                    at: nameNode,
-                    path: path + ".name",
-                    "a variant's name is letters, digits and dashes (it names the report files)"
-                )
+            let problem =
+                name.contains(".")
+                ? "contains `.`, which separates it from the scenario's name; a variant's name is letters, digits, "
+                    + "`-` and `_` (it names the report files)"
+                : FileName.problem(name).map { "the variant's name \($0)" }
+                    ?? FileName.problem(baseName + "." + name).map {
+                        "the variant's full name \(baseName).\(name) \($0)"
+                    }
+            if let problem {
+                throw document.error(.invalidValue, at: nameNode, path: path + ".name", problem)
             }
             if let earlier = names[name] {
                 throw document.error(

@@ -10,16 +10,17 @@ import Glibc
 /// a reboot.
 ///
 /// ```swift
-/// let vms = RuntimeDirectory.base(fallback: "/tmp/snapbench")  // "/dev/shm/snapbench" where /dev/shm is tmpfs
+/// let vms = RuntimeDirectory.base(named: "snapbench-0", fallback: "/tmp/snapbench-0/vms")  // "/dev/shm/snapbench-0"
 /// ```
 package enum RuntimeDirectory {
     /// The tmpfs candidates, in order.
     static let candidates = ["/dev/shm"]
 
-    /// `<tmpfs>/snapbench` for the first writable tmpfs candidate, else `fallback`.
-    package static func base(fallback: String) -> String {
+    /// `<tmpfs>/<name>` for the first writable tmpfs candidate, else `fallback`. Give each user a name of its
+    /// own (`snapbench-<uid>`): a directory another user made first is refused, not shared.
+    package static func base(named name: String, fallback: String) -> String {
         for candidate in candidates where isWritableTmpfs(candidate) {
-            return candidate + "/snapbench"
+            return candidate + "/" + name
         }
         return fallback
     }

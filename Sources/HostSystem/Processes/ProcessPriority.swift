@@ -18,3 +18,21 @@ package enum ProcessPriority {
         return count
     }
 }
+
+extension ProcessPriority {
+    /// Whether this process may set a thread's niceness as low as `niceness` (a higher priority than the default):
+    /// with `CAP_SYS_NICE` (root has it), or an `RLIMIT_NICE` soft limit of at least `20 − niceness`.
+    ///
+    /// ```swift
+    /// ProcessPriority.mayRaise(to: -10)  // true as root; false for a plain user
+    /// ```
+    package static func mayRaise(to niceness: Int32) -> Bool {
+        if niceness >= 0 || ProcessStatus.hasCapability(sysNice) { return true }
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(__RLIMIT_NICE.rawValue), &limit) == 0 else { return false }
+        return limit.rlim_cur == rlim_t.max || limit.rlim_cur >= rlim_t(20 - Int64(niceness))
+    }
+
+    /// `CAP_SYS_NICE`'s bit in a capability set.
+    static let sysNice = 23
+}

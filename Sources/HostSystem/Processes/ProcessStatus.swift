@@ -16,6 +16,16 @@ package enum ProcessStatus {
         return state != "Z" && state != "X"
     }
 
+    /// Whether this process has capability `bit` in its effective set (`CapEff` in `/proc/self/status`), e.g. 23,
+    /// `CAP_SYS_NICE`.
+    package static func hasCapability(_ bit: Int) -> Bool {
+        guard let status = SystemFile.readIfPresent("/proc/self/status"),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
+            let mask = UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        else { return false }
+        return mask & (1 << UInt64(bit)) != 0
+    }
+
     /// Live (not zombie) `firecracker` processes whose parent is this process.
     package static func firecrackerChildren() -> [Int32] {
         children().filter { $0.name.hasPrefix("firecracker") }.map(\.pid)

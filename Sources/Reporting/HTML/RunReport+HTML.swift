@@ -91,6 +91,11 @@ struct HTMLReportPage {
         case .pass: return "every gate passed (\(report.gates.count))" + note
         case .fail: return "\(failed) of \(report.gates.count) gates failed" + note
         case .inconclusive: return "\(open) of \(report.gates.count) gates could not be decided from the samples" + note
+        case .hostBound:
+            let bound = report.gates.filter { $0.outcome == .hostBound }.count
+            return
+                "\(bound) of \(report.gates.count) absolute targets out of this host's reach (host-bound); every gate "
+                + "the pool controls passed" + note
         case .incomplete: return "the run could not complete"
         }
     }
@@ -112,6 +117,7 @@ struct HTMLReportPage {
                 case .fail: ("FAIL", "fail")
                 case .inconclusive: ("INCONCLUSIVE", "fail")
                 case .disturbed: ("PASS (disturbed)", "pass")
+                case .hostBound: ("HOST-BOUND", "fail")
                 }
             table.append([
                 HTMLTable.Cell(text: gate.expression, code: true),
@@ -122,7 +128,18 @@ struct HTMLReportPage {
             ])
         }
         table.render(into: &out)
+        floors()
         disturbances()
+    }
+
+    /// The host's own floors the burst gates were judged against, measured at the start of the run.
+    private mutating func floors() {
+        guard let lines = report.floorSummary, !lines.isEmpty else { return }
+        out.element("h3", text: "This host's floors, measured in this run")
+        out.open("ul")
+        for line in lines { out.element("li", text: line) }
+        out.close("ul")
+        out.newline()
     }
 
     /// The windows in which the host, not the run, limited what was measured.

@@ -4,7 +4,8 @@ extension RunReport {
     /// The report as JUnit XML for CI: one `<testsuite>` for the scenario, one `<testcase>` per gate.
     ///
     /// A failed gate is a `<failure>` whose message carries the measured value against the target; an
-    /// inconclusive one is a `<failure type="inconclusive">` (not green: the samples did not decide it); a gate
+    /// inconclusive one is a `<failure type="inconclusive">` (not green: the samples did not decide it), a
+    /// host-bound one a `<failure type="host-bound">` (the host's own floor left the target no room); a gate
     /// judged without a host disturbance passes with the evidence in its `<system-out>`. A simulated run gets a
     /// failing `backend is firecracker` case that says its numbers are invented; a run that did not pass
     /// without any failed case to show for it gets a failing `verdict` case, so a CI system never reads a
@@ -26,6 +27,13 @@ extension RunReport {
                     failure: "inconclusive: " + (gate.reason ?? "the samples cannot decide it"),
                     kind: "inconclusive",
                     detail: gate.disturbance ?? gate.reason
+                )
+            case .hostBound:
+                JUnitCase(
+                    name: gate.expression,
+                    failure: gate.reason ?? "host-bound: this host's own floor leaves the target no room",
+                    kind: "host-bound",
+                    detail: gate.reason
                 )
             }
         }

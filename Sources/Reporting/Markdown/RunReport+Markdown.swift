@@ -14,6 +14,7 @@ extension RunReport {
             case .pass: isFirecracker ? "✅" : "🧪"
             case .fail: "❌"
             case .inconclusive: "❔"
+            case .hostBound: "🐢"
             case .incomplete: "⚠️"
             }
         var lines = ["### \(mark) snapbench \(Self.cell(scenario)): \(title)", ""]
@@ -39,6 +40,9 @@ extension RunReport {
                 )
             }
         }
+        if let floors = floorSummary {
+            lines += [""] + floors.map { "- This host's " + Self.cell($0) }
+        }
         if !gates.isEmpty {
             lines += ["", "| gate | measured | result |", "|---|---:|:---:|"]
             for gate in gates {
@@ -48,6 +52,7 @@ extension RunReport {
                     case .disturbed: "pass (disturbed): " + Self.cell(gate.disturbance ?? "")
                     case .fail: "**FAIL**" + (gate.reason.map { ": \(Self.cell($0))" } ?? "")
                     case .inconclusive: "**INCONCLUSIVE**" + (gate.reason.map { ": \(Self.cell($0))" } ?? "")
+                    case .hostBound: "**HOST-BOUND**" + (gate.reason.map { ": \(Self.cell($0))" } ?? "")
                     }
                 lines.append(
                     "| `\(Self.code(gate.expression))` | \(gate.measured.map(formatNumber) ?? "–") | \(result) |"

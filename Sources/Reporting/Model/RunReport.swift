@@ -38,7 +38,8 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var leakCheck: LeakCheck
     /// Gate results.
     public var gates: [GateResult]
-    /// `pass` when every gate passed and the run completed; otherwise why not.
+    /// `pass` when every gate passed and the run completed; otherwise why not (`fail`, `inconclusive`,
+    /// `host-bound`, `incomplete`).
     public var verdict: Verdict
     /// Whether the run was a release sign-off (only real Firecracker may pass one); absent before v2.
     public var signOff: Bool?
@@ -51,6 +52,9 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var audit: AuditAnchor?
     /// The CPU-bound floor of the scenario's bursts, when its measured phases are bursts on real Firecracker.
     public var burstFloor: BurstFloor?
+    /// The host's own floor for the bursts' restores (as many loads at once with nothing else running), when the
+    /// scenario's measured phases are bursts larger than the warm set, on real Firecracker.
+    public var restoreFloor: RestoreFloor?
     /// The clones' devices and launch mode, and the check of every leased clone for them; absent when the
     /// scenario's VM has no devices and runs unjailed.
     public var devices: DeviceReport?
@@ -74,6 +78,7 @@ public struct RunReport: Codable, Sendable, Equatable {
         undisturbed: PhaseReport? = nil,
         audit: AuditAnchor? = nil,
         burstFloor: BurstFloor? = nil,
+        restoreFloor: RestoreFloor? = nil,
         devices: DeviceReport? = nil
     ) {
         self.scenario = scenario
@@ -94,6 +99,7 @@ public struct RunReport: Codable, Sendable, Equatable {
         self.undisturbed = undisturbed
         self.audit = audit
         self.burstFloor = burstFloor
+        self.restoreFloor = restoreFloor
         self.devices = devices
     }
 
@@ -587,6 +593,10 @@ public enum GateStatus: String, Codable, Sendable, Equatable {
     case inconclusive
     /// It failed while the host was disturbed, and passes without the acquires the disturbance touched.
     case disturbed
+    /// An absolute target that did not pass while the pool passed its ratio to the host's own floor, measured
+    /// in the same run, and that floor leaves the target no room (the floor times the allowed ratio reaches it):
+    /// the host decided it, not the pool. Never a pass, never a plain failure.
+    case hostBound = "host-bound"
 }
 
 /// The one-sided confidence bounds a rate or percentile gate was decided with.
@@ -650,6 +660,9 @@ public enum Verdict: String, Codable, Sendable, Equatable {
     case fail
     /// No gate failed, but at least one could not be decided from the samples (re-run, or run longer).
     case inconclusive
+    /// Every gate the pool controls passed, but an absolute target was host-bound: this host's own floor,
+    /// measured in the run, leaves it no room (see ``GateStatus/hostBound``).
+    case hostBound = "host-bound"
     /// The run could not complete.
     case incomplete
 }

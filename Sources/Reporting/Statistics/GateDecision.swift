@@ -132,7 +132,7 @@ package enum GateDecision {
         switch status {
         case .pass: reason = detail
         case .fail: reason = "\(detail): the whole bound is on the failing side of \(Gate.format(gate.threshold))"
-        case .inconclusive, .disturbed:
+        case .inconclusive, .disturbed, .hostBound:
             reason = "\(detail): the bound straddles \(Gate.format(gate.threshold)); more samples would decide it"
         }
         return GateResult(

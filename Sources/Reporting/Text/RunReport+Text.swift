@@ -48,6 +48,7 @@ extension RunReport {
                     + disturbance.evidence.joined(separator: ", ")
             )
         }
+        for line in floorSummary ?? [] { lines.append("   " + line) }
         for gate in gates {
             let label =
                 switch gate.outcome {
@@ -55,18 +56,24 @@ extension RunReport {
                 case .fail: "FAIL"
                 case .inconclusive: "OPEN"
                 case .disturbed: "PASS*"
+                case .hostBound: "HOST"
                 }
             var line =
                 "   \(label)  \(gate.expression)" + (gate.measured.map { "  (measured \(formatNumber($0)))" } ?? "")
             switch gate.outcome {
             case .pass: break
-            case .fail, .inconclusive: line += gate.reason.map { "  — \($0)" } ?? ""
+            case .fail, .inconclusive, .hostBound: line += gate.reason.map { "  — \($0)" } ?? ""
             case .disturbed: line += gate.disturbance.map { "  — \($0)" } ?? ""
             }
             lines.append(line)
         }
         if gates.contains(where: { $0.outcome == .disturbed }) {
             lines.append("   (PASS*: failed while the host was disturbed; passes without the acquires it touched)")
+        }
+        if gates.contains(where: { $0.outcome == .hostBound }) {
+            lines.append(
+                "   (HOST: host-bound — the pool passed its ratio to this host's floor, which leaves the target no room)"
+            )
         }
         if gates.contains(where: { $0.outcome == .inconclusive }) {
             lines.append("   (OPEN: the samples cannot decide it either way; run longer or again)")

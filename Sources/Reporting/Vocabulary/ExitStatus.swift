@@ -22,18 +22,23 @@ public enum ExitStatus: Int32, Sendable, CaseIterable, CustomStringConvertible {
     /// Every gate passed, but the results store did not take the run (down, or it refused the write); the
     /// JSON report is written and the message names the store's error. Any other outcome keeps its own code.
     case storeFailed = 6
+    /// No gate failed or was undecided, and every gate the pool controls passed, but an absolute target was
+    /// host-bound: this host's own floor, measured in the same run, leaves it no room. The pool is not at fault;
+    /// this host cannot sign off that target.
+    case hostBound = 7
 
-    /// How serious it is, for the worst of several: success < store failed < simulated < inconclusive <
-    /// failure < incomplete < invalid input.
+    /// How serious it is, for the worst of several: success < store failed < simulated < host-bound <
+    /// inconclusive < failure < incomplete < invalid input.
     var severity: Int {
         switch self {
         case .success: 0
         case .storeFailed: 1
         case .simulated: 2
-        case .inconclusive: 3
-        case .failure: 4
-        case .incomplete: 5
-        case .invalidInput: 6
+        case .hostBound: 3
+        case .inconclusive: 4
+        case .failure: 5
+        case .incomplete: 6
+        case .invalidInput: 7
         }
     }
 
@@ -48,6 +53,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable, CustomStringConvertible {
         case .pass: report.isFirecracker ? .success : .simulated
         case .fail: .failure
         case .inconclusive: .inconclusive
+        case .hostBound: .hostBound
         case .incomplete: .incomplete
         }
     }
@@ -61,6 +67,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable, CustomStringConvertible {
         case .inconclusive: "4 inconclusive"
         case .simulated: "5 simulated"
         case .storeFailed: "6 store failed"
+        case .hostBound: "7 host-bound"
         }
     }
 
@@ -70,6 +77,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable, CustomStringConvertible {
         (or KVM, Firecracker or the guest is missing: the message says how to fix it); 3 invalid input \
         (nothing was started); 4 inconclusive (no gate failed, but the samples could not decide one: run \
         longer or again); 5 every gate passed on the simulated backend (invented numbers: not a verdict); 6 every \
-        gate passed but the results store did not take the run (the JSON report is written; see --store).
+        gate passed but the results store did not take the run (the JSON report is written; see --store); 7 \
+        host-bound (every gate the pool controls passed, but an absolute target was out of reach: this host's own \
+        floor, measured in the same run, leaves it no room; the report gives the floor's figures).
         """
 }

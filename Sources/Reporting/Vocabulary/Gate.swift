@@ -58,7 +58,7 @@ public struct Gate: Sendable, Equatable, Codable {
     }
 
     /// "50", "0.01", "1e-05": the shortest form that reads back the same.
-    static func format(_ value: Double) -> String {
+    package static func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
     }
 }

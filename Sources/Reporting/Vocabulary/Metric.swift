@@ -48,6 +48,9 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
 
     /// Spawn ÷ the CPU-bound floor of its burst: how close a burst comes to what this host's CPUs can do.
     case spawnFloorRatio = "spawn_floor_ratio"
+    /// Restore ÷ the same statistic of the burst's restore floor: the host's own loads at once, with nothing else
+    /// running.
+    case restoreFloorRatio = "restore_floor_ratio"
 
     // MARK: Memory, in MiB (sampled at 5 Hz)
 
@@ -136,7 +139,7 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
             .latency
         case .poolResident, .poolAllocated, .processRSS, .vmmPSS, .vmmPSSPerWarmVM, .cgroupUsage: .memory
         case .allocatedPerLease: .allocation
-        case .spawnFloorRatio: .ratio
+        case .spawnFloorRatio, .restoreFloorRatio: .ratio
         case .faultReaction, .faultRecovery: .faultTiming
         default: .count
         }
@@ -203,8 +206,9 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
                 + "failed one at its error, a deadline at the deadline (failures stay in the distribution)"
         case .restore:
             "one VM restored from a snapshot: PUT /snapshot/load request sent → response received, on a "
-                + "Firecracker process whose API socket is already up, running at nice -10 while it loads (the "
-                + "pool's load priority); for the VM of every lease"
+                + "Firecracker process whose API socket is already up, its load put before everything else on the "
+                + "CPUs by ten nice levels (at nice -10 while it loads where snapbench may raise it, else every VMM "
+                + "lowered to nice 10 once loaded); for the VM of every lease"
         case .firecrackerLoad:
             "Firecracker's own latencies_us.load_snapshot, for the same restores as restore_ms"
         case .processStart:
@@ -230,6 +234,11 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
             "spawn ÷ the CPU-bound floor of a burst: (warm hits per burst × the CPU of one warm spawn + on-demand "
                 + "spawns per burst × the CPU of one on-demand spawn) ÷ online CPUs, the costs measured one VM at a "
                 + "time at the start of the run (VMM threads + snapbench, from schedstat); burst phases only"
+        case .restoreFloorRatio:
+            "restore ÷ the same statistic of the burst's restore floor: as many Firecracker processes as one burst "
+                + "restores on demand, started at one instant and each loading the snapshot as soon as its API socket "
+                + "is up, with nothing else running (no pool, no resumed guest, no load generator), 16 rounds at the "
+                + "start of the run; each load timed as restore_ms is; burst phases only"
         case .poolResident:
             "jemalloc stats.resident of the snapbench process, sampled at 5 Hz (epoch refreshed), measured phases"
         case .poolAllocated: "jemalloc stats.allocated of the snapbench process (thread caches off), measured phases"

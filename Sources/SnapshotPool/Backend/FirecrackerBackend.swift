@@ -52,12 +52,10 @@ public struct FirecrackerBackend: VMBackend {
         /// each one's process on its request path. With network slots each holds a slot of its own, started in
         /// its namespace: give the slot pool this many more slots.
         public var standbyProcesses = 0
-        /// The CPU priority (`nice`) a clone's VMM runs at while it loads, back to 0 once loaded; `nil` leaves
-        /// it alone. A load is the latency-critical step: in a burst it competes for the CPU with other VMs'
-        /// resumes, their guests and snapbench, and at -10 it comes first (restore p95 of the `burst` scenario
-        /// 14.6–17.8 ms against 18.4–19.5 ms unchanged, spawn p95 the same, 4 interleaved runs each). Needs
-        /// root or `CAP_SYS_NICE`; without, loads run at the default priority.
-        public var loadNiceness: Int32? = -10
+        /// How a clone's load comes before everything else on the CPUs (``LoadPriority``): by default raised to
+        /// nice -10 while it loads where this process may (root, `CAP_SYS_NICE`), else every VMM lowered to
+        /// nice 10 once loaded.
+        public var loadPriority = LoadPriority.automatic
         /// Where each VM's teardown is verified and recorded.
         package var teardown: TeardownLedger?
         /// For tests of the load priority only: called with each VMM once its load answered, before its
@@ -96,6 +94,8 @@ public struct FirecrackerBackend: VMBackend {
     public let standby: VMMStandby?
     /// The network slot each process of the standby started in.
     let standbySlots: StandbySlots
+    /// ``Configuration/loadPriority`` as this process may apply it, resolved once.
+    public let resolvedLoadPriority: LoadPriority
 
     public init(configuration: Configuration, logger: Logger = Logger(label: "snapbench.backend")) {
         self.configuration = configuration
@@ -113,6 +113,7 @@ public struct FirecrackerBackend: VMBackend {
             configuration.workDirectory + "/"
             + OwnerTag(kind: OrphanReclaimer.kind).name(String(UUID().uuidString.prefix(8)))
         self.memoryServing = GuestMemoryServing(memory: configuration.memory)
+        self.resolvedLoadPriority = configuration.loadPriority.resolved
         let poolDirectory = self.poolDirectory
         let standbySlots = StandbySlots()
         self.standbySlots = standbySlots
@@ -218,6 +219,7 @@ public struct FirecrackerBackend: VMBackend {
         process: VMMProcess?
     ) async throws -> FirecrackerVM {
         let cgroup = configuration.cgroup
+        let priority = resolvedLoadPriority
         do {
             let memory: ClonedVM.MemorySource
             do {
@@ -237,14 +239,14 @@ public struct FirecrackerBackend: VMBackend {
                 loadTimeout: configuration.loadTimeout,
                 memory: memory,
                 hooks: ClonedVM.Hooks(
-                    beforeLoad: { [niceness = configuration.loadNiceness] vmm in
+                    beforeLoad: { [priority] vmm in
                         try cgroup?.add(pid: vmm.pid)
-                        if let niceness { ProcessPriority.set(niceness, allThreadsOf: vmm.pid) }
+                        if let niceness = priority.beforeLoad { ProcessPriority.set(niceness, allThreadsOf: vmm.pid) }
                     },
-                    afterLoad: { [niceness = configuration.loadNiceness, observe = configuration.loadAnswered] vmm in
+                    afterLoad: { [priority, observe = configuration.loadAnswered] vmm in
                         observe?(vmm)
-                        // The vCPU thread the load started inherited the load's priority: every thread goes back.
-                        if niceness != nil { ProcessPriority.set(0, allThreadsOf: vmm.pid) }
+                        // Every thread, the vCPU thread the load started among them (it inherited the load's).
+                        if let niceness = priority.afterLoad { ProcessPriority.set(niceness, allThreadsOf: vmm.pid) }
                     }
                 ),
                 process: process,

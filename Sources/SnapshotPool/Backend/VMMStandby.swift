@@ -120,6 +120,12 @@ public final class VMMStandby: Sendable {
     /// The process ids of the processes ready now.
     public var processIDs: [Int32] { state.withLock { $0.ready.map(\.pid) } }
 
+    /// The processes ready now, oldest (the next handed out) first.
+    ///
+    /// For tests that kill one and must know when ``take()`` will see it dead: that is when
+    /// ``VMMProcess/waitForExit()`` returns (its exit recorded), which comes after its pid has vanished.
+    package var readyProcesses: [VMMProcess] { state.withLock { $0.ready } }
+
     /// What it did so far.
     public var counters: Counters { state.withLock { $0.counters } }
 

@@ -1,0 +1,57 @@
+/// The host's own floor for the restores of a burst: the same number of snapshot loads at once, with nothing
+/// else running (no pool, no resumed guest, no load generator), measured at the start of the run.
+///
+/// A burst scenario's restores are judged against it (`restore_floor_ratio`): the pool controls how far its
+/// restores are from this floor, not the floor itself, which moves with the host's speed that hour.
+///
+/// ```swift
+/// let floor = RestoreFloor(concurrency: 12, rounds: 16, loads: spectrum)
+/// floor.value(of: .p95)  // e.g. 15.7 (ms)
+/// ```
+public struct RestoreFloor: Codable, Sendable, Equatable {
+    /// Loads sent at once in each round: the on-demand restores one of the scenario's bursts makes.
+    public var concurrency: Int
+    /// Rounds measured (after one thrown away).
+    public var rounds: Int
+    /// `PUT /snapshot/load` sent → response, every load of every round, in ms.
+    public var loads: Spectrum
+
+    public init(concurrency: Int, rounds: Int, loads: Spectrum) {
+        self.concurrency = concurrency
+        self.rounds = rounds
+        self.loads = loads
+    }
+
+    /// The floor's value of `statistic`, in ms; `nil` for a statistic a latency does not have.
+    public func value(of statistic: Statistic) -> Double? {
+        loads.value(of: statistic.rawValue)
+    }
+}
+
+extension RunReport {
+    /// The floors a burst's gates were judged against, one sentence each; `nil` when the run measured none.
+    ///
+    /// ```swift
+    /// report.floorSummary  // ["restore floor: 12 loads at once with nothing else running, 16 rounds: p50 9.8 ms, …"]
+    /// ```
+    public var floorSummary: [String]? {
+        var lines: [String] = []
+        if let restoreFloor {
+            let loads = restoreFloor.loads
+            lines.append(
+                "restore floor: \(restoreFloor.concurrency) loads at once with nothing else running, "
+                    + "\(restoreFloor.rounds) rounds (\(loads.count) loads): p50 \(formatNumber(loads.p50)) ms, "
+                    + "p95 \(formatNumber(loads.p95)) ms, max \(formatNumber(loads.max)) ms"
+            )
+        }
+        if let burstFloor {
+            lines.append(
+                "spawn floor (CPU-bound): \(formatNumber(burstFloor.milliseconds)) ms per burst — "
+                    + "\(formatNumber(burstFloor.warmHitsPerBurst)) warm × \(formatNumber(burstFloor.warmSpawnCPUMilliseconds)) ms "
+                    + "+ \(formatNumber(burstFloor.onDemandPerBurst)) on demand × "
+                    + "\(formatNumber(burstFloor.onDemandSpawnCPUMilliseconds)) ms of CPU, ÷ \(burstFloor.cores) cores"
+            )
+        }
+        return lines.isEmpty ? nil : lines
+    }
+}
