@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Reporting
 import Subprocess
 import SystemPackage
@@ -208,6 +209,58 @@ struct CommandLineTests {
         let level = try await Self.run(["probe", "--log-level", "loud"], in: scratch)
         #expect(level.status == ExitStatus.invalidInput.rawValue && level.output.contains("loud"))
         #expect(!FileManager.default.fileExists(atPath: scratch + "/Reports"))
+    }
+
+    @Test("a hostile scenario name is refused with file, line and key; nothing is written outside --output")
+    func hostileName() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        try FileManager.default.createDirectory(atPath: scratch + "/a/b", withIntermediateDirectories: true)
+        try Self.tiny.replacingOccurrences(of: "name: tiny", with: "name: ../../evil")
+            .write(toFile: scratch + "/a/b/evil.yaml", atomically: true, encoding: .utf8)
+        let (status, output) = try await Self.run(
+            ["run", "evil.yaml", "--backend", "simulated", "--output", "out", "--work-dir", scratch + "/work"],
+            in: scratch + "/a/b"
+        )
+        #expect(status == ExitStatus.invalidInput.rawValue, "\(output)")
+        #expect(output.contains("evil.yaml:1:7: name: the scenario's name may not contain `/`"), "\(output)")
+        let everything = FileManager.default.subpaths(atPath: scratch) ?? []
+        #expect(everything.filter { $0.contains("evil") } == ["a/b/evil.yaml"], "\(everything)")
+        #expect(!everything.contains { $0.hasPrefix("a/b/out") || $0.hasPrefix("work") })
+    }
+
+    @Test(
+        "a linked, foreign or world-writable --output, --work-dir or --vm-dir is refused before anything is written",
+        .enabled(if: geteuid() == 0, "only root can give a directory to another user")
+    )
+    func unsafeDirectories() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        try Self.tiny.write(toFile: scratch + "/tiny.yaml", atomically: true, encoding: .utf8)
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(atPath: scratch + "/elsewhere", withIntermediateDirectories: true)
+        try fileManager.createSymbolicLink(atPath: scratch + "/linked", withDestinationPath: scratch + "/elsewhere")
+        try fileManager.createDirectory(atPath: scratch + "/nobodys", withIntermediateDirectories: true)
+        #expect(chown(scratch + "/nobodys", 65534, 65534) == 0)
+        try fileManager.createDirectory(atPath: scratch + "/open", withIntermediateDirectories: true)
+        #expect(chmod(scratch + "/open", 0o777) == 0)
+        let safe = ["--output", scratch + "/out", "--work-dir", scratch + "/work", "--vm-dir", scratch + "/vms"]
+        for (flag, directory, problem) in [
+            ("--output", "linked", "is a symbolic link"), ("--work-dir", "linked", "is a symbolic link"),
+            ("--vm-dir", "linked", "is a symbolic link"), ("--work-dir", "nobodys", "belongs to"),
+            ("--output", "open", "is writable by every user (mode 777)"),
+        ] {
+            var arguments = ["run", "tiny.yaml", "--backend", "simulated", "--no-progress"] + safe
+            arguments[arguments.firstIndex(of: flag)! + 1] = scratch + "/" + directory
+            let (status, output) = try await Self.run(arguments, in: scratch)
+            #expect(status == ExitStatus.invalidInput.rawValue, "\(flag) \(directory): \(output)")
+            #expect(output.contains("\(scratch)/\(directory) \(problem)"), "\(output)")
+            #expect(output.contains("pass \(flag) with a directory of your own"), "\(output)")
+        }
+        #expect(try fileManager.contentsOfDirectory(atPath: scratch + "/elsewhere").isEmpty)
+        #expect(try fileManager.contentsOfDirectory(atPath: scratch + "/nobodys").isEmpty)
+        #expect(try fileManager.contentsOfDirectory(atPath: scratch + "/open").isEmpty)
+        #expect(!fileManager.fileExists(atPath: scratch + "/out/tiny.json"))
     }
 
     @Test("--help teaches: the commands, the exit codes, and how gates are decided")

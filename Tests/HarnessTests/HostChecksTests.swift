@@ -58,3 +58,71 @@ struct HugePageShortageTests {
         #expect(problem?.contains("echo 202 > /proc/sys/vm/nr_hugepages") == true, "\(problem ?? "")")
     }
 }
+
+@Suite("Root-only scenario keys")
+struct PrivilegeCheckTests {
+    static let none = PrivilegeCheck.Abilities(
+        systemAdministration: false,
+        networkAdministration: false,
+        root: false,
+        writableMemoryCgroup: false
+    )
+
+    @Test("a kvm-group user is refused NICs, the jailer, memory cgroups and mounts, each with the key and why")
+    func refusals() throws {
+        let shipped = TestEnvironment.packageRoot + "/Scenarios/"
+        let smoke = try ScenarioParser.parse(file: shipped + "smoke.yaml")
+        #expect(PrivilegeCheck(scenario: smoke, abilities: Self.none).missing().isEmpty)
+        let devices = try ScenarioParser.parseVariants(file: shipped + "devices.yaml")
+        let nic = try #require(devices.first { $0.name == "devices.nic1" })
+        #expect(
+            PrivilegeCheck(scenario: nic, abilities: Self.none).missing().map { $0.prefix(21) } == [
+                "vm.network_interfaces"
+            ]
+        )
+        let jailed = try #require(devices.first { $0.name == "devices.none-jailed" })
+        #expect(PrivilegeCheck(scenario: jailed, abilities: Self.none).missing().first?.contains("only root") == true)
+        let pressure = try ScenarioParser.parse(file: shipped + "memory-pressure.yaml")
+        #expect(
+            PrivilegeCheck(scenario: pressure, abilities: Self.none).missing().contains {
+                $0.hasPrefix("pool.cgroup_limit_mib")
+            }
+        )
+        let full = try ScenarioParser.parse(file: shipped + "disk-full.yaml")
+        #expect(
+            PrivilegeCheck(scenario: full, abilities: Self.none).missing().contains {
+                $0.hasPrefix("pool.work_dir_size_mib")
+            }
+        )
+        let backends = try ScenarioParser.parseVariants(file: shipped + "memory-backends.yaml")
+        let uffd = try #require(backends.first { $0.name == "memory-backends.uffd" })
+        #expect(
+            PrivilegeCheck(scenario: uffd, abilities: Self.none).missing().first?.contains("/dev/userfaultfd") == true
+        )
+        let fileBacked = try #require(backends.first { $0.name == "memory-backends.file-warm" })
+        #expect(PrivilegeCheck(scenario: fileBacked, abilities: Self.none).missing().isEmpty)
+        let everything = PrivilegeCheck.Abilities(
+            systemAdministration: true,
+            networkAdministration: true,
+            root: true,
+            writableMemoryCgroup: true,
+            userfaultfd: true
+        )
+        for scenario in [nic, jailed, pressure, full, uffd] {
+            #expect(PrivilegeCheck(scenario: scenario, abilities: everything).missing().isEmpty)
+        }
+    }
+
+    @Test("doctor says how loads come first, whether dispatch is real-time, and which keys this user may run")
+    func doctorLines() {
+        let checks = HostChecks()
+        #expect(checks.loadPriority().detail.contains("nice"))
+        #expect(!checks.realTime().detail.isEmpty)
+        let privileges = checks.privileges()
+        if geteuid() == 0 {
+            #expect(privileges.status == .ok, "\(privileges.detail)")
+        } else {
+            #expect(privileges.detail.contains("refused before they start"))
+        }
+    }
+}

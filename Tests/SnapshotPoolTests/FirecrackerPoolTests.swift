@@ -22,6 +22,7 @@ private func withFirecrackerPool(
     spec: VMSpec? = nil,
     memory: GuestMemory = GuestMemory(),
     standby: Int = 0,
+    loadPriority: LoadPriority = .automatic,
     loadAnswered: (@Sendable (VMMProcess) -> Void)? = nil,
     prepare: ((String) async throws -> Void)? = nil,
     body: (SnapshotPool<FirecrackerBackend, ContinuousClock>, FirecrackerBackend, EventLog) async throws -> Void
@@ -51,6 +52,7 @@ private func withFirecrackerPool(
     backendConfiguration.memory = memory
     backendConfiguration.standbyProcesses = standby
     backendConfiguration.loadAnswered = loadAnswered
+    backendConfiguration.loadPriority = loadPriority
     try await prepare?(scratch + "/work")
     let backend = FirecrackerBackend(configuration: backendConfiguration)
     let pool = SnapshotPool(
@@ -255,6 +257,37 @@ struct FirecrackerPoolTests {
         for threads in duringLoads.values {
             #expect(threads.count >= 3 && threads.values.allSatisfy { $0 == -10 }, "\(threads)")
         }
+    }
+
+    @Test(
+        "without the right to raise a load's priority, every VMM loads at the default and is lowered to nice 10 once loaded"
+    )
+    func loweredAfterLoad() async throws {
+        let duringLoads = LockedArray<[Int32: Int]>()
+        let recordNiceness: @Sendable (VMMProcess) -> Void = {
+            duringLoads.append(ProcessStatus.threadNiceness(of: $0.pid))
+        }
+        _ = try await withFirecrackerPool(
+            PoolConfiguration(warmTarget: 1, maximumVMs: 3),
+            loadPriority: .lowered(10),
+            loadAnswered: recordNiceness
+        ) { pool, backend, _ in
+            #expect(backend.resolvedLoadPriority == .lowered(10))
+            #expect(await eventually(pool) { $0.warm == 1 })
+            for _ in 0..<3 {
+                try await pool.withLease(timeout: .seconds(5)) { lease in
+                    let niceness = ProcessStatus.threadNiceness(of: try #require(lease.pid))
+                    #expect(niceness.count >= 3 && niceness.values.allSatisfy { $0 == 10 }, "\(niceness)")
+                }
+            }
+        }
+        #expect(duringLoads.values.count >= 3)
+        for threads in duringLoads.values {
+            #expect(threads.values.allSatisfy { $0 == 0 }, "\(threads)")
+        }
+        #expect(LoadPriority.lowered(10).description.contains("nice 10"))
+        #expect(LoadPriority.unchanged.resolved == .unchanged)
+        if geteuid() == 0 { #expect(LoadPriority.automatic.resolved == .raised(-10)) }
     }
 
     @Test("kill -9 of warm VMMs is noticed, counted and healed; no lease gets a dead VM")

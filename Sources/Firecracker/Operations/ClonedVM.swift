@@ -72,12 +72,25 @@ public final class ClonedVM: Sendable {
     /// The stages measured so far.
     public var timings: StageTimings { stageTimings.value }
 
+    /// What a deliberately slower build adds to every restore, inside its timed load: 5 ms in a build made with
+    /// `-Xswiftc -DSNAPBENCH_REGRESSION_DRILL` (the regression drill `compare`'s error rates are measured
+    /// against), else none.
+    public static let regressionDrill: Duration? = {
+        #if SNAPBENCH_REGRESSION_DRILL
+        .milliseconds(5)
+        #else
+        nil
+        #endif
+    }()
+
     /// Hooks for tests and fault injection, called at fixed points of a restore.
     public struct Hooks: Sendable {
         /// Called after the process is up and before `PUT /snapshot/load` is sent.
         public var beforeLoad: @Sendable (VMMProcess) async throws -> Void
         /// Called once `PUT /snapshot/load` has answered or failed.
         public var afterLoad: @Sendable (VMMProcess) -> Void
+        /// For tests of the gates: the regression drill without a drill build (``ClonedVM/regressionDrill``).
+        package var regressionDrill: Duration?
 
         public init(
             beforeLoad: @escaping @Sendable (VMMProcess) async throws -> Void = { _ in },
@@ -85,6 +98,13 @@ public final class ClonedVM: Sendable {
         ) {
             self.beforeLoad = beforeLoad
             self.afterLoad = afterLoad
+        }
+
+        /// These hooks with a regression drill of `drill` (none when `nil`).
+        package func drilled(_ drill: Duration?) -> Hooks {
+            var hooks = self
+            hooks.regressionDrill = drill
+            return hooks
         }
     }
 
@@ -190,11 +210,11 @@ public final class ClonedVM: Sendable {
             let started = ContinuousClock.now
             let setUp = settingUp.duration(to: started)
             do {
-                #if SNAPBENCH_REGRESSION_DRILL
-                // A deliberately slower build (`-Xswiftc -DSNAPBENCH_REGRESSION_DRILL`): 5 ms more per restore,
-                // for checking that `snapbench compare` calls a real regression one.
-                try await Task.sleep(for: .milliseconds(5))
-                #endif
+                if let drill = hooks.regressionDrill ?? Self.regressionDrill {
+                    // A deliberate regression inside the timed load, for checking that the gates and `compare`
+                    // call a real one a regression.
+                    try await Task.sleep(for: drill)
+                }
                 try await loadSnapshot(parameters, into: vmm, timeout: loadTimeout)
             } catch {
                 hooks.afterLoad(vmm)

@@ -201,7 +201,8 @@ public struct HostChecks: Sendable {
         }
         if !abilities.root { refused.append("pool.launch: jailer") }
         if !abilities.writableMemoryCgroup { refused.append("pool.cgroup_limit_mib and memory_pressure faults") }
-        if !abilities.systemAdministration { refused.append("pool.work_filesystem_mib and disk_full faults") }
+        if !abilities.systemAdministration { refused.append("pool.work_dir_size_mib and disk_full faults") }
+        if !abilities.userfaultfd { refused.append("vm.memory_backend: uffd") }
         guard !refused.isEmpty else {
             return HostCheck(name: "privileges", status: .ok, detail: "every scenario key can run as this user")
         }

@@ -1,3 +1,4 @@
+import Firecracker
 import Glibc
 import HostSystem
 import SnapshotPool
@@ -21,6 +22,8 @@ package struct PrivilegeCheck: Sendable {
         package var root: Bool
         /// The memory cgroup hierarchy (v1 memory controller or cgroup2) is writable.
         package var writableMemoryCgroup: Bool
+        /// `/dev/userfaultfd` may be opened (Firecracker's UFFD memory backend opens it as this user).
+        package var userfaultfd: Bool = false
 
         /// This process's abilities, read from its capabilities and the cgroup mounts.
         package static func current() -> Abilities {
@@ -30,7 +33,8 @@ package struct PrivilegeCheck: Sendable {
                 systemAdministration: ProcessStatus.hasCapability(21),
                 networkAdministration: ProcessStatus.hasCapability(12),
                 root: geteuid() == 0,
-                writableMemoryCgroup: writable
+                writableMemoryCgroup: writable,
+                userfaultfd: access("/dev/userfaultfd", R_OK | W_OK) == 0
             )
         }
     }
@@ -66,8 +70,14 @@ package struct PrivilegeCheck: Sendable {
                     + "delegated cgroup2 subtree)"
             )
         }
+        if scenario.pool.memory.backend == .userfaultfd, !abilities.userfaultfd {
+            missing.append(
+                "vm.memory_backend: uffd: Firecracker opens /dev/userfaultfd as this user, who may not (root may; or "
+                    + "give the kvm group read and write on it)"
+            )
+        }
         if scenario.pool.workFilesystemMiB != nil, !abilities.systemAdministration {
-            missing.append("pool.work_filesystem_mib: mounting the run's own tmpfs needs CAP_SYS_ADMIN (run as root)")
+            missing.append("pool.work_dir_size_mib: mounting the run's own tmpfs needs CAP_SYS_ADMIN (run as root)")
         }
         return missing
     }

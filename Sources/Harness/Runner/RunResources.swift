@@ -93,6 +93,7 @@ extension RunResources where Backend == FirecrackerBackend {
         configuration.cgroup = cgroup
         configuration.teardown = teardown
         configuration.skipsCleanup = options.skipsCleanup
+        configuration.regressionDrill = options.regressionDrill
         configuration.memory = scenario.pool.memory
         configuration.standbyProcesses = scenario.pool.standbyProcesses
         let backend = FirecrackerBackend(configuration: configuration, logger: options.logger)

@@ -44,6 +44,9 @@ public struct ScenarioRunner: Sendable {
         package var progress: (@Sendable (RunProgress) -> Void)?
         /// Where to log.
         public var logger = Logger(label: "snapbench.run")
+        /// For tests of the gates only: time added to every restore inside its timed load, as the regression
+        /// drill build adds.
+        package var regressionDrill: Duration?
         /// For tests of the leak check only: VMs (by id) whose teardown skips removing their directory.
         public var skipsCleanup: (@Sendable (String) -> Bool)?
         /// Serve live metrics (Prometheus text) at `host:port` while the run lasts; port 0 lets the system pick.

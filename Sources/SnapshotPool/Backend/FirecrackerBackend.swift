@@ -58,6 +58,9 @@ public struct FirecrackerBackend: VMBackend {
         public var loadPriority = LoadPriority.automatic
         /// Where each VM's teardown is verified and recorded.
         package var teardown: TeardownLedger?
+        /// For tests of the gates only: time added to every restore inside its timed load, as the regression
+        /// drill build adds (``ClonedVM/regressionDrill``).
+        package var regressionDrill: Duration?
         /// For tests of the load priority only: called with each VMM once its load answered, before its
         /// priority goes back.
         package var loadAnswered: (@Sendable (VMMProcess) -> Void)?
@@ -248,7 +251,7 @@ public struct FirecrackerBackend: VMBackend {
                         // Every thread, the vCPU thread the load started among them (it inherited the load's).
                         if let niceness = priority.afterLoad { ProcessPriority.set(niceness, allThreadsOf: vmm.pid) }
                     }
-                ),
+                ).drilled(configuration.regressionDrill),
                 process: process,
                 logger: logger
             )

@@ -1,0 +1,59 @@
+import Firecracker
+import Foundation
+import Harness
+import Reporting
+import TestSupport
+import Testing
+
+@Suite(
+    "Restore floor and the burst gates on real Firecracker",
+    .serialized,
+    .timeLimit(.minutes(5)),
+    .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
+)
+struct BurstFloorTests {
+    @Test("the floor times every load of every round, throws the first round away, and leaves nothing")
+    func probe() async throws {
+        try await withGoldenSnapshot { installation, snapshot, clones in
+            let floor = try await RestoreFloorProbe(
+                installation: installation,
+                snapshot: snapshot,
+                workDirectory: clones
+            )
+            .measure(concurrency: 3, rounds: 2)
+            #expect(floor.concurrency == 3 && floor.rounds == 2)
+            #expect(floor.loads.count == 6)
+            #expect(floor.loads.p50 > 0 && floor.loads.max >= floor.loads.p95)
+            #expect(floor.value(of: .p95) == floor.loads.p95)
+            #expect(!FileManager.default.fileExists(atPath: clones))
+            #expect(Leftovers.childVMMs().isEmpty)
+        }
+    }
+
+    @Test(
+        "the shipped burst scenario with the regression drill (+5 ms per restore) fails its restore gates, decided"
+    )
+    func regressionDrillFailsBurst() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        var options = ScenarioRunner.Options(workDirectory: scratch + "/work")
+        options.snapshotDirectory = scratch + "/snapshots"
+        options.guestPath = try TestEnvironment.guestPath()
+        options.firecrackerPath = try await TestEnvironment.installation().firecrackerPath
+        options.regressionDrill = .milliseconds(5)
+        let burst = try ScenarioParser.parse(file: TestEnvironment.packageRoot + "/Scenarios/burst.yaml")
+        let report = try await ScenarioRunner(scenario: burst, options: options).run()
+        let floor = try #require(report.restoreFloor, "\(report.gates.map { $0.reason ?? "" })")
+        #expect(floor.concurrency == 12 && floor.rounds == 16 && floor.loads.count == 192)
+        let restore = try #require(report.overall.latency(.restore))
+        #expect(report.verdict == .fail, "restore p95 \(restore.p95) ms, floor p95 \(floor.loads.p95) ms")
+        let ratio = try #require(report.gates.first { $0.expression == "restore_floor_ratio p95 <= 1.25" })
+        let absolute = try #require(report.gates.first { $0.expression == "restore_ms p95 < 20" })
+        // The drill is no host's doing: never host-bound, and at least one restore gate decidedly failed.
+        #expect(ratio.outcome != .pass && absolute.outcome != .hostBound && absolute.outcome != .pass)
+        #expect(ratio.outcome == .fail || absolute.outcome == .fail, "\(ratio.reason ?? "") / \(absolute.reason ?? "")")
+        #expect(ExitStatus.of(report) == .failure)
+        #expect(Leftovers.childVMMs().isEmpty)
+        try ReportSchema.check(report)
+    }
+}
