@@ -1,6 +1,8 @@
 #!/bin/sh
 # Build the benchmark guest: a static, freestanding x86_64 ELF that
-# Firecracker boots directly as its "kernel" (see README.md).
+# Firecracker boots directly as its "kernel" (see README.md): guest.S, and
+# agent.c, its vsock driver and agent (freestanding C: no libc, no SSE, no
+# red zone, since it runs in interrupt context).
 #
 #   Guest/build.sh [OUTPUT]          default OUTPUT: Guest/.build/guest.elf
 #
@@ -66,6 +68,8 @@ SECTIONS
     .bss : ALIGN(4096) {
         __bss_start = .;
         *(.bss .bss.*) *(COMMON)
+        . = ALIGN(4096);
+        *(.pagedirs)
         . = ALIGN(8);
         __bss_end = .;
     }
@@ -76,8 +80,9 @@ EOF
 
 # shellcheck disable=SC2086  # $flags/$debug are deliberately word-split
 "$CC" $flags $debug \
-    -nostdlib -static -ffreestanding \
+    -nostdlib -static -ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \
+    -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables -O2 -Wall -Wextra \
     -Wl,--build-id=none -Wl,-z,noexecstack -Wl,-T,"$lds" \
-    -o "$out" "$here/guest.S"
+    -o "$out" "$here/guest.S" "$here/agent.c"
 
 echo "built $out"

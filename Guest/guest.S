@@ -77,6 +77,9 @@
 #define PIC1_VECTOR_BASE    0x30
 #define PIC2_VECTOR_BASE    0x38
 #define TIMER_VECTOR        0x40
+/* The vsock device's interrupt (agent.c routes its IOAPIC pin here): below the timer's priority class, so a
+ * tick pending at a resume, and its serial proof, come first. */
+#define AGENT_VECTOR        0x28
 #define SPURIOUS_VECTOR     0xFF
 /* Every vector has a stub of exactly this size (see isr_stubs). */
 #define ISR_STUB_SIZE       16
@@ -160,6 +163,10 @@ _start:
         call    serial_write
 
         call    parse_cmdline
+        // The agent on vsock (agent.c), when Firecracker gave the VM a vsock device: found from the command
+        // line, started with interrupts off, answering from its interrupt once the guest idles.
+        mov     BP_CMD_LINE_PTR(%r15), %edi
+        call    agent_start
         call    touch_working_set       // returns rax = pages touched
         mov     %rax, %r14
         call    plan_retouch
@@ -316,6 +323,22 @@ setup_paging:
         dec     %ecx
         jnz     2b
 
+        // Firecracker's virtio-mmio devices (from 0xD0000000) and the IOAPIC (0xFEC00000) sit in the fourth
+        // GiB, which RAM below 3 GiB does not map: identity-map it uncached, with 2 MiB pages.
+        cmp     $3, %r8
+        ja      3f
+        lea     pd_mmio(%rip), %rdi
+        mov     $(0xC0000000 | 0x9B), %eax // Present | Writable | PWT | PCD | PageSize(2M)
+        mov     $512, %ecx
+4:      mov     %rax, (%rdi)
+        add     $8, %rdi
+        add     $0x200000, %rax
+        dec     %ecx
+        jnz     4b
+        lea     pd_mmio(%rip), %rax
+        or      $0x3, %rax
+        mov     %rax, pdpt+24(%rip)
+3:
         lea     pdpt(%rip), %rax
         or      $0x3, %rax
         mov     %rax, pml4(%rip)
@@ -742,6 +765,55 @@ timer_isr:
         pop     %rsi
         jmp     .Ltick_eoi
 
+// The vsock device's interrupt: agent.c does the work (it follows the C calling convention, so only the
+// caller-saved registers need saving; 9 pushes over the CPU's 5-qword frame leave rsp 16-byte aligned).
+agent_isr:
+        SAVE_REGS
+        call    agent_interrupt
+        xor     %eax, %eax
+        xor     %edx, %edx
+        mov     $MSR_X2APIC_EOI, %ecx
+        wrmsr
+        RESTORE_REGS
+        iretq
+
+// For agent.c: u64 c_note_resume(void). Does what the tick's slow path does when the VMGenID changed —
+// remember it, count the resume, print the serial proof, and re-touch with touch= — and returns 1; returns
+// 0 when nothing changed. So whichever of the tick and an agent request comes first reports a restore,
+// once. Interrupts are off (called from agent_interrupt). Clobbers only caller-saved registers.
+        .globl  c_note_resume
+c_note_resume:
+        mov     vmgenid_addr(%rip), %rsi
+        mov     (%rsi), %rax
+        cmp     gen_seen(%rip), %rax
+        jne     1f
+        mov     8(%rsi), %rax
+        cmp     gen_seen+8(%rip), %rax
+        jne     1f
+        xor     %eax, %eax
+        ret
+1:      mov     (%rsi), %rax
+        mov     %rax, gen_seen(%rip)
+        mov     8(%rsi), %rax
+        mov     %rax, gen_seen+8(%rip)
+        incq    resumes(%rip)
+        call    report_resume
+        cmpq    $0, touch_pages(%rip)
+        je      2f
+        call    retouch
+        call    report_work
+2:      mov     $1, %eax
+        ret
+
+// For agent.c: u64 c_retouch(u64 *wrong). retouch saves the callee-saved registers it uses.
+        .globl  c_retouch
+c_retouch:
+        push    %rdi
+        call    retouch
+        pop     %rdi
+        mov     %rdx, (%rdi)
+        ret
+
 // Any other external interrupt (VMGenID/ACPI notification, stray legacy
 // IRQ, IPI): acknowledge it so the APIC does not block lower priorities,
 // and otherwise ignore it. The stub pushed the vector number.
@@ -802,6 +874,8 @@ isr_stubs:
         .balign ISR_STUB_SIZE
         .if vec == TIMER_VECTOR
         jmp     timer_isr
+        .elseif vec == AGENT_VECTOR
+        jmp     agent_isr
         .elseif vec == SPURIOUS_VECTOR
         iretq                           // spurious: no EOI by definition
         .elseif vec == 2
@@ -1162,6 +1236,7 @@ idt:            .skip   256 * 16
 stack:          .skip   16384
 stack_top:
 
+        .globl  resumes, tsc_per_tick, ws_run, touch_seed, touch_pages, touch_step, touch_index, gen_seen
         .balign 8
 ticks:          .skip   8               // timer interrupts (DEBUG_TICKS builds only)
 last_tsc:       .skip   8               // TSC at the previous tick
@@ -1187,6 +1262,11 @@ zero16:         .skip   16              // stand-in VMGenID for vmgenid=0
 line_buf:       .skip   128             // one output line is built here
 map_limit:      .skip   8               // end of our identity map (bytes)
 
-        // Must stay last: the boot code zeroes .bss only up to here.
+        .balign 4096
+pd_mmio:        .skip   4096            // the fourth GiB, uncached: virtio-mmio devices and the IOAPIC
+
+        // Last of all (build.sh's linker script puts .pagedirs after every .bss, agent.c's included): the
+        // boot code zeroes .bss only up to here.
+        .section .pagedirs, "aw", @nobits
         .balign 4096
 page_dirs:      .skip   4096 * MAP_GIB_MAX

@@ -14,6 +14,7 @@ public struct FirecrackerError: Error, Sendable, CustomStringConvertible {
             case apiFault, timeout, connectionClosed, connectFailed, invalidResponse
             case binaryNotFound, launchFailed, processExited, socketNotReady
             case guestNotReady, snapshotMissing, snapshotInvalid, workspace, system
+            case agentRefused, agentReset, agentTimeout, agentProtocol, agentMismatch
         }
 
         private let storage: Storage
@@ -46,6 +47,16 @@ public struct FirecrackerError: Error, Sendable, CustomStringConvertible {
         public static let workspace = Code(storage: .workspace)
         /// A system call failed.
         public static let system = Code(storage: .system)
+        /// The guest agent's vsock port refused the connection: no socket, or nothing listens on the port.
+        public static let agentRefused = Code(storage: .agentRefused)
+        /// The connection to the guest agent closed before its reply was complete.
+        public static let agentReset = Code(storage: .agentReset)
+        /// The guest agent did not answer before the deadline.
+        public static let agentTimeout = Code(storage: .agentTimeout)
+        /// Firecracker or the agent broke the line protocol (not `OK <port>`, a line too long).
+        public static let agentProtocol = Code(storage: .agentProtocol)
+        /// The agent answered, but not what readiness expects.
+        public static let agentMismatch = Code(storage: .agentMismatch)
 
         public var description: String { storage.rawValue }
     }

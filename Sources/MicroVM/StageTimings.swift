@@ -14,8 +14,14 @@ public struct StageTimings: Codable, Sendable, Equatable {
     public var setUp: Duration?
     /// `PATCH /vm {state: Resumed}`, request to response.
     public var resume: Duration?
-    /// Resume response until the guest's readiness line was read.
+    /// Resume response until the guest proved it runs: its readiness line on the serial console, or, with
+    /// readiness over the agent's channel, the agent's reply.
     public var readiness: Duration?
+    /// With readiness over vsock: connecting to the device's socket → Firecracker's `OK` (the guest accepted
+    /// the connection), part of `readiness`.
+    public var vsockConnect: Duration?
+    /// With readiness over vsock: the readiness request written → the agent's reply read, part of `readiness`.
+    public var agentReply: Duration?
     /// Firecracker's own `latencies_us.load_snapshot`, recorded beside `load`, never instead of it.
     public var firecrackerLoad: Duration?
     /// When the VM's bring-up began (its process was spawned, or a process started ahead was taken); not
@@ -26,7 +32,8 @@ public struct StageTimings: Codable, Sendable, Equatable {
     public var processStartedAhead: Bool
 
     private enum CodingKeys: String, CodingKey {
-        case processStart, load, setUp, resume, readiness, firecrackerLoad, processStartedAhead
+        case processStart, load, setUp, resume, readiness, vsockConnect, agentReply, firecrackerLoad
+        case processStartedAhead
     }
 
     public init(
@@ -35,6 +42,8 @@ public struct StageTimings: Codable, Sendable, Equatable {
         setUp: Duration? = nil,
         resume: Duration? = nil,
         readiness: Duration? = nil,
+        vsockConnect: Duration? = nil,
+        agentReply: Duration? = nil,
         firecrackerLoad: Duration? = nil,
         startedAt: ContinuousClock.Instant? = nil,
         processStartedAhead: Bool = false
@@ -44,6 +53,8 @@ public struct StageTimings: Codable, Sendable, Equatable {
         self.setUp = setUp
         self.resume = resume
         self.readiness = readiness
+        self.vsockConnect = vsockConnect
+        self.agentReply = agentReply
         self.firecrackerLoad = firecrackerLoad
         self.startedAt = startedAt
         self.processStartedAhead = processStartedAhead
@@ -56,6 +67,8 @@ public struct StageTimings: Codable, Sendable, Equatable {
         setUp = try container.decodeIfPresent(Duration.self, forKey: .setUp)
         resume = try container.decodeIfPresent(Duration.self, forKey: .resume)
         readiness = try container.decodeIfPresent(Duration.self, forKey: .readiness)
+        vsockConnect = try container.decodeIfPresent(Duration.self, forKey: .vsockConnect)
+        agentReply = try container.decodeIfPresent(Duration.self, forKey: .agentReply)
         firecrackerLoad = try container.decodeIfPresent(Duration.self, forKey: .firecrackerLoad)
         processStartedAhead = try container.decodeIfPresent(Bool.self, forKey: .processStartedAhead) ?? false
     }

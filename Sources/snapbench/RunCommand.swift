@@ -68,6 +68,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Directory reports are written to.", valueName: "dir"))
     var output: String = "Reports"
 
+    @Option(
+        name: .customLong("snapshot"),
+        help: ArgumentHelp(
+            "Restore every scenario's clones from a snapshot another tool made, in DIR (vm.state and vm.mem, or "
+                + "snapshot_file and mem_file), read-only, instead of one snapbench builds. It is checked first: files, "
+                + "format version against this Firecracker, memory file size, drives, vsock socket; give the scenario "
+                + "vm.readiness: vsock for your agent. See docs/your-own-vm.md.",
+            valueName: "dir"
+        )
+    )
+    var snapshot: String?
+
     @Flag(name: .customLong("no-progress"), help: "Print no progress while running.")
     var noProgress = false
 
@@ -101,7 +113,18 @@ struct RunCommand: AsyncParsableCommand {
             recorder = RunRecorderStore(location: try store.location())
             extraGates = try gates.map { try ScenarioParser.parseGate($0) }
             for name in scenarios.isEmpty ? Self.defaultSuite : scenarios {
-                let variants = try ScenarioParser.parseVariants(file: try Self.resolve(name))
+                var variants = try ScenarioParser.parseVariants(file: try Self.resolve(name))
+                if let snapshot {
+                    guard let files = ExternalSnapshot.inDirectory(ProjectPaths.absolute(snapshot)) else {
+                        throw ValidationError(
+                            "--snapshot \(snapshot): no vm.state and vm.mem (nor snapshot_file and mem_file) there"
+                        )
+                    }
+                    for index in variants.indices {
+                        variants[index].vm = .snapshot(files)
+                        variants[index].devices = DeviceSettings()
+                    }
+                }
                 for scenario in variants {
                     for gate in extraGates { try ScenarioParser.checkDecidable(gate, in: scenario) }
                     if signOff || scenario.signOff, (backend ?? scenario.backend) == .simulated {

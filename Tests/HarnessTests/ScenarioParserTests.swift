@@ -12,7 +12,7 @@ struct ScenarioParserTests {
     static let shipped = [
         "smoke", "steady", "burst", "burst-wide", "churn", "soak", "crash", "hang", "corruption", "memory-pressure",
         "disk-full",
-        "contention", "faults-all", "memory-backends", "memory-backends-huge", "devices",
+        "contention", "faults-all", "memory-backends", "memory-backends-huge", "devices", "agent",
     ]
 
     /// A small valid file the bad inputs are variations of (line numbers matter below).

@@ -6,11 +6,13 @@ public import Firecracker
 ///   - workingSetMiB: MiB the guest writes before the snapshot.
 ///   - touch: what the guest re-touches after every resume, if anything.
 ///   - hugePages: back guest memory with 2 MiB huge pages (reserve them first).
+///   - adjust: changes to the spec before the build (devices, readiness over vsock).
 ///   - body: receives the installation, the snapshot and a scratch directory for clones.
 public func withGoldenSnapshot<T: Sendable>(
     workingSetMiB: Int = 4,
     touch: WorkingSetTouch? = nil,
     hugePages: Bool = false,
+    adjust: (inout VMSpec) -> Void = { _ in },
     _ name: String = #function,
     body: (FirecrackerInstallation, GoldenSnapshot, String) async throws -> T
 ) async throws -> T {
@@ -18,8 +20,10 @@ public func withGoldenSnapshot<T: Sendable>(
     let guest = try TestEnvironment.guestPath()
     let scratch = try TestEnvironment.scratchDirectory(name)
     defer { TestEnvironment.remove(scratch) }
+    var spec = VMSpec.builtInGuest(imagePath: guest, workingSetMiB: workingSetMiB, touch: touch, hugePages: hugePages)
+    adjust(&spec)
     let snapshot = try await GoldenSnapshot.build(
-        spec: .builtInGuest(imagePath: guest, workingSetMiB: workingSetMiB, touch: touch, hugePages: hugePages),
+        spec: spec,
         installation: installation,
         into: scratch + "/golden"
     )

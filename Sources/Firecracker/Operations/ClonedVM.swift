@@ -186,6 +186,14 @@ public final class ClonedVM: Sendable {
             if let drives = snapshot.manifest.spec.blockDevices {
                 try DriveImages.provide(drives, from: snapshot.directory, into: vmm.workingDirectory, jail: jail)
             }
+            // Drives a snapshot names by relative paths (one another tool made): given to this clone as its own,
+            // from beside the state file, so no two clones write one file.
+            try DriveImages.provide(
+                snapshot.manifest.spec.drives.filter { !$0.pathOnHost.hasPrefix("/") },
+                from: snapshot.directory,
+                into: vmm.workingDirectory,
+                jail: jail
+            )
             var backend = MemoryBackend(backendType: .file, backendPath: memoryPath)
             if case .pageServer(let serving) = memory {
                 // Listening before the load: the load itself faults (Firecracker writes the VMGenID page).
@@ -280,6 +288,16 @@ public final class ClonedVM: Sendable {
             throw await explain(error, during: "PATCH /vm (resume)")
         }
         let resumed = ContinuousClock.now
+        if let agent = snapshot.manifest.spec.readiness.agent {
+            let exchange = try await ask(agent, agent.request, expecting: agent.expect, deadline: deadline)
+            stageTimings.update {
+                $0.resume = started.duration(to: resumed)
+                $0.readiness = resumed.duration(to: exchange.replied)
+                $0.vsockConnect = exchange.started.duration(to: exchange.connected)
+                $0.agentReply = exchange.requested.duration(to: exchange.replied)
+            }
+            return ReadinessProof(token: exchange.reply, observedAt: exchange.replied)
+        }
         let line = try await vmm.serial.waitForLine(
             startingWith: snapshot.manifest.spec.readiness.resumePrefix,
             deadline: deadline,
@@ -292,8 +310,52 @@ public final class ClonedVM: Sendable {
         return ReadinessProof(token: line.text, observedAt: line.observedAt)
     }
 
+    /// The path of this clone's vsock device socket for `agent`, as the host reaches it.
+    public func agentSocketPath(_ agent: AgentProbe) -> String {
+        agent.socket.hasPrefix("/") ? agent.socket : vmm.workingDirectory + "/" + agent.socket
+    }
+
+    /// One request to the clone's agent over a new vsock connection; the reply must start with `expect`.
+    ///
+    /// ```swift
+    /// let exchange = try await clone.ask(.builtIn, "touch 16", expecting: "W", deadline: .now + .seconds(5))
+    /// ```
+    ///
+    /// - Throws: ``FirecrackerError`` `.agentRefused`, `.agentReset`, `.agentTimeout`, `.agentProtocol` from the
+    ///   channel, `.agentMismatch` for a reply that does not start with `expect`, and `.processExited` when the
+    ///   VMM died meanwhile.
+    public func ask(
+        _ agent: AgentProbe,
+        _ request: String,
+        expecting expect: String,
+        deadline: ContinuousClock.Instant
+    ) async throws -> AgentChannel.Exchange {
+        let exchange: AgentChannel.Exchange
+        do {
+            exchange = try await AgentChannel.ask(
+                socketPath: agentSocketPath(agent),
+                port: agent.port,
+                request: request,
+                deadline: deadline
+            )
+        } catch let error as FirecrackerError {
+            if let exit = vmm.exit {
+                throw FirecrackerError(.processExited, "the VMM \(exit) while the host asked its agent", underlying: error)
+            }
+            throw error
+        }
+        guard exchange.reply.hasPrefix(expect) else {
+            throw FirecrackerError(
+                .agentMismatch,
+                "the agent answered `\(exchange.reply.prefix(80))` to `\(request)`, not a reply starting with `\(expect)`"
+            )
+        }
+        return exchange
+    }
+
     /// Waits for the guest's report of its first work after the resume, when its spec has it do some
-    /// (`ReadinessProbe.workPrefix`, the built-in guest with `touch=`).
+    /// (`ReadinessProbe.workPrefix`, the built-in guest with `touch=`); with readiness over the agent's channel,
+    /// asks the agent for it (``AgentProbe/workRequest``) and reads its reply.
     ///
     /// ```swift
     /// let proof = try await clone.resume(deadline: .now + .seconds(1))
@@ -304,6 +366,14 @@ public final class ClonedVM: Sendable {
     /// - Throws: `FirecrackerError(.guestNotReady)` at the deadline or for a line that is no report,
     ///   `.processExited` when the VMM dies.
     public func waitForWork(deadline: ContinuousClock.Instant) async throws -> WorkReport? {
+        if let agent = snapshot.manifest.spec.readiness.agent {
+            guard let request = agent.workRequest else { return nil }
+            let exchange = try await ask(agent, request, expecting: agent.workExpect ?? "", deadline: deadline)
+            guard let report = WorkReport(line: exchange.reply, observedAt: exchange.replied) else {
+                throw FirecrackerError(.agentMismatch, "the agent's work report is malformed: \(exchange.reply)")
+            }
+            return report
+        }
         guard let prefix = snapshot.manifest.spec.readiness.workPrefix,
             snapshot.manifest.spec.bootArgs.split(separator: " ").contains(where: {
                 $0.hasPrefix("touch=") && $0 != "touch=0"

@@ -1,4 +1,5 @@
 import CSystemShims
+import Foundation
 import Glibc
 import HostSystem
 import SystemPackage
@@ -64,6 +65,37 @@ public enum DriveImages {
                 if let jail, chown(target, jail.uid, jail.gid) != 0 {
                     throw FirecrackerError(.workspace, "cannot give \(target) to uid \(jail.uid): \(Errno.last)")
                 }
+            }
+        }
+    }
+
+    /// Gives a clone the drives named by relative paths: read-only ones linked to `snapshotDirectory`'s files,
+    /// writable ones copied, as ``provide(_:from:into:jail:)`` does for data drives.
+    ///
+    /// - Throws: `FirecrackerError(.workspace)` naming the drive that could not be given.
+    public static func provide(
+        _ drives: [Drive],
+        from snapshotDirectory: String,
+        into root: String,
+        jail: JailerOptions? = nil
+    ) throws {
+        for drive in drives {
+            let source = snapshotDirectory + "/" + drive.pathOnHost
+            let target = root + "/" + drive.pathOnHost
+            let parent = URL(fileURLWithPath: target).deletingLastPathComponent().path
+            try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            if drive.isReadOnly {
+                if let jail {
+                    try jail.link(source, into: target)
+                } else if symlink(source, target) != 0 {
+                    throw FirecrackerError(.workspace, "cannot link the drive \(source) to \(target): \(Errno.last)")
+                }
+                continue
+            }
+            let size = (try? FileManager.default.attributesOfItem(atPath: source)[.size] as? NSNumber)?.intValue ?? 0
+            try copy(source, to: target, bytes: size)
+            if let jail, chown(target, jail.uid, jail.gid) != 0 {
+                throw FirecrackerError(.workspace, "cannot give \(target) to uid \(jail.uid): \(Errno.last)")
             }
         }
     }

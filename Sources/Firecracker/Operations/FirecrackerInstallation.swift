@@ -116,6 +116,47 @@ public struct FirecrackerInstallation: Codable, Sendable, Equatable {
         return version
     }
 
+    /// The snapshot format version this Firecracker reads and writes (`firecracker --snapshot-version`), e.g.
+    /// `6.0.0` for v1.12: a state file loads when its major version is equal and its minor no greater.
+    ///
+    /// - Throws: `FirecrackerError(.launchFailed)` when the binary cannot say.
+    public func snapshotFormatVersion() async throws -> String {
+        let text: String
+        do {
+            text = try await Subprocess.run(
+                .path(FilePath(firecrackerPath)),
+                arguments: ["--snapshot-version"],
+                output: .string(limit: 4096),
+                error: .discarded
+            ).standardOutput
+        } catch {
+            throw FirecrackerError(.launchFailed, "cannot run \(firecrackerPath) --snapshot-version", underlying: error)
+        }
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("v") }),
+            line.dropFirst().split(separator: ".").count == 3
+        else {
+            throw FirecrackerError(
+                .launchFailed,
+                "\(firecrackerPath) --snapshot-version printed no version: \(text.prefix(80))"
+            )
+        }
+        return String(line.dropFirst())
+    }
+
+    /// Whether a state file of format `file` loads in a Firecracker of format `reader`: the same major version,
+    /// and a minor no greater (Firecracker's own rule).
+    ///
+    /// ```swift
+    /// FirecrackerInstallation.snapshotFormat("6.0.0", loadsIn: "6.1.0")  // true
+    /// FirecrackerInstallation.snapshotFormat("5.0.0", loadsIn: "6.0.0")  // false
+    /// ```
+    public static func snapshotFormat(_ file: String, loadsIn reader: String) -> Bool {
+        let a = file.split(separator: ".").compactMap { Int($0) }
+        let b = reader.split(separator: ".").compactMap { Int($0) }
+        guard a.count >= 2, b.count >= 2 else { return false }
+        return a[0] == b[0] && a[1] <= b[1]
+    }
+
     /// Extracts "1.12.1" from "Firecracker v1.12.1".
     static func parseVersion(_ text: String) -> String? {
         for line in text.split(separator: "\n") {

@@ -19,10 +19,59 @@ public struct GoldenSnapshot: Sendable, Equatable {
         self.manifest = manifest
     }
 
-    /// Path of the VM state file.
-    public var statePath: String { directory + "/" + manifest.stateFile }
+    /// Path of the VM state file (the manifest names it inside the directory, or, for a snapshot another tool
+    /// made, by its absolute path).
+    public var statePath: String { manifest.stateFile.hasPrefix("/") ? manifest.stateFile : directory + "/" + manifest.stateFile }
     /// Path of the guest memory file.
-    public var memoryPath: String { directory + "/" + manifest.memoryFile }
+    public var memoryPath: String {
+        manifest.memoryFile.hasPrefix("/") ? manifest.memoryFile : directory + "/" + manifest.memoryFile
+    }
+
+    /// A snapshot another tool made, used where it is and as it is: nothing is written beside it, and it is never
+    /// moved or rebuilt. Its relative drive paths resolve beside the state file.
+    ///
+    /// ```swift
+    /// let snapshot = try GoldenSnapshot.external(state: "/srv/snap/vm.state", memory: "/srv/snap/vm.mem",
+    ///                                            spec: spec, installation: fc)
+    /// ```
+    ///
+    /// - Throws: `FirecrackerError(.snapshotMissing)` when a file cannot be read.
+    public static func external(
+        state: String,
+        memory: String,
+        spec: VMSpec,
+        installation: FirecrackerInstallation
+    ) throws -> GoldenSnapshot {
+        let state = ProjectPaths.absolute(state)
+        let memory = ProjectPaths.absolute(memory)
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: memory)[.size] as? NSNumber)?.uint64Value
+        else { throw FirecrackerError(.snapshotMissing, "the snapshot's memory file \(memory) cannot be read") }
+        let host = HostInfo.current()
+        let key = CompatibilityKey(
+            firecrackerVersion: installation.version,
+            firecrackerSHA256: installation.sha256,
+            kernelSHA256: "",
+            driveSHA256s: [],
+            bootArgs: spec.bootArgs,
+            vcpuCount: spec.vcpuCount,
+            memoryMiB: spec.memoryMiB,
+            devices: "external snapshot " + state,
+            hostKernelRelease: host.kernelRelease,
+            cpuModel: host.cpuModel
+        )
+        let manifest = SnapshotManifest(
+            compatibility: key,
+            spec: spec,
+            stateFile: state,
+            memoryFile: memory,
+            stateSHA256: try FileDigest.sha256(ofFile: state),
+            memoryBytes: size,
+            createdAt: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)),
+            bootToReadyMilliseconds: 0,
+            createMilliseconds: 0
+        )
+        return GoldenSnapshot(directory: URL(fileURLWithPath: state).deletingLastPathComponent().path, manifest: manifest)
+    }
 
     /// Reads the manifest of the snapshot in `directory`.
     ///
@@ -157,11 +206,7 @@ extension GoldenSnapshot {
                 try await configure(vmm, spec: spec)
                 let started = ContinuousClock.now
                 try await vmm.api.perform(InstanceAction(.instanceStart))
-                let ready = try await vmm.serial.waitForLine(
-                    startingWith: spec.readiness.bootPrefix,
-                    deadline: started + bootTimeout,
-                    abortIf: exitedError(vmm)
-                )
+                let ready = try await waitForBoot(vmm, spec: spec, deadline: started + bootTimeout)
                 let bootToReady = started.duration(to: ready.observedAt)
                 try await vmm.api.setState(.paused)
                 let createStarted = ContinuousClock.now
@@ -204,6 +249,49 @@ extension GoldenSnapshot {
             }
             throw error
         }
+    }
+
+    /// Waits until the golden VM is ready to be snapshotted: its boot line on the serial console, or, for a
+    /// guest whose readiness is its agent and that names no boot line, until the agent answers over vsock
+    /// (tried every 20 ms while it boots).
+    private static func waitForBoot(
+        _ vmm: VMMProcess,
+        spec: VMSpec,
+        deadline: ContinuousClock.Instant
+    ) async throws -> SerialLine {
+        guard let agent = spec.readiness.agent, spec.readiness.bootPrefix.isEmpty else {
+            return try await vmm.serial.waitForLine(
+                startingWith: spec.readiness.bootPrefix,
+                deadline: deadline,
+                abortIf: exitedError(vmm)
+            )
+        }
+        let socket = agent.socket.hasPrefix("/") ? agent.socket : vmm.workingDirectory + "/" + agent.socket
+        var last: (any Error)?
+        while ContinuousClock.now < deadline {
+            if let error = exitedError(vmm)() { throw error }
+            do {
+                let exchange = try await AgentChannel.ask(
+                    socketPath: socket,
+                    port: agent.port,
+                    request: agent.request,
+                    deadline: min(deadline, .now + .seconds(1))
+                )
+                if exchange.reply.hasPrefix(agent.expect) {
+                    return SerialLine(text: exchange.reply, observedAt: exchange.replied)
+                }
+                last = FirecrackerError(.agentMismatch, "the agent answered `\(exchange.reply.prefix(80))`")
+            } catch {
+                last = error
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw FirecrackerError(
+            .guestNotReady,
+            "the guest's agent on vsock port \(agent.port) did not answer `\(agent.request)` with `\(agent.expect)…` "
+                + "before the boot timeout" + (last.map { " (last: \($0))" } ?? ""),
+            underlying: last
+        )
     }
 
     /// Sends the spec's configuration to a fresh VMM.

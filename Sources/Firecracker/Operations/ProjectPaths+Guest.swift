@@ -49,3 +49,38 @@ extension ProjectPaths {
         return path
     }
 }
+
+extension ProjectPaths {
+    /// The stand-in root filesystem for the `guest: linux` path (`vm.rootfs: "@rootfs"`): a real ext4 image
+    /// `scripts/setup` makes with `mkfs.ext4 -d`, holding the reference agent. The built-in guest, standing in for
+    /// the user's kernel (`vm.kernel: "@guest"`), does not mount it; Firecracker attaches it as the root drive.
+    public static let standInRootfs = ".snapbench/rootfs/agent-rootfs.ext4"
+    /// The same below an install prefix.
+    public static let installedStandInRootfs = "share/snapbench/rootfs/agent-rootfs.ext4"
+
+    /// The stand-in root filesystem: the search order of ``ProjectPaths``.
+    ///
+    /// - Throws: `FirecrackerError(.binaryNotFound)` with the places searched and the fix.
+    public static func locateStandInRootfs(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        executablePath: String? = currentExecutable(),
+        projectRoots: [String] = candidateRoots()
+    ) throws -> String {
+        let candidates = searchPaths(
+            installed: installedStandInRootfs,
+            checkout: standInRootfs,
+            environment: environment,
+            executablePath: executablePath,
+            projectRoots: projectRoots
+        )
+        guard let path = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }).map(absolute)
+        else {
+            throw FirecrackerError(
+                .binaryNotFound,
+                "the stand-in root filesystem is not made (searched: \(candidates.joined(separator: ", "))); run "
+                    + "scripts/setup in a checkout, or scripts/install"
+            )
+        }
+        return path
+    }
+}

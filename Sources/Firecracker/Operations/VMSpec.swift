@@ -132,23 +132,73 @@ public struct BlockDevices: Codable, Sendable, Equatable {
 
 /// How the host learns that a guest runs: a line on the serial console, at boot and after every resume.
 public struct ReadinessProbe: Codable, Sendable, Equatable {
-    /// The start of the line the guest prints once booted and ready to be snapshotted.
+    /// The start of the line the guest prints once booted and ready to be snapshotted; empty when the golden
+    /// VM is ready once its agent answers (``agent``).
     public var bootPrefix: String
     /// The start of the line the guest prints after every resume; it must differ between clones.
     public var resumePrefix: String
     /// The start of the line the guest prints when it has done its first work after a resume, when it does
     /// any (the built-in guest with `touch=`).
     public var workPrefix: String?
+    /// Readiness over the agent's channel instead of the serial console: after each resume the host connects to
+    /// the agent over vsock and a reply starting with ``AgentProbe/expect`` proves the clone runs.
+    public var agent: AgentProbe?
 
-    public init(bootPrefix: String, resumePrefix: String, workPrefix: String? = nil) {
+    public init(bootPrefix: String, resumePrefix: String, workPrefix: String? = nil, agent: AgentProbe? = nil) {
         self.bootPrefix = bootPrefix
         self.resumePrefix = resumePrefix
         self.workPrefix = workPrefix
+        self.agent = agent
     }
 
     /// The tokens of the built-in guest (`Guest/README.md`): its clone's proof is `R<32 hex VMGenID>/<n>`,
     /// short because every byte the guest writes to its serial port is a VM exit.
     public static let builtInGuest = ReadinessProbe(bootPrefix: "SNAPBENCH-READY", resumePrefix: "R", workPrefix: "W")
+}
+
+/// How the host reaches a guest's agent over vsock, and what the agent answers: the sandbox's readiness as an
+/// orchestrator sees it.
+///
+/// After each resume the host connects to the clone's vsock device socket (``socket``, relative to the clone's
+/// directory), asks for ``port``, writes ``request`` as one line and reads one line back; the clone is ready when
+/// it starts with ``expect``. The built-in guest's agent answers `ready` with `R<32 hex VMGenID>/<resumes>` —
+/// the serial proof — so the pool still refuses a golden or repeated generation id.
+///
+/// ```swift
+/// let probe = AgentProbe.builtIn  // port 52, "ready" → "R…", "touch <MiB>" → "W…"
+/// ```
+public struct AgentProbe: Codable, Sendable, Equatable {
+    /// The vsock device's `uds_path`, relative to each clone's working directory.
+    public var socket: String
+    /// The guest port the agent listens on.
+    public var port: UInt32
+    /// The readiness request, one line without its `\n`.
+    public var request: String
+    /// What the reply must start with.
+    public var expect: String
+    /// With first work after the resume: the request that does it (`touch <MiB>` for the built-in agent), and
+    /// what its reply starts with.
+    public var workRequest: String?
+    public var workExpect: String?
+
+    public init(
+        socket: String = "vsock.sock",
+        port: UInt32 = 52,
+        request: String = "ready",
+        expect: String = "R",
+        workRequest: String? = nil,
+        workExpect: String? = nil
+    ) {
+        self.socket = socket
+        self.port = port
+        self.request = request
+        self.expect = expect
+        self.workRequest = workRequest
+        self.workExpect = workExpect
+    }
+
+    /// The built-in guest's agent (`Guest/agent.c`).
+    public static let builtIn = AgentProbe()
 }
 
 /// The built-in guest's work after every resume: re-touch the first `mebibytes` of its working set, in
@@ -190,6 +240,12 @@ public struct WorkingSetTouch: Codable, Sendable, Equatable {
 
     /// The guest's command-line words for it.
     public var bootArgs: String {
-        "touch=\(mebibytes) touchseed=\(order == .random ? seed : 0) touchw=\(access == .write ? 1 : 0)"
+        "touch=\(mebibytes) " + agentBootArgs
+    }
+
+    /// The order and access alone, for a guest whose agent re-touches when asked (`touch <MiB>` over vsock)
+    /// rather than at every resume.
+    public var agentBootArgs: String {
+        "touchseed=\(order == .random ? seed : 0) touchw=\(access == .write ? 1 : 0)"
     }
 }

@@ -21,6 +21,7 @@ struct FirecrackerPrerequisites: Sendable {
     /// - Throws: ``RunError`` `.prerequisitesMissing` naming everything missing and how to fix it.
     func check(
         for vm: VMDefinition,
+        readiness: AgentProbe? = nil,
         memory: GuestMemory = GuestMemory(),
         maximumVMs: Int = 1
     ) async throws -> (FirecrackerInstallation, VMSpec) {
@@ -40,7 +41,11 @@ struct FirecrackerPrerequisites: Sendable {
         }
         var spec: VMSpec?
         do {
-            spec = try Self.spec(for: vm, guestPath: guestPath)
+            if case .snapshot = vm {
+                // Read from the snapshot itself once Firecracker is found (below).
+            } else {
+                spec = try Self.spec(for: vm, readiness: readiness, guestPath: guestPath)
+            }
             if memory.hugePages, let memoryMiB = spec?.memoryMiB {
                 spec?.hugePages = true
                 if let problem = Self.hugePageShortage(memoryMiB: memoryMiB, vms: maximumVMs + 1) {
@@ -49,6 +54,11 @@ struct FirecrackerPrerequisites: Sendable {
             }
         } catch {
             missing.append("\(error)")
+        }
+        if missing.isEmpty, let installation, case .snapshot(let external) = vm {
+            let state = try await ExternalSnapshotCheck(snapshot: external, installation: installation, memory: memory)
+                .check(readiness: readiness)
+            spec = ExternalSnapshotCheck.spec(of: state, snapshot: external, readiness: readiness)
         }
         guard missing.isEmpty, let installation, let spec else {
             throw RunError(
@@ -78,26 +88,59 @@ struct FirecrackerPrerequisites: Sendable {
             + "included) and \(free) are free; reserve them: echo \(total + needed - free) > /proc/sys/vm/nr_hugepages"
     }
 
-    /// The VM a scenario restores.
-    static func spec(for vm: VMDefinition, guestPath: String?) throws -> VMSpec {
+    /// The VM a scenario restores, proving readiness on its serial console or, with `readiness`, through its
+    /// agent over vsock.
+    static func spec(for vm: VMDefinition, readiness: AgentProbe? = nil, guestPath: String?) throws -> VMSpec {
         switch vm {
         case .builtInGuest(let workingSet, let memory, let vcpus, let touch):
-            return .builtInGuest(
+            var spec = VMSpec.builtInGuest(
                 imagePath: try ProjectPaths.locateGuest(explicitPath: guestPath),
                 workingSetMiB: workingSet,
                 memoryMiB: memory,
                 vcpuCount: vcpus,
                 touch: touch
             )
+            if var agent = readiness {
+                // The agent does the work when asked; `touch=` would have the guest do it again at every resume.
+                spec.bootArgs =
+                    "ws=\(workingSet)" + (touch.map { " " + $0.agentBootArgs } ?? "")
+                    + (agent.port == AgentProbe.builtIn.port ? "" : " agent=\(agent.port)")
+                if let touch {
+                    agent.workRequest = "touch \(touch.mebibytes)"
+                    agent.workExpect = "W"
+                }
+                spec.readiness.agent = agent
+            }
+            return spec
         case .linux(let guest):
-            return VMSpec(
-                kernelImagePath: guest.kernel,
-                bootArgs: guest.bootArgs,
-                vcpuCount: guest.vcpus,
-                memoryMiB: guest.memoryMiB,
-                drives: [Drive(driveId: "rootfs", pathOnHost: guest.rootfs, isRootDevice: true, isReadOnly: true)],
-                readiness: ReadinessProbe(bootPrefix: guest.bootPattern, resumePrefix: guest.resumePattern)
-            )
+            return try linuxSpec(guest, readiness: readiness, guestPath: guestPath)
+        case .snapshot:
+            preconditionFailure("a snapshot's VM is read from its state file (ExternalSnapshotCheck)")
         }
+    }
+
+    /// A Linux guest's VM: its kernel and root drive (or the stand-ins `@guest` and `@rootfs`).
+    private static func linuxSpec(_ guest: LinuxGuest, readiness: AgentProbe?, guestPath: String?) throws -> VMSpec {
+        VMSpec(
+            kernelImagePath: guest.kernel == LinuxGuest.builtInGuestKernel
+                ? try ProjectPaths.locateGuest(explicitPath: guestPath) : guest.kernel,
+            bootArgs: guest.bootArgs,
+            vcpuCount: guest.vcpus,
+            memoryMiB: guest.memoryMiB,
+            drives: [
+                Drive(
+                    driveId: "rootfs",
+                    pathOnHost: guest.rootfs == LinuxGuest.standInRootfs
+                        ? try ProjectPaths.locateStandInRootfs() : guest.rootfs,
+                    isRootDevice: true,
+                    isReadOnly: true
+                )
+            ],
+            readiness: ReadinessProbe(
+                bootPrefix: guest.bootPattern,
+                resumePrefix: guest.resumePattern,
+                agent: readiness
+            )
+        )
     }
 }

@@ -64,6 +64,8 @@ package final class RunRecorder: Sendable {
                 if let value = stages.setUp { self.record(.setUp, value) }
                 if let value = stages.resume { self.record(.resume, value) }
                 if let value = stages.readiness { self.record(.readiness, value) }
+                if let value = stages.vsockConnect { self.record(.vsockConnect, value) }
+                if let value = stages.agentReply { self.record(.agentReply, value) }
                 if let work = served.work {
                     self.record(.firstWork, work.firstWork)
                     self.record(.workingSet, work.workingSet)

@@ -57,7 +57,19 @@ extension RunResources where Backend == FirecrackerBackend {
         var filesystem: SizeLimitedFilesystem?
         var cgroup: MemoryCgroup?
         let storeDirectory = options.snapshotDirectory ?? options.workDirectory + "/snapshots"
-        let spec = scenario.devices.applied(to: spec)
+        // A snapshot another tool made has the devices its state names; the scenario's are for VMs it builds.
+        let external: GoldenSnapshot?
+        if case .snapshot(let files) = scenario.vm {
+            external = try GoldenSnapshot.external(
+                state: files.state,
+                memory: files.memory,
+                spec: spec,
+                installation: installation
+            )
+        } else {
+            external = nil
+        }
+        let spec = external == nil ? scenario.devices.applied(to: spec) : spec
         let isolation = try await RunIsolation.make(
             for: scenario,
             spec: spec,
@@ -94,6 +106,7 @@ extension RunResources where Backend == FirecrackerBackend {
         configuration.teardown = teardown
         configuration.skipsCleanup = options.skipsCleanup
         configuration.regressionDrill = options.regressionDrill
+        configuration.externalSnapshot = external
         configuration.memory = scenario.pool.memory
         configuration.standbyProcesses = scenario.pool.standbyProcesses
         let backend = FirecrackerBackend(configuration: configuration, logger: options.logger)

@@ -103,6 +103,7 @@ public struct ScenarioRunner: Sendable {
             )
             .check(
                 for: scenario.vm,
+                readiness: scenario.readiness,
                 memory: scenario.pool.memory,
                 maximumVMs: scenario.pool.configuration.maximumVMs
             )

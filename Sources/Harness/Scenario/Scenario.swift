@@ -1,4 +1,5 @@
 public import Firecracker
+import Foundation
 public import Reporting
 public import SnapshotPool
 
@@ -24,6 +25,9 @@ public struct Scenario: Sendable, Equatable {
     public var vm: VMDefinition
     /// Its devices.
     public var devices: DeviceSettings
+    /// How a clone proves it runs after each resume: `nil` for its serial console, else its agent over vsock
+    /// (`vm.readiness`).
+    public var readiness: AgentProbe?
     /// The pool's configuration.
     public var pool: PoolSettings
     /// Phases of load, run one after another.
@@ -41,6 +45,7 @@ public struct Scenario: Sendable, Equatable {
         signOff: Bool = false,
         vm: VMDefinition,
         devices: DeviceSettings = DeviceSettings(),
+        readiness: AgentProbe? = nil,
         pool: PoolSettings,
         phases: [Phase],
         faults: [FaultSpec],
@@ -53,6 +58,7 @@ public struct Scenario: Sendable, Equatable {
         self.signOff = signOff
         self.vm = vm
         self.devices = devices
+        self.readiness = readiness
         self.pool = pool
         self.phases = phases
         self.faults = faults
@@ -76,10 +82,54 @@ public enum VMDefinition: Sendable, Equatable {
     case builtInGuest(workingSetMiB: Int, memoryMiB: Int, vcpus: Int, touch: WorkingSetTouch? = nil)
     /// A Linux guest (KVM hosts with hardware virtualization only).
     case linux(LinuxGuest)
+    /// A snapshot another tool made, restored as it is (`vm.snapshot`, `--snapshot`): its files are read, never
+    /// written.
+    case snapshot(ExternalSnapshot)
+}
+
+/// A snapshot another tool made: its VM state and memory files, and, for readiness on the serial console, the
+/// line its guest prints after every resume.
+///
+/// ```swift
+/// let snapshot = ExternalSnapshot(state: "/srv/snap/vm.state", memory: "/srv/snap/vm.mem")
+/// ```
+public struct ExternalSnapshot: Sendable, Equatable {
+    /// The VM state file (`snapshot_path` of `PUT /snapshot/create`).
+    public var state: String
+    /// The guest memory file (`mem_file_path`).
+    public var memory: String
+    /// The serial-line prefix the guest prints after every resume, for readiness on the serial console.
+    public var resumePattern: String?
+
+    public init(state: String, memory: String, resumePattern: String? = nil) {
+        self.state = state
+        self.memory = memory
+        self.resumePattern = resumePattern
+    }
+
+    /// The snapshot in `directory`: `vm.state` and `vm.mem` (snapbench's names), else `snapshot_file` and
+    /// `mem_file` (Firecracker's documentation's); `nil` when it holds neither pair.
+    public static func inDirectory(_ directory: String) -> ExternalSnapshot? {
+        for (state, memory) in [("vm.state", "vm.mem"), ("snapshot_file", "mem_file")] {
+            let pair = ExternalSnapshot(state: directory + "/" + state, memory: directory + "/" + memory)
+            if FileManager.default.fileExists(atPath: pair.state) || FileManager.default.fileExists(atPath: pair.memory) {
+                return pair
+            }
+        }
+        return nil
+    }
 }
 
 /// A kernel + rootfs guest and how it proves readiness.
+///
+/// On a host where Linux guests do not boot, `kernel: "@guest"` and `rootfs: "@rootfs"` run the same path with
+/// stand-ins: the built-in guest as the kernel, and the ext4 image `scripts/setup` makes as the root drive.
 public struct LinuxGuest: Sendable, Equatable {
+    /// `vm.kernel` naming the built-in guest as a stand-in for a Linux kernel.
+    public static let builtInGuestKernel = "@guest"
+    /// `vm.rootfs` naming the stand-in ext4 image `scripts/setup` makes.
+    public static let standInRootfs = "@rootfs"
+
     /// Host path of the kernel image.
     public var kernel: String
     /// Host path of the root filesystem image.
@@ -90,9 +140,10 @@ public struct LinuxGuest: Sendable, Equatable {
     public var memoryMiB: Int
     /// vCPUs.
     public var vcpus: Int
-    /// The serial-line prefix printed once booted (before the snapshot).
+    /// The serial-line prefix printed once booted (before the snapshot); empty with readiness over vsock and no
+    /// boot line: the golden VM is ready once its agent answers.
     public var bootPattern: String
-    /// The serial-line prefix printed after every resume.
+    /// The serial-line prefix printed after every resume; empty with readiness over vsock.
     public var resumePattern: String
 
     public init(

@@ -1,5 +1,6 @@
 import Firecracker
 import Foundation
+import HostSystem
 public import Reporting
 import SnapshotPool
 import Yams
@@ -281,12 +282,15 @@ struct ScenarioReader {
     static let builtinKeys =
         [
             "guest", "working_set_mib", "memory_mib", "vcpus", "touch_mib", "touch_order", "touch_access",
-            "memory_backend", "page_cache", "huge_pages",
+            "memory_backend", "page_cache", "huge_pages", "readiness", "snapshot",
         ] + deviceKeys
+    /// What a VM restored from a snapshot another tool made may say: the rest is in the snapshot.
+    static let snapshotVMKeys = ["snapshot", "readiness", "memory_backend", "page_cache"]
+    static let snapshotKeys = ["state", "memory", "resume_pattern"]
     static let linuxKeys =
         [
             "guest", "memory_mib", "vcpus", "kernel", "rootfs", "boot_args", "boot_pattern", "resume_pattern",
-            "memory_backend", "page_cache", "huge_pages",
+            "memory_backend", "page_cache", "huge_pages", "readiness",
         ] + deviceKeys
     static let poolKeys = [
         "warm_target", "maximum_vms", "refill_concurrency", "acquire_timeout", "readiness_timeout",
@@ -341,10 +345,17 @@ struct ScenarioReader {
                 "a sign-off runs on real Firecracker only, and this scenario asks for `backend: simulated`"
             )
         }
-        let vm = try top["vm"].map { try self.vm($0) } ?? .builtInGuest(workingSetMiB: 16, memoryMiB: 128, vcpus: 1)
+        let readiness = try top["vm"].map { try self.readiness($0) } ?? nil
+        let vm =
+            try top["vm"].map { try self.vm($0, agent: readiness) }
+            ?? .builtInGuest(workingSetMiB: 16, memoryMiB: 128, vcpus: 1)
         var pool = try self.pool(top.required("pool"))
         pool.memory = try guestMemory(vm: top["vm"], pool: top.required("pool"))
-        let devices = try top["vm"].map { try self.devices($0, memoryMiB: vm.memoryMiB) } ?? DeviceSettings()
+        var devices = try top["vm"].map { try self.devices($0, memoryMiB: vm.memoryMiB) } ?? DeviceSettings()
+        if readiness != nil, devices.vsock == nil {
+            // The agent's channel is a vsock device: readiness over vsock gives the VM one.
+            devices.vsock = Vsock(guestCid: DeviceSettings.vsockGuestCID, udsPath: DeviceSettings.vsockSocket)
+        }
         pool.launch = try launch(top.required("pool"))
         try checkCombination(pool: pool, vm: top["vm"], poolNode: top.required("pool"))
         let phases = try self.phases(top.required("phases"))
@@ -358,6 +369,7 @@ struct ScenarioReader {
             signOff: signOff,
             vm: vm,
             devices: devices,
+            readiness: readiness,
             pool: pool,
             phases: phases,
             faults: faults,
@@ -432,8 +444,9 @@ struct ScenarioReader {
 
     // MARK: VM
 
-    private func vm(_ node: Node) throws -> VMDefinition {
+    private func vm(_ node: Node, agent: AgentProbe?) throws -> VMDefinition {
         let fields = try Fields(node, path: "vm", document: document)
+        if let snapshot = fields["snapshot"] { return try externalSnapshot(snapshot, vm: fields) }
         let guest = try fields["guest"].map { try document.word($0, path: "vm.guest", from: ["builtin", "linux"]) }
         let isLinux = guest == "linux"
         let allowed = isLinux ? Self.linuxKeys : Self.builtinKeys
@@ -466,6 +479,12 @@ struct ScenarioReader {
                     path: fields.path(key)
                 )
             }
+            // With readiness over vsock the agent's reply is the proof: no serial line is needed after a resume, and
+            // without a boot line the golden VM is ready once its agent answers.
+            let serialLine: (String) throws -> String = { key in
+                guard agent != nil else { return try text(key) }
+                return try fields[key].map { try self.document.string($0, path: fields.path(key)) } ?? ""
+            }
             return .linux(
                 LinuxGuest(
                     kernel: try text("kernel"),
@@ -473,8 +492,8 @@ struct ScenarioReader {
                     bootArgs: try text("boot_args"),
                     memoryMiB: memory ?? 128,
                     vcpus: vcpus,
-                    bootPattern: try text("boot_pattern"),
-                    resumePattern: try text("resume_pattern")
+                    bootPattern: try serialLine("boot_pattern"),
+                    resumePattern: try serialLine("resume_pattern")
                 )
             )
         }
@@ -498,6 +517,35 @@ struct ScenarioReader {
             memoryMiB: memoryMiB,
             vcpus: vcpus,
             touch: try touch(fields, workingSet: workingSet)
+        )
+    }
+
+    /// `vm.snapshot: {state, memory, resume_pattern}`: a snapshot another tool made. Relative paths are read from
+    /// the scenario file's directory; what the VM is comes from the snapshot, so the guest's keys do not apply.
+    private func externalSnapshot(_ node: Node, vm: Fields) throws -> VMDefinition {
+        try vm.rejectUnknown(
+            allowed: Self.snapshotVMKeys,
+            inapplicable: Dictionary(
+                uniqueKeysWithValues: Set(Self.builtinKeys + Self.linuxKeys).subtracting(Self.snapshotVMKeys).map {
+                    ($0, "does not apply to a VM restored from vm.snapshot: the snapshot holds what the VM is")
+                }
+            )
+        )
+        let fields = try Fields(node, path: "vm.snapshot", document: document)
+        try fields.rejectUnknown(allowed: Self.snapshotKeys)
+        let base = URL(fileURLWithPath: document.file).deletingLastPathComponent().path
+        func path(_ key: String) throws -> String {
+            let text = try document.string(fields.required(key), path: "vm.snapshot." + key)
+            return text.hasPrefix("/") ? text : ProjectPaths.absolute(base + "/" + text)
+        }
+        return .snapshot(
+            ExternalSnapshot(
+                state: try path("state"),
+                memory: try path("memory"),
+                resumePattern: try fields["resume_pattern"].map {
+                    try document.string($0, path: "vm.snapshot.resume_pattern")
+                }
+            )
         )
     }
 

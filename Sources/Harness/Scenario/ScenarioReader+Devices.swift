@@ -7,6 +7,7 @@ extension VMDefinition {
         switch self {
         case .builtInGuest(_, let memory, _, _): memory
         case .linux(let guest): guest.memoryMiB
+        case .snapshot: 128
         }
     }
 }

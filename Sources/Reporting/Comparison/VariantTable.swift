@@ -32,12 +32,23 @@ public struct VariantTable: Sendable {
     /// Added before the verdict when the variants' VMs have devices or a jail.
     static let deviceColumns = ["restore p50", "set_up p50", "devices", "launch", "clones with every device"]
 
+    /// Added before the verdict when a variant proves readiness over the agent's channel (vsock).
+    static let agentColumns = [
+        "warm spawn p50", "warm spawn p95", "on-demand spawn p50", "on-demand spawn p95", "vsock_connect p50",
+        "vsock_connect p95", "agent_reply p50", "agent_reply p95",
+    ]
+
     /// Whether any variant's VM has devices or runs jailed: the table then shows them, and each variant's cost.
     var hasDevices: Bool { rows.contains { $0.report.devices != nil } }
 
+    /// Whether any variant proved readiness over vsock: the table then shows the agent's stages, and each
+    /// variant's cost over the first.
+    var hasAgent: Bool { rows.contains { $0.report.overall.latency(.vsockConnect) != nil } }
+
     /// The columns of this table.
     var columns: [String] {
-        hasDevices ? Self.columns.dropLast() + Self.deviceColumns + ["verdict"] : Self.columns
+        Array(Self.columns.dropLast()) + (hasDevices ? Self.deviceColumns : [])
+            + (hasAgent ? Self.agentColumns : []) + ["verdict"]
     }
 
     /// What the memory columns mean, for every format.
@@ -73,12 +84,24 @@ public struct VariantTable: Sendable {
                     devices.map { "\($0.clonesPassed)/\($0.clonesChecked)" } ?? "–",
                 ]
             }
+            if hasAgent {
+                cells += [
+                    figure(.spawnWarm, \.p50), figure(.spawnWarm, \.p95), figure(.spawnOnDemand, \.p50),
+                    figure(.spawnOnDemand, \.p95), figure(.vsockConnect, \.p50), figure(.vsockConnect, \.p95),
+                    figure(.agentReply, \.p50), figure(.agentReply, \.p95),
+                ]
+            }
             return cells + [report.verdict.rawValue]
         }
     }
 
     /// The columns of the cost table.
-    static let costColumns = ["variant", "Δ restore p50", "Δ restore p95", "Δ set_up p50", "Δ spawn p95"]
+    static let baseCostColumns = ["variant", "Δ restore p50", "Δ restore p95", "Δ set_up p50", "Δ spawn p95"]
+    /// Added to it when a variant proves readiness over vsock: what readiness over the agent's channel costs.
+    static let agentCostColumns = ["Δ warm spawn p50", "Δ warm spawn p95", "Δ on-demand spawn p95", "Δ readiness p50"]
+
+    /// The columns of this cost table.
+    var costColumns: [String] { Self.baseCostColumns + (hasAgent ? Self.agentCostColumns : []) }
 
     /// What the cost table means, for every format.
     var costNote: String {
@@ -87,9 +110,9 @@ public struct VariantTable: Sendable {
             + "within the host's run-to-run spread)."
     }
 
-    /// Each variant's latencies less the first variant's, in ms; empty without devices.
+    /// Each variant's latencies less the first variant's, in ms; empty without devices or readiness over vsock.
     func costCells() -> [[String]] {
-        guard hasDevices, let baseline = rows.first?.report.overall else { return [] }
+        guard hasDevices || hasAgent, let baseline = rows.first?.report.overall else { return [] }
         return rows.dropFirst().map { variant, report in
             func delta(_ metric: Metric, _ statistic: KeyPath<Spectrum, Double>) -> String {
                 guard let value = report.overall.latency(metric)?[keyPath: statistic],
@@ -97,9 +120,16 @@ public struct VariantTable: Sendable {
                 else { return "–" }
                 return String(format: "%+.2f", value - base)
             }
-            return [
+            var cells = [
                 variant, delta(.restore, \.p50), delta(.restore, \.p95), delta(.setUp, \.p50), delta(.spawn, \.p95),
             ]
+            if hasAgent {
+                cells += [
+                    delta(.spawnWarm, \.p50), delta(.spawnWarm, \.p95), delta(.spawnOnDemand, \.p95),
+                    delta(.readiness, \.p50),
+                ]
+            }
+            return cells
         }
     }
 
@@ -114,8 +144,8 @@ public struct VariantTable: Sendable {
         let costs = costCells()
         if !costs.isEmpty {
             var costTable = TextTable(
-                columns: Self.costColumns,
-                alignments: [.left] + Array(repeating: .right, count: Self.costColumns.count - 1)
+                columns: costColumns,
+                alignments: [.left] + Array(repeating: .right, count: costColumns.count - 1)
             )
             for row in costs { costTable.append(row) }
             text += "\n\(scenario): cost over \(rows[0].variant) (ms)\n" + costTable.render()
@@ -136,8 +166,8 @@ public struct VariantTable: Sendable {
         if !costs.isEmpty {
             lines += [
                 "", "## Cost over \(rows[0].variant)", "", costNote, "",
-                "| " + Self.costColumns.joined(separator: " | ") + " |",
-                "|---|" + String(repeating: "---:|", count: Self.costColumns.count - 1),
+                "| " + costColumns.joined(separator: " | ") + " |",
+                "|---|" + String(repeating: "---:|", count: costColumns.count - 1),
             ]
             lines += costs.map { "| " + $0.joined(separator: " | ") + " |" }
         }

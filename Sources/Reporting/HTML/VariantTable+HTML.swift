@@ -37,7 +37,7 @@ extension VariantTable {
         if !costs.isEmpty {
             out.open("section")
             out.element("h2", text: "Cost over \(rows[0].variant)")
-            var costTable = HTMLTable(Self.costColumns, numeric: Set(1..<Self.costColumns.count))
+            var costTable = HTMLTable(costColumns, numeric: Set(1..<costColumns.count))
             for cells in costs {
                 var row = cells.map { HTMLTable.Cell(text: $0) }
                 for index in 1..<row.count { row[index].numeric = true }

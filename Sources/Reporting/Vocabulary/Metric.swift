@@ -29,8 +29,12 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     case setUp = "set_up_ms"
     /// `PATCH /vm {Resumed}` sent → response.
     case resume = "resume_ms"
-    /// Resume response → the guest's readiness line.
+    /// Resume response → the guest's proof that it runs (its readiness line, or its agent's reply over vsock).
     case readiness = "readiness_ms"
+    /// With readiness over vsock: connecting to the device's socket → Firecracker's `OK` (the guest accepted).
+    case vsockConnect = "vsock_connect_ms"
+    /// With readiness over vsock: the readiness request written → the agent's reply.
+    case agentReply = "agent_reply_ms"
     /// Intended arrival (open loop) or request (closed loop) → the guest's report of its first work.
     case firstWork = "first_work_ms"
     /// The guest's readiness line → its report of its first work (re-touching its working set), host side.
@@ -135,7 +139,7 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     public var kind: Kind {
         switch self {
         case .spawn, .spawnWarm, .spawnOnDemand, .outcome, .restore, .firecrackerLoad, .processStart, .setUp,
-            .resume, .readiness, .firstWork, .workingSet, .workingSetGuest, .queueWait, .dispatchLag, .harnessOverhead:
+            .resume, .readiness, .vsockConnect, .agentReply, .firstWork, .workingSet, .workingSetGuest, .queueWait, .dispatchLag, .harnessOverhead:
             .latency
         case .poolResident, .poolAllocated, .processRSS, .vmmPSS, .vmmPSSPerWarmVM, .cgroupUsage: .memory
         case .allocatedPerLease: .allocation
@@ -219,7 +223,15 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
                 + "place made ready (its cgroup, the snapshot's files linked into its jail, its drives linked or "
                 + "copied, its page server listening)"
         case .resume: "PATCH /vm {state: Resumed} sent → response received"
-        case .readiness: "resume response → the guest's readiness line on its serial console"
+        case .readiness:
+            "resume response → the guest's proof that it runs: its readiness line on the serial console, or with "
+                + "vm.readiness: vsock its agent's reply to the readiness request over a connection opened after the "
+                + "resume"
+        case .vsockConnect:
+            "with vm.readiness: vsock: connecting to the clone's vsock device socket and writing CONNECT <port> → "
+                + "Firecracker's OK <port>, sent once the guest accepted the connection (a restore resets every vsock "
+                + "connection, so each lease opens a new one)"
+        case .agentReply: "with vm.readiness: vsock: the readiness request written → the agent's reply line read"
         case .firstWork:
             "from the intended arrival instant (open loop) or the request (closed loop) to the guest's report that it "
                 + "re-touched its working set after resume (vm.touch_mib): the time to useful work"

@@ -56,6 +56,9 @@ public struct FirecrackerBackend: VMBackend {
         /// nice -10 while it loads where this process may (root, `CAP_SYS_NICE`), else every VMM lowered to
         /// nice 10 once loaded.
         public var loadPriority = LoadPriority.automatic
+        /// A snapshot another tool made, restored as it is instead of one built from ``spec``
+        /// (``GoldenSnapshot/external(state:memory:spec:installation:)``).
+        public var externalSnapshot: GoldenSnapshot?
         /// Where each VM's teardown is verified and recorded.
         package var teardown: TeardownLedger?
         /// For tests of the gates only: time added to every restore inside its timed load, as the regression
@@ -110,6 +113,7 @@ public struct FirecrackerBackend: VMBackend {
             maximumAge: configuration.maximumSnapshotAge,
             launcher: configuration.networkSlots?.slots.first?.launcher ?? [],
             audit: configuration.audit,
+            external: configuration.externalSnapshot,
             logger: logger
         )
         self.poolDirectory =
@@ -301,6 +305,19 @@ public struct FirecrackerBackend: VMBackend {
 
     /// Nothing left to do: ``restore(id:)`` quarantined the snapshot that failed when it failed.
     public func snapshotFailed(_ error: any Error) async {}
+
+    /// The agent's failures, typed: an acquire whose VMs' agents never answered ends as `agent_timeout`, not as
+    /// a bare deadline.
+    public func readinessOutcome(of error: any Error) -> PoolError.Code? {
+        switch (error as? FirecrackerError)?.code {
+        case .agentTimeout?: .agentTimeout
+        case .agentRefused?: .agentRefused
+        case .agentReset?: .agentReset
+        case .agentMismatch?: .agentMismatch
+        case .agentProtocol?: .agentProtocol
+        default: nil
+        }
+    }
 
     /// Destroys the standby's processes, then removes the pool directory. Anything in it besides the marker is
     /// a VM's leftover, recorded in the teardown ledger before it goes: a leak check that ran after this removal

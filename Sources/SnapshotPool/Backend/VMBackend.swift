@@ -48,6 +48,11 @@ public protocol VMBackend: Sendable {
     /// Told when a restore failed because the snapshot itself is bad: quarantine it and make a new one.
     func snapshotFailed(_ error: any Error) async
 
+    /// How an acquire ends whose VMs failed their readiness with `error`, thrown by ``BackendVM/resume(timeout:)``,
+    /// until its deadline, when the backend can say more than `deadline` (the guest agent never answered:
+    /// `agent_timeout`); `nil` for `deadline`.
+    func readinessOutcome(of error: any Error) -> PoolError.Code?
+
     /// Releases what the backend holds (not the snapshot store). Called when the pool has drained.
     func shutdown() async
 
@@ -59,6 +64,9 @@ public protocol VMBackend: Sendable {
 extension VMBackend {
     /// None: the backend starts nothing ahead of need.
     public func standbyProcessIDs() -> [Int32] { [] }
+
+    /// None: a readiness failure ends an acquire at its deadline.
+    public func readinessOutcome(of error: any Error) -> PoolError.Code? { nil }
 }
 
 extension BackendVM {

@@ -28,6 +28,19 @@ public struct PoolError: Error, Sendable, CustomStringConvertible, Equatable {
         /// A resumed VM did not prove it is a fresh clone (e.g. it reported a generation id already seen); it is
         /// destroyed and the acquire goes on with another.
         public static let readinessFailed = Code("readiness_failed")
+        /// The guest's agent did not answer the readiness request over vsock in time, on every VM tried until the
+        /// acquire's deadline.
+        public static let agentTimeout = Code("agent_timeout")
+        /// The guest's agent refused the vsock connection (nothing listens on its port).
+        public static let agentRefused = Code("agent_refused")
+        /// The vsock connection to the guest's agent closed before its reply was complete.
+        public static let agentReset = Code("agent_reset")
+        /// The guest's agent answered something readiness does not expect.
+        public static let agentMismatch = Code("agent_mismatch")
+        /// Firecracker or the agent broke the line protocol.
+        public static let agentProtocol = Code("agent_protocol")
+        /// Every VM tried reported a VM generation id that was the golden VM's or one already handed out.
+        public static let repeatedGeneration = Code("repeated_generation")
 
         public var description: String { name }
     }

@@ -100,13 +100,16 @@ extension SnapshotPool {
     }
 
     private func acquire(requested: PoolClock.Instant, deadline: PoolClock.Instant) async throws -> Lease {
+        // The typed reason of the last readiness failure: an acquire that ends at its deadline after its VMs failed
+        // that way ends as that (`agent_timeout`, `repeated_generation`) rather than a bare `deadline`.
+        var readinessFailure: PoolError?
         while true {
             try Task.checkCancellation()
             guard phase != .draining, phase != .stopped else {
                 throw PoolError(.shuttingDown, "the pool is not running")
             }
             guard clock.now < deadline else {
-                throw PoolError(.deadline, "no VM could be made ready before the deadline")
+                throw readinessFailure ?? PoolError(.deadline, "no VM could be made ready before the deadline")
             }
             let handoff: Handoff
             if phase != .running {
@@ -128,7 +131,13 @@ extension SnapshotPool {
             if onDemand { onDemandInFlight += 1 }
             let lease: Lease?
             do {
-                lease = try await serve(handoff, requested: requested, assigned: assigned, deadline: deadline)
+                lease = try await serve(
+                    handoff,
+                    requested: requested,
+                    assigned: assigned,
+                    deadline: deadline,
+                    readinessFailure: &readinessFailure
+                )
             } catch {
                 if onDemand { onDemandFinished() }
                 throw error
@@ -141,12 +150,14 @@ extension SnapshotPool {
         }
     }
 
-    /// Turns a handoff into a lease; `nil` when the VM was unusable and the acquire should go on.
+    /// Turns a handoff into a lease; `nil` when the VM was unusable and the acquire should go on (a readiness
+    /// failure with a typed reason is left in `readinessFailure`).
     private func serve(
         _ handoff: Handoff,
         requested: PoolClock.Instant,
         assigned: PoolClock.Instant,
-        deadline: PoolClock.Instant
+        deadline: PoolClock.Instant,
+        readinessFailure: inout PoolError?
     ) async throws -> Lease? {
         let vm: Backend.VM
         let path: LeasePath
@@ -195,9 +206,14 @@ extension SnapshotPool {
             if let generation = proof.generation,
                 let refusal = generations.admit(generation, golden: vm.goldenGeneration)
             {
-                throw PoolError(.readinessFailed, refusal)
+                throw PoolError(.repeatedGeneration, refusal)
             }
         } catch {
+            if let typed = error as? PoolError {
+                readinessFailure = typed
+            } else if let code = backend.readinessOutcome(of: error) {
+                readinessFailure = PoolError(code, "\(error)")
+            }
             leased[vm.id] = nil
             counters.readinessFailures += 1
             emit(.readinessFailed(vmID: vm.id, reason: "\(error)"))
@@ -205,7 +221,8 @@ extension SnapshotPool {
             await vm.destroy()
             capacityFreed()
             if path == .onDemand, clock.now >= deadline {
-                throw PoolError(.deadline, "the VM did not prove readiness before the deadline: \(error)")
+                throw readinessFailure
+                    ?? PoolError(.deadline, "the VM did not prove readiness before the deadline: \(error)")
             }
             return nil
         }

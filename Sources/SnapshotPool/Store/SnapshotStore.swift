@@ -24,6 +24,11 @@ public actor SnapshotStore {
     /// Where builds, verifications, quarantines and deletions are recorded.
     public nonisolated let audit: AuditLog?
 
+    /// A snapshot another tool made, used instead of building one: never moved, rebuilt or written.
+    public nonisolated let external: GoldenSnapshot?
+    /// Why the external snapshot failed to load, once it has.
+    private var externalFailure: String?
+
     private let logger: Logger
     private var cached: GoldenSnapshot?
     private var building: Task<GoldenSnapshot, any Error>?
@@ -49,8 +54,10 @@ public actor SnapshotStore {
         maximumAge: Duration? = nil,
         launcher: [String] = [],
         audit: AuditLog? = nil,
+        external: GoldenSnapshot? = nil,
         logger: Logger = Logger(label: "snapbench.store")
     ) {
+        self.external = external
         self.launcher = launcher
         self.audit = audit
         self.directory = directory
@@ -64,6 +71,16 @@ public actor SnapshotStore {
     ///
     /// - Throws: `FirecrackerError` when no snapshot can be built.
     public func current() async throws -> GoldenSnapshot {
+        if let external {
+            if let externalFailure {
+                throw FirecrackerError(
+                    .snapshotInvalid,
+                    "the snapshot \(external.statePath) failed to load (\(externalFailure)); snapbench never changes a "
+                        + "snapshot it did not make, so there is nothing to restore until it is fixed"
+                )
+            }
+            return external
+        }
         if let cached, !isStale(cached) { return cached }
         // One build at a time: concurrent callers (refills, on-demand restores) share the one in flight
         // instead of rebuilding into the same directory.
@@ -118,6 +135,12 @@ public actor SnapshotStore {
     ///     already quarantined it and a new one was built), nothing happens, so a good rebuild is never
     ///     thrown away for an old failure.
     public func quarantine(reason: String, directory failed: String? = nil) {
+        if let external {
+            // Never moved: it is someone else's. Later restores are refused with the reason.
+            externalFailure = reason
+            record(.quarantined(digest: external.manifest.compatibility.digest, to: external.statePath, reason: reason))
+            return
+        }
         guard let snapshot = cached, failed == nil || failed == snapshot.directory else { return }
         cached = nil
         let target =

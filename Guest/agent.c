@@ -1,0 +1,509 @@
+/*
+ * agent.c - the built-in guest's agent, reached over vsock as a Linux guest's agent is.
+ *
+ * A virtio-vsock driver over virtio-mmio as Firecracker v1.12 exposes it, and a line agent on one port
+ * (agent=<port>, default 52) that answers
+ *   "ready"      -> "R<32 hex VMGenID>/<resumes>"   (the same proof the serial line carries)
+ *   "touch <N>"  -> "W<microseconds>/<wrong pages>"  (re-touch N MiB of the working set, as touch= does)
+ *   anything else -> "E unknown request"
+ * one line each. See README.md, "The agent over vsock".
+ *
+ * The device is found from the kernel command line (virtio_mmio.device=4K@0x<addr>:<irq>, written by
+ * Firecracker), driven by its interrupt (its GSI routed through the IOAPIC to AGENT_VECTOR, edge, active
+ * high), and uses three split virtqueues of QUEUE_SIZE entries: rx (0), tx (1), event (2). Every packet is one
+ * descriptor: the 44-byte header, then its payload. Flow control: every packet sent carries this side's
+ * buf_alloc and fwd_cnt; a reply is sent only when the peer's credit allows it.
+ *
+ * Under the development host's nested PVM every guest instruction is emulated (~0.6 us each), so the code
+ * is written for few instructions per packet, not for generality.
+ *
+ * Freestanding: no libc; built by build.sh together with guest.S.
+ */
+
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+/* --- shared with guest.S ------------------------------------------------------------------------- */
+
+extern u8 gen_seen[16];
+extern u64 resumes;
+extern u64 tsc_per_tick;
+extern u64 ws_run;
+extern u64 touch_seed;
+extern u64 touch_pages;
+extern u64 touch_step;
+extern u64 touch_index;
+/* 1 when this call noticed a new VMGenID (and printed the serial proof for it), else 0. */
+extern u64 c_note_resume(void);
+/* Re-touches touch_pages pages as planned in touch_step/touch_index; returns TSC cycles, *wrong the pages
+ * that did not hold their tag. */
+extern u64 c_retouch(u64 *wrong);
+
+/* --- virtio-mmio (version 2) ------------------------------------------------------------------------ */
+
+#define MMIO_MAGIC 0x000
+#define MMIO_VERSION 0x004
+#define MMIO_DEVICE_ID 0x008
+#define MMIO_DEVICE_FEATURES 0x010
+#define MMIO_DEVICE_FEATURES_SEL 0x014
+#define MMIO_DRIVER_FEATURES 0x020
+#define MMIO_DRIVER_FEATURES_SEL 0x024
+#define MMIO_QUEUE_SEL 0x030
+#define MMIO_QUEUE_NUM_MAX 0x034
+#define MMIO_QUEUE_NUM 0x038
+#define MMIO_QUEUE_READY 0x044
+#define MMIO_QUEUE_NOTIFY 0x050
+#define MMIO_INTERRUPT_STATUS 0x060
+#define MMIO_INTERRUPT_ACK 0x064
+#define MMIO_STATUS 0x070
+#define MMIO_QUEUE_DESC_LOW 0x080
+#define MMIO_QUEUE_DESC_HIGH 0x084
+#define MMIO_QUEUE_DRIVER_LOW 0x090
+#define MMIO_QUEUE_DRIVER_HIGH 0x094
+#define MMIO_QUEUE_DEVICE_LOW 0x0a0
+#define MMIO_QUEUE_DEVICE_HIGH 0x0a4
+#define MMIO_CONFIG 0x100
+
+#define VIRTIO_MAGIC 0x74726976 /* "virt" */
+#define VIRTIO_ID_VSOCK 19
+#define STATUS_ACKNOWLEDGE 1
+#define STATUS_DRIVER 2
+#define STATUS_FEATURES_OK 8
+#define STATUS_DRIVER_OK 4
+#define DESC_F_WRITE 2
+
+/* IOAPIC (Firecracker: 0xFEC00000), and the vector its pin is routed to. Below the timer's priority
+ * class (0x40), so a timer tick pending at a resume runs first and the serial proof keeps its order. */
+#define IOAPIC_BASE 0xFEC00000ull
+#define AGENT_VECTOR 0x28
+
+/* vsock */
+#define VSOCK_TYPE_STREAM 1
+#define OP_REQUEST 1
+#define OP_RESPONSE 2
+#define OP_RST 3
+#define OP_SHUTDOWN 4
+#define OP_RW 5
+#define OP_CREDIT_UPDATE 6
+#define OP_CREDIT_REQUEST 7
+#define HOST_CID 2
+#define EVENT_TRANSPORT_RESET 0
+
+#define QUEUE_SIZE 8
+#define RX_BUFFER 512
+#define TX_BUFFER 160
+#define HEADER 44
+#define CONNECTIONS 4
+#define LINE 96
+/* What this side offers the host: lines are consumed as they arrive, so the whole window is always free. */
+#define BUF_ALLOC 65536
+
+struct desc {
+    u64 addr;
+    u32 len;
+    u16 flags;
+    u16 next;
+};
+
+struct avail {
+    u16 flags;
+    u16 idx;
+    u16 ring[QUEUE_SIZE];
+};
+
+struct used_elem {
+    u32 id;
+    u32 len;
+};
+
+struct used {
+    u16 flags;
+    u16 idx;
+    struct used_elem ring[QUEUE_SIZE];
+};
+
+struct queue {
+    struct desc desc[QUEUE_SIZE] __attribute__((aligned(16)));
+    struct avail avail __attribute__((aligned(2)));
+    struct used used __attribute__((aligned(4)));
+    u16 last_used;
+};
+
+struct header {
+    u64 src_cid;
+    u64 dst_cid;
+    u32 src_port;
+    u32 dst_port;
+    u32 len;
+    u16 type;
+    u16 op;
+    u32 flags;
+    u32 buf_alloc;
+    u32 fwd_cnt;
+} __attribute__((packed));
+
+struct connection {
+    u32 peer_port; /* 0: free */
+    u32 received;  /* payload bytes consumed: our fwd_cnt */
+    u32 sent;      /* payload bytes sent */
+    u32 peer_buf_alloc;
+    u32 peer_fwd_cnt;
+    u32 line_length;
+    char line[LINE];
+};
+
+/* The driver's whole state. In .bss, which guest.S zeroes at boot; part of every snapshot. */
+static struct {
+    volatile u8 *mmio;
+    u64 guest_cid;
+    u32 port;
+    u32 tx_busy; /* bit i: tx descriptor i is in flight */
+    u32 notify;  /* bit q: queue q has new buffers for the device */
+    struct queue rx, tx, event;
+    struct connection connections[CONNECTIONS];
+    u8 rx_buffers[QUEUE_SIZE][RX_BUFFER] __attribute__((aligned(8)));
+    u8 tx_buffers[QUEUE_SIZE][TX_BUFFER] __attribute__((aligned(8)));
+    u32 events[QUEUE_SIZE];
+} agent;
+
+/* --- small helpers (no libc) ------------------------------------------------------------------------ */
+
+#define barrier() __asm__ volatile("" ::: "memory")
+
+static u32 mmio_read(u32 offset) { return *(volatile u32 *)(agent.mmio + offset); }
+
+static void mmio_write(u32 offset, u32 value) { *(volatile u32 *)(agent.mmio + offset) = value; }
+
+static void ioapic_write(u32 reg, u32 value) {
+    *(volatile u32 *)IOAPIC_BASE = reg;
+    *(volatile u32 *)(IOAPIC_BASE + 0x10) = value;
+}
+
+static u64 read_tsc(void) {
+    u32 low, high;
+    __asm__ volatile("rdtsc" : "=a"(low), "=d"(high));
+    return ((u64)high << 32) | low;
+}
+
+static int starts_with(const char *text, const char *prefix) {
+    while (*prefix)
+        if (*text++ != *prefix++) return 0;
+    return 1;
+}
+
+/* Decimal digits at *text (advanced past them). */
+static u64 parse_dec(const char **text) {
+    u64 value = 0;
+    while (**text >= '0' && **text <= '9') value = value * 10 + (u64)(*(*text)++ - '0');
+    return value;
+}
+
+static u64 parse_hex(const char **text) {
+    u64 value = 0;
+    if ((*text)[0] == '0' && ((*text)[1] | 0x20) == 'x') *text += 2;
+    for (;;) {
+        char c = **text;
+        u64 digit;
+        if (c >= '0' && c <= '9') digit = (u64)(c - '0');
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') digit = (u64)((c | 0x20) - 'a' + 10);
+        else return value;
+        value = value * 16 + digit;
+        (*text)++;
+    }
+}
+
+static char *put_dec(char *out, u64 value) {
+    char digits[20];
+    int count = 0;
+    do {
+        digits[count++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value);
+    while (count) *out++ = digits[--count];
+    return out;
+}
+
+/* --- queues ----------------------------------------------------------------------------------------- */
+
+static void setup_queue(u32 index, struct queue *queue) {
+    mmio_write(MMIO_QUEUE_SEL, index);
+    mmio_write(MMIO_QUEUE_NUM, QUEUE_SIZE);
+    u64 desc = (u64)queue->desc, avail = (u64)&queue->avail, used = (u64)&queue->used;
+    mmio_write(MMIO_QUEUE_DESC_LOW, (u32)desc);
+    mmio_write(MMIO_QUEUE_DESC_HIGH, (u32)(desc >> 32));
+    mmio_write(MMIO_QUEUE_DRIVER_LOW, (u32)avail);
+    mmio_write(MMIO_QUEUE_DRIVER_HIGH, (u32)(avail >> 32));
+    mmio_write(MMIO_QUEUE_DEVICE_LOW, (u32)used);
+    mmio_write(MMIO_QUEUE_DEVICE_HIGH, (u32)(used >> 32));
+    mmio_write(MMIO_QUEUE_READY, 1);
+}
+
+/* Offers descriptor `id` to the device again (its buffer stays as set up). */
+static void post(struct queue *queue, u16 id, u32 bit) {
+    queue->avail.ring[queue->avail.idx % QUEUE_SIZE] = id;
+    barrier();
+    queue->avail.idx++;
+    agent.notify |= bit;
+}
+
+/* --- sending ---------------------------------------------------------------------------------------- */
+
+/* One packet to the host on `connection`'s ports; payload may be empty. Dropped when no tx descriptor is
+ * free (the device returns them as soon as it has read them; eight are never all in flight here). */
+static void send(struct connection *connection, u16 op, u32 flags, const char *payload, u32 length) {
+    u32 id = 0;
+    while (id < QUEUE_SIZE && (agent.tx_busy & (1u << id))) id++;
+    if (id == QUEUE_SIZE || length > TX_BUFFER - HEADER) return;
+    struct header *header = (struct header *)agent.tx_buffers[id];
+    header->src_cid = agent.guest_cid;
+    header->dst_cid = HOST_CID;
+    header->src_port = agent.port;
+    header->dst_port = connection->peer_port;
+    header->len = length;
+    header->type = VSOCK_TYPE_STREAM;
+    header->op = op;
+    header->flags = flags;
+    header->buf_alloc = BUF_ALLOC;
+    header->fwd_cnt = connection->received;
+    for (u32 i = 0; i < length; i++) agent.tx_buffers[id][HEADER + i] = (u8)payload[i];
+    connection->sent += length;
+    agent.tx.desc[id].len = HEADER + length;
+    agent.tx_busy |= 1u << id;
+    post(&agent.tx, (u16)id, 1u << 1);
+}
+
+/* A reset for a packet that has no connection here: the header's own ports, swapped. */
+static void refuse(const struct header *packet) {
+    struct connection stray = {0};
+    stray.peer_port = packet->src_port;
+    u32 port = agent.port;
+    agent.port = packet->dst_port;
+    send(&stray, OP_RST, 0, 0, 0);
+    agent.port = port;
+}
+
+/* --- the agent -------------------------------------------------------------------------------------- */
+
+/* The reply to one request line, written into `out`; returns its length (with its '\n'). */
+static u32 answer(const char *line, char *out) {
+    char *end = out;
+    if (starts_with(line, "ready") && line[5] == 0) {
+        c_note_resume();
+        *end++ = 'R';
+        for (int i = 0; i < 16; i++) {
+            *end++ = "0123456789abcdef"[gen_seen[i] >> 4];
+            *end++ = "0123456789abcdef"[gen_seen[i] & 15];
+        }
+        *end++ = '/';
+        end = put_dec(end, resumes);
+    } else if (starts_with(line, "touch ")) {
+        const char *number = line + 6;
+        u64 pages = parse_dec(&number) << 8;
+        if (pages > ws_run) pages = ws_run;
+        touch_pages = pages;
+        touch_step = 1;
+        touch_index = 0;
+        if (pages > 1 && touch_seed) {
+            touch_step = 1000003 % pages;
+            touch_index = touch_seed % pages;
+        }
+        u64 wrong = 0, cycles = pages ? c_retouch(&wrong) : 0;
+        touch_pages = 0;
+        *end++ = 'W';
+        end = put_dec(end, tsc_per_tick ? cycles * 1000 / tsc_per_tick : 0);
+        *end++ = '/';
+        end = put_dec(end, wrong);
+    } else {
+        const char *error = "E unknown request";
+        while (*error) *end++ = *error++;
+    }
+    *end++ = '\n';
+    return (u32)(end - out);
+}
+
+static struct connection *find(u32 peer_port) {
+    for (int i = 0; i < CONNECTIONS; i++)
+        if (agent.connections[i].peer_port == peer_port) return &agent.connections[i];
+    return 0;
+}
+
+static void receive(const struct header *packet, const u8 *payload) {
+    if (packet->dst_port != agent.port || packet->src_cid != HOST_CID || packet->type != VSOCK_TYPE_STREAM) {
+        if (packet->op != OP_RST) refuse(packet);
+        return;
+    }
+    struct connection *connection = find(packet->src_port);
+    if (packet->op == OP_REQUEST) {
+        if (!connection) connection = find(0);
+        if (!connection) {
+            refuse(packet);
+            return;
+        }
+        struct connection fresh = {0};
+        *connection = fresh;
+        connection->peer_port = packet->src_port;
+        connection->peer_buf_alloc = packet->buf_alloc;
+        connection->peer_fwd_cnt = packet->fwd_cnt;
+        send(connection, OP_RESPONSE, 0, 0, 0);
+        return;
+    }
+    if (!connection) {
+        if (packet->op != OP_RST) refuse(packet);
+        return;
+    }
+    connection->peer_buf_alloc = packet->buf_alloc;
+    connection->peer_fwd_cnt = packet->fwd_cnt;
+    switch (packet->op) {
+    case OP_RW:
+        for (u32 i = 0; i < packet->len; i++) {
+            char c = (char)payload[i];
+            if (c == '\n') {
+                connection->line[connection->line_length] = 0;
+                char reply[TX_BUFFER - HEADER];
+                /* Counted before the reply, so the reply already carries the credit it frees. */
+                connection->received += i + 1;
+                payload += i + 1;
+                u32 rest = packet->len - i - 1;
+                u32 length = answer(connection->line, reply);
+                connection->line_length = 0;
+                if (connection->peer_buf_alloc - (connection->sent - connection->peer_fwd_cnt) >= length)
+                    send(connection, OP_RW, 0, reply, length);
+                else
+                    send(connection, OP_CREDIT_REQUEST, 0, 0, 0);
+                struct header remainder = *packet;
+                remainder.len = rest;
+                receive(&remainder, payload);
+                return;
+            }
+            if (c != '\r' && connection->line_length < LINE - 1) connection->line[connection->line_length++] = c;
+        }
+        connection->received += packet->len;
+        break;
+    case OP_CREDIT_REQUEST:
+        send(connection, OP_CREDIT_UPDATE, 0, 0, 0);
+        break;
+    case OP_SHUTDOWN:
+        send(connection, OP_RST, 0, 0, 0);
+        connection->peer_port = 0;
+        break;
+    case OP_RST:
+        connection->peer_port = 0;
+        break;
+    default: /* CREDIT_UPDATE: the credit is already taken from the header */
+        break;
+    }
+}
+
+/* --- interrupt ------------------------------------------------------------------------------------------ */
+
+/* Called by guest.S's AGENT_VECTOR stub, interrupts off; the stub sends the EOI. */
+void agent_interrupt(void) {
+    if (!agent.mmio) return;
+    u32 status = mmio_read(MMIO_INTERRUPT_STATUS);
+    if (status) mmio_write(MMIO_INTERRUPT_ACK, status);
+    /* The transport reset (sent when the golden VM was snapshotted): every connection is gone. */
+    while (agent.event.last_used != agent.event.used.idx) {
+        barrier();
+        u16 id = (u16)agent.event.used.ring[agent.event.last_used % QUEUE_SIZE].id;
+        if (agent.events[id] == EVENT_TRANSPORT_RESET)
+            for (int i = 0; i < CONNECTIONS; i++) agent.connections[i].peer_port = 0;
+        agent.event.last_used++;
+        post(&agent.event, id, 1u << 2);
+    }
+    while (agent.tx.last_used != agent.tx.used.idx) {
+        barrier();
+        agent.tx_busy &= ~(1u << agent.tx.used.ring[agent.tx.last_used % QUEUE_SIZE].id);
+        agent.tx.last_used++;
+    }
+    while (agent.rx.last_used != agent.rx.used.idx) {
+        barrier();
+        struct used_elem element = agent.rx.used.ring[agent.rx.last_used % QUEUE_SIZE];
+        const struct header *packet = (const struct header *)agent.rx_buffers[element.id];
+        if (element.len >= HEADER && packet->len <= element.len - HEADER) receive(packet, (const u8 *)(packet + 1));
+        agent.rx.last_used++;
+        post(&agent.rx, (u16)element.id, 1u << 0);
+    }
+    barrier();
+    for (u32 queue = 0; queue < 3; queue++)
+        if (agent.notify & (1u << queue)) mmio_write(MMIO_QUEUE_NOTIFY, queue);
+    agent.notify = 0;
+}
+
+/* --- start-up ------------------------------------------------------------------------------------------- */
+
+/* The device of the first "virtio_mmio.device=<size>@<addr>:<irq>" token that is a vsock device. */
+static int find_device(const char *cmdline, u64 *address, u32 *irq) {
+    const char *key = "virtio_mmio.device=";
+    for (const char *text = cmdline; *text; text++) {
+        if ((text != cmdline && text[-1] != ' ') || !starts_with(text, key)) continue;
+        const char *cursor = text + 19;
+        while (*cursor && *cursor != '@' && *cursor != ' ') cursor++;
+        if (*cursor != '@') continue;
+        cursor++;
+        u64 base = parse_hex(&cursor);
+        if (*cursor != ':') continue;
+        cursor++;
+        u32 line = (u32)parse_dec(&cursor);
+        volatile u32 *registers = (volatile u32 *)base;
+        if (registers[MMIO_MAGIC / 4] != VIRTIO_MAGIC || registers[MMIO_VERSION / 4] != 2 ||
+            registers[MMIO_DEVICE_ID / 4] != VIRTIO_ID_VSOCK)
+            continue;
+        *address = base;
+        *irq = line;
+        return 1;
+    }
+    return 0;
+}
+
+/* Finds and starts the vsock device and the agent, from the kernel command line (agent=<port>, default 52;
+ * agent=0 leaves it off). Called once at boot with interrupts off; returns the port, 0 when there is none. */
+u64 agent_start(const char *cmdline) {
+    u64 port = 52, address = 0;
+    u32 irq = 0;
+    for (const char *text = cmdline; text && *text; text++)
+        if ((text == cmdline || text[-1] == ' ') && starts_with(text, "agent=")) {
+            const char *number = text + 6;
+            port = parse_dec(&number);
+        }
+    if (!cmdline || !port || !find_device(cmdline, &address, &irq) || irq > 23) return 0;
+    agent.mmio = (volatile u8 *)address;
+    agent.port = (u32)port;
+    /* Status one bit at a time, as the device checks: ACKNOWLEDGE, DRIVER, FEATURES_OK, DRIVER_OK. */
+    mmio_write(MMIO_STATUS, STATUS_ACKNOWLEDGE);
+    mmio_write(MMIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
+    mmio_write(MMIO_DEVICE_FEATURES_SEL, 1);
+    if (!(mmio_read(MMIO_DEVICE_FEATURES) & 1)) return agent.mmio = 0, 0; /* VIRTIO_F_VERSION_1 */
+    mmio_write(MMIO_DRIVER_FEATURES_SEL, 1);
+    mmio_write(MMIO_DRIVER_FEATURES, 1);
+    mmio_write(MMIO_DRIVER_FEATURES_SEL, 0);
+    mmio_write(MMIO_DRIVER_FEATURES, 0);
+    mmio_write(MMIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
+    if (!(mmio_read(MMIO_STATUS) & STATUS_FEATURES_OK)) return agent.mmio = 0, 0;
+    if (mmio_read(MMIO_QUEUE_NUM_MAX) < QUEUE_SIZE) return agent.mmio = 0, 0;
+    for (u16 i = 0; i < QUEUE_SIZE; i++) {
+        agent.rx.desc[i].addr = (u64)agent.rx_buffers[i];
+        agent.rx.desc[i].len = RX_BUFFER;
+        agent.rx.desc[i].flags = DESC_F_WRITE;
+        agent.tx.desc[i].addr = (u64)agent.tx_buffers[i];
+        agent.event.desc[i].addr = (u64)&agent.events[i];
+        agent.event.desc[i].len = sizeof agent.events[i];
+        agent.event.desc[i].flags = DESC_F_WRITE;
+        post(&agent.rx, i, 1u << 0);
+        post(&agent.event, i, 1u << 2);
+    }
+    setup_queue(0, &agent.rx);
+    setup_queue(1, &agent.tx);
+    setup_queue(2, &agent.event);
+    mmio_write(MMIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
+    agent.guest_cid = mmio_read(MMIO_CONFIG) | ((u64)mmio_read(MMIO_CONFIG + 4) << 32);
+    /* The device's pin: edge, active high, to this vCPU (x2APIC id 0), unmasked last. */
+    ioapic_write(0x11 + 2 * irq, 0);
+    ioapic_write(0x10 + 2 * irq, AGENT_VECTOR);
+    mmio_write(MMIO_QUEUE_NOTIFY, 0);
+    mmio_write(MMIO_QUEUE_NOTIFY, 2);
+    agent.notify = 0;
+    (void)read_tsc;
+    return port;
+}

@@ -1,0 +1,182 @@
+import Firecracker
+import Foundation
+import Glibc
+import HostSystem
+import MicroVM
+import TestSupport
+import Testing
+
+/// The built-in guest's agent over vsock, on real Firecracker: readiness and work as an orchestrator asks for
+/// them after each resume, and every way the channel can fail, typed.
+extension RealFirecracker {
+    @Suite("The agent's channel: vsock")
+    struct AgentTests {
+        /// The built-in guest with a vsock device and readiness through its agent (`touchMiB` of work when asked).
+        static func agentSpec(_ spec: inout VMSpec, touchMiB: Int? = nil) {
+            spec.vsock = Vsock(guestCid: 3, udsPath: "vsock.sock")
+            var agent = AgentProbe.builtIn
+            if let touchMiB {
+                agent.workRequest = "touch \(touchMiB)"
+                agent.workExpect = "W"
+            }
+            spec.readiness.agent = agent
+        }
+
+        @Test("each clone is ready when its agent answers over a new vsock connection, with its own generation id")
+        func readinessOverVsock() async throws {
+            try await withGoldenSnapshot(adjust: { Self.agentSpec(&$0, touchMiB: 2) }) { installation, snapshot, clones in
+                let golden = try #require(snapshot.manifest.goldenGeneration)
+                var generations: Set<GenerationID> = [golden]
+                for index in 0..<3 {
+                    let clone = try await ClonedVM.restore(
+                        from: snapshot,
+                        installation: installation,
+                        workingDirectory: "\(clones)/agent-\(index)",
+                        id: "agent-\(index)"
+                    )
+                    let proof = try await clone.resume(deadline: .now + .seconds(2))
+                    // The agent's reply is the serial proof: R<generation id>/<resumes>, this clone's own.
+                    #expect(GuestProof.matches(proof.token, resumes: 1), "\(proof.token)")
+                    let generation = try #require(proof.generation)
+                    #expect(generations.insert(generation).inserted, "a generation id repeated: \(generation)")
+                    let timings = clone.timings
+                    let connect = try #require(timings.vsockConnect)
+                    let reply = try #require(timings.agentReply)
+                    let readiness = try #require(timings.readiness)
+                    #expect(connect > .zero && reply > .zero && connect + reply <= readiness)
+                    // Work when asked, over another connection: 2 MiB re-touched, every page holding its tag.
+                    let work = try #require(try await clone.waitForWork(deadline: .now + .seconds(5)))
+                    #expect(work.wrongPages == 0 && work.guestMicroseconds > 0, "\(work.token)")
+                    #expect(FileManager.default.fileExists(atPath: clone.agentSocketPath(.builtIn)))
+                    let pid = clone.vmm.pid
+                    await clone.destroy()
+                    #expect(!Leftovers.processExists(pid))
+                }
+                #expect(Leftovers.childVMMs().isEmpty)
+                #expect((try? FileManager.default.contentsOfDirectory(atPath: clones))?.isEmpty ?? true)
+            }
+        }
+
+        @Test("a port nobody listens on is refused, a reply that is not the proof is a mismatch, a frozen VM times out")
+        func failuresAreTyped() async throws {
+            try await withGoldenSnapshot(adjust: { Self.agentSpec(&$0) }) { installation, snapshot, clones in
+                let clone = try await ClonedVM.restore(
+                    from: snapshot,
+                    installation: installation,
+                    workingDirectory: clones + "/typed",
+                    id: "typed"
+                )
+                _ = try await clone.resume(deadline: .now + .seconds(2))
+                let socket = clone.agentSocketPath(.builtIn)
+                let refused = try await #require(throws: FirecrackerError.self) {
+                    try await AgentChannel.ask(socketPath: socket, port: 53, request: "ready", deadline: .now + .seconds(2))
+                }
+                #expect(refused.code == .agentRefused, "\(refused)")
+                let unknown = try await AgentChannel.ask(
+                    socketPath: socket,
+                    port: 52,
+                    request: "what",
+                    deadline: .now + .seconds(2)
+                )
+                #expect(unknown.reply == "E unknown request")
+                var wrong = AgentProbe.builtIn
+                wrong.expect = "READY"
+                let mismatch = try await #require(throws: FirecrackerError.self) {
+                    try await clone.ask(wrong, "ready", expecting: wrong.expect, deadline: .now + .seconds(2))
+                }
+                #expect(mismatch.code == .agentMismatch && mismatch.message.contains("starting with `READY`"))
+                let missing = try await #require(throws: FirecrackerError.self) {
+                    try await AgentChannel.ask(
+                        socketPath: clones + "/none.sock",
+                        port: 52,
+                        request: "ready",
+                        deadline: .now + .seconds(1)
+                    )
+                }
+                #expect(missing.code == .agentRefused)
+                // A stopped VMM accepts the Unix connection but never answers: the deadline ends the wait.
+                try clone.vmm.send(signal: SIGSTOP)
+                let started = ContinuousClock.now
+                let timeout = try await #require(throws: FirecrackerError.self) {
+                    try await AgentChannel.ask(
+                        socketPath: socket,
+                        port: 52,
+                        request: "ready",
+                        deadline: .now + .milliseconds(300)
+                    )
+                }
+                #expect(timeout.code == .agentTimeout, "\(timeout)")
+                #expect(started.duration(to: .now) < .seconds(5))
+                try clone.vmm.send(signal: SIGCONT)
+                await clone.destroy()
+                #expect(Leftovers.childVMMs().isEmpty)
+            }
+        }
+
+        @Test("a golden VM whose agent is its only boot signal is snapshotted once the agent answers")
+        func bootByAgent() async throws {
+            try await withGoldenSnapshot(
+                adjust: {
+                    Self.agentSpec(&$0)
+                    $0.readiness.bootPrefix = ""
+                }
+            ) { installation, snapshot, clones in
+                #expect(snapshot.manifest.readyLine?.hasPrefix("R") == true, "\(snapshot.manifest.readyLine ?? "")")
+                let clone = try await ClonedVM.restore(
+                    from: snapshot,
+                    installation: installation,
+                    workingDirectory: clones + "/booted",
+                    id: "booted"
+                )
+                let proof = try await clone.resume(deadline: .now + .seconds(2))
+                #expect(proof.generation != nil && proof.generation != snapshot.manifest.goldenGeneration)
+                await clone.destroy()
+            }
+        }
+    }
+
+    @Suite("Snapshot state files, read without Firecracker")
+    struct SnapshotStateFileTests {
+        @Test("a state file names its format, memory, vsock socket and drives; the CRC and layout are checked")
+        func decode() async throws {
+            try await withGoldenSnapshot(
+                adjust: {
+                    AgentTests.agentSpec(&$0)
+                    $0.blockDevices = BlockDevices(count: 2, sizeMiB: 1, sharing: .readOnly)
+                }
+            ) { _, snapshot, clones in
+                let state = try SnapshotStateFile.read(path: snapshot.statePath)
+                #expect(state.formatVersion == "6.0.0")
+                #expect(state.memorySizeMiB == 128 && state.memoryBytes == snapshot.manifest.memoryBytes)
+                #expect(state.vsock == SnapshotStateFile.VsockState(udsPath: "vsock.sock", guestCID: 3))
+                #expect(state.drives.map(\.path) == ["drive0.img", "drive1.img"])
+                #expect(state.drives.allSatisfy { $0.isReadOnly && !$0.isRoot })
+                #expect(state.networkInterfaces.isEmpty && !state.hasBalloon && !state.hugePages)
+                #expect(state.kernelImagePath == snapshot.manifest.spec.kernelImagePath)
+                #expect(state.vcpuCount == 1)
+                var bytes = try #require(FileManager.default.contents(atPath: snapshot.statePath))
+                try FileManager.default.createDirectory(atPath: clones, withIntermediateDirectories: true)
+                // One flipped byte: the CRC says so.
+                bytes[bytes.count / 2] ^= 0xFF
+                let damaged = clones + "/damaged.state"
+                try bytes.write(to: URL(fileURLWithPath: damaged))
+                let crc = try #require(throws: SnapshotStateError.self) { try SnapshotStateFile.read(path: damaged) }
+                #expect(crc.reason.contains("CRC-64") && crc.path == damaged)
+                // Cut short: the CRC too.
+                let cut = clones + "/cut.state"
+                try bytes.prefix(100).write(to: URL(fileURLWithPath: cut))
+                #expect(throws: SnapshotStateError.self) { try SnapshotStateFile.read(path: cut) }
+            }
+        }
+
+        @Test("CRC-64 is the Jones polynomial's, as Firecracker's state files end with")
+        func crc() {
+            #expect(SnapshotStateFile.crc64(Array("123456789".utf8)) == 0xE9C6_D914_C4B8_D9CA)
+            #expect(FirecrackerInstallation.snapshotFormat("6.0.0", loadsIn: "6.0.0"))
+            #expect(FirecrackerInstallation.snapshotFormat("6.0.0", loadsIn: "6.2.0"))
+            #expect(!FirecrackerInstallation.snapshotFormat("6.1.0", loadsIn: "6.0.0"))
+            #expect(!FirecrackerInstallation.snapshotFormat("5.0.0", loadsIn: "6.0.0"))
+            #expect(!FirecrackerInstallation.snapshotFormat("bad", loadsIn: "6.0.0"))
+        }
+    }
+}

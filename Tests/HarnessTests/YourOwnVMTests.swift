@@ -1,0 +1,149 @@
+import Firecracker
+import Foundation
+import HostSystem
+import Reporting
+import Subprocess
+import SystemPackage
+import TestSupport
+import Testing
+
+@testable import Harness
+
+/// What users ship, exercised for real: the reference agent's protocol, `docs/your-own-vm.md` followed step
+/// by step, a snapshot another tool made restored from where it lies, and the ones that cannot be refused first.
+@Suite("Your own VM, your own snapshot", .serialized, .timeLimit(.minutes(5)))
+struct YourOwnVMTests {
+    /// Runs `bash -c script` in `directory`; returns its exit status and output.
+    static func bash(_ script: String, in directory: String) async throws -> (status: Int32, output: String) {
+        let result = try await Subprocess.run(
+            .path("/bin/bash"),
+            arguments: ["-euo", "pipefail", "-c", script],
+            workingDirectory: FilePath(directory),
+            output: .string(limit: 1 << 20),
+            error: .string(limit: 1 << 20)
+        )
+        guard case .exited(let code) = result.terminationStatus else { return (-1, "\(result.terminationStatus)") }
+        return (code, result.standardOutput + result.standardError)
+    }
+
+    @Test("the reference agent answers its protocol over a Unix-socket stand-in (its own unittest, in Python)")
+    func referenceAgent() async throws {
+        let (status, output) = try await Self.bash(
+            "python3 -m unittest Guest/agent/test_agent.py",
+            in: TestEnvironment.packageRoot
+        )
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("Ran 5 tests") && output.contains("OK"), "\(output)")
+    }
+
+    /// The fenced blocks of `docs/your-own-vm.md` in order, with their info strings.
+    static func docBlocks() throws -> [(info: String, text: String)] {
+        let text = try String(contentsOfFile: TestEnvironment.packageRoot + "/docs/your-own-vm.md", encoding: .utf8)
+        var blocks: [(String, String)] = []
+        var current: (String, [String])?
+        for line in text.components(separatedBy: "\n") {
+            if line.hasPrefix("```") {
+                if let open = current {
+                    blocks.append((open.0, open.1.joined(separator: "\n")))
+                    current = nil
+                } else {
+                    current = (String(line.dropFirst(3)), [])
+                }
+            } else if current != nil {
+                current?.1.append(line)
+            }
+        }
+        return blocks
+    }
+
+    @Test(
+        "docs/your-own-vm.md, step by step, with its stand-ins: the snapshot made by curl, its scenario run, ready over vsock",
+        .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
+    )
+    func followTheDocument() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        let blocks = try Self.docBlocks()
+        let shell = blocks.filter { $0.info == "sh" }
+        let yaml = try #require(blocks.first { $0.info == "yaml" }).text
+        // Step 1, as written but for the stand-ins the document names and where it all goes.
+        let installation = try await TestEnvironment.installation()
+        let makeSnapshot = try #require(shell.first { $0.text.contains("/snapshot/create") }).text
+            .replacingOccurrences(of: "/tmp/my-vm", with: scratch + "/my-vm")
+            .replacingOccurrences(of: "/srv/my-vm/vmlinux", with: try TestEnvironment.guestPath())
+            .replacingOccurrences(of: "/srv/my-vm/rootfs.ext4", with: try ProjectPaths.locateStandInRootfs())
+            .replacingOccurrences(of: "firecracker --api-sock", with: installation.firecrackerPath + " --api-sock")
+        let made = try await Self.bash(makeSnapshot, in: scratch)
+        #expect(made.status == 0, "\(made.output)")
+        let state = try SnapshotStateFile.read(path: scratch + "/my-vm/vm.state")
+        #expect(state.vsock?.udsPath == "vsock.sock" && state.drives.map(\.isRoot) == [true])
+        // Step 2: the scenario as written, saved where the document says.
+        try yaml.replacingOccurrences(of: "/tmp/my-vm", with: scratch + "/my-vm")
+            .write(toFile: scratch + "/my-vm/my-vm.yaml", atomically: true, encoding: .utf8)
+        // Step 3: run it.
+        let scenario = try ScenarioParser.parse(file: scratch + "/my-vm/my-vm.yaml")
+        var options = ScenarioRunner.Options(workDirectory: scratch + "/work")
+        options.firecrackerPath = installation.firecrackerPath
+        options.guestPath = try TestEnvironment.guestPath()
+        let before = try FileManager.default.contentsOfDirectory(atPath: scratch + "/my-vm").sorted()
+        let report = try await ScenarioRunner(scenario: scenario, options: options).run()
+        #expect(report.verdict == .pass, "\(report.gates.filter { !$0.passed }.map { $0.reason ?? $0.expression })")
+        let connect = try #require(report.overall.latency(.vsockConnect))
+        let reply = try #require(report.overall.latency(.agentReply))
+        #expect(connect.count == report.overall.served && reply.count == report.overall.served)
+        // Nothing written beside the snapshot: its directory is as the user left it.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch + "/my-vm").sorted() == before)
+        #expect(Leftovers.childVMMs().isEmpty)
+    }
+
+    @Test(
+        "a snapshot of another format version, a truncated memory file, a missing drive: refused before any VM starts",
+        .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
+    )
+    func refusals() async throws {
+        try await withGoldenSnapshot(
+            adjust: {
+                $0.vsock = Vsock(guestCid: 3, udsPath: "vsock.sock")
+                $0.readiness.agent = .builtIn
+            }
+        ) { installation, snapshot, scratch in
+            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            let good = ExternalSnapshot(state: snapshot.statePath, memory: snapshot.memoryPath)
+            let checked = try await ExternalSnapshotCheck(snapshot: good, installation: installation)
+                .check(readiness: .builtIn)
+            #expect(checked.formatVersion == "6.0.0")
+            func refusal(_ external: ExternalSnapshot, readiness: AgentProbe? = .builtIn) async throws -> String {
+                let error = try await #require(throws: RunError.self) {
+                    try await ExternalSnapshotCheck(snapshot: external, installation: installation)
+                        .check(readiness: readiness)
+                }
+                #expect(error.code == .invalidRequest)
+                return error.message
+            }
+            // Another format version: the header's "6.0.0" made "6.1.0", the CRC made right again.
+            var bytes = Array(try #require(FileManager.default.contents(atPath: snapshot.statePath)))
+            let version = Array("6.0.0".utf8)
+            let at = try #require((0..<64).first { Array(bytes[$0..<($0 + 5)]) == version })
+            bytes[at + 2] = UInt8(ascii: "1")
+            let body = Array(bytes[..<(bytes.count - 8)])
+            let crc = SnapshotStateFile.crc64(body)
+            bytes = body + (0..<8).map { UInt8(truncatingIfNeeded: crc >> (8 * $0)) }
+            let newer = scratch + "/newer.state"
+            try Data(bytes).write(to: URL(fileURLWithPath: newer))
+            let version61 = try await refusal(ExternalSnapshot(state: newer, memory: snapshot.memoryPath))
+            #expect(version61.contains("\(newer) has snapshot format 6.1.0"), "\(version61)")
+            #expect(version61.contains("loads format 6.0.0"))
+            // A truncated memory file.
+            let cut = scratch + "/cut.mem"
+            #expect(FileManager.default.createFile(atPath: cut, contents: Data(count: 4096)))
+            let truncated = try await refusal(ExternalSnapshot(state: snapshot.statePath, memory: cut))
+            #expect(truncated.contains("memory file \(cut) has 4096 bytes") && truncated.contains("truncated"))
+            // A file that is not there, and no readiness at all.
+            let missing = try await refusal(ExternalSnapshot(state: scratch + "/none.state", memory: snapshot.memoryPath))
+            #expect(missing.contains("\(scratch)/none.state does not exist"))
+            let silent = try await refusal(good, readiness: nil)
+            #expect(silent.contains("names no readiness"))
+            #expect(Leftovers.childVMMs().isEmpty)
+        }
+    }
+}
