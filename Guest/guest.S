@@ -456,6 +456,8 @@ setup_apic_timer:
 //   touchseed=<decimal>    0: in address order (default); else a
 //                          permutation of the pages seeded by it
 //   touchw=<0|1>           1: write each page back after reading it
+//   serialproof=<0|1>      0: print no R line after a resume (the agent
+//                          answers with the proof over vsock instead)
 parse_cmdline:
         movq    $GAP_TICKS_DEFAULT, gap_ticks(%rip)
         movq    $VMGENID_DEFAULT, vmgenid_addr(%rip)
@@ -503,9 +505,16 @@ parse_cmdline:
         jmp     .Lcl_skip
 5:      lea     key_touchw(%rip), %rdi
         call    match_prefix
-        jne     .Lcl_skip
+        jne     6f
         call    parse_dec
         mov     %al, touch_write(%rip)
+        jmp     .Lcl_skip
+6:      lea     key_serialproof(%rip), %rdi
+        call    match_prefix
+        jne     .Lcl_skip
+        call    parse_dec
+        test    %rax, %rax
+        sete    serial_quiet(%rip)
 .Lcl_skip:                              // advance to the end of this token
         movzbl  (%rsi), %eax
         cmp     $0x20, %eax
@@ -1048,6 +1057,8 @@ report_work:
 // nothing else. Called from the tick handler (interrupts off). Clobbers
 // rax, rcx, rdx, rsi, rdi, r8 (saved by the caller).
 report_resume:
+        cmpb    $0, serial_quiet(%rip)  // serialproof=0: the host reads the proof from the agent instead
+        jne     9f
         lea     line_buf(%rip), %rdi
         lea     msg_resumed(%rip), %rsi
         mov     $(msg_resumed_end - msg_resumed), %ecx
@@ -1062,6 +1073,7 @@ report_resume:
         movb    $0x0A, (%rdi)
         inc     %rdi
         jmp     write_line_buf
+9:      ret
 
 #ifdef DEBUG_TICKS
 // "SNAPBENCH-DEBUG ticks=<n> tsc_per_tick=<cycles>\n"
@@ -1188,6 +1200,7 @@ key_vmgenid:    .asciz  "vmgenid="
 key_touch:      .asciz  "touch="
 key_touchseed:  .asciz  "touchseed="
 key_touchw:     .asciz  "touchw="
+key_serialproof: .asciz "serialproof="
 hex_digits:     .ascii  "0123456789abcdef"
 
 // hex_pairs[b] = the two lowercase hex digits of byte b, for fmt_gen.
@@ -1251,6 +1264,7 @@ vmgenid_addr:   .skip   8               // where the VMGenID lives (zero16 if of
 touch_mib:      .skip   8               // touch= as given
 touch_seed:     .skip   8               // touchseed= (0: address order)
 touch_write:    .skip   8               // touchw= (byte)
+serial_quiet:   .skip   8               // serialproof=0 (byte): no R line on the console
 touch_pages:    .skip   8               // pages re-touched after a resume
 touch_step:     .skip   8               // index step between them
 touch_index:    .skip   8               // index of the first

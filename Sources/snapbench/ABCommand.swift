@@ -63,9 +63,13 @@ struct ABCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("build-cache"),
-        help: ArgumentHelp("Where revisions are checked out and built.", valueName: "dir")
+        help: ArgumentHelp(
+            "Where revisions are checked out and built, once each (default: .snapbench/ab-builds in this checkout; "
+                + "a relative path is taken from the working directory).",
+            valueName: "dir"
+        )
     )
-    var buildCache: String = ".snapbench/ab-builds"
+    var buildCache: String?
 
     @Option(
         name: .customLong("order-seed"),
@@ -98,6 +102,7 @@ struct ABCommand: AsyncParsableCommand {
             throw ExitCode(.invalidInput)
         }
         let repository = ProjectPaths.repository()
+        let buildCache = buildCache.map(ProjectPaths.absolute) ?? (repository ?? ".") + "/.snapbench/ab-builds"
         let say: @Sendable (String) -> Void = { print($0) }
         let work: @Sendable () async throws -> (base: [LoadedReport], candidate: [LoadedReport]) = {
             let baseBuild = try await BuildUnderTest.resolve(

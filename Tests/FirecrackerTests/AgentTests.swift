@@ -22,9 +22,24 @@ extension RealFirecracker {
             spec.readiness.agent = agent
         }
 
+        static func agentOnly(_ spec: inout VMSpec) { agentSpec(&spec) }
+        static func agentWithWork(_ spec: inout VMSpec) { agentSpec(&spec, touchMiB: 2) }
+        /// The agent's answer is the golden VM's only boot signal: no serial boot line is awaited.
+        static func agentAsBootSignal(_ spec: inout VMSpec) {
+            agentSpec(&spec)
+            spec.readiness.bootPrefix = ""
+        }
+        static func agentWithDrives(_ spec: inout VMSpec) {
+            agentSpec(&spec)
+            spec.blockDevices = BlockDevices(count: 2, sizeMiB: 1, sharing: .readOnly)
+        }
+
         @Test("each clone is ready when its agent answers over a new vsock connection, with its own generation id")
         func readinessOverVsock() async throws {
-            try await withGoldenSnapshot(adjust: { Self.agentSpec(&$0, touchMiB: 2) }) { installation, snapshot, clones in
+            try await withGoldenSnapshot(adjust: Self.agentWithWork) {
+                installation,
+                snapshot,
+                clones in
                 let golden = try #require(snapshot.manifest.goldenGeneration)
                 var generations: Set<GenerationID> = [golden]
                 for index in 0..<3 {
@@ -59,7 +74,7 @@ extension RealFirecracker {
 
         @Test("a port nobody listens on is refused, a reply that is not the proof is a mismatch, a frozen VM times out")
         func failuresAreTyped() async throws {
-            try await withGoldenSnapshot(adjust: { Self.agentSpec(&$0) }) { installation, snapshot, clones in
+            try await withGoldenSnapshot(adjust: Self.agentOnly) { installation, snapshot, clones in
                 let clone = try await ClonedVM.restore(
                     from: snapshot,
                     installation: installation,
@@ -69,7 +84,12 @@ extension RealFirecracker {
                 _ = try await clone.resume(deadline: .now + .seconds(2))
                 let socket = clone.agentSocketPath(.builtIn)
                 let refused = try await #require(throws: FirecrackerError.self) {
-                    try await AgentChannel.ask(socketPath: socket, port: 53, request: "ready", deadline: .now + .seconds(2))
+                    try await AgentChannel.ask(
+                        socketPath: socket,
+                        port: 53,
+                        request: "ready",
+                        deadline: .now + .seconds(2)
+                    )
                 }
                 #expect(refused.code == .agentRefused, "\(refused)")
                 let unknown = try await AgentChannel.ask(
@@ -115,12 +135,7 @@ extension RealFirecracker {
 
         @Test("a golden VM whose agent is its only boot signal is snapshotted once the agent answers")
         func bootByAgent() async throws {
-            try await withGoldenSnapshot(
-                adjust: {
-                    Self.agentSpec(&$0)
-                    $0.readiness.bootPrefix = ""
-                }
-            ) { installation, snapshot, clones in
+            try await withGoldenSnapshot(adjust: Self.agentAsBootSignal) { installation, snapshot, clones in
                 #expect(snapshot.manifest.readyLine?.hasPrefix("R") == true, "\(snapshot.manifest.readyLine ?? "")")
                 let clone = try await ClonedVM.restore(
                     from: snapshot,
@@ -139,17 +154,12 @@ extension RealFirecracker {
     struct SnapshotStateFileTests {
         @Test("a state file names its format, memory, vsock socket and drives; the CRC and layout are checked")
         func decode() async throws {
-            try await withGoldenSnapshot(
-                adjust: {
-                    AgentTests.agentSpec(&$0)
-                    $0.blockDevices = BlockDevices(count: 2, sizeMiB: 1, sharing: .readOnly)
-                }
-            ) { _, snapshot, clones in
+            try await withGoldenSnapshot(adjust: AgentTests.agentWithDrives) { _, snapshot, clones in
                 let state = try SnapshotStateFile.read(path: snapshot.statePath)
                 #expect(state.formatVersion == "6.0.0")
                 #expect(state.memorySizeMiB == 128 && state.memoryBytes == snapshot.manifest.memoryBytes)
                 #expect(state.vsock == SnapshotStateFile.VsockState(udsPath: "vsock.sock", guestCID: 3))
-                #expect(state.drives.map(\.path) == ["drive0.img", "drive1.img"])
+                #expect(Set(state.drives.map(\.path)) == ["drive0.img", "drive1.img"])
                 #expect(state.drives.allSatisfy { $0.isReadOnly && !$0.isRoot })
                 #expect(state.networkInterfaces.isEmpty && !state.hasBalloon && !state.hugePages)
                 #expect(state.kernelImagePath == snapshot.manifest.spec.kernelImagePath)

@@ -12,7 +12,7 @@ struct ScenarioParserTests {
     static let shipped = [
         "smoke", "steady", "burst", "burst-wide", "churn", "soak", "crash", "hang", "corruption", "memory-pressure",
         "disk-full",
-        "contention", "faults-all", "memory-backends", "memory-backends-huge", "devices", "agent",
+        "contention", "faults-all", "memory-backends", "memory-backends-huge", "devices", "agent", "straggler",
     ]
 
     /// A small valid file the bad inputs are variations of (line numbers matter below).
@@ -406,6 +406,98 @@ struct ScenarioParserTests {
     }
 
     static let badInputs: [BadInput] = [
+        BadInput(
+            name: "a readiness channel that does not exist",
+            yaml: BadInput.appending("vm:\n  readiness: pipe\n"),
+            code: .invalidValue,
+            line: 13,
+            keyPath: "vm.readiness",
+            message: "`pipe` is not one of serial, vsock"
+        ),
+        BadInput(
+            name: "readiness over vsock on port 0",
+            yaml: BadInput.appending("vm:\n  readiness: {vsock: {port: 0}}\n"),
+            code: .invalidValue,
+            line: 13,
+            keyPath: "vm.readiness.vsock.port",
+            message: "must be positive"
+        ),
+        BadInput(
+            name: "a typo in the vsock readiness keys",
+            yaml: BadInput.appending("vm:\n  readiness: {vsock: {prot: 52}}\n"),
+            code: .unknownKey,
+            line: 13,
+            keyPath: "vm.readiness.vsock.prot",
+            message: "did you mean `port`?"
+        ),
+        BadInput(
+            name: "a readiness mapping for the serial console",
+            yaml: BadInput.appending("vm:\n  readiness: {serial: {}}\n"),
+            code: .unknownKey,
+            line: 13,
+            keyPath: "vm.readiness.serial",
+            message: "unknown key"
+        ),
+        BadInput(
+            name: "a readiness request of two lines",
+            yaml: BadInput.appending("vm:\n  readiness: {vsock: {request: \"a\\nb\"}}\n"),
+            code: .invalidValue,
+            line: 13,
+            keyPath: "vm.readiness.vsock.request",
+            message: "must be one line"
+        ),
+        BadInput(
+            name: "a snapshot's VM given guest keys",
+            yaml: BadInput.appending("vm:\n  snapshot: {state: vm.state, memory: vm.mem}\n  working_set_mib: 16\n"),
+            code: .inapplicableKey,
+            line: 14,
+            keyPath: "vm.working_set_mib",
+            message: "does not apply to a VM restored from vm.snapshot"
+        ),
+        BadInput(
+            name: "a snapshot without its memory file",
+            yaml: BadInput.appending("vm:\n  snapshot: {state: vm.state}\n"),
+            code: .missingKey,
+            line: 13,
+            keyPath: "vm.snapshot.memory",
+            message: "missing"
+        ),
+        BadInput(
+            name: "a typo in the snapshot's keys",
+            yaml: BadInput.appending("vm:\n  snapshot: {state: vm.state, memroy: vm.mem}\n"),
+            code: .unknownKey,
+            line: 13,
+            keyPath: "vm.snapshot.memroy",
+            message: "did you mean `memory`?"
+        ),
+        BadInput(
+            name: "a linux guest on the serial console without its resume line",
+            yaml: BadInput.appending(
+                "vm:\n  guest: linux\n  kernel: /k\n  rootfs: /r\n  boot_args: console=ttyS0\n  boot_pattern: ready\n"
+            ),
+            code: .missingKey,
+            line: 13,
+            keyPath: "vm.resume_pattern",
+            message: "required for a `linux` guest"
+        ),
+        BadInput(
+            name: "a linux guest without its kernel",
+            yaml: BadInput.appending("vm:\n  guest: linux\n  rootfs: /r\n  boot_args: x\n  readiness: vsock\n"),
+            code: .missingKey,
+            line: 13,
+            keyPath: "vm.kernel",
+            message: "required for a `linux` guest"
+        ),
+        BadInput(
+            name: "a linux guest given the builtin guest's keys",
+            yaml: BadInput.appending(
+                "vm:\n  guest: linux\n  kernel: /k\n  rootfs: /r\n  boot_args: x\n  readiness: vsock\n  touch_mib: 4\n"
+            ),
+            code: .inapplicableKey,
+            line: 18,
+            keyPath: "vm.touch_mib",
+            message: "does not apply to a `linux` guest"
+        ),
         BadInput(
             name: "a scenario name that climbs out of --output",
             yaml: BadInput.replacing(1, with: "name: ../../evil"),
@@ -897,6 +989,38 @@ struct ScenarioParserTests {
             message: "not valid YAML"
         ),
     ]
+
+    @Test("vm.readiness and vm.snapshot read as written; vsock readiness gives the VM a vsock device")
+    func readinessAndSnapshot() throws {
+        let vsock = try ScenarioParser.parse(yaml: BadInput.appending("vm:\n  readiness: vsock\n"), file: "r.yaml")
+        #expect(vsock.readiness == .builtIn)
+        #expect(vsock.devices.vsock == Vsock(guestCid: 3, udsPath: "vsock.sock"))
+        let custom = try ScenarioParser.parse(
+            yaml: BadInput.appending("vm:\n  readiness: {vsock: {port: 1024, request: ping, expect: pong}}\n"),
+            file: "r.yaml"
+        )
+        #expect(custom.readiness == AgentProbe(port: 1024, request: "ping", expect: "pong"))
+        let serial = try ScenarioParser.parse(yaml: BadInput.appending("vm:\n  readiness: serial\n"), file: "r.yaml")
+        #expect(serial.readiness == nil && serial.devices.vsock == nil)
+        let external = try ScenarioParser.parse(
+            yaml: BadInput.appending(
+                "vm:\n  snapshot: {state: snap/vm.state, memory: /abs/vm.mem}\n  readiness: vsock\n"
+            ),
+            file: "/srv/scenarios/mine.yaml"
+        )
+        #expect(
+            external.vm == .snapshot(ExternalSnapshot(state: "/srv/scenarios/snap/vm.state", memory: "/abs/vm.mem"))
+        )
+        let agent = try ScenarioParser.parseVariants(file: Self.scenariosDirectory + "/agent.yaml")
+        #expect(agent.map(\.name) == ["agent.serial", "agent.vsock", "agent.vsock-touch16", "agent.linux-stand-in"])
+        #expect(agent[0].readiness == nil && agent[1].readiness == .builtIn)
+        guard case .linux(let guest) = agent[3].vm else {
+            Issue.record("the stand-in variant is not a linux guest: \(agent[3].vm)")
+            return
+        }
+        #expect(guest.kernel == LinuxGuest.builtInGuestKernel && guest.rootfs == LinuxGuest.standInRootfs)
+        #expect(guest.bootPattern.isEmpty && guest.resumePattern.isEmpty)
+    }
 
     @Test("A bad input is refused with its code, line and key path", arguments: badInputs)
     func badInput(_ input: BadInput) throws {

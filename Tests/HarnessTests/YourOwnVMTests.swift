@@ -96,17 +96,18 @@ struct YourOwnVMTests {
         #expect(Leftovers.childVMMs().isEmpty)
     }
 
+    /// The built-in guest with a vsock device and readiness through its agent.
+    static func withAgent(_ spec: inout VMSpec) {
+        spec.vsock = Vsock(guestCid: 3, udsPath: "vsock.sock")
+        spec.readiness.agent = .builtIn
+    }
+
     @Test(
         "a snapshot of another format version, a truncated memory file, a missing drive: refused before any VM starts",
         .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
     )
     func refusals() async throws {
-        try await withGoldenSnapshot(
-            adjust: {
-                $0.vsock = Vsock(guestCid: 3, udsPath: "vsock.sock")
-                $0.readiness.agent = .builtIn
-            }
-        ) { installation, snapshot, scratch in
+        try await withGoldenSnapshot(adjust: Self.withAgent) { installation, snapshot, scratch in
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             let good = ExternalSnapshot(state: snapshot.statePath, memory: snapshot.memoryPath)
             let checked = try await ExternalSnapshotCheck(snapshot: good, installation: installation)
@@ -139,7 +140,9 @@ struct YourOwnVMTests {
             let truncated = try await refusal(ExternalSnapshot(state: snapshot.statePath, memory: cut))
             #expect(truncated.contains("memory file \(cut) has 4096 bytes") && truncated.contains("truncated"))
             // A file that is not there, and no readiness at all.
-            let missing = try await refusal(ExternalSnapshot(state: scratch + "/none.state", memory: snapshot.memoryPath))
+            let missing = try await refusal(
+                ExternalSnapshot(state: scratch + "/none.state", memory: snapshot.memoryPath)
+            )
             #expect(missing.contains("\(scratch)/none.state does not exist"))
             let silent = try await refusal(good, readiness: nil)
             #expect(silent.contains("names no readiness"))

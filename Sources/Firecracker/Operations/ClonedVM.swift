@@ -340,7 +340,11 @@ public final class ClonedVM: Sendable {
             )
         } catch let error as FirecrackerError {
             if let exit = vmm.exit {
-                throw FirecrackerError(.processExited, "the VMM \(exit) while the host asked its agent", underlying: error)
+                throw FirecrackerError(
+                    .processExited,
+                    "the VMM \(exit) while the host asked its agent",
+                    underlying: error
+                )
             }
             throw error
         }

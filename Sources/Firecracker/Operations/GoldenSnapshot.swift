@@ -21,7 +21,9 @@ public struct GoldenSnapshot: Sendable, Equatable {
 
     /// Path of the VM state file (the manifest names it inside the directory, or, for a snapshot another tool
     /// made, by its absolute path).
-    public var statePath: String { manifest.stateFile.hasPrefix("/") ? manifest.stateFile : directory + "/" + manifest.stateFile }
+    public var statePath: String {
+        manifest.stateFile.hasPrefix("/") ? manifest.stateFile : directory + "/" + manifest.stateFile
+    }
     /// Path of the guest memory file.
     public var memoryPath: String {
         manifest.memoryFile.hasPrefix("/") ? manifest.memoryFile : directory + "/" + manifest.memoryFile
@@ -70,7 +72,10 @@ public struct GoldenSnapshot: Sendable, Equatable {
             bootToReadyMilliseconds: 0,
             createMilliseconds: 0
         )
-        return GoldenSnapshot(directory: URL(fileURLWithPath: state).deletingLastPathComponent().path, manifest: manifest)
+        return GoldenSnapshot(
+            directory: URL(fileURLWithPath: state).deletingLastPathComponent().path,
+            manifest: manifest
+        )
     }
 
     /// Reads the manifest of the snapshot in `directory`.

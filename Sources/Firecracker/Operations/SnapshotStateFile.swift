@@ -102,10 +102,15 @@ public struct SnapshotStateFile: Sendable, Equatable {
             throw SnapshotStateError(path: path, "was made on aarch64; this host is x86_64")
         }
         guard magic == magicX86 else {
-            throw SnapshotStateError(path: path, "is not a Firecracker VM state file (magic \(String(magic, radix: 16)))")
+            throw SnapshotStateError(
+                path: path,
+                "is not a Firecracker VM state file (magic \(String(magic, radix: 16)))"
+            )
         }
         let version = try reader.string()
-        let stored = bytes[(bytes.count - 8)...].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * $1.offset) }
+        let stored = bytes[(bytes.count - 8)...].enumerated().reduce(UInt64(0)) {
+            $0 | UInt64($1.element) << (8 * $1.offset)
+        }
         guard CRC64.jones(body) == stored else {
             throw SnapshotStateError(path: path, "fails its CRC-64 check: the file is damaged or cut")
         }
@@ -269,7 +274,12 @@ struct BincodeReader {
         let vsock = try option { try $0.connected { try $0.vsockState() } }
         let balloon: Void? = try option { try $0.connected { try $0.balloonState() } }
         _ = try option { try $0.tag(below: 2) }
-        _ = try option { try $0.connected { try $0.virtioState(); try $0.rateLimiter() } }
+        _ = try option {
+            try $0.connected {
+                try $0.virtioState()
+                try $0.rateLimiter()
+            }
+        }
         _ = try option { reader in
             _ = try reader.u32()
             _ = try reader.u64()

@@ -36,6 +36,10 @@ package struct BuildUnderTest: Sendable, Equatable {
         cache: String,
         progress: @Sendable (String) -> Void
     ) async throws -> BuildUnderTest {
+        // Absolute once, here: the build runs with its own directory as the working directory, where a relative
+        // cache would be resolved a second time.
+        let cache = ProjectPaths.absolute(cache)
+        let repository = ProjectPaths.absolute(repository)
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: specification, isDirectory: &isDirectory), !isDirectory.boolValue {
             guard FileManager.default.isExecutableFile(atPath: specification) else {

@@ -88,15 +88,16 @@ package struct InterleavedRuns: Sendable {
                     let directory = "\(output)/\(side.rawValue)/\(name)-\(round + 1)"
                     let started = ContinuousClock.now
                     let loaded = try await runOnce(build: build, scenario: scenario, name: name, directory: directory)
-                    collected[side, default: []].append(loaded)
-                    let report = loaded.report
-                    let spawn = report.overall.latency(.spawn).map { formatMilliseconds($0.p95) } ?? "–"
-                    let restore = report.overall.latency(.restore).map { formatMilliseconds($0.p95) } ?? "–"
-                    progress(
-                        "[\(done)/\(total)] \(name) \(side.rawValue) run \(round + 1): \(report.verdict.rawValue), "
-                            + "spawn p95 \(spawn) ms, restore p95 \(restore) ms "
-                            + "(\(Int(started.duration(to: .now).inSeconds)) s)"
-                    )
+                    collected[side, default: []].append(contentsOf: loaded)
+                    for report in loaded.map(\.report) {
+                        let spawn = report.overall.latency(.spawn).map { formatMilliseconds($0.p95) } ?? "–"
+                        let restore = report.overall.latency(.restore).map { formatMilliseconds($0.p95) } ?? "–"
+                        progress(
+                            "[\(done)/\(total)] \(report.scenario) \(side.rawValue) run \(round + 1): "
+                                + "\(report.verdict.rawValue), spawn p95 \(spawn) ms, restore p95 \(restore) ms "
+                                + "(\(Int(started.duration(to: .now).inSeconds)) s)"
+                        )
+                    }
                 }
             }
         }
@@ -108,7 +109,7 @@ package struct InterleavedRuns: Sendable {
         scenario: String,
         name: String,
         directory: String
-    ) async throws -> LoadedReport {
+    ) async throws -> [LoadedReport] {
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var arguments = ["run", scenario, "--output", directory, "--no-progress"]
@@ -133,15 +134,20 @@ package struct InterleavedRuns: Sendable {
         )
         let text = result.standardOutput + result.standardError
         try? text.write(toFile: log, atomically: true, encoding: .utf8)
-        let reportPath = "\(directory)/\(name).json"
+        // One report, `<name>.json`; or one per variant, `<name>.<variant>.json`, each compared as a scenario of its own.
+        let reportPaths = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+            .filter { $0 == name + ".json" || ($0.hasPrefix(name + ".") && $0.hasSuffix(".json")) }
+            .map { directory + "/" + $0 }
         let status: Int32? =
             if case .exited(let code) = result.terminationStatus { code } else { nil }
-        guard let status, [0, 1, 4, 5].contains(status), FileManager.default.fileExists(atPath: reportPath) else {
+        // Every code of a run that completed: pass, fail, inconclusive, simulated, store failed, host-bound.
+        let completed: Set<Int32> = [0, 1, 4, 5, 6, 7]
+        guard let status, completed.contains(status), !reportPaths.isEmpty else {
             throw ABError(
                 "\(build.specification) could not run \(name) (\(result.terminationStatus)); its output ends:\n"
                     + String(text.suffix(1_500))
             )
         }
-        return try ReportLoader.read(reportPath)
+        return try reportPaths.map(ReportLoader.read)
     }
 }

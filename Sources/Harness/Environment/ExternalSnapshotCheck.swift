@@ -20,7 +20,9 @@ struct ExternalSnapshotCheck: Sendable {
     /// - Throws: ``RunError`` `.invalidRequest` naming the file and the reason.
     func check(readiness: AgentProbe?) async throws -> SnapshotStateFile {
         for (path, what) in [(snapshot.state, "state file"), (snapshot.memory, "memory file")] {
-            guard FileManager.default.fileExists(atPath: path) else { throw refusal("its \(what) \(path) does not exist") }
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw refusal("its \(what) \(path) does not exist")
+            }
             guard access(path, R_OK) == 0 else { throw refusal("its \(what) \(path) is not readable by this user") }
         }
         let state: SnapshotStateFile
@@ -93,7 +95,10 @@ struct ExternalSnapshotCheck: Sendable {
     }
 
     private func refusal(_ reason: String) -> RunError {
-        RunError(.invalidRequest, "the snapshot \(snapshot.state) cannot be restored here, so nothing was started: \(reason)")
+        RunError(
+            .invalidRequest,
+            "the snapshot \(snapshot.state) cannot be restored here, so nothing was started: \(reason)"
+        )
     }
 
     /// The VM the snapshot holds, as the pool restores it: its drives, interfaces and vsock as the state names
@@ -107,7 +112,9 @@ struct ExternalSnapshotCheck: Sendable {
             drives: state.drives.map {
                 Drive(driveId: $0.id, pathOnHost: $0.path, isRootDevice: $0.isRoot, isReadOnly: $0.isReadOnly)
             },
-            networkInterfaces: state.networkInterfaces.map { NetworkInterface(ifaceId: $0.id, hostDevName: $0.tapName) },
+            networkInterfaces: state.networkInterfaces.map {
+                NetworkInterface(ifaceId: $0.id, hostDevName: $0.tapName)
+            },
             vsock: state.vsock.map { Vsock(guestCid: UInt32(truncatingIfNeeded: $0.guestCID), udsPath: $0.udsPath) },
             balloon: nil,
             readiness: ReadinessProbe(

@@ -74,7 +74,7 @@ struct FaultAnalyzer: Sendable {
         // (critical, in the same step as the level change: shedding waits for nothing once critical is seen).
         case .memoryPressure: wanted = ["pressure_elevated", "pressure_critical", "shed"]
         case .vmmCrash: wanted = ["crashed", "restore_failed", "readiness_failed"]
-        case .vmmHang: wanted = ["readiness_failed", "crashed"]
+        case .vmmHang: wanted = ["readiness_failed", "crashed", "hedged"]
         case .snapshotCorruption: wanted = ["snapshot_failed"]
         // A full disk fails a restore that creates files, or leaves a restored guest's console unwritable (its
         // readiness line never arrives). Refusing restores while the disk is full was tried and made it worse:

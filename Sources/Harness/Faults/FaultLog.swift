@@ -54,13 +54,15 @@ final class FaultLog: Sendable {
         case .expired: "expired"
         case .pressureChanged(let level): "pressure_\(level.rawValue)"
         case .shed: "shed"
+        case .hedged: "hedged"
+        case .hedgeDecided: "hedge_decided"
         case .drained: "drained"
         }
     }
 
     func record(_ event: PoolEvent, at time: Double) {
         let name = Self.name(of: event)
-        let routine = ["warm_added", "leased", "released"].contains(name)
+        let routine = ["warm_added", "leased", "released", "hedge_decided"].contains(name)
         state.withLock { state in
             state.counts[name, default: 0] += 1
             if !routine { state.events.append(Event(time: time, event: event)) }

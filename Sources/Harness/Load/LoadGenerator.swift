@@ -113,8 +113,10 @@ struct LoadGenerator<Backend: VMBackend>: Sendable {
     /// arrivals: 4 simultaneous ones came up to 3 ms late that way.)
     private func lease(intended: ContinuousClock.Instant, hold: Duration, index: Int, dispatched: Bool) async {
         let lag = dispatched ? intended.duration(to: .now) : nil
-        recorder.scheduled(phase: index, dispatchLag: lag)
         await withTaskExecutorPreference(globalConcurrentExecutor) {
+            // Counted off the dispatcher's thread: the recorder's lock is also held while the timeline files
+            // ended acquires, and a dispatcher waiting on it would start the next arrivals late.
+            recorder.scheduled(phase: index, dispatchLag: lag)
             await serve(intended: intended, hold: hold, index: index, lag: lag)
         }
     }

@@ -41,6 +41,9 @@ package struct GateEvaluator: Sendable {
         /// The host's own floor for the bursts' restores, when measured; or why there is none.
         package var restoreFloor: RestoreFloor?
         package var restoreFloorProblem: String?
+        /// The floor of the guest's first work, when measured; or why there is none.
+        package var workFloor: WorkFloor?
+        package var workFloorProblem: String?
 
         package init(
             overall: PhaseReport,
@@ -126,6 +129,7 @@ package struct GateEvaluator: Sendable {
             return decide(gate, figures.additional[metric])
         case .ratio:
             if metric == .restoreFloorRatio { return restoreFloorRatio(gate, restore: phase.latency(.restore)) }
+            if metric == .workFloorRatio { return workFloorRatio(gate, work: phase.latency(.workingSetGuest)) }
             return floorRatio(gate, spawn: phase.latency(.spawn))
         case .count:
             let events = count(metric, in: phase)
@@ -156,6 +160,17 @@ package struct GateEvaluator: Sendable {
             return GateDecision.percentile(gate, spectrum: restore, dividedBy: divisor, unit: "×")
         }
         return decide(gate, restore?.value(of: gate.statistic.rawValue).map { $0 / divisor })
+    }
+
+    /// `work_floor_ratio`: the guest's re-touch divided by the work floor.
+    private func workFloorRatio(_ gate: Gate, work: Spectrum?) -> GateResult {
+        guard let floor = figures.workFloor?.milliseconds, floor > 0 else {
+            return unmeasured(gate, figures.workFloorProblem ?? "no work floor was measured in this run")
+        }
+        if gate.statistic.percentile != nil {
+            return GateDecision.percentile(gate, spectrum: work, dividedBy: floor, unit: "×")
+        }
+        return decide(gate, work?.value(of: gate.statistic.rawValue).map { $0 / floor })
     }
 
     private func decide(_ gate: Gate, _ value: Double?) -> GateResult {
@@ -218,6 +233,9 @@ package struct GateEvaluator: Sendable {
         case .crashes: return counters.warmCrashes + counters.leasedCrashes
         case .readinessFailures: return counters.readinessFailures
         case .shed: return counters.shed
+        case .hedges: return counters.hedges
+        case .hedgesWon: return counters.hedgesWon
+        case .hedgesWasted: return counters.hedgesWasted
         case .leaks: return figures.leaks
         default: return Int(figures.additional[metric] ?? 0)
         }
@@ -237,6 +255,10 @@ extension PoolStatistics.Counters {
         delta.restoreFailures -= earlier.restoreFailures
         delta.shed -= earlier.shed
         delta.expired -= earlier.expired
+        delta.hedges -= earlier.hedges
+        delta.hedgesWon -= earlier.hedgesWon
+        delta.hedgesWasted -= earlier.hedgesWasted
+        delta.hedgeRestores -= earlier.hedgeRestores
         delta.failures = failures.merging(earlier.failures.mapValues { -$0 }, uniquingKeysWith: +)
             .filter { $0.value != 0 }
         return delta

@@ -50,6 +50,8 @@ struct ReportAssembler: Sendable {
         figures.burstFloorProblem = outcome.spawnCostProblem
         figures.restoreFloor = outcome.restoreFloor
         figures.restoreFloorProblem = outcome.restoreFloorProblem
+        figures.workFloor = outcome.workFloor
+        figures.workFloorProblem = outcome.workFloorProblem
         var gates = GateEvaluator(figures: figures).evaluate(scenario.gates + options.extraGates)
         if outcome.failure == nil {
             gates += accounting.gates()
@@ -114,6 +116,15 @@ struct ReportAssembler: Sendable {
             audit: accounting.anchor,
             burstFloor: burstFloor,
             restoreFloor: outcome.restoreFloor,
+            workFloor: outcome.workFloor,
+            hedging: scenario.pool.configuration.hedging.enabled
+                ? HedgingSummary(
+                    fired: figures.counters.hedges,
+                    won: figures.counters.hedgesWon,
+                    wasted: figures.counters.hedgesWasted,
+                    restores: figures.counters.hedgeRestores,
+                    acquires: outcome.overall.scheduled
+                ) : nil,
             devices: deviceReport()
         )
     }

@@ -41,6 +41,9 @@ struct RunOutcome: Sendable {
     /// The host's own floor for a burst's restores; or why it could not be measured.
     var restoreFloor: RestoreFloor?
     var restoreFloorProblem: String?
+    /// The floor of the guest's first work; or why it could not be measured.
+    var workFloor: WorkFloor?
+    var workFloorProblem: String?
     /// Leased clones checked for their devices.
     var deviceChecks = RunRecorder.DeviceChecks()
 }
@@ -127,6 +130,20 @@ struct RunExecution<Backend: VMBackend>: Sendable {
             } else {
                 restoreFloorProblem =
                     "the simulated backend's restores use no CPU of this host, so a burst has no floor"
+            }
+        }
+        var workFloor: WorkFloor?
+        var workFloorProblem: String?
+        if let touchMiB = scenario.workFloorTouchMiB {
+            if let measure = resources.workFloor {
+                do {
+                    workFloor = try await measure(touchMiB)
+                } catch {
+                    workFloorProblem = "the work floor could not be measured: \(error)"
+                    options.logger.warning("\(workFloorProblem ?? "")")
+                }
+            } else {
+                workFloorProblem = "the simulated backend's guests do no work on this host, so there is no work floor"
             }
         }
         // The pool's own error (e.g. a configuration it refuses) explains a failed start better than the wait
@@ -219,6 +236,8 @@ struct RunExecution<Backend: VMBackend>: Sendable {
             spawnCostProblem: spawnCostProblem,
             restoreFloor: restoreFloor,
             restoreFloorProblem: restoreFloorProblem,
+            workFloor: workFloor,
+            workFloorProblem: workFloorProblem,
             deviceChecks: recorder.deviceChecks
         )
     }

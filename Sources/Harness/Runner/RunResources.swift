@@ -28,6 +28,9 @@ struct RunResources<Backend: VMBackend>: Sendable {
     /// Measures the host's own floor for a burst's restores (that many loads at once, nothing else running);
     /// `nil` where restores use no CPU of this host.
     var restoreFloor: (@Sendable (_ concurrency: Int) async throws -> RestoreFloor)? = nil
+    /// Measures the floor of the guest's first work (the re-touch with every page present); `nil` where no guest
+    /// of this host runs.
+    var workFloor: (@Sendable (_ touchMiB: Int) async throws -> WorkFloor)? = nil
 
     /// Unmounts the filesystem, removes the cgroup and closes the audit log; returns what could not be released.
     func release() async -> [String] {
@@ -119,6 +122,9 @@ extension RunResources where Backend == FirecrackerBackend {
         let floorDirectory =
             configuration.workDirectory + "/"
             + OwnerTag(kind: FirecrackerBackend.poolDirectoryKind).name("restore-floor")
+        let workFloorDirectory =
+            configuration.workDirectory + "/" + OwnerTag(kind: FirecrackerBackend.poolDirectoryKind).name("work-floor")
+        let floorSpec = spec
         let isolated = isolation.networkSlots != nil || isolation.jail != nil
         let fileBacked = scenario.pool.memory.backend == .file && spec.blockDevices == nil
         let logger = options.logger
@@ -172,6 +178,16 @@ extension RunResources where Backend == FirecrackerBackend {
                     logger: logger
                 )
                 .measure(concurrency: concurrency, rounds: RunResources.restoreFloorRounds)
+            },
+            workFloor: { touchMiB in
+                try await WorkFloorProbe(
+                    installation: installation,
+                    spec: floorSpec,
+                    touchMiB: touchMiB,
+                    workDirectory: workFloorDirectory,
+                    logger: logger
+                )
+                .measure(samples: RunResources.workFloorSamples)
             }
         )
         resources.isolation = isolation
@@ -185,6 +201,8 @@ extension RunResources {
     /// Rounds of a burst's restore floor: 16 rounds of 12 loads give 192 samples, as many as the pool's own
     /// restores give its p95.
     static var restoreFloorRounds: Int { 16 }
+    /// Clones of the work floor.
+    static var workFloorSamples: Int { 5 }
 }
 
 extension RunResources where Backend == SimulatedBackend<ContinuousClock> {

@@ -112,7 +112,8 @@ public struct ExternalSnapshot: Sendable, Equatable {
     public static func inDirectory(_ directory: String) -> ExternalSnapshot? {
         for (state, memory) in [("vm.state", "vm.mem"), ("snapshot_file", "mem_file")] {
             let pair = ExternalSnapshot(state: directory + "/" + state, memory: directory + "/" + memory)
-            if FileManager.default.fileExists(atPath: pair.state) || FileManager.default.fileExists(atPath: pair.memory) {
+            if FileManager.default.fileExists(atPath: pair.state) || FileManager.default.fileExists(atPath: pair.memory)
+            {
                 return pair
             }
         }
@@ -338,6 +339,12 @@ extension Scenario {
         return onDemand > 0 ? onDemand : nil
     }
 
+    /// The MiB the guest re-touches after each resume (`vm.touch_mib`), when it does: the work floor
+    /// (`work_floor_ratio`) re-touches as much.
+    public var workFloorTouchMiB: Int? {
+        if case .builtInGuest(_, _, _, let touch?) = vm { touch.mebibytes } else { nil }
+    }
+
     /// Why this scenario cannot decide `gate` from what it schedules, or `nil` when it can.
     ///
     /// ```swift
@@ -347,6 +354,11 @@ extension Scenario {
     public func problem(deciding gate: Gate) -> String? {
         if gate.metric == .spawnFloorRatio, measuredBursts == nil {
             return "needs every measured phase to be a burst phase: the floor is the CPU time of one burst's spawns"
+        }
+        if gate.metric == .workFloorRatio, workFloorTouchMiB == nil {
+            return
+                "needs the built-in guest to re-touch its working set after each resume (vm.touch_mib): the floor is "
+                + "that re-touch with every page present"
         }
         if gate.metric == .restoreFloorRatio, restoreFloorConcurrency == nil {
             return "needs every measured phase to be a burst phase larger than the warm target: the floor is the "

@@ -1,3 +1,4 @@
+import Foundation
 import Reporting
 import SnapshotPool
 import Yams
@@ -148,6 +149,24 @@ struct ScenarioDocument {
         }
         if !allowZero && value == .zero {
             throw error(.invalidValue, at: node, path: path, "must be longer than zero (is `\(scalar.string)`)")
+        }
+        return value
+    }
+
+    /// A plain number (an integer or a decimal), at least `minimum` and at most `maximum`.
+    func number(_ node: Node, path: String, minimum: Double, maximum: Double) throws -> Double {
+        guard case .scalar(let scalar) = node, node.tagName == .int || node.tagName == .float,
+            let value = Double(scalar.string.replacingOccurrences(of: "_", with: ""))
+        else {
+            throw error(.wrongType, at: node, path: path, "expected a number, found \(Self.describe(node))")
+        }
+        guard value >= minimum, value <= maximum else {
+            throw error(
+                .invalidValue,
+                at: node,
+                path: path,
+                "must be between \(formatNumber(minimum)) and \(formatNumber(maximum)) (is \(scalar.string))"
+            )
         }
         return value
     }

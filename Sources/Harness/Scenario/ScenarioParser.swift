@@ -278,7 +278,7 @@ struct ScenarioReader {
     static let rootKeys = [
         "name", "description", "seed", "backend", "sign_off", "vm", "pool", "phases", "faults", "gates", "variants",
     ]
-    static let variantKeys = ["name", "vm", "pool", "phases"]
+    static let variantKeys = ["name", "vm", "pool", "phases", "gates"]
     static let builtinKeys =
         [
             "guest", "working_set_mib", "memory_mib", "vcpus", "touch_mib", "touch_order", "touch_access",
@@ -295,8 +295,9 @@ struct ScenarioReader {
     static let poolKeys = [
         "warm_target", "maximum_vms", "refill_concurrency", "acquire_timeout", "readiness_timeout",
         "maximum_warm_age", "elevated_warm_floor", "pressure_interval", "cgroup_limit_mib", "work_dir_size_mib",
-        "prefetch", "fault_around_kib", "standby_vmms", "launch",
+        "prefetch", "fault_around_kib", "standby_vmms", "launch", "hedging",
     ]
+    static let hedgingKeys = ["delay", "multiplier", "minimum_delay", "maximum_delay", "per_second"]
     static let executors = ["constant-arrival-rate", "ramping-arrival-rate", "burst", "poisson", "workers"]
     static let phaseKeys = ["name", "warmup", "executor", "hold"]
     static let executorKeys: [String: [String]] = [
@@ -419,17 +420,26 @@ struct ScenarioReader {
                 switch key.string {
                 case "name":
                     pairs.append((key, .scalar(Node.Scalar(baseName + "." + name, value.tag, .plain, value.mark))))
+                case "gates" where fields.has("gates"):
+                    // A variant's gates are added to the file's: what it alone is held to.
+                    pairs.append((key, Self.appending(value, fields["gates"]!)))
                 case let section? where fields.has(section) && Self.variantKeys.contains(section):
                     pairs.append((key, Self.overlay(value, with: fields[section]!)))
                 default: pairs.append((key, value))
                 }
             }
-            for section in ["vm", "pool"] where fields.has(section) && top[section] == nil {
+            for section in ["vm", "pool", "gates"] where fields.has(section) && top[section] == nil {
                 pairs.append((Node(section), fields[section]!))
             }
             roots.append(.mapping(Node.Mapping(pairs, top.tag, top.style, top.mark)))
         }
         return roots
+    }
+
+    /// `base`'s items followed by `more`'s, when both are lists; otherwise `more` (the parser then says what is wrong).
+    static func appending(_ base: Node, _ more: Node) -> Node {
+        guard case .sequence(let first) = base, case .sequence(let second) = more else { return more }
+        return .sequence(Node.Sequence(Array(first) + Array(second), first.tag, first.style, first.mark))
     }
 
     /// `base`'s keys with `over`'s laid over them (one level deep); anything but two mappings is `over`.
@@ -667,6 +677,7 @@ struct ScenarioReader {
         configuration.readinessTimeout = try duration("readiness_timeout") ?? .seconds(2)
         configuration.maximumWarmAge = try duration("maximum_warm_age")
         configuration.elevatedWarmFloor = try integer("elevated_warm_floor", minimum: 0) ?? min(1, warmTarget)
+        if let node = fields["hedging"] { configuration.hedging = try hedging(node) }
         if configuration.elevatedWarmFloor > warmTarget, let node = fields["elevated_warm_floor"] {
             throw document.error(
                 .invalidValue,
@@ -682,6 +693,50 @@ struct ScenarioReader {
             workFilesystemMiB: try integer("work_dir_size_mib", minimum: 16, unit: "MiB"),
             standbyProcesses: try standbyProcesses(fields, maximumVMs: configuration.maximumVMs)
         )
+    }
+
+    /// `pool.hedging`: `on`, `off`, or `{delay: auto | <duration>, multiplier, minimum_delay, maximum_delay,
+    /// per_second}`.
+    private func hedging(_ node: Node) throws -> Hedging {
+        if case .scalar = node {
+            return Hedging(enabled: try document.word(node, path: "pool.hedging", from: ["on", "off"]) == "on")
+        }
+        let fields = try Fields(node, path: "pool.hedging", document: document)
+        try fields.rejectUnknown(allowed: Self.hedgingKeys)
+        var hedging = Hedging(enabled: true)
+        if let delay = fields["delay"] {
+            if case .scalar(let scalar) = delay, scalar.string == "auto" {
+                hedging.fixedDelay = nil
+            } else {
+                hedging.fixedDelay = try document.duration(delay, path: "pool.hedging.delay")
+            }
+        }
+        if let node = fields["multiplier"] {
+            hedging.multiplier = try document.number(node, path: "pool.hedging.multiplier", minimum: 0.1, maximum: 100)
+        }
+        if let node = fields["minimum_delay"] {
+            hedging.minimumDelay = try document.duration(node, path: "pool.hedging.minimum_delay")
+        }
+        if let node = fields["maximum_delay"] {
+            hedging.maximumDelay = try document.duration(node, path: "pool.hedging.maximum_delay")
+        }
+        if hedging.maximumDelay < hedging.minimumDelay, let node = fields["maximum_delay"] ?? fields["minimum_delay"] {
+            throw document.error(
+                .invalidValue,
+                at: node,
+                path: fields.has("maximum_delay") ? "pool.hedging.maximum_delay" : "pool.hedging.minimum_delay",
+                "maximum_delay (\(hedging.maximumDelay)) is below minimum_delay (\(hedging.minimumDelay))"
+            )
+        }
+        if let node = fields["per_second"] {
+            hedging.perSecond = try document.number(
+                node,
+                path: "pool.hedging.per_second",
+                minimum: 0.01,
+                maximum: 10_000
+            )
+        }
+        return hedging
     }
 
     /// `pool.standby_vmms`: at most `maximum_vms`, since each is there to become one of the pool's VMs.

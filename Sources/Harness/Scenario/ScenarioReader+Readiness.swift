@@ -22,7 +22,9 @@ extension ScenarioReader {
         try settings.rejectUnknown(allowed: Self.agentKeys)
         var probe = AgentProbe.builtIn
         if let port = settings["port"] {
-            probe.port = UInt32(try document.integer(port, path: "vm.readiness.vsock.port", minimum: 1, maximum: 0xFFFF_FFFE))
+            probe.port = UInt32(
+                try document.integer(port, path: "vm.readiness.vsock.port", minimum: 1, maximum: 0xFFFF_FFFE)
+            )
         }
         for (key, path) in [("request", "vm.readiness.vsock.request"), ("expect", "vm.readiness.vsock.expect")] {
             guard let node = settings[key] else { continue }

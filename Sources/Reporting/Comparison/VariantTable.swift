@@ -41,6 +41,12 @@ public struct VariantTable: Sendable {
     /// Whether any variant's VM has devices or runs jailed: the table then shows them, and each variant's cost.
     var hasDevices: Bool { rows.contains { $0.report.devices != nil } }
 
+    /// Added before the verdict when a variant measured the floor of its guest's first work.
+    static let workFloorColumns = ["work floor (ms)", "work ÷ floor p50", "work ÷ floor p95"]
+
+    /// Whether any variant measured a work floor.
+    var hasWorkFloor: Bool { rows.contains { $0.report.workFloor != nil } }
+
     /// Whether any variant proved readiness over vsock: the table then shows the agent's stages, and each
     /// variant's cost over the first.
     var hasAgent: Bool { rows.contains { $0.report.overall.latency(.vsockConnect) != nil } }
@@ -48,7 +54,7 @@ public struct VariantTable: Sendable {
     /// The columns of this table.
     var columns: [String] {
         Array(Self.columns.dropLast()) + (hasDevices ? Self.deviceColumns : [])
-            + (hasAgent ? Self.agentColumns : []) + ["verdict"]
+            + (hasAgent ? Self.agentColumns : []) + (hasWorkFloor ? Self.workFloorColumns : []) + ["verdict"]
     }
 
     /// What the memory columns mean, for every format.
@@ -90,6 +96,15 @@ public struct VariantTable: Sendable {
                     figure(.spawnOnDemand, \.p95), figure(.vsockConnect, \.p50), figure(.vsockConnect, \.p95),
                     figure(.agentReply, \.p50), figure(.agentReply, \.p95),
                 ]
+            }
+            if hasWorkFloor {
+                let floor = report.workFloor?.milliseconds
+                let work = overall.latency(.workingSetGuest)
+                func ratio(_ value: Double?) -> String {
+                    guard let value, let floor, floor > 0 else { return "–" }
+                    return String(format: "%.2f", value / floor)
+                }
+                cells += [formatMilliseconds(floor), ratio(work?.p50), ratio(work?.p95)]
             }
             return cells + [report.verdict.rawValue]
         }

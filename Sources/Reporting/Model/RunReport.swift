@@ -55,6 +55,11 @@ public struct RunReport: Codable, Sendable, Equatable {
     /// The host's own floor for the bursts' restores (as many loads at once with nothing else running), when the
     /// scenario's measured phases are bursts larger than the warm set, on real Firecracker.
     public var restoreFloor: RestoreFloor?
+    /// The floor of the guest's first work after a resume (the same re-touch with every page present), when the
+    /// scenario's guest does work (`vm.touch_mib`) on real Firecracker.
+    public var workFloor: WorkFloor?
+    /// Hedged acquires, when the pool hedged (`pool.hedging`).
+    public var hedging: HedgingSummary?
     /// The clones' devices and launch mode, and the check of every leased clone for them; absent when the
     /// scenario's VM has no devices and runs unjailed.
     public var devices: DeviceReport?
@@ -79,6 +84,8 @@ public struct RunReport: Codable, Sendable, Equatable {
         audit: AuditAnchor? = nil,
         burstFloor: BurstFloor? = nil,
         restoreFloor: RestoreFloor? = nil,
+        workFloor: WorkFloor? = nil,
+        hedging: HedgingSummary? = nil,
         devices: DeviceReport? = nil
     ) {
         self.scenario = scenario
@@ -100,6 +107,8 @@ public struct RunReport: Codable, Sendable, Equatable {
         self.audit = audit
         self.burstFloor = burstFloor
         self.restoreFloor = restoreFloor
+        self.workFloor = workFloor
+        self.hedging = hedging
         self.devices = devices
     }
 

@@ -55,6 +55,9 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     /// Restore ÷ the same statistic of the burst's restore floor: the host's own loads at once, with nothing else
     /// running.
     case restoreFloorRatio = "restore_floor_ratio"
+    /// The guest's re-touch after a resume (its own TSC) ÷ the same re-touch with every page present: what the
+    /// memory backend adds to the first work, as a multiple of the guest's own loop.
+    case workFloorRatio = "work_floor_ratio"
 
     // MARK: Memory, in MiB (sampled at 5 Hz)
 
@@ -106,6 +109,12 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     case quarantines
     /// Leased clones found without a device of their snapshot.
     case deviceCheckFailures = "device_check_failures"
+    /// Hedged acquires: a second VM taken because the first had not proved readiness after the hedge delay.
+    case hedges
+    /// Hedges whose second VM won.
+    case hedgesWon = "hedges_won"
+    /// Hedges whose first VM won after all (the second destroyed unused).
+    case hedgesWasted = "hedges_wasted"
     /// Faults applied.
     case faultsApplied = "faults_applied"
     /// Faults that could not be applied.
@@ -139,11 +148,12 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     public var kind: Kind {
         switch self {
         case .spawn, .spawnWarm, .spawnOnDemand, .outcome, .restore, .firecrackerLoad, .processStart, .setUp,
-            .resume, .readiness, .vsockConnect, .agentReply, .firstWork, .workingSet, .workingSetGuest, .queueWait, .dispatchLag, .harnessOverhead:
+            .resume, .readiness, .vsockConnect, .agentReply, .firstWork, .workingSet, .workingSetGuest, .queueWait,
+            .dispatchLag, .harnessOverhead:
             .latency
         case .poolResident, .poolAllocated, .processRSS, .vmmPSS, .vmmPSSPerWarmVM, .cgroupUsage: .memory
         case .allocatedPerLease: .allocation
-        case .spawnFloorRatio, .restoreFloorRatio: .ratio
+        case .spawnFloorRatio, .restoreFloorRatio, .workFloorRatio: .ratio
         case .faultReaction, .faultRecovery: .faultTiming
         default: .count
         }
@@ -246,6 +256,11 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
             "spawn ÷ the CPU-bound floor of a burst: (warm hits per burst × the CPU of one warm spawn + on-demand "
                 + "spawns per burst × the CPU of one on-demand spawn) ÷ online CPUs, the costs measured one VM at a "
                 + "time at the start of the run (VMM threads + snapbench, from schedstat); burst phases only"
+        case .workFloorRatio:
+            "working_set_guest_ms ÷ the work floor: the same re-touch of vm.touch_mib with every page already present, "
+                + "timed by the guest's TSC on 5 clones of the same guest (each asked twice over its agent; the second "
+                + "time is the sample, the median the floor), measured at the start of the run; what the memory backend "
+                + "adds to the first work after a resume, as a multiple of the guest's own loop"
         case .restoreFloorRatio:
             "restore ÷ the same statistic of the burst's restore floor: as many Firecracker processes as one burst "
                 + "restores on demand, started at one instant and each loading the snapshot as soon as its API socket "
@@ -284,6 +299,12 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
             "leased clones that lacked a device of their snapshot: the VMM's GET /vm/config against the spec, each "
                 + "TAP in the clone's own network namespace, its vsock socket accepting, its drives in its "
                 + "directory and open in its VMM"
+        case .hedges:
+            "hedged acquires: the first VM had not proved readiness after the hedge delay (p99 of recent readiness × "
+                + "pool.hedging.multiplier, or pool.hedging.delay), so a second was taken (warm, else restored on demand); "
+                + "the first to prove readiness was leased, the other destroyed unused"
+        case .hedgesWon: "hedges whose second VM proved readiness first and was leased"
+        case .hedgesWasted: "hedges whose first VM proved readiness first after all: the second was destroyed unused"
         case .faultsApplied: "faults applied"
         case .faultsNotApplied: "faults that could not be applied"
         case .faultReaction:

@@ -61,6 +61,10 @@ public struct AuditEvent: RawRepresentable, Hashable, Comparable, Codable, Senda
     public static let vmDestroy = AuditEvent(rawValue: "vm.destroy")
     /// A VM's process exited without being asked to.
     public static let vmCrash = AuditEvent(rawValue: "vm.crash")
+    /// An acquire took a second VM because its first had not proved readiness after the hedge delay.
+    public static let vmHedge = AuditEvent(rawValue: "vm.hedge")
+    /// A hedged acquire's race ended: which VM was leased, which is destroyed.
+    public static let vmHedgeDecided = AuditEvent(rawValue: "vm.hedge.decided")
 
     // MARK: - Memory pressure
 

@@ -150,6 +150,7 @@ public final class SimulatedFaults: Sendable {
         var prepareFailure: SimulatedFailure?
         var snapshotFailuresReported = 0
         var repeatedGenerations = 0
+        var slowResumes: [Duration] = []
     }
 
     private let state = Mutex(State())
@@ -165,6 +166,16 @@ public final class SimulatedFaults: Sendable {
     /// The next `count` resumes fail readiness.
     public func failNextResumes(_ count: Int) {
         state.withLock { $0.resumeFailures += count }
+    }
+
+    /// The next `count` resumes take `extra` longer to prove readiness (a straggler: a descheduled or frozen VM;
+    /// one slower than the readiness timeout never proves it).
+    public func slowNextResumes(_ count: Int, by extra: Duration) {
+        state.withLock { $0.slowResumes += Array(repeating: extra, count: count) }
+    }
+
+    func takeSlowResume() -> Duration {
+        state.withLock { $0.slowResumes.isEmpty ? .zero : $0.slowResumes.removeFirst() }
     }
 
     /// The next `count` resumes report the golden VM's generation id, as a Firecracker that stopped writing a
@@ -239,7 +250,8 @@ public final class SimulatedVM<SimulationClock: Clock<Duration>>: BackendVM {
 
     public func resume(timeout: Duration) async throws -> ReadinessProof {
         guard isAlive else { throw SimulatedFailure(.vmExited, "the simulated VM \(id) is dead") }
-        let (resume, readiness) = backend.sampleResume()
+        var (resume, readiness) = backend.sampleResume()
+        readiness += backend.faults.takeSlowResume()
         if backend.faults.takeResumeFailure() {
             try await backend.clock.sleep(for: min(timeout, resume + readiness))
             throw SimulatedFailure(.guestNotReady, "simulated readiness failure of \(id)")

@@ -19,6 +19,8 @@ public struct PoolConfiguration: Sendable, Equatable, Codable {
     public var maximumWarmAge: Duration?
     /// Under elevated memory pressure, refill stops at this many warm VMs.
     public var elevatedWarmFloor: Int = 1
+    /// Hedged acquires (``Hedging``): off unless enabled.
+    public var hedging = Hedging.off
 
     /// Creates a configuration.
     ///
@@ -41,6 +43,7 @@ public struct PoolConfiguration: Sendable, Equatable, Codable {
         if readinessTimeout <= .zero { problems.append("readinessTimeout must be positive") }
         if let age = maximumWarmAge, age <= .zero { problems.append("maximumWarmAge must be positive") }
         if elevatedWarmFloor < 0 { problems.append("elevatedWarmFloor must be ≥ 0") }
+        if hedging.enabled { problems += hedging.problems }
         return problems
     }
 }

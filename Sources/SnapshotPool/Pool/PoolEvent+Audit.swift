@@ -1,3 +1,5 @@
+import HostSystem
+
 extension PoolEvent {
     /// The audit record of this event: every lease, release, crash, shed and pressure change is
     /// security-relevant (who got which VM, and what was destroyed when).
@@ -24,6 +26,16 @@ extension PoolEvent {
             (.pressureLevel, ["pressure.level": level.rawValue])
         case .shed(let count):
             (.pressureShed, ["vm.count": String(count)])
+        case .hedged(let id, let hedge, let delay, let restored):
+            (
+                .vmHedge,
+                [
+                    "vm.id": id, "hedge.vm.id": hedge, "hedge.delay_ms": String(delay.inMilliseconds),
+                    "hedge.restored": String(restored),
+                ]
+            )
+        case .hedgeDecided(let winner, let loser, let hedgeWon):
+            (.vmHedgeDecided, ["vm.id": winner, "hedge.loser.vm.id": loser, "hedge.won": String(hedgeWon)])
         case .drained:
             (.poolShutdown, [:])
         }

@@ -22,6 +22,11 @@ public enum PoolEvent: Sendable, Equatable {
     case pressureChanged(level: PressureLevel)
     /// Warm VMs were destroyed to relieve memory pressure.
     case shed(count: Int)
+    /// An acquire hedged: its first VM had not proved readiness after `delay`, so it took `hedgeVMID` too
+    /// (restored on demand when `restored`).
+    case hedged(vmID: String, hedgeVMID: String, delay: Duration, restored: Bool)
+    /// A hedged acquire's race ended: `winnerID` was leased, the other VM destroyed once its resume ends.
+    case hedgeDecided(winnerID: String, loserID: String, hedgeWon: Bool)
     /// Every VM is destroyed and every waiter answered.
     case drained
 }

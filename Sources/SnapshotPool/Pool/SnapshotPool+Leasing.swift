@@ -159,8 +159,8 @@ extension SnapshotPool {
         deadline: PoolClock.Instant,
         readinessFailure: inout PoolError?
     ) async throws -> Lease? {
-        let vm: Backend.VM
-        let path: LeasePath
+        var vm: Backend.VM
+        var path: LeasePath
         switch handoff {
         case .warm(let entry):
             vm = entry.vm
@@ -202,24 +202,29 @@ extension SnapshotPool {
         }
         let proof: ReadinessProof
         do {
-            proof = try await vm.resume(timeout: readinessTimeout(until: deadline))
+            if configuration.hedging.enabled {
+                (vm, path, proof) = try await hedgedResume(vm, path: path, deadline: deadline)
+            } else {
+                proof = try await vm.resume(timeout: readinessTimeout(until: deadline))
+            }
             if let generation = proof.generation,
                 let refusal = generations.admit(generation, golden: vm.goldenGeneration)
             {
                 throw PoolError(.repeatedGeneration, refusal)
             }
+            let stages = vm.timings
+            readinessHistory.record((stages.resume ?? .zero) + (stages.readiness ?? .zero))
         } catch {
+            // A hedged acquire names the VM that failed last; the other was counted already.
+            let failure = error as? HedgeFailure
+            let error = failure?.error ?? error
+            if let failed = failure?.vm { vm = failed }
             if let typed = error as? PoolError {
                 readinessFailure = typed
             } else if let code = backend.readinessOutcome(of: error) {
                 readinessFailure = PoolError(code, "\(error)")
             }
-            leased[vm.id] = nil
-            counters.readinessFailures += 1
-            emit(.readinessFailed(vmID: vm.id, reason: "\(error)"))
-            logger.warning("VM failed readiness; trying another", metadata: ["vm.id": "\(vm.id)", "error": "\(error)"])
-            await vm.destroy()
-            capacityFreed()
+            await readinessFailed(vm, error: error)
             if path == .onDemand, clock.now >= deadline {
                 throw readinessFailure
                     ?? PoolError(.deadline, "the VM did not prove readiness before the deadline: \(error)")
@@ -251,7 +256,7 @@ extension SnapshotPool {
         return lease
     }
 
-    private func readinessTimeout(until deadline: PoolClock.Instant) -> Duration {
+    func readinessTimeout(until deadline: PoolClock.Instant) -> Duration {
         let remaining = clock.now.duration(to: deadline)
         return max(.milliseconds(1), min(configuration.readinessTimeout, remaining))
     }

@@ -69,6 +69,11 @@ extension SnapshotPool {
                             let reason = await vm.waitForExit()
                             await self.vmExited(vm.id, reason: reason)
                         }
+                    case .attempt(let attempt):
+                        group.addTask {
+                            await attempt.run()
+                            await self.attemptEnded(attempt)
+                        }
                     case .stop:
                         group.cancelAll()
                         return
@@ -107,9 +112,10 @@ extension SnapshotPool {
         }
         phase = .draining
         finishWaiters()
-        let vms = warm.map(\.vm) + Array(leased.values)
+        let vms = warm.map(\.vm) + Array(leased.values) + Array(stragglers.values)
         warm.removeAll()
         leased.removeAll()
+        stragglers.removeAll()
         // Stopping the background work cancels refills in flight, so they end promptly.
         commandSink.yield(.stop)
         commandSink.finish()

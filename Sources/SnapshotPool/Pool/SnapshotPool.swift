@@ -47,6 +47,8 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
     enum Command: Sendable {
         case refill
         case watch(Backend.VM)
+        /// A resume of a hedged acquire, run by the pool's task group (``ResumeAttempt``).
+        case attempt(ResumeAttempt<Backend.VM>)
         case stop
     }
 
@@ -82,6 +84,13 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
     var consecutiveRestoreFailures = 0
     var generations = GenerationLedger()
     var refillPausedUntil: PoolClock.Instant?
+    /// VMs a hedged acquire stopped waiting for: their resume goes on until it ends, then they are destroyed.
+    var stragglers: [String: Backend.VM] = [:]
+    /// Recent readiness times, for the hedge delay.
+    var readinessHistory = ReadinessHistory()
+    var hedgeBudget: HedgeBudget
+    /// The budget's time origin.
+    let createdAt: PoolClock.Instant
 
     /// Creates a pool on `backend` measured on `clock`. Nothing starts until ``run()``.
     public init(
@@ -96,11 +105,13 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
         self.services = services
         self.clock = clock
         self.logger = logger ?? Logger(label: "snapbench.pool")
+        self.hedgeBudget = HedgeBudget(perSecond: configuration.hedging.perSecond)
+        self.createdAt = clock.now
         (commands, commandSink) = AsyncStream.makeStream()
     }
 
     /// VMs counted against ``PoolConfiguration/maximumVMs``.
-    var totalVMs: Int { warm.count + leased.count + refilling + restoringOnDemand }
+    var totalVMs: Int { warm.count + leased.count + refilling + restoringOnDemand + stragglers.count }
 
     /// A snapshot of the pool's counts.
     public func statistics() -> PoolStatistics {
@@ -112,7 +123,8 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
             pressure: pressure,
             state: "\(phase)",
             pressureReading: pressureMonitor?.latestReading ?? latestPressureReading,
-            counters: counters
+            counters: counters,
+            stragglers: stragglers.count
         )
     }
 
@@ -188,6 +200,14 @@ public struct PoolStatistics: Sendable, Equatable {
         public var expired = 0
         /// Acquires that ended in an error, by code.
         public var failures: [String: Int] = [:]
+        /// Hedged acquires: a second VM taken because the first had not proved readiness after the hedge delay.
+        public var hedges = 0
+        /// Hedges whose second VM proved readiness first and was leased.
+        public var hedgesWon = 0
+        /// Hedges whose first VM proved readiness first after all: the second was destroyed unused.
+        public var hedgesWasted = 0
+        /// Hedges that restored their second VM on demand (no warm one was left).
+        public var hedgeRestores = 0
         public init() {}
     }
 
@@ -207,6 +227,8 @@ public struct PoolStatistics: Sendable, Equatable {
     public var pressureReading: MemoryPressureReading?
     /// Counters since start.
     public var counters: Counters
+    /// VMs a hedged acquire stopped waiting for, still ending their resume before they are destroyed.
+    public var stragglers: Int = 0
 }
 
 /// One of the pool's VMs, as ``SnapshotPool/inventory()`` lists it.
