@@ -458,6 +458,8 @@ setup_apic_timer:
 //   touchw=<0|1>           1: write each page back after reading it
 //   serialproof=<0|1>      0: print no R line after a resume (the agent
 //                          answers with the proof over vsock instead)
+//   quiet                  as serialproof=0 (a Linux kernel's `quiet`:
+//                          the stand-in for one stays as quiet)
 parse_cmdline:
         movq    $GAP_TICKS_DEFAULT, gap_ticks(%rip)
         movq    $VMGENID_DEFAULT, vmgenid_addr(%rip)
@@ -511,10 +513,18 @@ parse_cmdline:
         jmp     .Lcl_skip
 6:      lea     key_serialproof(%rip), %rdi
         call    match_prefix
-        jne     .Lcl_skip
+        jne     7f
         call    parse_dec
         test    %rax, %rax
         sete    serial_quiet(%rip)
+        jmp     .Lcl_skip
+7:      lea     key_quiet(%rip), %rdi   // Linux's `quiet`: a stand-in for a Linux kernel
+        call    match_prefix            // keeps its console quiet after boot as one would
+        jne     .Lcl_skip
+        movzbl  (%rsi), %eax
+        cmp     $0x20, %eax             // the whole token, not a prefix of another
+        ja      .Lcl_skip
+        movb    $1, serial_quiet(%rip)
 .Lcl_skip:                              // advance to the end of this token
         movzbl  (%rsi), %eax
         cmp     $0x20, %eax
@@ -1201,6 +1211,7 @@ key_touch:      .asciz  "touch="
 key_touchseed:  .asciz  "touchseed="
 key_touchw:     .asciz  "touchw="
 key_serialproof: .asciz "serialproof="
+key_quiet:      .asciz  "quiet"
 hex_digits:     .ascii  "0123456789abcdef"
 
 // hex_pairs[b] = the two lowercase hex digits of byte b, for fmt_gen.

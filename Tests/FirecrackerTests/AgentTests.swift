@@ -29,6 +29,11 @@ extension RealFirecracker {
             agentSpec(&spec)
             spec.readiness.bootPrefix = ""
         }
+        /// As a Linux user writes the command line: `quiet`, which the stand-in honours as a kernel would.
+        static func agentQuiet(_ spec: inout VMSpec) {
+            agentSpec(&spec)
+            spec.bootArgs += " console=ttyS0 quiet"
+        }
         static func agentWithDrives(_ spec: inout VMSpec) {
             agentSpec(&spec)
             spec.blockDevices = BlockDevices(count: 2, sizeMiB: 1, sharing: .readOnly)
@@ -59,9 +64,14 @@ extension RealFirecracker {
                     let reply = try #require(timings.agentReply)
                     let readiness = try #require(timings.readiness)
                     #expect(connect > .zero && reply > .zero && connect + reply <= readiness)
-                    // Work when asked, over another connection: 2 MiB re-touched, every page holding its tag.
+                    // Work when asked, over the same connection: 2 MiB re-touched, every page holding its tag.
                     let work = try #require(try await clone.waitForWork(deadline: .now + .seconds(5)))
                     #expect(work.wrongPages == 0 && work.guestMicroseconds > 0, "\(work.token)")
+                    let again = try await clone.ask(.builtIn, "ready", expecting: "R", deadline: .now + .seconds(2))
+                    #expect(again.reply == proof.token)
+                    // One connection for readiness, work and the question after: the device opened just one.
+                    let metrics = try #require(try await clone.collectFirecrackerMetrics())
+                    #expect(metrics.vsockConnectionsAdded == 1, "\(metrics)")
                     #expect(FileManager.default.fileExists(atPath: clone.agentSocketPath(.builtIn)))
                     let pid = clone.vmm.pid
                     await clone.destroy()
@@ -130,6 +140,36 @@ extension RealFirecracker {
                 try clone.vmm.send(signal: SIGCONT)
                 await clone.destroy()
                 #expect(Leftovers.childVMMs().isEmpty)
+            }
+        }
+
+        @Test(
+            "with `quiet` on its command line the guest writes no proof to the console after a resume, only to the agent"
+        )
+        func quietConsole() async throws {
+            for adjust in [Self.agentOnly, Self.agentQuiet] {
+                try await withGoldenSnapshot(adjust: adjust) { installation, snapshot, clones in
+                    let clone = try await ClonedVM.restore(
+                        from: snapshot,
+                        installation: installation,
+                        workingDirectory: clones + "/quiet",
+                        id: "quiet"
+                    )
+                    let proof = try await clone.resume(deadline: .now + .seconds(2))
+                    #expect(GuestProof.matches(proof.token, resumes: 1), "\(proof.token)")
+                    let quiet = snapshot.manifest.spec.bootArgs.split(separator: " ").contains("quiet")
+                    if !quiet {
+                        let line = try await clone.vmm.serial.waitForLine(
+                            startingWith: "R",
+                            deadline: .now + .seconds(2)
+                        )
+                        #expect(line.text == proof.token)
+                    }
+                    await clone.destroy()
+                    // The guest prints its line before it answers (the reply's resume count is taken after the print),
+                    // and the VMM has ended: the console holds everything it ever wrote.
+                    #expect(clone.vmm.serial.transcript().contains(proof.token) == !quiet)
+                }
             }
         }
 

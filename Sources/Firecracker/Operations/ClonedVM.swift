@@ -29,6 +29,9 @@ public final class ClonedVM: Sendable {
     /// The server of its guest memory's page faults, when restored with ``MemorySource/pageServer(_:)``.
     public let pageServer: PageFaultServer?
     private let stageTimings: SendableBox<StageTimings>
+    /// The connection to the guest's agent opened after the resume, kept for the clone's life (readiness, then
+    /// work), as an orchestrator keeps it for a sandbox's session.
+    private let agentConnection = SendableBox<AgentConnection?>(nil)
 
     private init(vmm: VMMProcess, snapshot: GoldenSnapshot, timings: StageTimings, pageServer: PageFaultServer?) {
         self.vmm = vmm
@@ -315,7 +318,8 @@ public final class ClonedVM: Sendable {
         agent.socket.hasPrefix("/") ? agent.socket : vmm.workingDirectory + "/" + agent.socket
     }
 
-    /// One request to the clone's agent over a new vsock connection; the reply must start with `expect`.
+    /// One request to the clone's agent; the reply must start with `expect`. The first opens the connection (after
+    /// the resume: a restore reset every earlier one), later ones reuse it while it stays open.
     ///
     /// ```swift
     /// let exchange = try await clone.ask(.builtIn, "touch 16", expecting: "W", deadline: .now + .seconds(5))
@@ -332,13 +336,25 @@ public final class ClonedVM: Sendable {
     ) async throws -> AgentChannel.Exchange {
         let exchange: AgentChannel.Exchange
         do {
-            exchange = try await AgentChannel.ask(
-                socketPath: agentSocketPath(agent),
-                port: agent.port,
-                request: request,
-                deadline: deadline
-            )
+            let connection: AgentConnection
+            if let open = agentConnection.value, open.isOpen {
+                connection = open
+            } else {
+                connection = try await AgentChannel.connect(
+                    socketPath: agentSocketPath(agent),
+                    port: agent.port,
+                    deadline: deadline
+                )
+                var previous: AgentConnection?
+                agentConnection.update { current in
+                    previous = current
+                    current = connection
+                }
+                previous?.close()
+            }
+            exchange = try await connection.ask(request, deadline: deadline)
         } catch let error as FirecrackerError {
+            agentConnection.value?.close()
             if let exit = vmm.exit {
                 throw FirecrackerError(
                     .processExited,
@@ -412,6 +428,8 @@ public final class ClonedVM: Sendable {
     /// Stops the VMM, reaps it and removes the working directory (unless told not to, for leak-check tests).
     public func destroy(removingWorkspace: Bool = true) async {
         await vmm.destroy(removingWorkspace: removingWorkspace)
+        // After the VMM: closed first, the connection would set the guest and Firecracker to work on its shutdown.
+        agentConnection.value?.close()
         await pageServer?.stop()
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 public import NIOCore
 public import NIOPosix
+import Synchronization
 
 /// The agent's channel: a guest agent reached over Firecracker's vsock device, as an orchestrator reaches it
 /// after every resume.
@@ -9,20 +10,24 @@ public import NIOPosix
 /// connection writes `CONNECT <port>\n`; Firecracker forwards it to the guest's listener on that port and, once
 /// the guest accepts, answers `OK <host port>\n` (or closes the connection when nothing listens). A restore
 /// resets every vsock connection (the transport reset), so the first thing after a resume is a *new* connection
-/// and a request: that round trip is when the sandbox is really ready for work.
+/// and a request: that round trip is when the sandbox is really ready for work. An orchestrator then keeps the
+/// connection for the sandbox's work, and so does a clone (``ClonedVM``): one connection per lease.
 ///
 /// ```swift
-/// let exchange = try await AgentChannel.ask(
-///     socketPath: clone.vmm.workingDirectory + "/vsock.sock", port: 52, request: "ready",
-///     deadline: .now + .seconds(1))
-/// print(exchange.reply, exchange.connected - exchange.started, exchange.replied - exchange.requested)
+/// let connection = try await AgentChannel.connect(
+///     socketPath: clone.vmm.workingDirectory + "/vsock.sock", port: 52, deadline: .now + .seconds(1))
+/// let ready = try await connection.ask("ready", deadline: .now + .seconds(1))
+/// let work = try await connection.ask("touch 16", deadline: .now + .seconds(5))
+/// connection.close()
 /// ```
 public enum AgentChannel {
     /// One request and its reply, with when each step happened.
     public struct Exchange: Sendable, Equatable {
-        /// When the host began to connect to the device's socket.
+        /// When the host began to connect to the device's socket (the request's own start on a connection
+        /// that was already open).
         public var started: ContinuousClock.Instant
-        /// When Firecracker's `OK <port>` arrived: the guest accepted the connection.
+        /// When Firecracker's `OK <port>` arrived: the guest accepted the connection (`started` on a connection
+        /// that was already open).
         public var connected: ContinuousClock.Instant
         /// When the request line was written.
         public var requested: ContinuousClock.Instant
@@ -49,30 +54,30 @@ public enum AgentChannel {
     /// The longest line either side may send; a longer one is a protocol error.
     public static let maximumLineBytes = 4096
 
-    /// Connects to the vsock device's socket at `socketPath`, asks for `port`, sends `request` as one line and
-    /// returns the first line the agent answers.
+    /// Connects to the vsock device's socket at `socketPath` and asks Firecracker for the guest's `port`.
     ///
+    /// - Returns: the open connection, which has noted when the connect began and when `OK` arrived.
     /// - Throws: ``FirecrackerError`` with `.agentRefused` (no socket, or Firecracker closed the connection
-    ///   before `OK`: nothing listens on the port), `.agentReset` (the connection closed before the reply's line
-    ///   was complete), `.agentTimeout` (the deadline passed first), `.agentProtocol` (Firecracker answered
-    ///   something other than `OK <port>`, or a line grew too long). The connection is closed whatever happens.
-    public static func ask(
+    ///   before `OK`: nothing listens on the port), `.agentTimeout` (the deadline passed first), `.agentProtocol`
+    ///   (Firecracker answered something other than `OK <port>`). Nothing stays open when it throws.
+    public static func connect(
         socketPath: String,
         port: UInt32,
-        request: String,
         deadline: ContinuousClock.Instant,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
-    ) async throws -> Exchange {
+    ) async throws -> AgentConnection {
         let started = ContinuousClock.now
-        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
                 .connectTimeout(TimeAmount(max(.milliseconds(1), started.duration(to: deadline))))
-                .connect(unixDomainSocketPath: socketPath) { channel in
+                .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        try channel.pipeline.syncOperations.addHandler(LineHandler())
                     }
                 }
+                .connect(unixDomainSocketPath: socketPath)
+                .get()
         } catch {
             throw FirecrackerError(
                 .agentRefused,
@@ -80,83 +85,184 @@ public enum AgentChannel {
                 underlying: error
             )
         }
-        return try await withThrowingTaskGroup(of: Exchange?.self) { group in
-            group.addTask {
-                try await channel.executeThenClose { inbound, outbound in
-                    var lines = LineReader(inbound.makeAsyncIterator())
-                    try await outbound.write(ByteBuffer(string: "CONNECT \(port)\n"))
-                    guard let answer = try await lines.next() else {
-                        throw FirecrackerError(
-                            .agentRefused,
-                            "Firecracker closed the connection to vsock port \(port): nothing listens there"
-                        )
-                    }
-                    let connected = ContinuousClock.now
-                    guard answer.hasPrefix("OK ") else {
-                        throw FirecrackerError(
-                            .agentProtocol,
-                            "Firecracker answered `\(answer)` to CONNECT \(port), not `OK <port>`"
-                        )
-                    }
-                    let requested = ContinuousClock.now
-                    try await outbound.write(ByteBuffer(string: request + "\n"))
-                    guard let reply = try await lines.next() else {
-                        throw FirecrackerError(
-                            .agentReset,
-                            "the connection to the agent on port \(port) closed before its reply to `\(request)`"
-                        )
-                    }
-                    return Exchange(
-                        started: started,
-                        connected: connected,
-                        requested: requested,
-                        replied: ContinuousClock.now,
-                        reply: reply
-                    )
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                return nil
-            }
-            defer { group.cancelAll() }
-            while let result = try await group.next() {
-                if let exchange = result { return exchange }
-                // The deadline came first: closing the channel ends the exchange's wait.
-                channel.channel.close(promise: nil)
+        let connection = AgentConnection(channel: channel, port: port, started: started)
+        do {
+            guard let answer = try await connection.exchange("CONNECT \(port)", deadline: deadline) else {
                 throw FirecrackerError(
-                    .agentTimeout,
-                    "the agent on vsock port \(port) did not answer `\(request)` before the deadline"
+                    .agentRefused,
+                    "Firecracker closed the connection to vsock port \(port): nothing listens there"
                 )
             }
-            throw CancellationError()
+            guard answer.hasPrefix("OK ") else {
+                throw FirecrackerError(
+                    .agentProtocol,
+                    "Firecracker answered `\(answer)` to CONNECT \(port), not `OK <port>`"
+                )
+            }
+        } catch {
+            connection.close()
+            throw error
+        }
+        connection.noteConnected()
+        return connection
+    }
+
+    /// One request over a new connection, closed afterwards: ``connect(socketPath:port:deadline:group:)``,
+    /// then ``AgentConnection/ask(_:deadline:)``.
+    ///
+    /// - Throws: what either throws; the connection is closed whatever happens.
+    public static func ask(
+        socketPath: String,
+        port: UInt32,
+        request: String,
+        deadline: ContinuousClock.Instant,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> Exchange {
+        let connection = try await connect(socketPath: socketPath, port: port, deadline: deadline, group: group)
+        defer { connection.close() }
+        return try await connection.ask(request, deadline: deadline)
+    }
+}
+
+/// An open connection to a guest's agent: requests one at a time, each answered by one line.
+///
+/// The first ``ask(_:deadline:)`` reports the connect's timings (``AgentChannel/Exchange/started`` and
+/// ``AgentChannel/Exchange/connected``); later ones start at their own request. A connection that timed out or
+/// broke answers every later request with the error that ended it, one that closed with `.agentReset`.
+public final class AgentConnection: Sendable {
+    private let channel: any Channel
+    private let port: UInt32
+    private let timings: Mutex<(started: ContinuousClock.Instant, connected: ContinuousClock.Instant)?>
+
+    fileprivate init(channel: any Channel, port: UInt32, started: ContinuousClock.Instant) {
+        self.channel = channel
+        self.port = port
+        self.timings = Mutex((started, started))
+    }
+
+    fileprivate func noteConnected() {
+        timings.withLock { $0?.connected = .now }
+    }
+
+    /// Whether the connection is still open.
+    public var isOpen: Bool { channel.isActive }
+
+    /// Sends `request` as one line and returns the agent's next line.
+    ///
+    /// - Throws: ``FirecrackerError`` `.agentReset` (the connection closed before the reply's line was
+    ///   complete, or was already closed), `.agentTimeout` (the deadline passed first: the connection is closed),
+    ///   `.agentProtocol` (a line grew too long).
+    public func ask(_ request: String, deadline: ContinuousClock.Instant) async throws -> AgentChannel.Exchange {
+        let requestStarted = ContinuousClock.now
+        let (started, connected) = timings.withLock { timings in
+            defer { timings = nil }
+            return timings ?? (requestStarted, requestStarted)
+        }
+        let requested = ContinuousClock.now
+        guard let reply = try await exchange(request, deadline: deadline) else {
+            throw FirecrackerError(
+                .agentReset,
+                "the connection to the agent on port \(port) closed before its reply to `\(request)`"
+            )
+        }
+        return AgentChannel.Exchange(
+            started: started,
+            connected: connected,
+            requested: requested,
+            replied: ContinuousClock.now,
+            reply: reply
+        )
+    }
+
+    /// Closes the connection (again is harmless).
+    public func close() {
+        channel.close(promise: nil)
+    }
+
+    /// Writes `line` and waits for the next line: `nil` when the connection closed first.
+    fileprivate func exchange(_ line: String, deadline: ContinuousClock.Instant) async throws -> String? {
+        let loop = channel.eventLoop
+        let port = self.port
+        let timeout = NIODeadline.now() + TimeAmount(max(.zero, ContinuousClock.now.duration(to: deadline)))
+        let reply = loop.flatSubmit { [channel] () -> EventLoopFuture<String?> in
+            // On the channel's loop, where the handler lives; a closed channel has none left.
+            guard let handler = try? channel.pipeline.syncOperations.handler(type: LineHandler.self) else {
+                return loop.makeSucceededFuture(nil)
+            }
+            let reply = handler.nextLine(on: loop)
+            let bound = NIOLoopBound(handler, eventLoop: loop)
+            let timer = loop.scheduleTask(deadline: timeout) {
+                bound.value.fail(
+                    FirecrackerError(
+                        .agentTimeout,
+                        "the agent on vsock port \(port) did not answer `\(line)` before the deadline"
+                    )
+                )
+                channel.close(promise: nil)
+            }
+            reply.whenComplete { _ in timer.cancel() }
+            channel.writeAndFlush(ByteBuffer(string: line + "\n"), promise: nil)
+            return reply
+        }
+        return try await withTaskCancellationHandler {
+            try await reply.get()
+        } onCancel: {
+            close()
         }
     }
 }
 
-/// Lines from a stream of byte buffers: each `next()` is one line without its `\n` (or `\r\n`), `nil` at the
-/// end of the stream.
-struct LineReader<Base: AsyncIteratorProtocol> where Base.Element == ByteBuffer {
-    private var base: Base
-    private var pending: [UInt8] = []
+/// Lines from the channel, each handed to the oldest waiter (`nil` once the connection has closed); a line too
+/// long, or an error, closes the connection.
+final class LineHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
 
-    init(_ base: Base) {
-        self.base = base
+    private var pending: [UInt8] = []
+    private var lines: CircularBuffer<String> = []
+    private var waiters: CircularBuffer<EventLoopPromise<String?>> = []
+    private var failure: (any Error)?
+    private var closed = false
+
+    /// The next line, or `nil` when the connection closes first.
+    func nextLine(on loop: any EventLoop) -> EventLoopFuture<String?> {
+        if let line = lines.popFirst() { return loop.makeSucceededFuture(line) }
+        if let failure { return loop.makeFailedFuture(failure) }
+        if closed { return loop.makeSucceededFuture(nil) }
+        let promise = loop.makePromise(of: String?.self)
+        waiters.append(promise)
+        return promise.futureResult
     }
 
-    mutating func next() async throws -> String? {
-        while true {
-            if let end = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                var line = Array(pending[..<end])
-                pending.removeSubrange(...end)
-                if line.last == UInt8(ascii: "\r") { line.removeLast() }
-                return String(decoding: line, as: UTF8.self)
-            }
-            guard pending.count <= AgentChannel.maximumLineBytes else {
-                throw FirecrackerError(.agentProtocol, "a line of more than \(AgentChannel.maximumLineBytes) bytes")
-            }
-            guard var buffer = try await base.next() else { return nil }
-            pending += buffer.readBytes(length: buffer.readableBytes) ?? []
+    /// Fails every waiter with `error`, and every later request.
+    func fail(_ error: any Error) {
+        failure = failure ?? error
+        while let waiter = waiters.popFirst() { waiter.fail(error) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        pending += buffer.readBytes(length: buffer.readableBytes) ?? []
+        while let end = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            var line = Array(pending[..<end])
+            pending.removeSubrange(...end)
+            if line.last == UInt8(ascii: "\r") { line.removeLast() }
+            let text = String(decoding: line, as: UTF8.self)
+            if let waiter = waiters.popFirst() { waiter.succeed(text) } else { lines.append(text) }
         }
+        if pending.count > AgentChannel.maximumLineBytes {
+            fail(FirecrackerError(.agentProtocol, "a line of more than \(AgentChannel.maximumLineBytes) bytes"))
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed = true
+        while let waiter = waiters.popFirst() { waiter.succeed(nil) }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(FirecrackerError(.agentReset, "the connection to the agent broke", underlying: error))
+        context.close(promise: nil)
     }
 }

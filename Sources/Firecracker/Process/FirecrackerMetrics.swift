@@ -21,6 +21,9 @@ public struct FirecrackerMetrics: Sendable, Equatable {
     public var fullCreateSnapshotMicroseconds: UInt64?
     /// `api_server.process_startup_time_us`.
     public var processStartupMicroseconds: UInt64?
+    /// `vsock.conns_added`: connections the vsock device opened (host- or guest-initiated). A count since the
+    /// previous line, so ``latest(inFile:)`` adds it up over the file's lines.
+    public var vsockConnectionsAdded: UInt64?
 
     /// Parses one metrics line.
     ///
@@ -49,18 +52,21 @@ public struct FirecrackerMetrics: Sendable, Equatable {
         pauseMicroseconds = latencies["pause_vm"]
         fullCreateSnapshotMicroseconds = latencies["full_create_snapshot"]
         processStartupMicroseconds = parsed.apiServer?.values["process_startup_time_us"]
+        vsockConnectionsAdded = parsed.vsock?.values["conns_added"]
     }
 
-    /// The parts of a metrics line that are read: `latencies_us` and `api_server`.
+    /// The parts of a metrics line that are read: `latencies_us`, `api_server` and `vsock`.
     private struct Line: Decodable {
         var latencies: Figures?
         var apiServer: Figures?
+        var vsock: Figures?
 
         init(from decoder: any Decoder) throws {
             // Throws unless the line is an object; a group of another kind is as if absent.
             let container = try decoder.container(keyedBy: Key.self)
             latencies = try? container.decodeIfPresent(Figures.self, forKey: Key("latencies_us"))
             apiServer = try? container.decodeIfPresent(Figures.self, forKey: Key("api_server"))
+            vsock = try? container.decodeIfPresent(Figures.self, forKey: Key("vsock"))
         }
     }
 
@@ -87,7 +93,7 @@ public struct FirecrackerMetrics: Sendable, Equatable {
         init?(intValue: Int) { nil }
     }
 
-    /// Merges the lines of a metrics file, later lines overriding earlier values.
+    /// Merges the lines of a metrics file, later lines overriding earlier values (counts added up).
     ///
     /// - Returns: `nil` when the file has no complete line.
     /// - Throws: `FirecrackerError(.invalidResponse)` for a malformed line.
@@ -110,6 +116,9 @@ public struct FirecrackerMetrics: Sendable, Equatable {
         result.pauseMicroseconds = next.pauseMicroseconds ?? pauseMicroseconds
         result.fullCreateSnapshotMicroseconds = next.fullCreateSnapshotMicroseconds ?? fullCreateSnapshotMicroseconds
         result.processStartupMicroseconds = next.processStartupMicroseconds ?? processStartupMicroseconds
+        if vsockConnectionsAdded != nil || next.vsockConnectionsAdded != nil {
+            result.vsockConnectionsAdded = (vsockConnectionsAdded ?? 0) + (next.vsockConnectionsAdded ?? 0)
+        }
         return result
     }
 }
