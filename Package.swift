@@ -8,25 +8,30 @@ let upcoming: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
 ]
 
+// Linux only: snapbench drives Firecracker through /dev/kvm, and its host layer calls Linux's own interfaces
+// (pidfd, userfaultfd, /proc, cgroups). No `platforms` entry names an operating system it does not build on.
 let package = Package(
     name: "snapbench",
-    platforms: [.macOS(.v15)],
+    // The executable, and the two libraries the fuzzers in Fuzz/ link; every other module is the package's own.
     products: [
         .executable(name: "snapbench", targets: ["snapbench"]),
-        .library(name: "HostSystem", targets: ["HostSystem"]),
-        .library(name: "MicroVM", targets: ["MicroVM"]),
         .library(name: "Firecracker", targets: ["Firecracker"]),
-        .library(name: "SnapshotPool", targets: ["SnapshotPool"]),
         .library(name: "Harness", targets: ["Harness"]),
-        .library(name: "Reporting", targets: ["Reporting"]),
-        .library(name: "History", targets: ["History"]),
+    ],
+    traits: [
+        .trait(
+            name: "Postgres",
+            description: """
+                The shared results store in PostgreSQL (postgres://…), through postgres-nio and swift-nio-ssl. Off by \
+                default, so a first build compiles no BoringSSL; scripts/install and scripts/test turn it on.
+                """
+        )
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
@@ -43,13 +48,18 @@ let package = Package(
             providers: [.apt(["libjemalloc-dev"])]
         ),
         .target(name: "CSystemShims"),
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(name: "CJemallocConfiguration"),
         .target(
             name: "HostSystem",
             dependencies: [
                 "CSystemShims",
+                "CLibCrypto",
                 .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: upcoming
         ),
@@ -58,8 +68,13 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "Randomness",
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "Firecracker",
             dependencies: [
+                "Randomness",
                 "CSystemShims",
                 "HostSystem",
                 "MicroVM",
@@ -75,6 +90,7 @@ let package = Package(
         .target(
             name: "SnapshotPool",
             dependencies: [
+                "Randomness",
                 "Firecracker",
                 "HostSystem",
                 "MicroVM",
@@ -88,6 +104,7 @@ let package = Package(
         .target(
             name: "Harness",
             dependencies: [
+                "Randomness",
                 "CSystemShims",
                 "HostSystem",
                 "SnapshotPool",
@@ -109,18 +126,19 @@ let package = Package(
         ),
         .target(
             name: "Reporting",
-            dependencies: ["HostSystem"],
+            dependencies: ["Randomness"],
             swiftSettings: upcoming
         ),
         .target(
             name: "History",
             dependencies: [
+                "Randomness",
                 "HostSystem",
                 "Reporting",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["Postgres"])),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl", condition: .when(traits: ["Postgres"])),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
@@ -143,7 +161,9 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["HostSystem", "Firecracker", "Reporting"],
+            dependencies: [
+                "Randomness", "HostSystem", "Firecracker", "Reporting",
+            ],
             path: "Tests/TestSupport",
             swiftSettings: upcoming
         ),
@@ -159,6 +179,7 @@ let package = Package(
         .testTarget(
             name: "FirecrackerTests",
             dependencies: [
+                "Randomness",
                 "Firecracker", "HostSystem", "MicroVM", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -170,6 +191,7 @@ let package = Package(
         .testTarget(
             name: "SnapshotPoolTests",
             dependencies: [
+                "Randomness",
                 "SnapshotPool", "Firecracker", "HostSystem", "MicroVM", "TestSupport",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -179,6 +201,7 @@ let package = Package(
         .testTarget(
             name: "HarnessTests",
             dependencies: [
+                "Randomness",
                 "Harness", "Firecracker", "HostSystem", "MicroVM", "Reporting", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -189,7 +212,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ReportingTests",
-            dependencies: ["Reporting", "HostSystem", "TestSupport"],
+            dependencies: [
+                "Randomness", "Reporting", "HostSystem", "TestSupport",
+            ],
             exclude: ["Golden"],
             swiftSettings: upcoming
         ),
@@ -197,7 +222,7 @@ let package = Package(
             name: "HistoryTests",
             dependencies: [
                 "History", "Reporting", "HostSystem", "TestSupport",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["Postgres"])),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming

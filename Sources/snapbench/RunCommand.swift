@@ -36,6 +36,7 @@ struct RunCommand: AsyncParsableCommand {
               snapbench run smoke --gate "spawn_ms p99 < 40"  # one scenario, one more gate
               snapbench run faults-all --sign-off            # a release sign-off
               snapbench run Scenarios/churn.yaml --backend simulated
+              snapbench run --plan burst agent               # what they would do, starting nothing
 
             \(ExitStatus.help)
             """
@@ -80,6 +81,15 @@ struct RunCommand: AsyncParsableCommand {
     )
     var snapshot: String?
 
+    @Flag(
+        help: """
+            Check the scenarios and print what each would do — every phase's arrivals and length, every gate with \
+            the samples it needs — then exit 0, or 3 when one is invalid or has a gate it cannot decide. Starts \
+            nothing and writes nothing.
+            """
+    )
+    var plan = false
+
     @Flag(name: .customLong("no-progress"), help: "Print no progress while running.")
     var noProgress = false
 
@@ -110,7 +120,6 @@ struct RunCommand: AsyncParsableCommand {
         let directories: (work: String, vms: String)
         let output: String
         do {
-            recorder = RunRecorderStore(location: try store.location())
             extraGates = try gates.map { try ScenarioParser.parseGate($0) }
             for name in scenarios.isEmpty ? Self.defaultSuite : scenarios {
                 var variants = try ScenarioParser.parseVariants(file: try Self.resolve(name))
@@ -133,6 +142,11 @@ struct RunCommand: AsyncParsableCommand {
                 }
                 parsed.append(variants)
             }
+            if plan {
+                try Self.printPlans(parsed, extraGates: extraGates)
+                return
+            }
+            recorder = RunRecorderStore(location: try store.location())
             // Checked before anything is written: no link, no other user's directory, nothing others may change.
             directories = try common.directories()
             output = try PrivateDirectory.prepare(self.output, role: "output directory", flag: "--output")
@@ -154,6 +168,19 @@ struct RunCommand: AsyncParsableCommand {
         await recorder.close()
         let worst = await recorder.adjust(ran)
         if worst != .success { throw ExitCode(worst) }
+    }
+
+    /// Prints each scenario's ``ScenarioPlan``; throws when a gate cannot be decided (invalid input).
+    private static func printPlans(_ parsed: [[Scenario]], extraGates: [Gate]) throws {
+        var undecidable: [String] = []
+        for scenario in parsed.joined() {
+            let plan = ScenarioPlan(scenario, extraGates: extraGates)
+            print(plan.text)
+            undecidable += plan.gates.filter { $0.problem != nil }.map { "\(scenario.name): `\($0.expression)`" }
+        }
+        guard undecidable.isEmpty else {
+            throw ValidationError("gates these scenarios cannot decide: " + undecidable.joined(separator: ", "))
+        }
     }
 
     /// Where a run works and writes, each checked (``PrivateDirectory``).

@@ -6,7 +6,7 @@ import Testing
 @Suite(
     "Real Firecracker",
     .serialized,
-    .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason)),
+    .requiresKVM,
     .timeLimit(.minutes(3))
 )
 enum RealFirecracker {}

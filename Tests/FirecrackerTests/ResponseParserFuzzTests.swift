@@ -3,6 +3,7 @@ import HostSystem
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+import Randomness
 import Synchronization
 import Testing
 

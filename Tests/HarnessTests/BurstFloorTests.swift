@@ -9,7 +9,7 @@ import Testing
     "Restore floor and the burst gates on real Firecracker",
     .serialized,
     .timeLimit(.minutes(5)),
-    .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
+    .requiresKVM
 )
 struct BurstFloorTests {
     @Test("the floor times every load of every round, throws the first round away, and leaves nothing")

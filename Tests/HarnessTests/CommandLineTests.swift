@@ -9,13 +9,15 @@ import Testing
 /// The `snapbench` executable as a user runs it: exit codes, messages and files, end to end.
 @Suite("snapbench on the command line", .serialized, .timeLimit(.minutes(2)))
 struct CommandLineTests {
-    /// The executable built beside the tests.
+    /// The executable SwiftPM built beside the tests: in the directory of the test bundle, whatever the build
+    /// configuration, triple or `--scratch-path`.
     static func executable() throws -> String {
-        let candidates = [".build/debug/snapbench", ".build/x86_64-unknown-linux-gnu/debug/snapbench"]
-            .map { TestEnvironment.packageRoot + "/" + $0 }
+        let tests = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let products = URL(fileURLWithPath: tests).deletingLastPathComponent().path
+        let candidate = products + "/snapbench"
         return try #require(
-            candidates.first { FileManager.default.isExecutableFile(atPath: $0) },
-            "no snapbench executable in \(candidates): build the package first"
+            FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil,
+            "no snapbench executable beside the tests in \(products): build the package with its tests first"
         )
     }
 
@@ -119,7 +121,7 @@ struct CommandLineTests {
 
     @Test(
         "a run is recorded in the store and `history` shows it; a store that is down loses no run: exit 6, the JSON written",
-        .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
+        .requiresKVM
     )
     func resultsStore() async throws {
         let scratch = try TestEnvironment.scratchDirectory()
@@ -209,6 +211,34 @@ struct CommandLineTests {
         let level = try await Self.run(["probe", "--log-level", "loud"], in: scratch)
         #expect(level.status == ExitStatus.invalidInput.rawValue && level.output.contains("loud"))
         #expect(!FileManager.default.fileExists(atPath: scratch + "/Reports"))
+    }
+
+    @Test(
+        "--plan prints each phase's arrivals and each gate's needs, starts and writes nothing; an undecidable gate exits 3"
+    )
+    func plan() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        try Self.tiny.write(toFile: scratch + "/tiny.yaml", atomically: true, encoding: .utf8)
+        let decidable = try await Self.run(["run", "--plan", "tiny.yaml", "burst"], in: scratch)
+        #expect(decidable.status == 0, "\(decidable.output)")
+        #expect(decidable.output.contains("tiny: 1 phase, 1 s of load; 60 measured acquires"), "\(decidable.output)")
+        #expect(decidable.output.contains("phase load: 60/s, evenly spaced; 60 arrivals over 1 s"))
+        #expect(
+            decidable.output.contains(
+                "gate spawn_ms p95 < 1000: needs ≥ 59 samples (for its 95 % upper bound), scheduled"
+            )
+        )
+        #expect(decidable.output.contains("18 bursts of 16 within 0 ms, 2 s apart; 288 arrivals over 34 s"))
+        #expect(decidable.output.contains("gate late_starts rate < 0.01: needs ≥ 268 measured acquires"))
+        let undecidable = try await Self.run(
+            ["run", "--plan", "tiny.yaml", "--gate", "late_starts rate < 0.01"],
+            in: scratch
+        )
+        #expect(undecidable.status == ExitStatus.invalidInput.rawValue)
+        #expect(undecidable.output.contains("cannot be decided by tiny"), "\(undecidable.output)")
+        let contents = try FileManager.default.contentsOfDirectory(atPath: scratch)
+        #expect(contents == ["tiny.yaml"], "\(contents)")
     }
 
     @Test("a hostile scenario name is refused with file, line and key; nothing is written outside --output")

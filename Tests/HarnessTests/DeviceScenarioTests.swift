@@ -105,7 +105,7 @@ struct DeviceScenarioTests {
 @Suite(
     "Devices on real Firecracker",
     .serialized,
-    .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
+    .requiresKVM
 )
 struct FirecrackerDeviceRunTests {
     @Test(
@@ -182,7 +182,7 @@ struct FirecrackerDeviceRunTests {
 @Suite(
     "A killed run with devices",
     .serialized,
-    .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
+    .requiresKVM
 )
 struct KilledDeviceRunTests {
     static func scenario(seconds: Int) -> String {

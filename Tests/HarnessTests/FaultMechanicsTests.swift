@@ -206,7 +206,7 @@ struct SimulatedFaultTests {
 @Suite(
     "Faults on real Firecracker",
     .serialized,
-    .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
+    .requiresKVM
 )
 struct FirecrackerFaultTests {
     @Test("every kind is applied to real VMMs, files, cgroups and filesystems; the pool copes; nothing is left")
@@ -280,7 +280,7 @@ struct FirecrackerFaultTests {
 @Suite(
     "Leak check on real Firecracker",
     .serialized,
-    .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
+    .requiresKVM
 )
 struct FirecrackerLeakCheckTests {
     static let yaml = """

@@ -9,7 +9,7 @@ import Testing
 @Suite(
     "Live metrics during a run on real Firecracker",
     .serialized,
-    .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason)),
+    .requiresKVM,
     .timeLimit(.minutes(2))
 )
 struct LiveMetricsTests {

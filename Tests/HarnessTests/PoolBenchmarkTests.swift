@@ -9,7 +9,7 @@ import Testing
 @Suite(
     "Pool benchmark on real Firecracker",
     .serialized,
-    .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
+    .requiresKVM
 )
 struct PoolBenchmarkTests {
     @Test("every measurement is taken in one run and the work root is left empty")

@@ -8,7 +8,7 @@ import Testing
 @Suite(
     "Restore probe on real Firecracker",
     .serialized,
-    .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
+    .requiresKVM
 )
 struct RestoreProbeTests {
     @Test("each run records every stage once, tokens are distinct, nothing is left in the work root")
@@ -36,7 +36,7 @@ struct RestoreProbeTests {
 @Suite(
     "Spawn cost probe on real Firecracker",
     .serialized,
-    .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
+    .requiresKVM
 )
 struct SpawnCostProbeTests {
     @Test("an on-demand spawn costs more CPU than a warm one; every clone is gone and its directory removed")

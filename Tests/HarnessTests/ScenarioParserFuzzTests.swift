@@ -1,6 +1,7 @@
 import Foundation
 import Harness
 import HostSystem
+import Randomness
 import SnapshotPool
 import TestSupport
 import Testing

@@ -58,7 +58,7 @@ struct YourOwnVMTests {
 
     @Test(
         "docs/your-own-vm.md, step by step, with its stand-ins: the snapshot made by curl, its scenario run, ready over vsock",
-        .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
+        .requiresKVM
     )
     func followTheDocument() async throws {
         let scratch = try TestEnvironment.scratchDirectory()
@@ -104,7 +104,7 @@ struct YourOwnVMTests {
 
     @Test(
         "a snapshot of another format version, a truncated memory file, a missing drive: refused before any VM starts",
-        .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
+        .requiresKVM
     )
     func refusals() async throws {
         try await withGoldenSnapshot(adjust: Self.withAgent) { installation, snapshot, scratch in

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Logging
 import PostgresNIO
@@ -33,3 +34,4 @@ enum PostgresAdmin {
 struct PostgresAdminError: Error {
     var message: String
 }
+#endif

@@ -23,7 +23,14 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
                 )
             )
         }
+        #if Postgres
         return postgresURL == nil ? [.sqlite] : allCases
+        #else
+        FileHandle.standardError.write(
+            Data("\n!! built without the Postgres trait: the PostgreSQL store tests are SKIPPED.\n\n".utf8)
+        )
+        return [.sqlite]
+        #endif
     }
 
     /// A fresh, empty store of this kind (a new file; a new database on the server), and a way to open it
@@ -36,9 +43,13 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
             let path = scratch + "/results.sqlite"
             return (try SQLiteResultsStore(path: path), { try SQLiteResultsStore(path: path) })
         case .postgres:
+            #if Postgres
             let server = try #require(Self.postgresURL)
             let url = try await PostgresAdmin.createDatabase(serverURL: server)
             return (try await PostgresResultsStore(url: url), { try await PostgresResultsStore(url: url) })
+            #else
+            throw StoreError(store: "postgres", "this build has no PostgreSQL (the Postgres trait is off)")
+            #endif
         }
     }
 }
@@ -162,10 +173,15 @@ struct ResultsStoreTests {
     func storeDown() async throws {
         let started = ContinuousClock.now
         await #expect(throws: StoreError.self) {
-            _ = try await PostgresResultsStore(url: "postgres://snapbench@127.0.0.1:1/results")
+            _ = try await StoreLocation.postgres(url: "postgres://snapbench@127.0.0.1:1/results").open()
         }
         #expect(started.duration(to: .now) < .seconds(10))
         #expect(throws: StoreError.self) { _ = try SQLiteResultsStore(path: "/proc/no/such/results.sqlite") }
+    }
+
+    #if Postgres
+    @Test("a URL that is not PostgreSQL's is refused by the PostgreSQL store")
+    func notPostgres() async throws {
         await #expect(throws: StoreError.self) { _ = try await PostgresResultsStore(url: "mysql://x@y/z") }
     }
 
@@ -194,6 +210,7 @@ struct ResultsStoreTests {
         #expect(try await store.runCount() == 0)
         await store.close()
     }
+    #endif
 
     @Test("store locations: --store, then SNAPBENCH_STORE, then the XDG default; bad ones refused")
     func locations() throws {

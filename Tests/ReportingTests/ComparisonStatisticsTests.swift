@@ -1,4 +1,5 @@
 import HostSystem
+import Randomness
 import Reporting
 import Testing
 

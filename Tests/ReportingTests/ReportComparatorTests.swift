@@ -1,5 +1,6 @@
 import Foundation
 import HostSystem
+import Randomness
 import Reporting
 import TestSupport
 import Testing

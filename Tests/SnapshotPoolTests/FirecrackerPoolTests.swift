@@ -129,7 +129,7 @@ private func eventually(
 @Suite(
     "Snapshot pool on real Firecracker",
     .serialized,
-    .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason)),
+    .requiresKVM,
     .timeLimit(.minutes(3))
 )
 struct FirecrackerPoolTests {

@@ -65,7 +65,7 @@ struct NetworkSlotConfigurationTests {
 @Suite(
     "Network slots (real namespaces and Firecracker)",
     .serialized,
-    .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason)),
+    .requiresKVM,
     .timeLimit(.minutes(3))
 )
 struct NetworkSlotTests {

@@ -1,6 +1,7 @@
 import Firecracker
 import HostSystem
 import MicroVM
+import Randomness
 import SnapshotPool
 import Synchronization
 import TestSupport

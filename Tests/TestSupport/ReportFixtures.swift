@@ -1,5 +1,6 @@
 public import Foundation
 import HostSystem
+import Randomness
 public import Reporting
 
 /// Reports and samples built in code for the reporting tests.

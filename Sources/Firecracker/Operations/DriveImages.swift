@@ -2,6 +2,7 @@ import CSystemShims
 import Foundation
 import Glibc
 import HostSystem
+import Randomness
 import SystemPackage
 
 /// The files behind a golden VM's data drives (``BlockDevices``): made once beside the snapshot, then given to

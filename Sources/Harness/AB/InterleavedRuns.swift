@@ -1,5 +1,6 @@
 import Foundation
 import HostSystem
+import Randomness
 package import Reporting
 import Subprocess
 import SystemPackage

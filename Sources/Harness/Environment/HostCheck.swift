@@ -120,19 +120,21 @@ public struct HostChecks: Sendable {
     }
 
     func cgroups() -> [HostCheck] {
-        let v1 = root + "/sys/fs/cgroup/memory"
-        let v1Check =
-            access(v1 + "/memory.limit_in_bytes", F_OK) == 0
-            ? HostCheck(
+        // The pool's own view (CgroupMounts), from the mount table under `root`.
+        let mounts = CgroupMounts.current(mountTable: root + "/proc/self/mounts")
+        let v1Check: HostCheck
+        if let v1 = mounts.v1Memory.map({ root + $0 }) {
+            let writable = access(v1, W_OK) == 0
+            v1Check = HostCheck(
                 name: "cgroup v1 memory",
-                status: access(v1, W_OK) == 0 ? .ok : .warning,
-                detail: access(v1, W_OK) == 0 ? "\(v1) writable" : "\(v1) not writable"
+                status: writable ? .ok : .warning,
+                detail: writable ? "\(v1) writable" : "\(v1) not writable"
             )
-            : HostCheck(name: "cgroup v1 memory", status: .warning, detail: "no memory controller at \(v1)")
-        let v2 = [root + "/sys/fs/cgroup/unified", root + "/sys/fs/cgroup"]
-            .first { access($0 + "/cgroup.controllers", F_OK) == 0 }
+        } else {
+            v1Check = HostCheck(name: "cgroup v1 memory", status: .warning, detail: "no v1 memory hierarchy mounted")
+        }
         let v2Check =
-            v2.map { HostCheck(name: "cgroup v2", status: .ok, detail: "mounted at \($0)") }
+            mounts.v2.map { HostCheck(name: "cgroup v2", status: .ok, detail: "mounted at \(root + $0)") }
             ?? HostCheck(name: "cgroup v2", status: .warning, detail: "no cgroup2 mount found")
         return [v1Check, v2Check]
     }

@@ -2,6 +2,7 @@ import Firecracker
 import Foundation
 import Glibc
 import HostSystem
+import Randomness
 import SnapshotPool
 
 /// A fault as applied: what it hit, and how to undo it.

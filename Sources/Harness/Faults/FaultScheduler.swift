@@ -1,6 +1,7 @@
 import Firecracker
 import Foundation
 import HostSystem
+import Randomness
 import SnapshotPool
 
 /// One fault as it happened.

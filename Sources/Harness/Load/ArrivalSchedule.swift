@@ -1,5 +1,6 @@
 import Foundation
 import HostSystem
+import Randomness
 
 /// The intended arrival instants of an open-loop phase, as offsets from the phase's start, fixed before the
 /// phase runs so that a slow system cannot thin out its own load (no coordinated omission).

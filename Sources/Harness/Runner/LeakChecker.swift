@@ -67,7 +67,7 @@ struct LeakChecker {
             prefix: OwnerTag(kind: NetworkSlotPool.defaultKind).name("")
         )
         if !namespaces.isEmpty { problems.append("network namespaces left: \(namespaces)") }
-        let cgroups = ["/sys/fs/cgroup/memory", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"].flatMap {
+        let cgroups = CgroupMounts.current().hierarchies.flatMap {
             Self.ownedEntries(in: $0, prefix: OwnerTag(kind: MemoryCgroup.defaultPrefix).name(""))
         }
         if !cgroups.isEmpty { problems.append("memory cgroups left: \(cgroups)") }

@@ -1,4 +1,5 @@
 import HostSystem
+import Randomness
 
 /// Change points in a series by E-Divisive with means (Matteson and James, "A Nonparametric Approach for
 /// Multiple Change Point Analysis of Multivariate Data", JASA 2014), the method MongoDB's performance CI and
@@ -14,37 +15,37 @@ import HostSystem
 /// let series = [10, 10.2, 9.9, 10.1, 15, 15.2, 14.9, 15.1]
 /// let changes = EDivisive().changePoints(in: series)  // [ChangePoint(index: 4, …)]: the first value after
 /// ```
-public struct EDivisive: Sendable {
+package struct EDivisive: Sendable {
     /// A change found: the index of the first value after it, with its score and permutation p-value.
-    public struct ChangePoint: Sendable, Equatable {
+    package struct ChangePoint: Sendable, Equatable {
         /// The first index of the new regime.
-        public var index: Int
+        package var index: Int
         /// The scaled energy statistic of the split.
-        public var score: Double
+        package var score: Double
         /// The permutation p-value.
-        public var pValue: Double
+        package var pValue: Double
         /// Mean of the segment's values before and after the split.
-        public var meanBefore: Double
-        public var meanAfter: Double
+        package var meanBefore: Double
+        package var meanAfter: Double
     }
 
     /// Values each side of a split at least (shorter runs of values are never called a regime).
-    public var minimumSegment = 3
+    package var minimumSegment = 3
     /// Permutations per test.
-    public var permutations = 199
+    package var permutations = 199
     /// The p-value below which a split is a change point.
-    public var significance = 0.05
+    package var significance = 0.05
     /// Seed of the permutations, so a series always gives the same answer.
-    public var seed: UInt64 = 0x5EED
+    package var seed: UInt64 = 0x5EED
 
-    public init(minimumSegment: Int = 3, permutations: Int = 199, significance: Double = 0.05) {
+    package init(minimumSegment: Int = 3, permutations: Int = 199, significance: Double = 0.05) {
         self.minimumSegment = max(2, minimumSegment)
         self.permutations = max(19, permutations)
         self.significance = significance
     }
 
     /// The change points of `series`, in index order.
-    public func changePoints(in series: [Double]) -> [ChangePoint] {
+    package func changePoints(in series: [Double]) -> [ChangePoint] {
         var random = SplitMix64(seed: seed)
         var found: [ChangePoint] = []
         var pending = [0..<series.count]

@@ -1,6 +1,6 @@
-public import Foundation
+package import Foundation
 import HostSystem
-public import Reporting
+package import Reporting
 
 /// One run report as the results store keeps it: its identity, the metadata a history is filtered by, the
 /// summaries a trend is drawn from, and the recorded distributions.
@@ -12,15 +12,15 @@ public import Reporting
 /// let run = try StoredRun(report: RunReport.readJSON(from: "out/smoke.json"))
 /// print(run.id.prefix(12), run.hostClass, run.summaries.count)
 /// ```
-public struct StoredRun: Sendable, Equatable {
+package struct StoredRun: Sendable, Equatable {
     /// One statistic of one metric in one phase (`overall` for the whole run).
-    public struct Summary: Sendable, Equatable, Hashable {
-        public var phase: String
-        public var metric: String
-        public var statistic: String
-        public var value: Double
+    package struct Summary: Sendable, Equatable, Hashable {
+        package var phase: String
+        package var metric: String
+        package var statistic: String
+        package var value: Double
 
-        public init(phase: String, metric: String, statistic: String, value: Double) {
+        package init(phase: String, metric: String, statistic: String, value: Double) {
             self.phase = phase
             self.metric = metric
             self.statistic = statistic
@@ -29,42 +29,42 @@ public struct StoredRun: Sendable, Equatable {
     }
 
     /// A recorded latency distribution (distinct values in ms and their counts).
-    public struct Distribution: Sendable, Equatable {
-        public var phase: String
-        public var metric: String
-        public var valuesMilliseconds: [Double]
-        public var counts: [Int]
+    package struct Distribution: Sendable, Equatable {
+        package var phase: String
+        package var metric: String
+        package var valuesMilliseconds: [Double]
+        package var counts: [Int]
     }
 
     /// SHA-256 of the canonical report JSON, hex.
-    public var id: String
-    public var scenario: String
+    package var id: String
+    package var scenario: String
     /// ISO 8601, UTC, to the second: sorts as text in either database.
-    public var startedAt: String
-    public var durationSeconds: Double
-    public var commit: String?
-    public var snapbenchVersion: String
-    public var backend: String
-    public var verdict: String
-    public var hostname: String
-    public var cpuModel: String
-    public var cpuCount: Int
-    public var kernel: String
-    public var kvmFlavour: String
-    public var firecrackerVersion: String?
-    public var firecrackerSHA256: String?
+    package var startedAt: String
+    package var durationSeconds: Double
+    package var commit: String?
+    package var snapbenchVersion: String
+    package var backend: String
+    package var verdict: String
+    package var hostname: String
+    package var cpuModel: String
+    package var cpuCount: Int
+    package var kernel: String
+    package var kvmFlavour: String
+    package var firecrackerVersion: String?
+    package var firecrackerSHA256: String?
     /// Hosts whose results compare: CPU model, cores, KVM flavour, backend and Firecracker version.
-    public var hostClass: String
-    public var summaries: [Summary]
-    public var distributions: [Distribution]
+    package var hostClass: String
+    package var summaries: [Summary]
+    package var distributions: [Distribution]
     /// The canonical report JSON.
-    public var json: Data
+    package var json: Data
 
     /// The statistics kept for each latency.
-    public static let latencyStatistics = ["p50", "p90", "p95", "p99", "p999", "max", "min", "mean", "count"]
+    package static let latencyStatistics = ["p50", "p90", "p95", "p99", "p999", "max", "min", "mean", "count"]
 
     /// - Throws: when the report cannot be encoded (it always can; `Double.nan` aside).
-    public init(report: RunReport) throws {
+    package init(report: RunReport) throws {
         let json = try RunReport.encoder().encode(report)
         self.json = json
         id = FileDigest.sha256(of: json)
@@ -125,7 +125,7 @@ public struct StoredRun: Sendable, Equatable {
     }
 
     /// The class of hosts `environment` belongs to.
-    public static func hostClass(of environment: EnvironmentInfo) -> String {
+    package static func hostClass(of environment: EnvironmentInfo) -> String {
         [
             environment.cpuModel, "\(environment.cpuCount) cores", environment.kvmFlavour, environment.backend,
             environment.firecrackerVersion.map { "Firecracker \($0)" } ?? "no Firecracker",

@@ -1,3 +1,4 @@
+#if Postgres
 package import Foundation
 import Logging
 import NIOPosix
@@ -13,11 +14,11 @@ import PostgresNIO
 /// _ = try await store.record(StoredRun(report: report))
 /// await store.close()
 /// ```
-public final class PostgresResultsStore: ResultsStore {
+package final class PostgresResultsStore: ResultsStore {
     /// The advisory lock key migrations hold (`snapbench` in ASCII, as a number).
     static let migrationLock: Int64 = 0x736E_6170_6265_6E63
 
-    public let description: String
+    package let description: String
     private let client: PostgresClient
     private let runner: Task<Void, Never>
     private let logger = Logger(label: "snapbench.store.postgres")
@@ -77,7 +78,7 @@ public final class PostgresResultsStore: ResultsStore {
     /// ``SSLMode``) and migrates it.
     ///
     /// - Throws: ``StoreError`` naming the server and its reason (refused, authentication, …).
-    public init(url: String) async throws {
+    package init(url: String) async throws {
         guard let parsed = URL(string: url), ["postgres", "postgresql"].contains(parsed.scheme ?? ""),
             let host = parsed.host, let user = parsed.user
         else {
@@ -134,7 +135,7 @@ public final class PostgresResultsStore: ResultsStore {
         }
     }
 
-    public func record(_ run: StoredRun) async throws -> Bool {
+    package func record(_ run: StoredRun) async throws -> Bool {
         do {
             return try await Self.within(Self.writeTimeout, store: description) { try await self.insert(run) }
         } catch {
@@ -173,7 +174,7 @@ public final class PostgresResultsStore: ResultsStore {
         }
     }
 
-    public func series(_ query: SeriesQuery) async throws -> [SeriesPoint] {
+    package func series(_ query: SeriesQuery) async throws -> [SeriesPoint] {
         var binds = PostgresBindings()
         do {
             for value in [query.scenario, query.metric, query.statistic, query.phase] { binds.append(value) }
@@ -202,7 +203,7 @@ public final class PostgresResultsStore: ResultsStore {
         }
     }
 
-    public func runCount() async throws -> Int {
+    package func runCount() async throws -> Int {
         let rows = try await client.query("SELECT COUNT(*) FROM runs", logger: logger)
         for try await count in rows.decode(Int.self) { return count }
         return 0
@@ -211,13 +212,13 @@ public final class PostgresResultsStore: ResultsStore {
     /// The schema version a migrated database records.
     static let schemaVersionSQL: PostgresQuery = "SELECT COALESCE(MAX(version), 0) FROM snapbench_schema"
 
-    public func schemaVersion() async throws -> Int {
+    package func schemaVersion() async throws -> Int {
         let rows = try await client.query(Self.schemaVersionSQL, logger: logger)
         for try await version in rows.decode(Int32.self) { return Int(version) }
         return 0
     }
 
-    public func close() async {
+    package func close() async {
         runner.cancel()
         await runner.value
     }
@@ -310,3 +311,4 @@ public final class PostgresResultsStore: ResultsStore {
         return binds
     }
 }
+#endif

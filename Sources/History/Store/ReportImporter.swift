@@ -9,25 +9,25 @@ import Reporting
 /// let outcome = try await ReportImporter(store: store).importReports(from: ["Reports", "out/nightly"])
 /// print(outcome.added, outcome.alreadyKept, outcome.skipped.count)
 /// ```
-public struct ReportImporter: Sendable {
+package struct ReportImporter: Sendable {
     /// What an import did.
-    public struct Outcome: Sendable, Equatable {
-        public var added = 0
-        public var alreadyKept = 0
+    package struct Outcome: Sendable, Equatable {
+        package var added = 0
+        package var alreadyKept = 0
         /// Files that are not run reports, with why.
-        public var skipped: [String] = []
+        package var skipped: [String] = []
     }
 
-    public let store: any ResultsStore
+    package let store: any ResultsStore
 
-    public init(store: any ResultsStore) {
+    package init(store: any ResultsStore) {
         self.store = store
     }
 
     /// Imports every run report in `paths` (files, or directories searched recursively for `*.json`).
     ///
     /// - Throws: ``StoreError`` when the store refuses a write, or a path does not exist.
-    public func importReports(from paths: [String]) async throws -> Outcome {
+    package func importReports(from paths: [String]) async throws -> Outcome {
         var outcome = Outcome()
         for file in try Self.jsonFiles(in: paths) {
             let report: RunReport

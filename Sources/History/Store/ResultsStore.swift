@@ -9,7 +9,7 @@
 /// let points = try await store.series(SeriesQuery(scenario: "smoke", metric: "restore_ms", statistic: "p95"))
 /// await store.close()
 /// ```
-public protocol ResultsStore: Sendable, CustomStringConvertible {
+package protocol ResultsStore: Sendable, CustomStringConvertible {
     /// Where it is, for messages (a password is never shown).
     var description: String { get }
 
@@ -30,20 +30,20 @@ public protocol ResultsStore: Sendable, CustomStringConvertible {
 }
 
 /// Which values a history shows.
-public struct SeriesQuery: Sendable, Equatable {
-    public var scenario: String
+package struct SeriesQuery: Sendable, Equatable {
+    package var scenario: String
     /// e.g. `restore_ms`, `pool_resident_mb`.
-    public var metric: String
+    package var metric: String
     /// e.g. `p95`, `mean`, `max`.
-    public var statistic: String
+    package var statistic: String
     /// `overall`, or a phase's name.
-    public var phase: String
+    package var phase: String
     /// Only runs of this host class, when set.
-    public var hostClass: String?
+    package var hostClass: String?
     /// Only runs of this backend (`firecracker` by default: simulated numbers make no trend).
-    public var backend: String?
+    package var backend: String?
 
-    public init(
+    package init(
         scenario: String,
         metric: String,
         statistic: String,
@@ -61,15 +61,15 @@ public struct SeriesQuery: Sendable, Equatable {
 }
 
 /// One run's value in a series.
-public struct SeriesPoint: Sendable, Equatable {
-    public var runID: String
-    public var startedAt: String
-    public var commit: String?
-    public var hostClass: String
-    public var verdict: String
-    public var value: Double
+package struct SeriesPoint: Sendable, Equatable {
+    package var runID: String
+    package var startedAt: String
+    package var commit: String?
+    package var hostClass: String
+    package var verdict: String
+    package var value: Double
 
-    public init(runID: String, startedAt: String, commit: String?, hostClass: String, verdict: String, value: Double) {
+    package init(runID: String, startedAt: String, commit: String?, hostClass: String, verdict: String, value: Double) {
         self.runID = runID
         self.startedAt = startedAt
         self.commit = commit
@@ -80,14 +80,14 @@ public struct SeriesPoint: Sendable, Equatable {
 }
 
 /// A store that could not be opened, read or written.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
-    public var store: String
-    public var message: String
+package struct StoreError: Error, Sendable, CustomStringConvertible {
+    package var store: String
+    package var message: String
 
-    public init(store: String, _ message: String) {
+    package init(store: String, _ message: String) {
         self.store = store
         self.message = message
     }
 
-    public var description: String { "results store \(store): \(message)" }
+    package var description: String { "results store \(store): \(message)" }
 }

@@ -8,17 +8,17 @@ import GRDB
 /// let store = try SQLiteResultsStore(path: NSHomeDirectory() + "/.local/share/snapbench/results.sqlite")
 /// _ = try await store.record(StoredRun(report: report))
 /// ```
-public final class SQLiteResultsStore: ResultsStore {
+package final class SQLiteResultsStore: ResultsStore {
     /// How long a write waits for another process's.
-    public static let busyTimeoutSeconds: Double = 30
+    package static let busyTimeoutSeconds: Double = 30
 
-    public let path: String
+    package let path: String
     private let database: DatabasePool
 
     /// Opens (creating it and its directory when missing) and migrates the store at `path`.
     ///
     /// - Throws: ``StoreError`` naming the file and SQLite's reason.
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         do {
             try FileManager.default.createDirectory(
@@ -43,9 +43,9 @@ public final class SQLiteResultsStore: ResultsStore {
         }
     }
 
-    public var description: String { "sqlite:\(path)" }
+    package var description: String { "sqlite:\(path)" }
 
-    public func record(_ run: StoredRun) async throws -> Bool {
+    package func record(_ run: StoredRun) async throws -> Bool {
         do {
             let runArguments = StatementArguments(Self.runValues(run))
             return try await database.write { db in
@@ -73,7 +73,7 @@ public final class SQLiteResultsStore: ResultsStore {
         }
     }
 
-    public func series(_ query: SeriesQuery) async throws -> [SeriesPoint] {
+    package func series(_ query: SeriesQuery) async throws -> [SeriesPoint] {
         var arguments: [(any DatabaseValueConvertible)?] = [query.scenario, query.metric, query.statistic, query.phase]
         if let hostClass = query.hostClass { arguments.append(hostClass) }
         if let backend = query.backend { arguments.append(backend) }
@@ -97,17 +97,17 @@ public final class SQLiteResultsStore: ResultsStore {
         }
     }
 
-    public func runCount() async throws -> Int {
+    package func runCount() async throws -> Int {
         try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runs") ?? 0 }
     }
 
-    public func schemaVersion() async throws -> Int {
+    package func schemaVersion() async throws -> Int {
         try await database.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations") ?? 0
         }
     }
 
-    public func close() async {
+    package func close() async {
         try? database.close()
     }
 

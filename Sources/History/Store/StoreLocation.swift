@@ -13,16 +13,16 @@ import Foundation
 /// let location = try StoreLocation.resolve(option: nil, environment: ProcessInfo.processInfo.environment)
 /// let store = try await location.open()  // nil for `none`
 /// ```
-public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
+package enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     case none
     case sqlite(path: String)
     case postgres(url: String)
 
     /// The environment variable that names the store when `--store` does not.
-    public static let environmentVariable = "SNAPBENCH_STORE"
+    package static let environmentVariable = "SNAPBENCH_STORE"
 
     /// `--store` if given, else `SNAPBENCH_STORE`, else the default SQLite file.
-    public static func resolve(option: String?, environment: [String: String]) throws -> StoreLocation {
+    package static func resolve(option: String?, environment: [String: String]) throws -> StoreLocation {
         if let option { return try parse(option) }
         if let named = environment[environmentVariable], !named.isEmpty { return try parse(named) }
         let base =
@@ -34,7 +34,7 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     /// Reads one location.
     ///
     /// - Throws: ``StoreError`` for an empty value or an unknown scheme.
-    public static func parse(_ text: String) throws -> StoreLocation {
+    package static func parse(_ text: String) throws -> StoreLocation {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed == "none" { return .none }
         if trimmed.hasPrefix("postgres://") || trimmed.hasPrefix("postgresql://") { return .postgres(url: trimmed) }
@@ -55,7 +55,7 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         return .sqlite(path: trimmed)
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .none: "none"
         case .sqlite(let path): "sqlite:\(path)"
@@ -64,11 +64,20 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Opens the store; `nil` for ``none``.
-    public func open() async throws -> (any ResultsStore)? {
+    package func open() async throws -> (any ResultsStore)? {
         switch self {
         case .none: nil
         case .sqlite(let path): try SQLiteResultsStore(path: path)
-        case .postgres(let url): try await PostgresResultsStore(url: url)
+        case .postgres(let url):
+            #if Postgres
+            try await PostgresResultsStore(url: url)
+            #else
+            throw StoreError(
+                store: url,
+                "this snapbench was built without PostgreSQL: build it with `--traits Postgres` "
+                    + "(scripts/install does)"
+            )
+            #endif
         }
     }
 }

@@ -5,9 +5,9 @@ import Foundation
 /// - `runs`: one row per report: identity, metadata, host fingerprint, and the report JSON itself.
 /// - `summaries`: one row per (run, phase, metric, statistic): what a history is drawn from.
 /// - `distributions`: each overall latency's recorded distribution (values in ms and counts, as JSON).
-public enum StoreSchema {
+package enum StoreSchema {
     /// The migrations, in order: version `i + 1` is `migrations[i]`.
-    public static let migrations: [[String]] = [
+    package static let migrations: [[String]] = [
         [
             """
             CREATE TABLE runs (
@@ -56,7 +56,7 @@ public enum StoreSchema {
     ]
 
     /// The version a store is at once migrated.
-    public static var currentVersion: Int { migrations.count }
+    package static var currentVersion: Int { migrations.count }
 
     /// The series query; `?` placeholders in order: scenario, metric, statistic, phase, then host class and
     /// backend when `filtered` says so.

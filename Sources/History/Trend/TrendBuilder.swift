@@ -1,4 +1,4 @@
-public import Reporting
+package import Reporting
 
 /// Reads a series from a results store and finds where it changed, per host class.
 ///
@@ -7,17 +7,17 @@ public import Reporting
 ///     .trend(SeriesQuery(scenario: "smoke", metric: "restore_ms", statistic: "p95"))
 /// print(trend.text())
 /// ```
-public struct TrendBuilder: Sendable {
-    public let store: any ResultsStore
-    public var detector = EDivisive()
+package struct TrendBuilder: Sendable {
+    package let store: any ResultsStore
+    package var detector = EDivisive()
 
-    public init(store: any ResultsStore) {
+    package init(store: any ResultsStore) {
         self.store = store
     }
 
     /// The trend of `query`'s series: one ``Trend/Host`` per host class (in order of first appearance), each
     /// with its change points.
-    public func trend(_ query: SeriesQuery) async throws -> Trend {
+    package func trend(_ query: SeriesQuery) async throws -> Trend {
         let points = try await store.series(query)
         var order: [String] = []
         var byClass: [String: [SeriesPoint]] = [:]

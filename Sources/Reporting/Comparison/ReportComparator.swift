@@ -1,5 +1,5 @@
 import Foundation
-import HostSystem
+import Randomness
 
 /// Compares the reports of two sides (each one or more runs, e.g. interleaved runs of two builds): for every
 /// scenario both ran, every measured phase and `overall`, every latency metric, and each run's mean and p95 of

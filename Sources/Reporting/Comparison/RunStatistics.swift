@@ -1,5 +1,5 @@
 import Foundation
-package import HostSystem
+package import Randomness
 
 /// The statistics `compare` decides with, on one value per run (a run's mean, or its p95): on these shared
 /// hosts samples within a run are correlated and whole runs of one build differ by more than 5 %, so the run is

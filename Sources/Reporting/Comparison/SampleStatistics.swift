@@ -1,5 +1,3 @@
-import HostSystem
-
 /// The plain statistics a comparison needs, on samples in milliseconds.
 ///
 /// ```swift

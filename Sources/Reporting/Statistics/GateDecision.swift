@@ -181,6 +181,25 @@ package enum GatePlan {
         }
         return nil
     }
+
+    /// What deciding `gate` takes, in samples, when that can be said before a run: a rate below a threshold
+    /// needs enough acquires for 0 events to pass, an upper percentile enough samples for an upper bound.
+    ///
+    /// ```swift
+    /// GatePlan.samplesNeeded(try Gate(parsing: "late_starts rate < 0.01"))  // "≥ 268 measured acquires …"
+    /// ```
+    package static func samplesNeeded(_ gate: Gate) -> String? {
+        if gate.statistic == .rate, gate.comparison.wantsSmaller {
+            return "≥ \(ConfidenceBounds.trialsForRateBelow(gate.threshold)) measured acquires (to pass with none)"
+        }
+        if let percentile = gate.statistic.percentile, gate.metric.kind == .latency || gate.metric.kind == .ratio,
+            gate.comparison.wantsSmaller
+        {
+            return
+                "≥ \(ConfidenceBounds.samplesForUpperBound(percentile: percentile)) samples (for its 95 % upper bound)"
+        }
+        return nil
+    }
 }
 
 extension Metric {

@@ -1,5 +1,6 @@
 import Foundation
-package import HostSystem
+import HostSystem
+package import Randomness
 
 /// A distribution stage latencies are drawn from in the ``SimulatedBackend``.
 ///

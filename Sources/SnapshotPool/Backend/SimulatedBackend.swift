@@ -1,5 +1,6 @@
 import HostSystem
 public import MicroVM
+import Randomness
 import Synchronization
 
 /// A backend without VMs: stage latencies are drawn from distributions (by default this machine's reference

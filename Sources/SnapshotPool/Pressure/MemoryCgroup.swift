@@ -51,43 +51,14 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
             self.v1Parent = v1Parent
         }
 
-        /// The mount points of the cgroup2 hierarchy and of the v1 hierarchy carrying the memory controller.
+        /// The mount points of the cgroup2 hierarchy and of the v1 hierarchy carrying the memory controller
+        /// (``CgroupMounts``).
         ///
         /// - Parameter mounts: the text of `/proc/self/mounts`; read from the system when `nil`.
         /// - Returns: the roots of both hierarchies, each `nil` when not mounted.
         public static func discover(mounts: String? = nil) -> Placement {
-            let text = mounts ?? SystemFile.readIfPresent("/proc/self/mounts") ?? ""
-            var placement = Placement(v2Parent: nil, v1Parent: nil)
-            for line in text.split(whereSeparator: \.isNewline) {
-                let fields = line.split(separator: " ")
-                guard fields.count >= 4 else { continue }
-                let mountPoint = unescapeMountField(fields[1])
-                if fields[2] == "cgroup2", placement.v2Parent == nil {
-                    placement.v2Parent = mountPoint
-                } else if fields[2] == "cgroup", fields[3].split(separator: ",").contains("memory"),
-                    placement.v1Parent == nil
-                {
-                    placement.v1Parent = mountPoint
-                }
-            }
-            return placement
-        }
-
-        /// Undoes the octal escapes (`\040` for a space) that the kernel writes into mount fields.
-        private static func unescapeMountField(_ field: Substring) -> String {
-            var bytes: [UInt8] = []
-            var utf8 = Array(field.utf8)[...]
-            while let byte = utf8.popFirst() {
-                if byte == UInt8(ascii: "\\"), utf8.count >= 3,
-                    let value = UInt8(String(decoding: utf8.prefix(3), as: UTF8.self), radix: 8)
-                {
-                    bytes.append(value)
-                    utf8 = utf8.dropFirst(3)
-                } else {
-                    bytes.append(byte)
-                }
-            }
-            return String(decoding: bytes, as: UTF8.self)
+            let found = mounts.map(CgroupMounts.parse) ?? CgroupMounts.current()
+            return Placement(v2Parent: found.v2, v1Parent: found.v1Memory)
         }
     }
 
