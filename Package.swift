@@ -12,11 +12,12 @@ let upcoming: [SwiftSetting] = [
 // (pidfd, userfaultfd, /proc, cgroups). No `platforms` entry names an operating system it does not build on.
 let package = Package(
     name: "snapbench",
-    // The executable, and the two libraries the fuzzers in Fuzz/ link; every other module is the package's own.
+    // The executable, and the libraries the fuzzers in Fuzz/ link; every other module is the package's own.
     products: [
         .executable(name: "snapbench", targets: ["snapbench"]),
         .library(name: "Firecracker", targets: ["Firecracker"]),
         .library(name: "Harness", targets: ["Harness"]),
+        .library(name: "Scenarios", targets: ["Scenarios"]),
     ],
     traits: [
         .trait(
@@ -102,8 +103,21 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "Scenarios",
+            dependencies: [
+                "Firecracker",
+                "HostSystem",
+                "Randomness",
+                "Reporting",
+                "SnapshotPool",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "Harness",
             dependencies: [
+                "Scenarios",
                 "Randomness",
                 "CSystemShims",
                 "HostSystem",
@@ -201,6 +215,7 @@ let package = Package(
         .testTarget(
             name: "HarnessTests",
             dependencies: [
+                "Scenarios",
                 "Randomness",
                 "Harness", "Firecracker", "HostSystem", "MicroVM", "Reporting", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),

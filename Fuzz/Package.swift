@@ -20,10 +20,10 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "ScenarioParserFuzz",
-            dependencies: [.product(name: "Harness", package: "snapbench")],
+            // The scenario module alone: the parser without the harness, its allocator or its runner.
+            dependencies: [.product(name: "Scenarios", package: "snapbench")],
             path: "ScenarioParserFuzz",
-            swiftSettings: settings,
-            linkerSettings: [.linkedLibrary("jemalloc")]
+            swiftSettings: settings
         ),
         .executableTarget(
             name: "ResponseParserFuzz",

@@ -1,5 +1,5 @@
 import Foundation
-import Harness
+import Scenarios
 
 /// libFuzzer entry point: every input is a scenario document; it must parse or throw `ScenarioError`.
 func fuzzScenarioParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

@@ -5,6 +5,7 @@ import Harness
 import History
 import HostSystem
 import Reporting
+import Scenarios
 
 struct ABCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

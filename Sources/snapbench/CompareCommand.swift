@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HostSystem
 import Reporting
+import Scenarios
 
 struct CompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,9 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import History
 import HostSystem
 import Reporting
+import Scenarios
 
 struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,11 +38,11 @@ struct HistoryCommand: AsyncParsableCommand {
         @Option(help: "The scenario (its name in reports, e.g. smoke or memory-backends.uffd).")
         var scenario: String
 
-        @Option(help: "The metric, e.g. restore_ms, spawn_ms, pool_resident_mb.")
-        var metric: String = "restore_ms"
+        @Option(help: "The metric, e.g. restore_ms, spawn_ms, pool_resident_mb (any a gate can name).")
+        var metric: Metric = .restore
 
         @Option(help: "The statistic: p50, p90, p95, p99, p999, max, min, mean, count (or a gate's).")
-        var statistic: String = "p95"
+        var statistic: Statistic = .p95
 
         @Option(help: "overall, or a phase's name.")
         var phase: String = "overall"
@@ -50,16 +51,10 @@ struct HistoryCommand: AsyncParsableCommand {
         var hostClass: String?
 
         @Option(help: "Runs of this backend only: firecracker (simulated numbers make no trend), simulated, or any.")
-        var backend: String = "firecracker"
+        var backend: BackendFilter = .firecracker
 
         @Option(help: ArgumentHelp("Also write a self-contained HTML trend page here.", valueName: "file"))
         var html: String?
-
-        func validate() throws {
-            guard ["firecracker", "simulated", "any"].contains(backend) else {
-                throw ValidationError("--backend must be firecracker, simulated or any (is \(backend))")
-            }
-        }
 
         func run() async throws {
             let location = try store.location()
@@ -69,11 +64,11 @@ struct HistoryCommand: AsyncParsableCommand {
             }
             let query = SeriesQuery(
                 scenario: scenario,
-                metric: metric,
-                statistic: statistic,
+                metric: metric.rawValue,
+                statistic: statistic.rawValue,
                 phase: phase,
                 hostClass: hostClass,
-                backend: backend == "any" ? nil : backend
+                backend: backend == .any ? nil : backend.rawValue
             )
             let trend: Trend
             do {
@@ -114,3 +109,13 @@ struct HistoryCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// Which runs `history` reads by backend.
+enum BackendFilter: String, CaseIterable, ExpressibleByArgument {
+    case firecracker
+    case simulated
+    case any
+}
+
+extension Metric: ExpressibleByArgument {}
+extension Statistic: ExpressibleByArgument {}

@@ -5,6 +5,7 @@ import Harness
 import HostSystem
 import Logging
 import Reporting
+import Scenarios
 import SnapshotPool
 
 struct PoolBenchCommand: AsyncParsableCommand {

@@ -3,11 +3,12 @@ import Dispatch
 import Firecracker
 import Foundation
 import Glibc
-public import Harness
+import Harness
 import History
 import HostSystem
 import Logging
 import Reporting
+public import Scenarios
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

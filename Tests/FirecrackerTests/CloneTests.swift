@@ -157,7 +157,9 @@ extension RealFirecracker {
                             installation: installation,
                             workingDirectory: clones + "/c",
                             id: "c",
-                            hooks: hooks
+                            options: ClonedVM.RestoreOptions(
+                                hooks: hooks
+                            )
                         )
                     }
                     // A restore that failed before its load leaves the killer nothing to wait for.
@@ -227,7 +229,9 @@ extension RealFirecracker.CloneTests {
                 installation: installation,
                 workingDirectory: clones + "/unused",
                 id: "jailed",
-                jail: jail
+                options: ClonedVM.RestoreOptions(
+                    jail: jail
+                )
             )
             let proof = try await clone.resume(deadline: .now + .seconds(2))
             #expect(GuestProof.matches(proof.token), "\(proof.token)")
@@ -312,7 +316,9 @@ extension RealFirecracker {
                         installation: installation,
                         workingDirectory: clones + "/" + id,
                         id: id,
-                        memory: .pageServer(serving)
+                        options: ClonedVM.RestoreOptions(
+                            memory: .pageServer(serving)
+                        )
                     )
                     let proof = try await clone.resume(deadline: .now + .seconds(5))
                     #expect(GuestProof.matches(proof.token), "\(proof.token)")
@@ -388,7 +394,9 @@ extension RealFirecracker {
                     installation: installation,
                     workingDirectory: clones + "/huge",
                     id: "huge",
-                    memory: .pageServer(ClonedVM.PageServing(memory: memory))
+                    options: ClonedVM.RestoreOptions(
+                        memory: .pageServer(ClonedVM.PageServing(memory: memory))
+                    )
                 )
                 let proof = try await clone.resume(deadline: .now + .seconds(5))
                 #expect(GuestProof.matches(proof.token), "\(proof.token)")
@@ -424,7 +432,9 @@ extension RealFirecracker {
                         installation: installation,
                         workingDirectory: clones + "/short",
                         id: "short",
-                        memory: .pageServer(ClonedVM.PageServing(memory: memory))
+                        options: ClonedVM.RestoreOptions(
+                            memory: .pageServer(ClonedVM.PageServing(memory: memory))
+                        )
                     )
                     do {
                         _ = try await clone.resume(deadline: .now + .seconds(5))

@@ -2,6 +2,7 @@ import Firecracker
 import Foundation
 import Harness
 import Reporting
+import Scenarios
 import TestSupport
 import Testing
 

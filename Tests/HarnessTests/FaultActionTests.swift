@@ -1,4 +1,5 @@
 import Harness
+import Scenarios
 import Testing
 
 @Suite("Fault actions")

@@ -4,6 +4,7 @@ import Glibc
 import HostSystem
 import Logging
 import Reporting
+import Scenarios
 import SnapshotPool
 import Synchronization
 import TestSupport

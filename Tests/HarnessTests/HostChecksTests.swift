@@ -1,5 +1,6 @@
 import Firecracker
 import Foundation
+import Scenarios
 import TestSupport
 import Testing
 

@@ -3,6 +3,7 @@ import FoundationNetworking
 import Harness
 import HostSystem
 import Reporting
+import Scenarios
 import TestSupport
 import Testing
 

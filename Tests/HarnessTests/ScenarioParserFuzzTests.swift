@@ -2,6 +2,7 @@ import Foundation
 import Harness
 import HostSystem
 import Randomness
+import Scenarios
 import SnapshotPool
 import TestSupport
 import Testing

@@ -2,6 +2,7 @@ import Firecracker
 import Foundation
 import HostSystem
 import Reporting
+import Scenarios
 import Subprocess
 import SystemPackage
 import TestSupport

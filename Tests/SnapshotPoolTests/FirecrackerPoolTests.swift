@@ -92,8 +92,8 @@ private func withFirecrackerPool(
 private func running(_ pool: SnapshotPool<FirecrackerBackend, ContinuousClock>) async throws {
     while true {
         let state = await pool.statistics().state
-        if state == "running" { return }
-        try #require(state == "idle" || state == "starting", "the pool is \(state) and never ran")
+        if state == .running { return }
+        try #require(state == .idle || state == .starting, "the pool is \(state) and never ran")
         try await Task.sleep(for: .milliseconds(5))
     }
 }
@@ -666,5 +666,38 @@ private final class LatchingPressureSource: MemoryPressureSource {
             if case .holding = latch { return true }
             return false
         }
+    }
+}
+
+extension FirecrackerPoolTests {
+    @Test(
+        "hedged on real Firecracker: both warm VMMs frozen, the acquire hedges twice and a fresh clone wins; nothing is left"
+    )
+    func hedgedPastFrozenVMMs() async throws {
+        var configuration = PoolConfiguration(warmTarget: 2, maximumVMs: 6)
+        configuration.hedging = Hedging(enabled: true, fixedDelay: .milliseconds(20), perSecond: 10)
+        configuration.readinessTimeout = .seconds(1)
+        let audit = try await withFirecrackerPool(configuration) { pool, _, _ in
+            #expect(await eventually(pool) { $0.warm == 2 && $0.restoring == 0 })
+            let frozen = Leftovers.childVMMs()
+            try #require(frozen.count == 2)
+            for pid in frozen { #expect(kill(pid, SIGSTOP) == 0) }
+            try await pool.withLease(timeout: .seconds(5)) { lease in
+                let pid = try #require(lease.pid)
+                // A refill or an on-demand restore, whichever the second hedge found first.
+                #expect(!frozen.contains(pid))
+                #expect(GuestProof.matches(lease.proof.token), "\(lease.proof.token)")
+            }
+            var stats = await pool.statistics()
+            #expect(stats.counters.hedges == 2 && stats.counters.hedgesWon == 1, "\(stats.counters)")
+            #expect(stats.counters.hedgesWasted == 1, "\(stats.counters)")
+            // The frozen VMs never prove readiness: each is given up at its timeout and destroyed (a stopped
+            // process still dies of SIGKILL), never handed out.
+            #expect(await eventually(pool) { $0.counters.readinessFailures == 2 && $0.stragglers == 0 })
+            stats = await pool.statistics()
+            #expect(stats.leased == 0)
+        }
+        #expect(audit.countsByEvent[.vmHedge] == 2)
+        #expect(Leftovers.childVMMs().isEmpty)
     }
 }

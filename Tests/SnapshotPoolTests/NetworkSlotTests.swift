@@ -148,7 +148,9 @@ struct NetworkSlotTests {
                             installation: installation,
                             workingDirectory: directories[index],
                             id: "clone-\(index)",
-                            launcher: slots[index].launcher
+                            options: ClonedVM.RestoreOptions(
+                                launcher: slots[index].launcher
+                            )
                         )
                     }
                 }
@@ -193,8 +195,10 @@ struct NetworkSlotTests {
                         installation: installation,
                         workingDirectory: "\(clones)/\(name)",
                         id: name,
-                        networkOverrides: overrides,
-                        launcher: slot.launcher
+                        options: ClonedVM.RestoreOptions(
+                            networkOverrides: overrides,
+                            launcher: slot.launcher
+                        )
                     )
                 }
                 // The namespace has no tap0, yet the load succeeds: as root, Firecracker's TUNSETIFF creates a

@@ -61,7 +61,7 @@ struct SnapshotPoolTests {
     func onDemand() async throws {
         try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 0, maximumVMs: 2)).run { fixture in
             // Before the pool runs, an acquire would queue and be served by refill instead of on demand.
-            await fixture.waitUntil { $0.state == "running" }
+            await fixture.waitUntil { $0.state == .running }
             let lease = try await acquire(fixture)
             #expect(lease.path == .onDemand)
             #expect(lease.timings.stages.processStart != nil)
@@ -159,7 +159,7 @@ struct SnapshotPoolTests {
     func restoreFailures() async throws {
         try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 0, maximumVMs: 2)).run { fixture in
             // Before the pool runs, an acquire would queue and be served by refill instead of on demand.
-            await fixture.waitUntil { $0.state == "running" }
+            await fixture.waitUntil { $0.state == .running }
             fixture.backend.faults.failNextRestores(1)
             let backendError = try await #require(throws: PoolError.self) { try await acquire(fixture) }
             #expect(backendError.code == .backendFailure)
@@ -340,7 +340,7 @@ extension SnapshotPoolTests {
     @Test("a waiter handed capacity as its deadline passes restores, ends in .deadline, and the pool drains")
     func handoffAtDeadline() async throws {
         try await SimulatedPoolFixture(PoolConfiguration(warmTarget: 0, maximumVMs: 1)).run { fixture in
-            await fixture.waitUntil { $0.state == "running" }
+            await fixture.waitUntil { $0.state == .running }
             let held = try await acquire(fixture)
             let waiting = Task { try await fixture.pool.acquire(timeout: .milliseconds(100)) }
             // Queued with the clock standing still: its deadline comes exactly with the 100 ms advance below.

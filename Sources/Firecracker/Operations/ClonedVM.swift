@@ -111,6 +111,58 @@ public final class ClonedVM: Sendable {
         }
     }
 
+    /// How a clone is restored beyond its snapshot and place: where its process runs, how long the load may
+    /// take, where its memory comes from, hooks, a process started ahead.
+    ///
+    /// ```swift
+    /// let options = ClonedVM.RestoreOptions(launcher: slot.launcher, loadTimeout: .seconds(5))
+    /// let clone = try await ClonedVM.restore(from: snapshot, installation: fc, workingDirectory: dir, id: "c1",
+    ///                                        options: options)
+    /// ```
+    public struct RestoreOptions: Sendable {
+        /// TAP devices to use instead of the snapshot's.
+        public var networkOverrides: [NetworkOverride]?
+        /// A command prefix Firecracker runs under (``VMMConfiguration/launcher``), e.g.
+        /// `["/usr/sbin/ip", "netns", "exec", "snb-1234-0"]` to restore into a network namespace that holds the
+        /// snapshot's TAP name.
+        public var launcher: [String]
+        /// Run through the jailer.
+        public var jail: JailerOptions?
+        /// How long `PUT /snapshot/load` may take.
+        public var loadTimeout: Duration
+        /// Where guest memory comes from: the file (Firecracker maps it) or a page server of snapbench's.
+        public var memory: MemorySource
+        /// Test and fault-injection hooks.
+        public var hooks: Hooks
+        /// A Firecracker process started ahead of need with ``processConfiguration(installation:
+        /// workingDirectory:id:launcher:jail:)`` and no VM loaded yet; the restore takes it over (and destroys it
+        /// on failure) instead of starting one, so its start is not on this restore's path. Its start is still
+        /// recorded as `processStart`, with ``StageTimings/processStartedAhead`` set.
+        public var process: VMMProcess?
+        /// Where to log.
+        public var logger: Logger
+
+        public init(
+            networkOverrides: [NetworkOverride]? = nil,
+            launcher: [String] = [],
+            jail: JailerOptions? = nil,
+            loadTimeout: Duration = .seconds(10),
+            memory: MemorySource = .file,
+            hooks: Hooks = Hooks(),
+            process: VMMProcess? = nil,
+            logger: Logger = Logger(label: "snapbench.firecracker")
+        ) {
+            self.networkOverrides = networkOverrides
+            self.launcher = launcher
+            self.jail = jail
+            self.loadTimeout = loadTimeout
+            self.memory = memory
+            self.hooks = hooks
+            self.process = process
+            self.logger = logger
+        }
+    }
+
     /// Starts a Firecracker process in `workingDirectory` and loads the snapshot into it, paused.
     ///
     /// - Parameters:
@@ -118,18 +170,7 @@ public final class ClonedVM: Sendable {
     ///   - installation: the Firecracker binary.
     ///   - workingDirectory: a directory of this clone's own (created, and removed by `destroy()`).
     ///   - id: the VM's `--id`.
-    ///   - networkOverrides: TAP devices to use instead of the snapshot's.
-    ///   - launcher: a command prefix Firecracker runs under (``VMMConfiguration/launcher``), e.g.
-    ///     `["/usr/sbin/ip", "netns", "exec", "snb-1234-0"]` to restore into a network namespace that holds
-    ///     the snapshot's TAP name.
-    ///   - loadTimeout: how long `PUT /snapshot/load` may take.
-    ///   - memory: where guest memory comes from: the file (Firecracker maps it) or a page server of snapbench's.
-    ///   - hooks: test and fault-injection hooks.
-    ///   - process: a Firecracker process started ahead of need with ``processConfiguration(installation:
-    ///     workingDirectory:id:launcher:jail:)`` and no VM loaded yet; the restore takes it over (and destroys it
-    ///     on failure) instead of starting one, so its start is not on this restore's path. Its start is still
-    ///     recorded as `processStart`, with ``StageTimings/processStartedAhead`` set.
-    ///   - logger: where to log.
+    ///   - options: the rest (``RestoreOptions``).
     /// - Returns: the paused clone, with `processStart` and `load` timed.
     /// - Throws: `FirecrackerError`: `.snapshotMissing` (a file is gone), `.snapshotInvalid` (Firecracker
     ///   refused the snapshot), `.processExited` (the VMM died during the load), `.timeout`, or a launch
@@ -139,100 +180,49 @@ public final class ClonedVM: Sendable {
         installation: FirecrackerInstallation,
         workingDirectory: String,
         id: String,
-        networkOverrides: [NetworkOverride]? = nil,
-        launcher: [String] = [],
-        jail: JailerOptions? = nil,
-        loadTimeout: Duration = .seconds(10),
-        memory: MemorySource = .file,
-        hooks: Hooks = Hooks(),
-        process: VMMProcess? = nil,
-        logger: Logger = Logger(label: "snapbench.firecracker")
+        options: RestoreOptions = RestoreOptions()
     ) async throws -> ClonedVM {
         do {
-            try snapshot.checkFilesPresent()
-            if case .pageServer = memory, jail != nil {
-                throw FirecrackerError(.workspace, "a jailed clone cannot be served by snapbench's page server yet")
-            }
-            if case .file = memory, snapshot.manifest.spec.hugePages == true {
-                throw FirecrackerError(
-                    .workspace,
-                    "a snapshot of huge-page guest memory restores only through userfaultfd (vm.memory_backend: uffd)"
-                )
-            }
+            try checkRestorable(snapshot, options: options)
         } catch {
-            await process?.destroy()
+            await options.process?.destroy()
             throw error
         }
         let launched = ContinuousClock.now
         let vmm: VMMProcess
-        if let process {
+        if let process = options.process {
             vmm = process
         } else {
             let configuration = processConfiguration(
                 installation: installation,
                 workingDirectory: workingDirectory,
                 id: id,
-                launcher: launcher,
-                jail: jail
+                launcher: options.launcher,
+                jail: options.jail
             )
-            vmm = try await VMMProcess.launch(configuration, logger: logger)
+            vmm = try await VMMProcess.launch(configuration, logger: options.logger)
         }
         var server: PageFaultServer?
         do {
             let settingUp = ContinuousClock.now
-            try await hooks.beforeLoad(vmm)
-            var statePath = snapshot.statePath
-            var memoryPath = snapshot.memoryPath
-            if let jail {
-                (statePath, memoryPath) = try linkIntoJail(snapshot, root: vmm.workingDirectory, jail: jail)
-            }
-            if let drives = snapshot.manifest.spec.blockDevices {
-                try DriveImages.provide(drives, from: snapshot.directory, into: vmm.workingDirectory, jail: jail)
-            }
-            // Drives a snapshot names by relative paths (one another tool made): given to this clone as its own,
-            // from beside the state file, so no two clones write one file.
-            try DriveImages.provide(
-                snapshot.manifest.spec.drives.filter { !$0.pathOnHost.hasPrefix("/") },
-                from: snapshot.directory,
-                into: vmm.workingDirectory,
-                jail: jail
-            )
+            try await options.hooks.beforeLoad(vmm)
+            let (statePath, memoryPath) = try provideFiles(of: snapshot, to: vmm, jail: options.jail)
             var backend = MemoryBackend(backendType: .file, backendPath: memoryPath)
-            if case .pageServer(let serving) = memory {
+            if case .pageServer(let serving) = options.memory {
                 // Listening before the load: the load itself faults (Firecracker writes the VMGenID page).
-                server = try PageFaultServer(
-                    socketPath: vmm.workingDirectory + "/uffd.sock",
-                    memory: serving.memory,
-                    prefetch: serving.prefetch,
-                    record: serving.record,
-                    faultAroundPages: serving.faultAroundPages
-                ) { [vmm] _ in
-                    // A vCPU waits forever for a page that cannot be served: the VM must stop.
-                    try? vmm.send(signal: SIGKILL)
-                }
+                server = try pageServer(serving, for: vmm)
                 backend = MemoryBackend(backendType: .uffd, backendPath: vmm.workingDirectory + "/uffd.sock")
             }
             let parameters = SnapshotLoadParameters(
                 snapshotPath: statePath,
                 memBackend: backend,
                 resumeVm: false,
-                networkOverrides: networkOverrides
+                networkOverrides: options.networkOverrides
             )
             let started = ContinuousClock.now
-            let setUp = settingUp.duration(to: started)
-            do {
-                if let drill = hooks.regressionDrill ?? Self.regressionDrill {
-                    // A deliberate regression inside the timed load, for checking that the gates and `compare`
-                    // call a real one a regression.
-                    try await Task.sleep(for: drill)
-                }
-                try await loadSnapshot(parameters, into: vmm, timeout: loadTimeout)
-            } catch {
-                hooks.afterLoad(vmm)
-                throw error
-            }
+            try await timedLoad(parameters, into: vmm, options: options)
             let load = started.duration(to: .now)
-            hooks.afterLoad(vmm)
+            options.hooks.afterLoad(vmm)
             // A prefetch completes before the clone counts as restored: the pages are there when it runs.
             await server?.prefetched()
             return ClonedVM(
@@ -241,9 +231,9 @@ public final class ClonedVM: Sendable {
                 timings: StageTimings(
                     processStart: vmm.startupDuration,
                     load: load,
-                    setUp: setUp,
+                    setUp: settingUp.duration(to: started),
                     startedAt: launched,
-                    processStartedAhead: process != nil
+                    processStartedAhead: options.process != nil
                 ),
                 pageServer: server
             )
@@ -254,11 +244,86 @@ public final class ClonedVM: Sendable {
         }
     }
 
+    /// Refuses what cannot be restored before any process starts: missing files, a memory source the
+    /// snapshot or the jail does not allow.
+    private static func checkRestorable(_ snapshot: GoldenSnapshot, options: RestoreOptions) throws {
+        try snapshot.checkFilesPresent()
+        if case .pageServer = options.memory, options.jail != nil {
+            throw FirecrackerError(.workspace, "a jailed clone cannot be served by snapbench's page server yet")
+        }
+        if case .file = options.memory, snapshot.manifest.spec.hugePages == true {
+            throw FirecrackerError(
+                .workspace,
+                "a snapshot of huge-page guest memory restores only through userfaultfd (vm.memory_backend: uffd)"
+            )
+        }
+    }
+
+    /// Gives the clone the files its load reads: the state and memory files (linked into a jail), its data
+    /// drives, and drives the snapshot names by relative paths. Returns the state and memory paths as its VMM
+    /// sees them.
+    private static func provideFiles(
+        of snapshot: GoldenSnapshot,
+        to vmm: VMMProcess,
+        jail: JailerOptions?
+    ) throws -> (state: String, memory: String) {
+        var paths = (state: snapshot.statePath, memory: snapshot.memoryPath)
+        if let jail {
+            paths = try linkIntoJail(snapshot, root: vmm.workingDirectory, jail: jail)
+        }
+        if let drives = snapshot.manifest.spec.blockDevices {
+            try DriveImages.provide(drives, from: snapshot.directory, into: vmm.workingDirectory, jail: jail)
+        }
+        // Drives a snapshot names by relative paths (one another tool made): given to this clone as its own,
+        // from beside the state file, so no two clones write one file.
+        try DriveImages.provide(
+            snapshot.manifest.spec.drives.filter { !$0.pathOnHost.hasPrefix("/") },
+            from: snapshot.directory,
+            into: vmm.workingDirectory,
+            jail: jail
+        )
+        return paths
+    }
+
+    /// A page server for `vmm`'s guest memory, on `uffd.sock` in its directory.
+    private static func pageServer(_ serving: PageServing, for vmm: VMMProcess) throws -> PageFaultServer {
+        try PageFaultServer(
+            socketPath: vmm.workingDirectory + "/uffd.sock",
+            memory: serving.memory,
+            prefetch: serving.prefetch,
+            record: serving.record,
+            faultAroundPages: serving.faultAroundPages
+        ) { [vmm] _ in
+            // A vCPU waits forever for a page that cannot be served: the VM must stop.
+            try? vmm.send(signal: SIGKILL)
+        }
+    }
+
+    /// The load as `restore_ms` times it, with the regression drill's delay inside it when one is set; the
+    /// after-load hook runs on failure too.
+    private static func timedLoad(
+        _ parameters: SnapshotLoadParameters,
+        into vmm: VMMProcess,
+        options: RestoreOptions
+    ) async throws {
+        do {
+            if let drill = options.hooks.regressionDrill ?? Self.regressionDrill {
+                // A deliberate regression inside the timed load, for checking that the gates and `compare`
+                // call a real one a regression.
+                try await Task.sleep(for: drill)
+            }
+            try await loadSnapshot(parameters, into: vmm, timeout: options.loadTimeout)
+        } catch {
+            options.hooks.afterLoad(vmm)
+            throw error
+        }
+    }
+
     /// How a clone's Firecracker process is started: plain in `workingDirectory`, or through the jailer.
     ///
     /// ```swift
     /// let configuration = ClonedVM.processConfiguration(installation: fc, workingDirectory: dir, id: "standby-1")
-    /// let process = try await VMMProcess.launch(configuration)  // later: ClonedVM.restore(…, process: process)
+    /// let process = try await VMMProcess.launch(configuration)  // later: ClonedVM.restore(…, options: .init(process: process))
     /// ```
     public static func processConfiguration(
         installation: FirecrackerInstallation,

@@ -2,6 +2,7 @@ import Foundation
 import HostSystem
 import Randomness
 package import Reporting
+import Scenarios
 import Subprocess
 import SystemPackage
 

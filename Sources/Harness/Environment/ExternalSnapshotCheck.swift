@@ -1,6 +1,7 @@
 import Firecracker
 import Foundation
 import Glibc
+import Scenarios
 import SnapshotPool
 
 /// A snapshot another tool made, checked against this host and this Firecracker before any VM starts: its files

@@ -1,6 +1,7 @@
 import Firecracker
 import Foundation
 import HostSystem
+import Scenarios
 
 /// What a run on real Firecracker needs from this host — a usable `/dev/kvm`, a Firecracker binary, the
 /// built-in guest — checked before anything starts, so that a missing piece stops the run with every problem

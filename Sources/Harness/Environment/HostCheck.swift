@@ -2,6 +2,7 @@ import Firecracker
 import Foundation
 import Glibc
 import HostSystem
+import Scenarios
 import SnapshotPool
 
 /// One line of `snapbench doctor`: what was checked, how it went, and what was found.

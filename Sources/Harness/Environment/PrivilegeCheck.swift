@@ -1,6 +1,7 @@
 import Firecracker
 import Glibc
 import HostSystem
+package import Scenarios
 import SnapshotPool
 
 /// What a scenario asks of the host that only root (or a process with the right capabilities) may do, checked

@@ -1,5 +1,6 @@
 import Foundation
 import Reporting
+import Scenarios
 import SnapshotPool
 
 /// Turns fault occurrences and the run's log into report records: what each fault hit, what the pool did,

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import HostSystem
 import Randomness
+import Scenarios
 import SnapshotPool
 
 /// A fault as applied: what it hit, and how to undo it.

@@ -2,6 +2,7 @@ import Firecracker
 import Foundation
 import HostSystem
 import Randomness
+import Scenarios
 import SnapshotPool
 
 /// One fault as it happened.

@@ -2,6 +2,7 @@ import Firecracker
 import Foundation
 import Glibc
 import HostSystem
+import Scenarios
 import SnapshotPool
 
 /// A VM a crash or hang may pick.

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HostSystem
+import Scenarios
 
 /// The open-loop load generator's clock and executor: one thread of its own, at real-time priority where
 /// allowed, that dispatches each arrival at its intended instant and runs the lease tasks' own (non-pool)

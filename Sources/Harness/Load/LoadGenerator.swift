@@ -2,6 +2,7 @@ import Firecracker
 import HostSystem
 import MicroVM
 import Randomness
+import Scenarios
 import SnapshotPool
 
 /// Drives the pool through a scenario's phases: open-loop arrivals at their intended instants (dispatched from

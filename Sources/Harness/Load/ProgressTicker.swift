@@ -1,4 +1,5 @@
 import HostSystem
+import Scenarios
 import SnapshotPool
 
 /// What the run is doing, for a progress display.

@@ -196,7 +196,9 @@ public struct BurstBenchmark: Sendable {
             installation: installation,
             workingDirectory: "\(vms)/raw/\(tag)-\(index)",
             id: "\(tag)-\(index)",
-            logger: logger
+            options: ClonedVM.RestoreOptions(
+                logger: logger
+            )
         )
     }
 

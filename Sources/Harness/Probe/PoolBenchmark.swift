@@ -131,7 +131,9 @@ public struct PoolBenchmark: Sendable {
                             installation: installation,
                             workingDirectory: "\(vms)/raw-warm/\(index)",
                             id: "raw-warm-\(index)",
-                            logger: logger
+                            options: ClonedVM.RestoreOptions(
+                                logger: logger
+                            )
                         )
                     )
                 }

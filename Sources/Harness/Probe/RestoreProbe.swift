@@ -81,7 +81,9 @@ public struct RestoreProbe: Sendable {
                 installation: installation,
                 workingDirectory: "\(workRoot)/probe-\(index)",
                 id: "probe-\(index)",
-                logger: logger
+                options: ClonedVM.RestoreOptions(
+                    logger: logger
+                )
             )
             do {
                 let proof = try await clone.resume(deadline: .now + readinessTimeout)

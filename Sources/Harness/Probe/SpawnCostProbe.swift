@@ -92,13 +92,15 @@ public struct SpawnCostProbe: Sendable {
             installation: installation,
             workingDirectory: "\(workDirectory)/cost-\(index)",
             id: "cost-\(index)",
-            hooks: ClonedVM.Hooks { vmm in
-                // The process is up: with processes started ahead, an on-demand spawn's CPU starts here.
-                guard startedAhead else { return }
-                vmmAtStart.update { $0 = CPURuntime.process(vmm.pid) ?? .zero }
-                ownAtStart.update { $0 = CPURuntime.ownProcess() }
-            },
-            logger: logger
+            options: ClonedVM.RestoreOptions(
+                hooks: ClonedVM.Hooks { vmm in
+                    // The process is up: with processes started ahead, an on-demand spawn's CPU starts here.
+                    guard startedAhead else { return }
+                    vmmAtStart.update { $0 = CPURuntime.process(vmm.pid) ?? .zero }
+                    ownAtStart.update { $0 = CPURuntime.ownProcess() }
+                },
+                logger: logger
+            )
         )
         do {
             let pid = clone.vmm.pid

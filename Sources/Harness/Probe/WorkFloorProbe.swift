@@ -65,7 +65,9 @@ public struct WorkFloorProbe: Sendable {
                 installation: installation,
                 workingDirectory: "\(workDirectory)/clone-\(index)",
                 id: "work-floor-\(index)",
-                logger: logger
+                options: ClonedVM.RestoreOptions(
+                    logger: logger
+                )
             )
             do {
                 _ = try await clone.resume(deadline: .now + .seconds(5))

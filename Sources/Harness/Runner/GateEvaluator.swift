@@ -122,7 +122,7 @@ package struct GateEvaluator: Sendable {
             let spectrum = phase.latency(metric)
             if gate.statistic.percentile != nil { return GateDecision.percentile(gate, spectrum: spectrum) }
             if gate.statistic == .count { return GateDecision.exact(gate, value: Double(spectrum?.count ?? 0)) }
-            return decide(gate, spectrum?.value(of: gate.statistic.rawValue))
+            return decide(gate, spectrum?.value(of: gate.statistic))
         case .memory:
             return decide(gate, memory(metric, gate.statistic))
         case .allocation, .faultTiming:
@@ -148,7 +148,7 @@ package struct GateEvaluator: Sendable {
         if gate.statistic.percentile != nil {
             return GateDecision.percentile(gate, spectrum: spawn, dividedBy: floor, unit: "×")
         }
-        return decide(gate, spawn?.value(of: gate.statistic.rawValue).map { $0 / floor })
+        return decide(gate, spawn?.value(of: gate.statistic).map { $0 / floor })
     }
 
     /// `restore_floor_ratio`: restore divided by the same statistic of the burst's restore floor.
@@ -159,7 +159,7 @@ package struct GateEvaluator: Sendable {
         if gate.statistic.percentile != nil {
             return GateDecision.percentile(gate, spectrum: restore, dividedBy: divisor, unit: "×")
         }
-        return decide(gate, restore?.value(of: gate.statistic.rawValue).map { $0 / divisor })
+        return decide(gate, restore?.value(of: gate.statistic).map { $0 / divisor })
     }
 
     /// `work_floor_ratio`: the guest's re-touch divided by the work floor.
@@ -170,7 +170,7 @@ package struct GateEvaluator: Sendable {
         if gate.statistic.percentile != nil {
             return GateDecision.percentile(gate, spectrum: work, dividedBy: floor, unit: "×")
         }
-        return decide(gate, work?.value(of: gate.statistic.rawValue).map { $0 / floor })
+        return decide(gate, work?.value(of: gate.statistic).map { $0 / floor })
     }
 
     private func decide(_ gate: Gate, _ value: Double?) -> GateResult {

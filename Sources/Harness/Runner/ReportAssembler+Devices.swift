@@ -1,4 +1,5 @@
 import Reporting
+import Scenarios
 
 extension ReportAssembler {
     /// The clones' devices and launch mode, and what checking every leased clone found; `nil` for an unjailed

@@ -2,6 +2,7 @@ import Firecracker
 import Foundation
 import HostSystem
 import Reporting
+import Scenarios
 import SnapshotPool
 
 /// Turns a run's outcome into its report: the gates (the scenario's, the command line's, and the nothing-lost

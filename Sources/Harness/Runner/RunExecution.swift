@@ -3,6 +3,7 @@ import Foundation
 import HostSystem
 import Logging
 import Reporting
+import Scenarios
 import SnapshotPool
 
 /// What a run did, before it is judged: the recorded phases, the timeline, the pool's counters, the faults.
@@ -63,28 +64,148 @@ struct RunExecution<Backend: VMBackend>: Sendable {
         let recorder = RunRecorder(live: live)
         let sampler = TimelineSampler(cgroup: resources.cgroup, live: live)
         defer { sampler.stop() }
+        let dispatcher = Dispatcher(name: "snapbench.dispatch")
+        defer { dispatcher.stop() }
+        // Before the pool starts, so that nothing else runs: the host's own floors for this scenario's load.
+        let floors = await measureFloors()
+        let pool = makePool()
+        let log = FaultLog(recordsLeases: !scenario.faults.isEmpty)
+        let load = await run(pool, log: log, recorder: recorder, sampler: sampler, dispatcher: dispatcher, start: start)
+        let counters = await pool.statistics().counters
+        sampler.sample(start: start, pool: nil, recorder: recorder)
+        recorder.settleAll(disturbances: sampler.disturbances)
+        let (phases, overall, undisturbed) = recorder.reports()
+        return RunOutcome(
+            startedAt: startedAt,
+            duration: start.duration(to: .now),
+            failure: load.failure,
+            phases: phases,
+            overall: overall,
+            undisturbed: undisturbed,
+            timeline: sampler.timeline,
+            disturbances: sampler.disturbances,
+            counters: counters,
+            countersAtMeasuredStart: load.countersAtMeasuredStart,
+            measuredStart: load.measuredStart,
+            loadEnd: load.loadEnd,
+            leasedAfterLoad: load.leasedAfterLoad,
+            occurrences: load.occurrences,
+            log: log,
+            descriptorsBefore: load.descriptorsBefore,
+            allocatedBefore: load.allocatedBefore,
+            dispatcherRealTime: dispatcher.isRealTime,
+            heartbeatRealTime: sampler.heartbeatIsRealTime,
+            disturbedAcquires: recorder.excludedCount,
+            spawnCosts: floors.spawnCosts.value,
+            spawnCostProblem: floors.spawnCosts.problem,
+            restoreFloor: floors.restore.value,
+            restoreFloorProblem: floors.restore.problem,
+            workFloor: floors.work.value,
+            workFloorProblem: floors.work.problem,
+            deviceChecks: recorder.deviceChecks
+        )
+    }
+
+    /// A floor measured before the pool starts, or why it was not (nothing when the scenario needs none).
+    struct Measured<Value> {
+        var value: Value?
+        var problem: String?
+    }
+
+    /// The host's own floors the scenario's gates are judged against.
+    struct Floors {
+        var spawnCosts = Measured<SpawnCostProbe.Costs>()
+        var restore = Measured<RestoreFloor>()
+        var work = Measured<WorkFloor>()
+    }
+
+    /// What the load did, up to the pool's drain.
+    struct LoadResult {
+        var failure: (any Error)?
+        var occurrences: [FaultOccurrence] = []
+        var leasedAfterLoad = 0
+        var loadEnd = 0.0
+        var measuredStart: Double?
+        var countersAtMeasuredStart = PoolStatistics.Counters()
+        var descriptorsBefore: [Int32: String] = [:]
+        var allocatedBefore: UInt64?
+    }
+
+    private func makePool() -> SnapshotPool<Backend, ContinuousClock> {
         var services = PoolServices()
         services.audit = resources.audit.log
         if let interval = scenario.pool.pressureInterval {
             let source = resources.cgroup?.pressureSource ?? SystemPressureSource()
             services.pressure = PressureMonitoring(source: source, interval: interval)
         }
-        let pool = SnapshotPool(
+        return SnapshotPool(
             backend: resources.backend,
             configuration: scenario.pool.configuration,
             services: services,
             clock: ContinuousClock(),
             logger: options.logger
         )
-        let log = FaultLog(recordsLeases: !scenario.faults.isEmpty)
+    }
+
+    /// Each floor the scenario's load has: a burst's spawn CPU and restore floor, the first work's floor.
+    private func measureFloors() async -> Floors {
+        var floors = Floors()
+        if scenario.measuredBursts != nil {
+            floors.spawnCosts = await measure(
+                resources.spawnCosts,
+                failing: "the CPU of one spawn could not be measured",
+                simulated: "the simulated backend's spawns use no CPU of this host, so a burst has no floor"
+            )
+        }
+        if let concurrency = scenario.restoreFloorConcurrency {
+            floors.restore = await measure(
+                resources.restoreFloor.map { probe in { try await probe(concurrency) } },
+                failing: "the restore floor could not be measured",
+                simulated: "the simulated backend's restores use no CPU of this host, so a burst has no floor"
+            )
+        }
+        if let touchMiB = scenario.workFloorTouchMiB {
+            floors.work = await measure(
+                resources.workFloor.map { probe in { try await probe(touchMiB) } },
+                failing: "the work floor could not be measured",
+                simulated: "the simulated backend's guests do no work on this host, so there is no work floor"
+            )
+        }
+        return floors
+    }
+
+    /// Runs `probe`, or says why there is none (`simulated`) or why it failed (`failing`, logged).
+    private func measure<Value>(
+        _ probe: (() async throws -> Value)?,
+        failing: String,
+        simulated: String
+    ) async -> Measured<Value> {
+        guard let probe else { return Measured(problem: simulated) }
+        do {
+            return Measured(value: try await probe())
+        } catch {
+            let problem = "\(failing): \(error)"
+            options.logger.warning("\(problem)")
+            return Measured(problem: problem)
+        }
+    }
+
+    /// Runs the pool, its event log and the sampler beside the phases of load and the faults, then drains the
+    /// pool whatever happened.
+    private func run(
+        _ pool: SnapshotPool<Backend, ContinuousClock>,
+        log: FaultLog,
+        recorder: RunRecorder,
+        sampler: TimelineSampler,
+        dispatcher: Dispatcher,
+        start: ContinuousClock.Instant
+    ) async -> LoadResult {
         let events = pool.subscribe()
         let scheduler = FaultScheduler(
             faults: scenario.faults,
             injector: FaultInjector(surface: resources.surface(pool), log: log),
             seed: scenario.seed
         )
-        let dispatcher = Dispatcher(name: "snapbench.dispatch")
-        defer { dispatcher.stop() }
         let generator = LoadGenerator(
             scenario: scenario,
             pool: pool,
@@ -94,58 +215,7 @@ struct RunExecution<Backend: VMBackend>: Sendable {
             dispatcher: dispatcher,
             progress: options.progress
         )
-        var failure: (any Error)?
-        var occurrences: [FaultOccurrence] = []
-        var leasedAfterLoad = 0
-        var loadEnd = 0.0
-        var measuredStart: Double?
-        var countersAtMeasuredStart = PoolStatistics.Counters()
-        var descriptorsBefore: [Int32: String] = [:]
-        var allocatedBefore: UInt64?
-        // Before the pool starts, so that nothing else runs: what one spawn costs alone, for a burst's floor.
-        var spawnCosts: SpawnCostProbe.Costs?
-        var spawnCostProblem: String?
-        if scenario.measuredBursts != nil {
-            if let measure = resources.spawnCosts {
-                do {
-                    spawnCosts = try await measure()
-                } catch {
-                    spawnCostProblem = "the CPU of one spawn could not be measured: \(error)"
-                    options.logger.warning("\(spawnCostProblem ?? "")")
-                }
-            } else {
-                spawnCostProblem = "the simulated backend's spawns use no CPU of this host, so a burst has no floor"
-            }
-        }
-        var restoreFloor: RestoreFloor?
-        var restoreFloorProblem: String?
-        if let concurrency = scenario.restoreFloorConcurrency {
-            if let measure = resources.restoreFloor {
-                do {
-                    restoreFloor = try await measure(concurrency)
-                } catch {
-                    restoreFloorProblem = "the restore floor could not be measured: \(error)"
-                    options.logger.warning("\(restoreFloorProblem ?? "")")
-                }
-            } else {
-                restoreFloorProblem =
-                    "the simulated backend's restores use no CPU of this host, so a burst has no floor"
-            }
-        }
-        var workFloor: WorkFloor?
-        var workFloorProblem: String?
-        if let touchMiB = scenario.workFloorTouchMiB {
-            if let measure = resources.workFloor {
-                do {
-                    workFloor = try await measure(touchMiB)
-                } catch {
-                    workFloorProblem = "the work floor could not be measured: \(error)"
-                    options.logger.warning("\(workFloorProblem ?? "")")
-                }
-            } else {
-                workFloorProblem = "the simulated backend's guests do no work on this host, so there is no work floor"
-            }
-        }
+        var result = LoadResult()
         // The pool's own error (e.g. a configuration it refuses) explains a failed start better than the wait
         // that noticed it: kept apart, whichever of the group's tasks ends first.
         let poolFailure = SendableBox<(any Error)?>(nil)
@@ -178,76 +248,44 @@ struct RunExecution<Backend: VMBackend>: Sendable {
                 try await waitUntilStarted(pool)
                 // Taken once the pool runs: its lazily started machinery (event loops, the file-event reactor)
                 // is open by now, so whatever is open after the drain and not now was left by the run.
-                descriptorsBefore = ProcessStatus.openDescriptors()
-                allocatedBefore = Jemalloc()?.statistics()?.allocated
+                result.descriptorsBefore = ProcessStatus.openDescriptors()
+                result.allocatedBefore = Jemalloc()?.statistics()?.allocated
                 let phaseStart = ContinuousClock.now
                 if !scenario.faults.isEmpty {
                     faults = Task { await scheduler.run(runStart: start, phaseStart: phaseStart) }
                 }
                 for phase in scenario.phases {
-                    if !phase.warmup, measuredStart == nil {
-                        measuredStart = start.duration(to: .now).inSeconds
-                        countersAtMeasuredStart = await pool.statistics().counters
+                    if !phase.warmup, result.measuredStart == nil {
+                        result.measuredStart = start.duration(to: .now).inSeconds
+                        result.countersAtMeasuredStart = await pool.statistics().counters
                     }
                     let index = recorder.beginPhase(phase.name, warmup: phase.warmup)
                     try await generator.run(phase, index: index)
                 }
-                loadEnd = start.duration(to: .now).inSeconds
-                occurrences = await faults?.value ?? []
-                leasedAfterLoad = await pool.statistics().leased
+                result.loadEnd = start.duration(to: .now).inSeconds
+                result.occurrences = await faults?.value ?? []
+                result.leasedAfterLoad = await pool.statistics().leased
             } catch {
-                failure = error
-                loadEnd = start.duration(to: .now).inSeconds
+                result.failure = error
+                result.loadEnd = start.duration(to: .now).inSeconds
                 // Faults still under way are reverted now, before the drain.
                 faults?.cancel()
-                occurrences = await faults?.value ?? []
+                result.occurrences = await faults?.value ?? []
             }
             await pool.shutdown()
             group.cancelAll()
             while (try? await group.next()) != nil {}
         }
-        if let error = poolFailure.value { failure = error }
-        let counters = await pool.statistics().counters
-        sampler.sample(start: start, pool: nil, recorder: recorder)
-        recorder.settleAll(disturbances: sampler.disturbances)
-        let (phases, overall, undisturbed) = recorder.reports()
-        return RunOutcome(
-            startedAt: startedAt,
-            duration: start.duration(to: .now),
-            failure: failure,
-            phases: phases,
-            overall: overall,
-            undisturbed: undisturbed,
-            timeline: sampler.timeline,
-            disturbances: sampler.disturbances,
-            counters: counters,
-            countersAtMeasuredStart: countersAtMeasuredStart,
-            measuredStart: measuredStart,
-            loadEnd: loadEnd,
-            leasedAfterLoad: leasedAfterLoad,
-            occurrences: occurrences,
-            log: log,
-            descriptorsBefore: descriptorsBefore,
-            allocatedBefore: allocatedBefore,
-            dispatcherRealTime: dispatcher.isRealTime,
-            heartbeatRealTime: sampler.heartbeatIsRealTime,
-            disturbedAcquires: recorder.excludedCount,
-            spawnCosts: spawnCosts,
-            spawnCostProblem: spawnCostProblem,
-            restoreFloor: restoreFloor,
-            restoreFloorProblem: restoreFloorProblem,
-            workFloor: workFloor,
-            workFloorProblem: workFloorProblem,
-            deviceChecks: recorder.deviceChecks
-        )
+        if let error = poolFailure.value { result.failure = error }
+        return result
     }
 
     private func waitUntilStarted(_ pool: SnapshotPool<Backend, ContinuousClock>) async throws {
         let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline {
             let stats = await pool.statistics()
-            if stats.state == "running", stats.warm >= scenario.pool.configuration.warmTarget { return }
-            if stats.state == "stopped" || stats.state == "draining" {
+            if stats.state == .running, stats.warm >= scenario.pool.configuration.warmTarget { return }
+            if stats.state == .stopped || stats.state == .draining {
                 throw PoolError(.shuttingDown, "the pool stopped while starting")
             }
             try await Task.sleep(for: .milliseconds(10))

@@ -4,6 +4,7 @@ import Glibc
 import HostSystem
 import Logging
 import Reporting
+import Scenarios
 import SnapshotPool
 
 /// Everything one run holds on one backend — the backend, its memory cgroup, its own filesystem, the audit log,

@@ -4,6 +4,7 @@ import Glibc
 import HostSystem
 public import Logging
 public import Reporting
+public import Scenarios
 import SnapshotPool
 
 /// Runs one scenario: checks that its backend can run here, builds the pool on it, drives it through the

@@ -60,8 +60,8 @@ package struct StoredRun: Sendable, Equatable {
     /// The canonical report JSON.
     package var json: Data
 
-    /// The statistics kept for each latency.
-    package static let latencyStatistics = ["p50", "p90", "p95", "p99", "p999", "max", "min", "mean", "count"]
+    /// The statistics kept for each latency: every one a spectrum has.
+    package static let latencyStatistics = Spectrum.statistics
 
     /// - Throws: when the report cannot be encoded (it always can; `Double.nan` aside).
     package init(report: RunReport) throws {
@@ -91,7 +91,9 @@ package struct StoredRun: Sendable, Equatable {
                 let metric = key + "_ms"
                 for statistic in Self.latencyStatistics {
                     if let value = spectrum.value(of: statistic), value.isFinite {
-                        summaries.append(Summary(phase: name, metric: metric, statistic: statistic, value: value))
+                        summaries.append(
+                            Summary(phase: name, metric: metric, statistic: statistic.rawValue, value: value)
+                        )
                     }
                 }
                 if name == "overall", let recorded = spectrum.distribution {

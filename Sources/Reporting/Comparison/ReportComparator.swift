@@ -21,7 +21,7 @@ public struct ReportComparator: Sendable {
     }
 
     /// The statistics each run contributes per metric.
-    static let statistics = ["mean", "p95"]
+    static let statistics: [Statistic] = [.mean, .p95]
 
     /// The comparison of `base` with `candidate`.
     ///
@@ -196,7 +196,7 @@ public struct ReportComparator: Sendable {
                             scenario: scenario,
                             phase: phase,
                             metric: metric,
-                            statistic: statistic,
+                            statistic: statistic.rawValue,
                             base: baseSpectra.compactMap { $0.value(of: statistic) },
                             candidate: candidateSpectra.compactMap { $0.value(of: statistic) },
                             baseSamples: baseSpectra.map(\.count).reduce(0, +),

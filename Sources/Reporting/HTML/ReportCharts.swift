@@ -147,7 +147,7 @@ enum ReportCharts {
         var bars: [Chart.Bar] = []
         var highest = 0.0
         for (row, (name, spectrum)) in present.enumerated() {
-            for (offset, statistic) in [(0, "p50"), (1, "p95")] {
+            for (offset, statistic) in [(0, Statistic.p50), (1, Statistic.p95)] {
                 let value = spectrum.value(of: statistic) ?? 0
                 highest = Swift.max(highest, value)
                 // Within a row, p50 sits above p95 (the category scale runs top-down).

@@ -77,7 +77,7 @@ extension VariantTable {
 
     /// p50 and p95 of two latencies per variant, as grouped horizontal bars; `nil` when no variant has either.
     func chart(_ first: Metric, _ second: Metric, title: String) -> Chart? {
-        let measures: [(Metric, String)] = [(first, "p50"), (first, "p95"), (second, "p50"), (second, "p95")]
+        let measures: [(Metric, Statistic)] = [(first, .p50), (first, .p95), (second, .p50), (second, .p95)]
         let present = rows.filter { _, report in
             report.overall.latency(first) != nil || report.overall.latency(second) != nil
         }
@@ -111,7 +111,7 @@ extension VariantTable {
             yTitle: "variant",
             bars: bars,
             barKeys: measures.enumerated().map {
-                Chart.Key(name: "\($1.0.latencyKey ?? $1.0.rawValue) \($1.1)", color: $0)
+                Chart.Key(name: "\($1.0.latencyKey ?? $1.0.rawValue) \($1.1.rawValue)", color: $0)
             },
             height: 90 + Double(present.count) * 44
         )

@@ -24,7 +24,7 @@ public struct RestoreFloor: Codable, Sendable, Equatable {
 
     /// The floor's value of `statistic`, in ms; `nil` for a statistic a latency does not have.
     public func value(of statistic: Statistic) -> Double? {
-        loads.value(of: statistic.rawValue)
+        loads.value(of: statistic)
     }
 }
 

@@ -266,19 +266,22 @@ public struct Spectrum: Codable, Sendable, Equatable {
         self.distribution = distribution
     }
 
-    /// A statistic by name (`p50`, `p90`, `p95`, `p99`, `p999`, `max`, `min`, `mean`, `count`).
-    public func value(of statistic: String) -> Double? {
+    /// The statistics a spectrum has.
+    public static let statistics: [Statistic] = [.p50, .p90, .p95, .p99, .p999, .max, .min, .mean, .count]
+
+    /// One of its statistics; `nil` for one a spectrum does not have (`rate`, `slope`, `last`, `growth`).
+    public func value(of statistic: Statistic) -> Double? {
         switch statistic {
-        case "p50": p50
-        case "p90": p90
-        case "p95": p95
-        case "p99": p99
-        case "p999": p999
-        case "max": max
-        case "min": min
-        case "mean": mean
-        case "count": Double(count)
-        default: nil
+        case .p50: p50
+        case .p90: p90
+        case .p95: p95
+        case .p99: p99
+        case .p999: p999
+        case .max: max
+        case .min: min
+        case .mean: mean
+        case .count: Double(count)
+        case .rate, .slope, .last, .growth: nil
         }
     }
 }

@@ -78,7 +78,7 @@ package enum GateDecision {
                 reason: "no \(gate.metric.rawValue) was measured in this run"
             )
         }
-        let value = (spectrum.value(of: gate.statistic.rawValue) ?? 0) / divisor
+        let value = (spectrum.value(of: gate.statistic) ?? 0) / divisor
         guard let distribution = spectrum.distribution else {
             // A report from before recorded distributions: only the point estimate is known.
             return exact(gate, value: value)

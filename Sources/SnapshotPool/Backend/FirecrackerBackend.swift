@@ -241,23 +241,29 @@ public struct FirecrackerBackend: VMBackend {
                 installation: configuration.installation,
                 workingDirectory: poolDirectory + "/" + id,
                 id: id,
-                launcher: placement.launcher,
-                jail: placement.jail,
-                loadTimeout: configuration.loadTimeout,
-                memory: memory,
-                hooks: ClonedVM.Hooks(
-                    beforeLoad: { [priority] vmm in
-                        try cgroup?.add(pid: vmm.pid)
-                        if let niceness = priority.beforeLoad { ProcessPriority.set(niceness, allThreadsOf: vmm.pid) }
-                    },
-                    afterLoad: { [priority, observe = configuration.loadAnswered] vmm in
-                        observe?(vmm)
-                        // Every thread, the vCPU thread the load started among them (it inherited the load's).
-                        if let niceness = priority.afterLoad { ProcessPriority.set(niceness, allThreadsOf: vmm.pid) }
-                    }
-                ).drilled(configuration.regressionDrill),
-                process: process,
-                logger: logger
+                options: ClonedVM.RestoreOptions(
+                    launcher: placement.launcher,
+                    jail: placement.jail,
+                    loadTimeout: configuration.loadTimeout,
+                    memory: memory,
+                    hooks: ClonedVM.Hooks(
+                        beforeLoad: { [priority] vmm in
+                            try cgroup?.add(pid: vmm.pid)
+                            if let niceness = priority.beforeLoad {
+                                ProcessPriority.set(niceness, allThreadsOf: vmm.pid)
+                            }
+                        },
+                        afterLoad: { [priority, observe = configuration.loadAnswered] vmm in
+                            observe?(vmm)
+                            // Every thread, the vCPU thread the load started among them (it inherited the load's).
+                            if let niceness = priority.afterLoad {
+                                ProcessPriority.set(niceness, allThreadsOf: vmm.pid)
+                            }
+                        }
+                    ).drilled(configuration.regressionDrill),
+                    process: process,
+                    logger: logger
+                )
             )
             if id.hasPrefix("warm-") {
                 // Off the caller's path (a background refill), so Firecracker's own load metric costs no one a

@@ -16,7 +16,8 @@ public import Logging
 /// ```swift
 /// let slot = try await pool.acquire()
 /// let clone = try await ClonedVM.restore(
-///     from: snapshot, installation: installation, workingDirectory: directory, id: "c1", launcher: slot.launcher
+///     from: snapshot, installation: installation, workingDirectory: directory, id: "c1",
+///     options: ClonedVM.RestoreOptions(launcher: slot.launcher)
 /// )
 /// // … later, once the clone is destroyed:
 /// try await pool.release(slot)

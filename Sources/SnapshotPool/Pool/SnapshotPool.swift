@@ -21,13 +21,7 @@ public import Logging
 public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
     // MARK: - State
 
-    enum Phase: Equatable {
-        case idle
-        case starting
-        case running
-        case draining
-        case stopped
-    }
+    typealias Phase = PoolState
 
     struct WarmVM {
         var vm: Backend.VM
@@ -121,7 +115,7 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
             leased: leased.count,
             waiting: waiters.count,
             pressure: pressure,
-            state: "\(phase)",
+            state: phase,
             pressureReading: pressureMonitor?.latestReading ?? latestPressureReading,
             counters: counters,
             stragglers: stragglers.count
@@ -221,14 +215,28 @@ public struct PoolStatistics: Sendable, Equatable {
     public var waiting: Int
     /// The current memory-pressure level.
     public var pressure: PressureLevel
-    /// The pool's state: `idle`, `starting`, `running`, `draining` or `stopped`.
-    public var state: String
+    /// The pool's state.
+    public var state: PoolState
     /// The latest memory-pressure reading, when the pool monitors pressure.
     public var pressureReading: MemoryPressureReading?
     /// Counters since start.
     public var counters: Counters
     /// VMs a hedged acquire stopped waiting for, still ending their resume before they are destroyed.
     public var stragglers: Int = 0
+}
+
+/// Where the pool is in its life.
+public enum PoolState: String, Sendable, Equatable {
+    /// Made, not started.
+    case idle
+    /// Preparing its backend and snapshot.
+    case starting
+    /// Serving acquires and refilling.
+    case running
+    /// Shutting down: answering waiters, destroying VMs.
+    case draining
+    /// Shut down.
+    case stopped
 }
 
 /// One of the pool's VMs, as ``SnapshotPool/inventory()`` lists it.

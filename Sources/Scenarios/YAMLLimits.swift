@@ -1,3 +1,5 @@
+// Yams's own libyaml (Yams has no product for it, so it is reached through Yams): its event parser, which builds no
+// tree, is what can count a document's nodes before Yams composes them.
 import CYaml
 
 /// Bounds on a scenario document, checked before Yams composes it.
