@@ -165,6 +165,7 @@ let package = Package(
                 "Firecracker",
                 "SnapshotPool",
                 "Harness",
+                "Scenarios",
                 "Reporting",
                 "History",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

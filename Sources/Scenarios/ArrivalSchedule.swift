@@ -29,6 +29,13 @@ package struct ArrivalSchedule: Sequence, Sendable {
     /// How many arrivals it holds: exact for constant rates and bursts, the expected number for Poisson
     /// arrivals, the integral of the rate for a ramp (within one of the generated count). Computed, never
     /// generated: a scenario may schedule billions.
+    /// The mean time between arrivals: the phase's length over its planned arrivals (a burst phase's bursts
+    /// apart, its arrivals at once counted as one).
+    package var meanGap: Duration {
+        if case .burst(_, _, let bursts, let interval) = load { return bursts > 1 ? interval : .seconds(1) }
+        return load.duration / Swift.max(1, plannedCount)
+    }
+
     package var plannedCount: Int {
         switch load {
         case .constantArrivalRate(let rate, let duration): Self.constantCount(rate: rate, duration: duration)

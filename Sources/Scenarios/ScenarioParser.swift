@@ -149,7 +149,7 @@ public enum ScenarioParser {
     /// a burst phase `(bursts − 1) × interval + spread` (from its first arrival to its last).
     ///
     /// ```swift
-    /// ScenarioParser.totalDuration(of: try ScenarioParser.parse(file: "Scenarios/smoke.yaml"))  // 13 seconds
+    /// ScenarioParser.totalDuration(of: try ScenarioParser.parse(file: "Scenarios/smoke.yaml"))  // 56 seconds
     /// ```
     public static func totalDuration(of scenario: Scenario) -> Duration {
         scenario.loadDuration

@@ -5,7 +5,6 @@ import Harness
 import History
 import HostSystem
 import Reporting
-import Scenarios
 
 struct ABCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,6 +33,7 @@ struct ABCommand: AsyncParsableCommand {
               snapbench ab main HEAD                                  # this change against main, smoke
               snapbench ab .build-old/release/snapbench .build/release/snapbench --scenario smoke --scenario burst
               snapbench ab v1.2.0 HEAD --runs 8 --output /tmp/ab
+              snapbench ab HEAD HEAD --candidate-run-arg=--hedging --candidate-run-arg=on   # a setting, not a build
 
             Exit codes: 0 no decided metric regressed; 1 a decided metric regressed; 2 a run could not complete \
             (its output is shown); 3 invalid input; 4 inconclusive (too few runs to decide).
@@ -78,6 +78,24 @@ struct ABCommand: AsyncParsableCommand {
     )
     var orderSeed: UInt64?
 
+    @Option(
+        name: .customLong("base-run-arg"),
+        parsing: .unconditionalSingleValue,
+        help: ArgumentHelp(
+            "An argument added to the base's `run`; repeatable. With the same build on both sides this compares a "
+                + "setting, e.g. --candidate-run-arg=--hedging --candidate-run-arg=on.",
+            valueName: "arg"
+        )
+    )
+    var baseRunArguments: [String] = []
+
+    @Option(
+        name: .customLong("candidate-run-arg"),
+        parsing: .unconditionalSingleValue,
+        help: ArgumentHelp("An argument added to the candidate's `run`; repeatable.", valueName: "arg")
+    )
+    var candidateRunArguments: [String] = []
+
     @Option(help: ArgumentHelp("Path of the firecracker binary both builds use.", valueName: "path"))
     var firecracker: String?
 
@@ -106,13 +124,13 @@ struct ABCommand: AsyncParsableCommand {
         let buildCache = buildCache.map(ProjectPaths.absolute) ?? (repository ?? ".") + "/.snapbench/ab-builds"
         let say: @Sendable (String) -> Void = { print($0) }
         let work: @Sendable () async throws -> (base: [LoadedReport], candidate: [LoadedReport]) = {
-            let baseBuild = try await BuildUnderTest.resolve(
+            var baseBuild = try await BuildUnderTest.resolve(
                 base,
                 repository: repository ?? ".",
                 cache: buildCache,
                 progress: say
             )
-            let candidateBuild = try await BuildUnderTest.resolve(
+            var candidateBuild = try await BuildUnderTest.resolve(
                 candidate,
                 repository: repository ?? ".",
                 cache: buildCache,
@@ -120,6 +138,8 @@ struct ABCommand: AsyncParsableCommand {
             )
             let installation = try? await FirecrackerInstallation.locate(explicitPath: firecracker)
             let guestPath = try? ProjectPaths.locateGuest(explicitPath: guest)
+            baseBuild.runArguments = baseRunArguments
+            candidateBuild.runArguments = candidateRunArguments
             let seed = orderSeed ?? UInt64.random(in: .min ... .max)
             print(
                 "ab: base \(baseBuild.label), candidate \(candidateBuild.label); \(runs) runs each, interleaved "

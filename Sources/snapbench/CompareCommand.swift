@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import HostSystem
 import Reporting
-import Scenarios
 
 struct CompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,7 +3,6 @@ import Foundation
 import History
 import HostSystem
 import Reporting
-import Scenarios
 
 struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

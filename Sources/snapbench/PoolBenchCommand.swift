@@ -5,7 +5,6 @@ import Harness
 import HostSystem
 import Logging
 import Reporting
-import Scenarios
 import SnapshotPool
 
 struct PoolBenchCommand: AsyncParsableCommand {

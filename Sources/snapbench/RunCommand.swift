@@ -9,6 +9,7 @@ import HostSystem
 import Logging
 import Reporting
 public import Scenarios
+import SnapshotPool
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -66,6 +67,15 @@ struct RunCommand: AsyncParsableCommand {
         help: "A release sign-off: refuse anything but real Firecracker, and say so in every report."
     )
     var signOff = false
+
+    @Option(
+        help: ArgumentHelp(
+            "on or off: hedged acquires in every scenario, whatever its pool.hedging says (on: the automatic delay, "
+                + "from the pool's own readiness times; see Scenarios/README.md).",
+            valueName: "on|off"
+        )
+    )
+    var hedging: HedgingChoice?
 
     @Option(help: ArgumentHelp("Directory reports are written to.", valueName: "dir"))
     var output: String = "Reports"
@@ -133,6 +143,11 @@ struct RunCommand: AsyncParsableCommand {
                     for index in variants.indices {
                         variants[index].vm = .snapshot(files)
                         variants[index].devices = DeviceSettings()
+                    }
+                }
+                if let hedging {
+                    for index in variants.indices {
+                        variants[index].pool.configuration.hedging = Hedging(enabled: hedging == .on)
                     }
                 }
                 for scenario in variants {
@@ -332,4 +347,10 @@ enum ProgressPrinter {
     static func finish() {
         if isatty(STDOUT_FILENO) == 1 { print("") }
     }
+}
+
+/// `--hedging`: hedged acquires on or off for every scenario of a run.
+enum HedgingChoice: String, CaseIterable, ExpressibleByArgument {
+    case on
+    case off
 }

@@ -241,6 +241,36 @@ struct CommandLineTests {
         #expect(contents == ["tiny.yaml"], "\(contents)")
     }
 
+    @Test("ab compares a setting on one build: each side's run arguments reach its runs, and its label names them")
+    func abOfASetting() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        try Self.tiny.write(toFile: scratch + "/tiny.yaml", atomically: true, encoding: .utf8)
+        let executable = try Self.executable()
+        let simulated = ["--base-run-arg=--backend", "--base-run-arg=simulated"]
+        let (status, output) = try await Self.run(
+            [
+                "ab", executable, executable, "--scenario", "tiny.yaml", "--runs", "2", "--order-seed", "7", "--output",
+                "ab",
+            ]
+                + simulated + ["--candidate-run-arg=--backend", "--candidate-run-arg=simulated"]
+                + ["--candidate-run-arg=--hedging", "--candidate-run-arg=on"],
+            in: scratch
+        )
+        // Two runs a side decide nothing: inconclusive, with every run completed.
+        #expect(status == ExitStatus.inconclusive.rawValue, "\(output)")
+        #expect(output.contains("candidate \(executable) --backend simulated --hedging on"), "\(output)")
+        for round in 1...2 {
+            let base = try String(contentsOfFile: "\(scratch)/ab/base/tiny-\(round)/tiny.json", encoding: .utf8)
+            let candidate = try String(
+                contentsOfFile: "\(scratch)/ab/candidate/tiny-\(round)/tiny.json",
+                encoding: .utf8
+            )
+            #expect(!base.contains("\"hedging\""))
+            #expect(candidate.contains("\"hedging\""))
+        }
+    }
+
     @Test("a hostile scenario name is refused with file, line and key; nothing is written outside --output")
     func hostileName() async throws {
         let scratch = try TestEnvironment.scratchDirectory()

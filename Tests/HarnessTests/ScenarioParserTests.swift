@@ -81,8 +81,8 @@ struct ScenarioParserTests {
         #expect(scenario.phases.map(\.name) == ["warmup", "steady", "cold"])
         #expect(scenario.phases[0].warmup && !scenario.phases[1].warmup && !scenario.phases[2].warmup)
         #expect(scenario.phases[0].load == .constantArrivalRate(rate: 5, duration: .seconds(3)))
-        #expect(scenario.phases[1].load == .constantArrivalRate(rate: 20, duration: .seconds(12)))
-        #expect(scenario.phases[2].load == .burst(count: 4, spread: .zero, bursts: 10, interval: .seconds(1)))
+        #expect(scenario.phases[1].load == .constantArrivalRate(rate: 20, duration: .seconds(42)))
+        #expect(scenario.phases[2].load == .burst(count: 4, spread: .zero, bursts: 12, interval: .seconds(1)))
         #expect(scenario.phases.allSatisfy { $0.hold == .fixed(.milliseconds(20)) })
         #expect(
             scenario.gates.map(\.expression) == [
@@ -90,8 +90,8 @@ struct ScenarioParserTests {
                 "leaks count == 0", "pool_resident_mb max < 100", "late_starts rate < 0.01",
             ]
         )
-        #expect(scenario.plannedMeasuredAcquires == 280)
-        #expect(ScenarioParser.totalDuration(of: scenario) == .seconds(24))
+        #expect(scenario.plannedMeasuredAcquires == 888)
+        #expect(ScenarioParser.totalDuration(of: scenario) == .seconds(56))
     }
 
     @Test("Shipped scenarios last what their descriptions say")

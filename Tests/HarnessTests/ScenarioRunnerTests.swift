@@ -15,6 +15,20 @@ struct ArrivalScheduleTests {
         ArrivalSchedule(load: load, seed: seed, phase: phase).map(Array.init) ?? []
     }
 
+    @Test(
+        "the dispatcher spins 2 ms before each arrival of smoke's 20/s, 5 % of the gap at 100/s, 200 µs at most at 1 000/s"
+    )
+    func spinWindow() throws {
+        func window(_ load: LoadProfile) throws -> Duration {
+            Dispatcher.spinWindow(meanGap: try #require(ArrivalSchedule(load: load, seed: 1, phase: "p")).meanGap)
+        }
+        #expect(try window(.constantArrivalRate(rate: 20, duration: .seconds(12))) == .milliseconds(2))
+        #expect(try window(.constantArrivalRate(rate: 100, duration: .seconds(10))) == .microseconds(500))
+        #expect(try window(.poisson(rate: 1000, duration: .seconds(2))) == .microseconds(200))
+        // A burst phase's arrivals come at once: one spin per burst, 2 s apart.
+        #expect(try window(.burst(count: 16, spread: .zero, bursts: 18, interval: .seconds(2))) == .milliseconds(2))
+    }
+
     @Test("constant arrival rate: evenly spaced, rate × duration arrivals, counted without generating them")
     func constant() {
         let offsets = Self.offsets(.constantArrivalRate(rate: 10, duration: .seconds(1)))

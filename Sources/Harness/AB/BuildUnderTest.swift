@@ -16,15 +16,21 @@ package struct BuildUnderTest: Sendable, Equatable {
     package var executable: String
     /// The commit it was built from, when it was built from one.
     package var commit: String?
+    /// Arguments added to each of its runs (a setting compared on one build, e.g. `--hedging on`).
+    package var runArguments: [String] = []
 
-    package init(specification: String, executable: String, commit: String?) {
+    package init(specification: String, executable: String, commit: String?, runArguments: [String] = []) {
         self.specification = specification
         self.executable = executable
         self.commit = commit
+        self.runArguments = runArguments
     }
 
-    /// A label for reports: the commit's first 12 characters, or the path.
-    package var label: String { commit.map { String($0.prefix(12)) } ?? executable }
+    /// A label for reports: the commit's first 12 characters, or the path; and the arguments added to its runs.
+    package var label: String {
+        let build = commit.map { String($0.prefix(12)) } ?? executable
+        return runArguments.isEmpty ? build : build + " " + runArguments.joined(separator: " ")
+    }
 
     /// An executable path as it is; anything else as a git revision of `repository`, checked out into
     /// `cache/<commit>` and built in release mode there (once: a cached build is reused).

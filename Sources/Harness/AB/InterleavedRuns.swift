@@ -117,6 +117,7 @@ package struct InterleavedRuns: Sendable {
         var arguments = ["run", scenario, "--output", directory, "--no-progress"]
         if let firecracker { arguments += ["--firecracker", firecracker] }
         if let guest { arguments += ["--guest", guest] }
+        arguments += build.runArguments
         // ab records every report it reads itself, in the store it was given: a child recording it too would write
         // each run twice (into the default store, not ab's), and a store that is down would fail the child.
         var environment = Environment.inherit.updating(["SNAPBENCH_STORE": "none"])

@@ -38,6 +38,7 @@ final class Dispatcher: TaskExecutor, @unchecked Sendable {
         let done: CheckedContinuation<Void, Never>
         var next: ContinuousClock.Instant?
         var cancelled = false
+        let spinWindow: Duration
 
         init(
             schedule: ArrivalSchedule,
@@ -46,6 +47,7 @@ final class Dispatcher: TaskExecutor, @unchecked Sendable {
             done: CheckedContinuation<Void, Never>
         ) {
             self.iterator = schedule.makeIterator()
+            self.spinWindow = Dispatcher.spinWindow(meanGap: schedule.meanGap)
             self.start = start
             self.arrive = arrive
             self.done = done
@@ -53,13 +55,22 @@ final class Dispatcher: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    /// How close to an arrival a real-time thread stops sleeping and spins: a timed wait wakes up to ~100 µs late.
-    ///
-    /// Only at real-time priority: a thread of normal priority that spins has run when the arrival is due, and the
-    /// fair scheduler then lets a busy core's other work go first. Measured with two busy threads on this
-    /// 2-core host, as a user without real-time dispatch: 27 of 800 wake-ups more than 1 ms late with a
-    /// 200 µs spin, 7 of 800 sleeping to the instant.
-    static let spinWindow: Duration = .microseconds(200)
+    /// How close to an arrival the thread stops sleeping and spins: a sleeping thread wakes late, by up to
+    /// ~100 µs on a busy host and by whole milliseconds on an idle one, whose vCPUs the hypervisor has halted
+    /// (measured here as an unprivileged user, smoke's load of 20/s with the host otherwise idle: dispatch lag
+    /// p999 1.6–2.2 ms and 3 and 6 late starts of 1 280 sleeping to each instant; 0 and 1 with a 2 ms spin, lag
+    /// p999 0.40–0.52 ms).
+    static let longestSpin: Duration = .milliseconds(2)
+    /// The share of the time between arrivals the spin may take, so that a fast load (churn's 100/s) does not
+    /// spend a core on it.
+    static let spinShare = 0.05
+    /// The shortest spin, for the fastest loads: about what a timed wait oversleeps on a busy host.
+    static let shortestSpin: Duration = .microseconds(200)
+
+    /// The spin before each arrival of a schedule whose arrivals come `meanGap` apart.
+    static func spinWindow(meanGap: Duration) -> Duration {
+        max(shortestSpin, min(longestSpin, meanGap * spinShare))
+    }
 
     init(name: String) {
         let thread = Thread { [self] in self.loop() }
@@ -123,9 +134,8 @@ final class Dispatcher: TaskExecutor, @unchecked Sendable {
         condition.lock()
         isRealTime = realTime
         condition.unlock()
-        let spinWindow = realTime ? Self.spinWindow : .zero
         while true {
-            switch nextAction(spinWindow: spinWindow) {
+            switch nextAction() {
             case .run(let job): job.runSynchronously(on: asUnownedTaskExecutor())
             case .arrive(let instant, let arrive): arrive(instant)
             case .spin(let instant): while ContinuousClock.now < instant {}
@@ -135,7 +145,7 @@ final class Dispatcher: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    private func nextAction(spinWindow: Duration) -> Action {
+    private func nextAction() -> Action {
         condition.lock()
         defer { condition.unlock() }
         while true {
@@ -150,8 +160,8 @@ final class Dispatcher: TaskExecutor, @unchecked Sendable {
                     plan.next = plan.iterator.next().map { plan.start + $0 }
                     return .arrive(next, plan.arrive)
                 }
-                if remaining <= spinWindow { return .spin(until: next) }
-                _ = condition.wait(until: Date(timeIntervalSinceNow: (remaining - spinWindow).inSeconds))
+                if remaining <= plan.spinWindow { return .spin(until: next) }
+                _ = condition.wait(until: Date(timeIntervalSinceNow: (remaining - plan.spinWindow).inSeconds))
                 continue
             }
             if stopped { return .exit }
