@@ -158,10 +158,26 @@ struct RunCommand: AsyncParsableCommand {
                 }
                 parsed.append(variants)
             }
-            if plan {
-                try Self.printPlans(parsed, extraGates: extraGates)
-                return
-            }
+            if plan { try Self.printPlans(parsed, extraGates: extraGates) }
+        } catch {
+            FileHandle.standardError.write(Data("snapbench: invalid input: \(error)\n".utf8))
+            throw ExitCode(.invalidInput)
+        }
+        // Every variant's root-only keys, before any of them starts: a scenario runs whole or not at all.
+        let refusals = parsed.joined().filter { (backend ?? $0.backend) == .firecracker }.flatMap { scenario in
+            PrivilegeCheck(scenario: scenario).missing().map { "\(scenario.name): \($0)" }
+        }
+        guard refusals.isEmpty else {
+            FileHandle.standardError.write(
+                Data(
+                    ("snapbench: this user may not run what these scenarios need, so nothing was started (see "
+                        + "`snapbench doctor`):\n" + refusals.map { "  \($0)\n" }.joined()).utf8
+                )
+            )
+            throw ExitCode(.incomplete)
+        }
+        if plan { return }
+        do {
             recorder = RunRecorderStore(location: try store.location())
             // Checked before anything is written: no link, no other user's directory, nothing others may change.
             directories = try common.directories()

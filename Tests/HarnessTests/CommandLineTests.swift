@@ -69,6 +69,37 @@ struct CommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: scratch + "/out/smoke.json"))
     }
 
+    @Test(
+        "a user who may not make network namespaces: devices refused whole, every root-only variant named, nothing made"
+    )
+    func rootOnlyScenarioRefusedWhole() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        let arguments = [
+            "run", "devices", "--output", scratch + "/out", "--work-dir", scratch + "/work", "--no-progress",
+        ]
+        // As root, the refusal is shown for `nobody` (runuser drops every capability); as anyone else, for them.
+        let asRoot = getuid() == 0
+        if asRoot { chmod(scratch, 0o777) }
+        let result = try await Subprocess.run(
+            asRoot ? .name("runuser") : .path(FilePath(try Self.executable())),
+            arguments: Arguments(asRoot ? ["-u", "nobody", "--", try Self.executable()] + arguments : arguments),
+            environment: .inherit.updating(["SNAPBENCH_STORE": "none"]),
+            workingDirectory: FilePath(scratch),
+            output: .string(limit: 1 << 20),
+            error: .string(limit: 1 << 20)
+        )
+        let output = result.standardOutput + result.standardError
+        #expect(result.terminationStatus == .exited(ExitStatus.incomplete.rawValue), "\(output)")
+        #expect(output.contains("nothing was started"), "\(output)")
+        for variant in ["nic1", "nic3", "all", "none-jailed", "all-jailed-standby"] {
+            #expect(output.contains("devices.\(variant): "), "\(variant) not named: \(output)")
+        }
+        #expect(!output.contains("devices.none: ") && !output.contains("devices.balloon: "), "\(output)")
+        #expect(!FileManager.default.fileExists(atPath: scratch + "/out"), "the refused run made its output directory")
+        #expect(!FileManager.default.fileExists(atPath: scratch + "/work"), "the refused run made its work directory")
+    }
+
     @Test("a simulated run that passes exits 5 and says SIMULATED in every output; compare of one run each exits 4")
     func simulated() async throws {
         let scratch = try TestEnvironment.scratchDirectory()

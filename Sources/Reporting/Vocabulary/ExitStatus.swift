@@ -74,7 +74,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable, CustomStringConvertible {
     /// The exit codes as `--help` lists them.
     public static let help = """
         Exit codes: 0 every gate passed on real Firecracker; 1 a gate failed; 2 a run could not complete \
-        (or KVM, Firecracker or the guest is missing: the message says how to fix it); 3 invalid input \
+        (or KVM, Firecracker or the guest is missing, or a scenario needs root and nothing was started: the \
+        message says how to fix it); 3 invalid input \
         (nothing was started); 4 inconclusive (no gate failed, but the samples could not decide one: run \
         longer or again); 5 every gate passed on the simulated backend (invented numbers: not a verdict); 6 every \
         gate passed but the results store did not take the run (the JSON report is written; see --store); 7 \
