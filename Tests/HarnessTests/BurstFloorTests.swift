@@ -31,9 +31,10 @@ struct BurstFloorTests {
         }
     }
 
-    @Test(
-        "the shipped burst scenario with the regression drill (+5 ms per restore) fails its restore gates, decided"
-    )
+    // A planted regression the ratio's 25 % cannot miss on any floor below 80 ms (this host's: 15.7–26 ms). A +5 ms
+    // one is within the spread of one run's ratio (the pool sits at 0.77–1.15× its floor from run to run), so one
+    // run cannot decide it: `ab`'s interleaved runs do (its misses are measured with the +5 ms drill build).
+    @Test("burst with a regression drill of +40 ms per restore fails its restore gates, decided, never host-bound")
     func regressionDrillFailsBurst() async throws {
         let scratch = try TestEnvironment.scratchDirectory()
         defer { TestEnvironment.remove(scratch) }
@@ -41,19 +42,20 @@ struct BurstFloorTests {
         options.snapshotDirectory = scratch + "/snapshots"
         options.guestPath = try TestEnvironment.guestPath()
         options.firecrackerPath = try await TestEnvironment.installation().firecrackerPath
-        options.regressionDrill = .milliseconds(5)
+        options.regressionDrill = .milliseconds(40)
         let burst = try ScenarioParser.parse(file: TestEnvironment.packageRoot + "/Scenarios/burst.yaml")
         let report = try await ScenarioRunner(scenario: burst, options: options).run()
         let floor = try #require(report.restoreFloor, "\(report.gates.map { $0.reason ?? "" })")
         #expect(floor.concurrency == 12 && floor.rounds == 16 && floor.loads.count == 192)
         let restore = try #require(report.overall.latency(.restore))
-        #expect(report.verdict == .fail, "restore p95 \(restore.p95) ms, floor p95 \(floor.loads.p95) ms")
         let ratio = try #require(report.gates.first { $0.expression == "restore_floor_ratio p95 <= 1.25" })
         let absolute = try #require(report.gates.first { $0.expression == "restore_ms p95 < 20" })
-        // The drill is no host's doing: never host-bound, and at least one restore gate decidedly failed.
-        #expect(ratio.outcome != .pass && absolute.outcome != .hostBound && absolute.outcome != .pass)
-        #expect(ratio.outcome == .fail || absolute.outcome == .fail, "\(ratio.reason ?? "") / \(absolute.reason ?? "")")
-        #expect(ExitStatus.of(report) == .failure)
+        let figures =
+            "restore p95 \(restore.p95) ms, floor p95 \(floor.loads.p95) ms: \(ratio.reason ?? "") / \(absolute.reason ?? "")"
+        #expect(floor.loads.p95 < 80, "a floor this slow leaves the drill inside the ratio's tolerance: \(figures)")
+        // The drill is no host's doing: both restore gates decidedly failed, and the run says FAIL, not host-bound.
+        #expect(ratio.outcome == .fail && absolute.outcome == .fail, "\(figures)")
+        #expect(report.verdict == .fail && ExitStatus.of(report) == .failure, "\(figures)")
         #expect(Leftovers.childVMMs().isEmpty)
         try ReportSchema.check(report)
     }
