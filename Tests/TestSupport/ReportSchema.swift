@@ -38,9 +38,10 @@ public enum ReportSchema {
     ///   missing interpreter fails the check).
     /// - Throws: ``Failure`` when the report is invalid or the check cannot run.
     public static func check(json: Data, python: String = "python3") throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sbt-schema-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        // In the process's own scratch directory, so a process killed mid-check leaves it to the next one's sweep.
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        let directory = URL(fileURLWithPath: scratch)
         let file = directory.appendingPathComponent("report.json")
         try json.write(to: file)
         let outputFile = directory.appendingPathComponent("output.txt")

@@ -49,11 +49,24 @@ public enum TestEnvironment {
     /// Kept short (`/tmp/sbt-<pid>/<8 hex>`): VMM API sockets live below it, and a Unix socket path has at
     /// most 107 bytes.
     public static func scratchDirectory(_ name: String = #function) throws -> String {
+        _ = sweptDeadOwners
         let path =
             "\(FileManager.default.temporaryDirectory.path)/sbt-\(getpid())/\(UUID().uuidString.prefix(8).lowercased())"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
+
+    /// The `sbt-<pid>` directories of test processes that died before removing them (killed, or crashed), swept
+    /// once per process before its first scratch directory: a live owner's, or another user's, is left alone.
+    private static let sweptDeadOwners: Void = {
+        let temporary = FileManager.default.temporaryDirectory.path
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] {
+            guard entry.hasPrefix("sbt-"), let pid = Int32(entry.dropFirst(4)), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: "\(temporary)/\(entry)")
+            }
+        }
+    }()
 
     /// Removes a scratch directory, and the process's `sbt-<pid>` directory above it once that is empty, so
     /// tests leave nothing in `/tmp`.
