@@ -26,9 +26,6 @@ package struct ArrivalSchedule: Sequence, Sendable {
         self.phase = phase
     }
 
-    /// How many arrivals it holds: exact for constant rates and bursts, the expected number for Poisson
-    /// arrivals, the integral of the rate for a ramp (within one of the generated count). Computed, never
-    /// generated: a scenario may schedule billions.
     /// The mean time between arrivals: the phase's length over its planned arrivals (a burst phase's bursts
     /// apart, its arrivals at once counted as one).
     package var meanGap: Duration {
@@ -36,6 +33,9 @@ package struct ArrivalSchedule: Sequence, Sendable {
         return load.duration / Swift.max(1, plannedCount)
     }
 
+    /// How many arrivals it holds: exact for constant rates and bursts, the expected number for Poisson
+    /// arrivals, the integral of the rate for a ramp (within one of the generated count). Computed, never
+    /// generated: a scenario may schedule billions.
     package var plannedCount: Int {
         switch load {
         case .constantArrivalRate(let rate, let duration): Self.constantCount(rate: rate, duration: duration)
