@@ -128,6 +128,35 @@ int snapbench_unix_socket_accepts(const char *path) {
     return result;
 }
 
+/// The kernel's struct sched_attr (uapi/linux/sched/types.h), which no libc header declares.
+struct snapbench_sched_attr {
+    unsigned int size;
+    unsigned int sched_policy;
+    unsigned long long sched_flags;
+    int sched_nice;
+    unsigned int sched_priority;
+    unsigned long long sched_runtime;
+    unsigned long long sched_deadline;
+    unsigned long long sched_period;
+    unsigned int sched_util_min;
+    unsigned int sched_util_max;
+};
+
+int snapbench_set_thread_slice(unsigned long long nanoseconds) {
+    struct snapbench_sched_attr attributes = {0};
+    attributes.size = sizeof(attributes);
+    attributes.sched_policy = 0;  // SCHED_OTHER
+    attributes.sched_nice = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+    attributes.sched_runtime = nanoseconds;
+    return (int)syscall(SYS_sched_setattr, 0, &attributes, 0);
+}
+
+long long snapbench_thread_slice(void) {
+    struct snapbench_sched_attr attributes = {0};
+    if (syscall(SYS_sched_getattr, 0, &attributes, sizeof(attributes), 0) != 0) return -1;
+    return (long long)attributes.sched_runtime;
+}
+
 int snapbench_set_thread_niceness(int niceness) {
     return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), niceness);
 }

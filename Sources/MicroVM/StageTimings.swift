@@ -20,7 +20,8 @@ public struct StageTimings: Codable, Sendable, Equatable {
     /// With readiness over vsock: connecting to the device's socket → Firecracker's `OK` (the guest accepted
     /// the connection), part of `readiness`.
     public var vsockConnect: Duration?
-    /// With readiness over vsock: the readiness request written → the agent's reply read, part of `readiness`.
+    /// With readiness over vsock: Firecracker's `OK` (the request, sent with the connect, already waiting) → the
+    /// agent's reply read, part of `readiness`.
     public var agentReply: Duration?
     /// Firecracker's own `latencies_us.load_snapshot`, recorded beside `load`, never instead of it.
     public var firecrackerLoad: Duration?

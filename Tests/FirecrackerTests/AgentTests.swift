@@ -102,13 +102,27 @@ extension RealFirecracker {
                     )
                 }
                 #expect(refused.code == .agentRefused, "\(refused)")
-                let unknown = try await AgentChannel.ask(
+                // Step by step (connect, then the request once `OK` came) and with the request in the connect's
+                // write, the agent answers alike.
+                let stepwise = try await AgentChannel.connect(
+                    socketPath: socket,
+                    port: 52,
+                    deadline: .now + .seconds(2)
+                )
+                let unknown = try await stepwise.ask("what", deadline: .now + .seconds(2))
+                stepwise.close()
+                #expect(unknown.reply == "E unknown request" && !unknown.sentWithConnect)
+                #expect(unknown.agentReply == unknown.requested.duration(to: unknown.replied))
+                let ahead = try await AgentChannel.ask(
                     socketPath: socket,
                     port: 52,
                     request: "what",
                     deadline: .now + .seconds(2)
                 )
-                #expect(unknown.reply == "E unknown request")
+                #expect(ahead.reply == "E unknown request" && ahead.sentWithConnect)
+                #expect(
+                    ahead.requested == ahead.started && ahead.agentReply == ahead.connected.duration(to: ahead.replied)
+                )
                 var wrong = AgentProbe.builtIn
                 wrong.expect = "READY"
                 let mismatch = try await #require(throws: FirecrackerError.self) {

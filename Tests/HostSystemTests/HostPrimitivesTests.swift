@@ -79,4 +79,23 @@ struct HostPrimitivesTests {
         #expect(await niced.run { ProcessStatus.threadNiceness() } == 10)
         #expect(await plain.run { ProcessStatus.threadNiceness() } == ProcessStatus.threadNiceness())
     }
+
+    @Test("a thread that asks for a short slice has it, its niceness kept; other threads keep the default")
+    func shortSlice() async throws {
+        let worker = WorkerThread(name: "sbt-slice", niceness: 5)
+        let other = WorkerThread(name: "sbt-default")
+        defer {
+            worker.stop()
+            other.stop()
+        }
+        let (granted, slice, niceness) = await worker.run {
+            (ThreadSlice.request(.microseconds(100)), ThreadSlice.current, ProcessStatus.threadNiceness())
+        }
+        // Custom slices came with Linux 6.12; on an older kernel the request fails and the default stays.
+        let untouched = await other.run { ThreadSlice.current }
+        #expect(granted ? slice == .microseconds(100) : slice == untouched)
+        #expect(niceness == 5)
+        // The default (0.7–3 ms here, from the kernel's base slice) is longer than the one asked for.
+        #expect(try #require(untouched) > .microseconds(100))
+    }
 }

@@ -20,6 +20,15 @@ int snapbench_pidfd_send_signal(int pidfd, int signal);
 /// setpriority(2) with the thread's own id (gettid(2), declared only with _GNU_SOURCE) reaches one thread.
 int snapbench_set_thread_niceness(int niceness);
 
+/// Asks the scheduler for a short time slice for the calling thread (SCHED_OTHER, `sched_runtime` of
+/// sched_setattr(2): EEVDF's request size, Linux 6.12 on), so that it preempts longer-sliced work when it wakes;
+/// no privilege needed. 0 on success, -1 with errno set (EINVAL on a kernel without it). sched_setattr has no
+/// libc wrapper.
+int snapbench_set_thread_slice(unsigned long long nanoseconds);
+
+/// The calling thread's slice in nanoseconds (the kernel's default unless it asked for one), -1 with errno set.
+long long snapbench_thread_slice(void);
+
 struct sockaddr_un;
 
 /// A close-on-exec stream socket for the Unix socket at `path`, with `address` filled in for its bind or

@@ -362,7 +362,7 @@ public final class ClonedVM: Sendable {
                 $0.resume = started.duration(to: resumed)
                 $0.readiness = resumed.duration(to: exchange.replied)
                 $0.vsockConnect = exchange.started.duration(to: exchange.connected)
-                $0.agentReply = exchange.requested.duration(to: exchange.replied)
+                $0.agentReply = exchange.agentReply
             }
             return ReadinessProof(token: exchange.reply, observedAt: exchange.replied)
         }
@@ -401,13 +401,14 @@ public final class ClonedVM: Sendable {
     ) async throws -> AgentChannel.Exchange {
         let exchange: AgentChannel.Exchange
         do {
-            let connection: AgentConnection
             if let open = agentConnection.value, open.isOpen {
-                connection = open
+                exchange = try await open.ask(request, deadline: deadline)
             } else {
-                connection = try await AgentChannel.connect(
+                // The request rides with the connect: the agent finds it waiting when it accepts.
+                let (connection, reply) = try await AgentChannel.open(
                     socketPath: agentSocketPath(agent),
                     port: agent.port,
+                    asking: request,
                     deadline: deadline
                 )
                 var previous: AgentConnection?
@@ -416,8 +417,8 @@ public final class ClonedVM: Sendable {
                     current = connection
                 }
                 previous?.close()
+                exchange = reply
             }
-            exchange = try await connection.ask(request, deadline: deadline)
         } catch let error as FirecrackerError {
             agentConnection.value?.close()
             if let exit = vmm.exit {

@@ -35,19 +35,30 @@ public enum AgentChannel {
         public var replied: ContinuousClock.Instant
         /// The reply, without its line end.
         public var reply: String
+        /// Whether the request went out in the connect's own write
+        /// (``AgentChannel/open(socketPath:port:asking:deadline:group:)``): the agent's part of the wait then
+        /// begins at `connected`, when it accepted with the request already waiting.
+        public var sentWithConnect: Bool
 
         public init(
             started: ContinuousClock.Instant,
             connected: ContinuousClock.Instant,
             requested: ContinuousClock.Instant,
             replied: ContinuousClock.Instant,
-            reply: String
+            reply: String,
+            sentWithConnect: Bool = false
         ) {
             self.started = started
             self.connected = connected
             self.requested = requested
             self.replied = replied
             self.reply = reply
+            self.sentWithConnect = sentWithConnect
+        }
+
+        /// The agent's part: from the request (or, when it went out with the connect, from `OK`) to the reply.
+        public var agentReply: Duration {
+            (sentWithConnect ? connected : requested).duration(to: replied)
         }
     }
 
@@ -65,6 +76,56 @@ public enum AgentChannel {
         port: UInt32,
         deadline: ContinuousClock.Instant,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> AgentConnection {
+        try await connect(socketPath: socketPath, port: port, sendingAhead: nil, deadline: deadline, group: group)
+    }
+
+    /// Opens a connection and asks `request` on it, the request written in the same write as `CONNECT <port>`.
+    ///
+    /// Firecracker reads the connect line up to its line end and leaves what follows in the socket until the
+    /// guest has accepted; then it forwards it like any data. So the agent finds the request waiting the moment
+    /// it accepts, and the host saves a round trip of its own (the wake-up on `OK`, then the write) on the path
+    /// every spawn takes. The agent sees exactly what a connect followed by a request gives it. The exchange's
+    /// ``AgentChannel/Exchange/requested`` is then its `started`, and ``AgentChannel/Exchange/sentWithConnect``
+    /// says so.
+    ///
+    /// ```swift
+    /// let (connection, ready) = try await AgentChannel.open(
+    ///     socketPath: dir + "/vsock.sock", port: 52, asking: "ready", deadline: .now + .seconds(1))
+    /// ```
+    ///
+    /// - Returns: the open connection, for later requests, and the exchange.
+    /// - Throws: what ``connect(socketPath:port:deadline:group:)`` and ``AgentConnection/ask(_:deadline:)``
+    ///   throw; a connection Firecracker resets before `OK` (it closes one nobody listens for, with the request
+    ///   still unread) is `.agentRefused`. Nothing stays open when it throws.
+    public static func open(
+        socketPath: String,
+        port: UInt32,
+        asking request: String,
+        deadline: ContinuousClock.Instant,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> (AgentConnection, Exchange) {
+        let connection = try await connect(
+            socketPath: socketPath,
+            port: port,
+            sendingAhead: request,
+            deadline: deadline,
+            group: group
+        )
+        do {
+            return (connection, try await connection.awaitReplySentAhead(to: request, deadline: deadline))
+        } catch {
+            connection.close()
+            throw error
+        }
+    }
+
+    private static func connect(
+        socketPath: String,
+        port: UInt32,
+        sendingAhead request: String?,
+        deadline: ContinuousClock.Instant,
+        group: any EventLoopGroup
     ) async throws -> AgentConnection {
         let started = ContinuousClock.now
         let channel: any Channel
@@ -86,12 +147,12 @@ public enum AgentChannel {
             )
         }
         let connection = AgentConnection(channel: channel, port: port, started: started)
+        let nothingListens = "Firecracker closed the connection to vsock port \(port): nothing listens there"
         do {
-            guard let answer = try await connection.exchange("CONNECT \(port)", deadline: deadline) else {
-                throw FirecrackerError(
-                    .agentRefused,
-                    "Firecracker closed the connection to vsock port \(port): nothing listens there"
-                )
+            let lines = ["CONNECT \(port)"] + (request.map { [$0] } ?? [])
+            let written = lines.joined(separator: "\n")
+            guard let answer = try await connection.exchange(written, deadline: deadline, describing: lines[0]) else {
+                throw FirecrackerError(.agentRefused, nothingListens)
             }
             guard answer.hasPrefix("OK ") else {
                 throw FirecrackerError(
@@ -99,6 +160,10 @@ public enum AgentChannel {
                     "Firecracker answered `\(answer)` to CONNECT \(port), not `OK <port>`"
                 )
             }
+        } catch let error as FirecrackerError where error.code == .agentReset && request != nil {
+            // Closing a socket whose peer wrote data it never read resets the connection instead of ending it.
+            connection.close()
+            throw FirecrackerError(.agentRefused, nothingListens, underlying: error)
         } catch {
             connection.close()
             throw error
@@ -107,10 +172,10 @@ public enum AgentChannel {
         return connection
     }
 
-    /// One request over a new connection, closed afterwards: ``connect(socketPath:port:deadline:group:)``,
-    /// then ``AgentConnection/ask(_:deadline:)``.
+    /// One request over a new connection, closed afterwards: ``open(socketPath:port:asking:deadline:group:)``,
+    /// the request written with the connect.
     ///
-    /// - Throws: what either throws; the connection is closed whatever happens.
+    /// - Throws: what it throws; the connection is closed whatever happens.
     public static func ask(
         socketPath: String,
         port: UInt32,
@@ -118,9 +183,15 @@ public enum AgentChannel {
         deadline: ContinuousClock.Instant,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> Exchange {
-        let connection = try await connect(socketPath: socketPath, port: port, deadline: deadline, group: group)
-        defer { connection.close() }
-        return try await connection.ask(request, deadline: deadline)
+        let (connection, exchange) = try await open(
+            socketPath: socketPath,
+            port: port,
+            asking: request,
+            deadline: deadline,
+            group: group
+        )
+        connection.close()
+        return exchange
     }
 }
 
@@ -174,13 +245,44 @@ public final class AgentConnection: Sendable {
         )
     }
 
+    /// The reply to `request`, which went out with the connect: nothing is written.
+    fileprivate func awaitReplySentAhead(
+        to request: String,
+        deadline: ContinuousClock.Instant
+    ) async throws -> AgentChannel.Exchange {
+        let (started, connected) = timings.withLock { timings in
+            defer { timings = nil }
+            return timings ?? (.now, .now)
+        }
+        guard let reply = try await exchange(nil, deadline: deadline, describing: request) else {
+            throw FirecrackerError(
+                .agentReset,
+                "the connection to the agent on port \(port) closed before its reply to `\(request)`"
+            )
+        }
+        return AgentChannel.Exchange(
+            started: started,
+            connected: connected,
+            requested: started,
+            replied: ContinuousClock.now,
+            reply: reply,
+            sentWithConnect: true
+        )
+    }
+
     /// Closes the connection (again is harmless).
     public func close() {
         channel.close(promise: nil)
     }
 
-    /// Writes `line` and waits for the next line: `nil` when the connection closed first.
-    fileprivate func exchange(_ line: String, deadline: ContinuousClock.Instant) async throws -> String? {
+    /// Writes `line` (unless `nil`: it went out before) and waits for the next line: `nil` when the connection
+    /// closed first.
+    fileprivate func exchange(
+        _ line: String?,
+        deadline: ContinuousClock.Instant,
+        describing request: String? = nil
+    ) async throws -> String? {
+        let asked = request ?? line ?? ""
         let loop = channel.eventLoop
         let port = self.port
         let timeout = NIODeadline.now() + TimeAmount(max(.zero, ContinuousClock.now.duration(to: deadline)))
@@ -195,13 +297,13 @@ public final class AgentConnection: Sendable {
                 bound.value.fail(
                     FirecrackerError(
                         .agentTimeout,
-                        "the agent on vsock port \(port) did not answer `\(line)` before the deadline"
+                        "the agent on vsock port \(port) did not answer `\(asked)` before the deadline"
                     )
                 )
                 channel.close(promise: nil)
             }
             reply.whenComplete { _ in timer.cancel() }
-            channel.writeAndFlush(ByteBuffer(string: line + "\n"), promise: nil)
+            if let line { channel.writeAndFlush(ByteBuffer(string: line + "\n"), promise: nil) }
             return reply
         }
         return try await withTaskCancellationHandler {

@@ -33,7 +33,8 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     case readiness = "readiness_ms"
     /// With readiness over vsock: connecting to the device's socket → Firecracker's `OK` (the guest accepted).
     case vsockConnect = "vsock_connect_ms"
-    /// With readiness over vsock: the readiness request written → the agent's reply.
+    /// With readiness over vsock: Firecracker's `OK` (the request, sent with the connect, already waiting) → the
+    /// agent's reply.
     case agentReply = "agent_reply_ms"
     /// Intended arrival (open loop) or request (closed loop) → the guest's report of its first work.
     case firstWork = "first_work_ms"
@@ -238,10 +239,12 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
                 + "vm.readiness: vsock its agent's reply to the readiness request over a connection opened after the "
                 + "resume"
         case .vsockConnect:
-            "with vm.readiness: vsock: connecting to the clone's vsock device socket and writing CONNECT <port> → "
-                + "Firecracker's OK <port>, sent once the guest accepted the connection (a restore resets every vsock "
-                + "connection, so each lease opens a new one)"
-        case .agentReply: "with vm.readiness: vsock: the readiness request written → the agent's reply line read"
+            "with vm.readiness: vsock: connecting to the clone's vsock device socket and writing CONNECT <port> "
+                + "(the readiness request in the same write, behind it) → Firecracker's OK <port>, sent once the guest "
+                + "accepted the connection (a restore resets every vsock connection, so each lease opens a new one)"
+        case .agentReply:
+            "with vm.readiness: vsock: Firecracker's OK <port> (the readiness request, written with the connect, "
+                + "already waiting) → the agent's reply line read"
         case .firstWork:
             "from the intended arrival instant (open loop) or the request (closed loop) to the guest's report that it "
                 + "re-touched its working set after resume (vm.touch_mib): the time to useful work"
