@@ -29,37 +29,14 @@ final class Dispatcher: TaskExecutor, @unchecked Sendable {
     private var stopped = false
     /// Whether the thread got real-time priority.
     private(set) var isRealTime = false
-    /// Whether, without real-time priority, the thread gets ``shortSlice`` from the fair scheduler while it waits.
+    /// Whether, without real-time priority, the thread got ``shortSlice`` from the fair scheduler.
     private(set) var hasShortSlice = false
-    /// The slice asked for while asleep without real-time priority: the fair scheduler's shortest (Linux clamps
-    /// to 0.1 ms), so the thread wakes with an early deadline and preempts a VMM's restore rather than wait out
-    /// its slice. As an unprivileged user, steady's 1 200 arrivals had 0–5 late starts with the default slice
-    /// (mean 3.0, 6 runs) and 0–2 with this one (mean 0.3, 10 runs).
+    /// The slice asked for without real-time priority: the fair scheduler's shortest (Linux clamps to 0.1 ms),
+    /// held all the time. As an unprivileged user, `steady`'s 1 200 arrivals had 0–2 late starts with it (mean 0.3,
+    /// 10 runs), against 0–5 with the default slice (mean 3.0, 6 runs). Switching to the default slice while the
+    /// thread works (two `sched_setattr` calls an arrival) gave the late starts back: 3 and 4 when switched at the
+    /// spin, 4 and 6 at the dispatch.
     static let shortSlice: Duration = .microseconds(100)
-
-    /// Without real-time priority: ``shortSlice`` while the thread sleeps and spins toward an arrival, the default
-    /// slice while it dispatches arrivals and runs their first steps. Kept through the dispatches, the short slice
-    /// let threads they woke preempt the rest of a burst: 10 of one burst's 16 arrivals were dispatched 1.06–1.53 ms
-    /// late, a default slice away. Given up already at the spin, it gave back `steady`'s late starts (4 and 3 of
-    /// 1 200, as with the default slice).
-    private struct WaitingSlice {
-        let workingSlice: Duration?
-        var isShort = false
-
-        init(working: Duration?) { workingSlice = working }
-
-        @discardableResult
-        mutating func waiting() -> Bool {
-            if !isShort { isShort = ThreadSlice.request(Dispatcher.shortSlice) }
-            return isShort
-        }
-
-        mutating func working() {
-            guard isShort, let workingSlice else { return }
-            ThreadSlice.request(workingSlice)
-            isShort = false
-        }
-    }
 
     /// The arrivals being dispatched and what to do at each.
     private final class Plan {
@@ -161,15 +138,17 @@ final class Dispatcher: TaskExecutor, @unchecked Sendable {
         // arrival: the thread holds a core only for arrivals and the short steps of lease tasks.
         var parameters = sched_param(sched_priority: 10)
         let realTime = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters) == 0
-        // Without that privilege (a CI runner's user): the fair scheduler's shortest slice while it waits.
-        var slice = realTime ? nil : WaitingSlice(working: ThreadSlice.current)
+        // Without that privilege (a CI runner's user), the shortest slice the fair scheduler grants: a thread
+        // asking for short slices gets an early deadline, so when it wakes for an arrival it preempts a VMM's
+        // restore instead of waiting out that restore's slice.
+        let shortSlice = !realTime && ThreadSlice.request(Self.shortSlice)
         Jemalloc.isolateCallingThread()
         condition.lock()
         isRealTime = realTime
-        hasShortSlice = slice?.waiting() ?? false
+        hasShortSlice = shortSlice
         condition.unlock()
         while true {
-            switch nextAction(slice: &slice) {
+            switch nextAction() {
             case .run(let job): job.runSynchronously(on: asUnownedTaskExecutor())
             case .arrive(let instant, let arrive): arrive(instant)
             case .spin(let instant): while ContinuousClock.now < instant {}
@@ -179,14 +158,11 @@ final class Dispatcher: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    private func nextAction(slice: inout WaitingSlice?) -> Action {
+    private func nextAction() -> Action {
         condition.lock()
         defer { condition.unlock() }
         while true {
-            if !jobs.isEmpty {
-                slice?.working()
-                return .run(jobs.removeFirst())
-            }
+            if !jobs.isEmpty { return .run(jobs.removeFirst()) }
             if let plan {
                 guard !plan.cancelled, let next = plan.next else {
                     self.plan = nil
@@ -195,19 +171,13 @@ final class Dispatcher: TaskExecutor, @unchecked Sendable {
                 let remaining = ContinuousClock.now.duration(to: next)
                 if remaining <= .zero {
                     plan.next = plan.iterator.next().map { plan.start + $0 }
-                    slice?.working()
                     return .arrive(next, plan.arrive)
                 }
-                if remaining <= plan.spinWindow {
-                    slice?.waiting()
-                    return .spin(until: next)
-                }
-                slice?.waiting()
+                if remaining <= plan.spinWindow { return .spin(until: next) }
                 _ = condition.wait(until: Date(timeIntervalSinceNow: (remaining - plan.spinWindow).inSeconds))
                 continue
             }
             if stopped { return .exit }
-            slice?.waiting()
             condition.wait()
         }
     }
