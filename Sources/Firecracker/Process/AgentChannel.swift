@@ -224,13 +224,31 @@ public final class AgentConnection: Sendable {
     ///   complete, or was already closed), `.agentTimeout` (the deadline passed first: the connection is closed),
     ///   `.agentProtocol` (a line grew too long).
     public func ask(_ request: String, deadline: ContinuousClock.Instant) async throws -> AgentChannel.Exchange {
+        try await reply(to: request, writing: true, deadline: deadline)
+    }
+
+    /// The reply to `request`, which went out with the connect: nothing is written.
+    fileprivate func awaitReplySentAhead(
+        to request: String,
+        deadline: ContinuousClock.Instant
+    ) async throws -> AgentChannel.Exchange {
+        try await reply(to: request, writing: false, deadline: deadline)
+    }
+
+    /// Writes `request` (unless it went out with the connect) and waits for its reply, with the connect's
+    /// timings on the connection's first exchange.
+    private func reply(
+        to request: String,
+        writing: Bool,
+        deadline: ContinuousClock.Instant
+    ) async throws -> AgentChannel.Exchange {
         let requestStarted = ContinuousClock.now
         let (started, connected) = timings.withLock { timings in
             defer { timings = nil }
             return timings ?? (requestStarted, requestStarted)
         }
-        let requested = ContinuousClock.now
-        guard let reply = try await exchange(request, deadline: deadline) else {
+        let requested = writing ? ContinuousClock.now : started
+        guard let reply = try await exchange(writing ? request : nil, deadline: deadline, describing: request) else {
             throw FirecrackerError(
                 .agentReset,
                 "the connection to the agent on port \(port) closed before its reply to `\(request)`"
@@ -241,32 +259,8 @@ public final class AgentConnection: Sendable {
             connected: connected,
             requested: requested,
             replied: ContinuousClock.now,
-            reply: reply
-        )
-    }
-
-    /// The reply to `request`, which went out with the connect: nothing is written.
-    fileprivate func awaitReplySentAhead(
-        to request: String,
-        deadline: ContinuousClock.Instant
-    ) async throws -> AgentChannel.Exchange {
-        let (started, connected) = timings.withLock { timings in
-            defer { timings = nil }
-            return timings ?? (.now, .now)
-        }
-        guard let reply = try await exchange(nil, deadline: deadline, describing: request) else {
-            throw FirecrackerError(
-                .agentReset,
-                "the connection to the agent on port \(port) closed before its reply to `\(request)`"
-            )
-        }
-        return AgentChannel.Exchange(
-            started: started,
-            connected: connected,
-            requested: started,
-            replied: ContinuousClock.now,
             reply: reply,
-            sentWithConnect: true
+            sentWithConnect: !writing
         )
     }
 
