@@ -149,9 +149,10 @@ public enum AgentChannel {
         let connection = AgentConnection(channel: channel, port: port, started: started)
         let nothingListens = "Firecracker closed the connection to vsock port \(port): nothing listens there"
         do {
-            let lines = ["CONNECT \(port)"] + (request.map { [$0] } ?? [])
-            let written = lines.joined(separator: "\n")
-            guard let answer = try await connection.exchange(written, deadline: deadline, describing: lines[0]) else {
+            let connectLine = "CONNECT \(port)"
+            let written = request.map { connectLine + "\n" + $0 } ?? connectLine
+            guard let answer = try await connection.exchange(written, deadline: deadline, describing: connectLine)
+            else {
                 throw FirecrackerError(.agentRefused, nothingListens)
             }
             guard answer.hasPrefix("OK ") else {

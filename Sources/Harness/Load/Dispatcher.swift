@@ -29,8 +29,6 @@ final class Dispatcher: TaskExecutor, @unchecked Sendable {
     private var stopped = false
     /// Whether the thread got real-time priority.
     private(set) var isRealTime = false
-    /// Whether, without real-time priority, the thread got ``shortSlice`` from the fair scheduler.
-    private(set) var hasShortSlice = false
     /// The slice asked for without real-time priority: the fair scheduler's shortest (Linux clamps to 0.1 ms),
     /// held all the time. As an unprivileged user, `steady`'s 1 200 arrivals had 0–2 late starts with it (mean 0.3,
     /// 10 runs), against 0–5 with the default slice (mean 3.0, 6 runs). Switching to the default slice while the
@@ -141,11 +139,10 @@ final class Dispatcher: TaskExecutor, @unchecked Sendable {
         // Without that privilege (a CI runner's user), the shortest slice the fair scheduler grants: a thread
         // asking for short slices gets an early deadline, so when it wakes for an arrival it preempts a VMM's
         // restore instead of waiting out that restore's slice.
-        let shortSlice = !realTime && ThreadSlice.request(Self.shortSlice)
+        if !realTime { ThreadSlice.request(Self.shortSlice) }
         Jemalloc.isolateCallingThread()
         condition.lock()
         isRealTime = realTime
-        hasShortSlice = shortSlice
         condition.unlock()
         while true {
             switch nextAction() {
