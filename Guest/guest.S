@@ -163,10 +163,6 @@ _start:
         call    serial_write
 
         call    parse_cmdline
-        // The agent on vsock (agent.c), when Firecracker gave the VM a vsock device: found from the command
-        // line, started with interrupts off, answering from its interrupt once the guest idles.
-        mov     BP_CMD_LINE_PTR(%r15), %edi
-        call    agent_start
         call    touch_working_set       // returns rax = pages touched
         mov     %rax, %r14
         call    plan_retouch
@@ -216,6 +212,14 @@ _start:
         imul    %rcx, %rax
         mov     %rax, gap_cycles(%rip)
 2:
+        // The agent on vsock (agent.c), when Firecracker gave the VM a vsock device: found from the command
+        // line and started here, with interrupts off, after calibration and before the READY line, so its
+        // first answer can only come once the guest idles. A host whose boot signal is that answer (a Linux
+        // user's agent, `guest: linux` with readiness over vsock) then snapshots a guest that has finished
+        // booting: started earlier, the agent answered during calibration, and every clone of such a
+        // snapshot finished the calibration on its own time (a 1 kHz tick and a READY line per clone).
+        mov     BP_CMD_LINE_PTR(%r15), %edi
+        call    agent_start
         // READY line; interrupts are off while we use line_buf.
         lea     line_buf(%rip), %rdi
         lea     msg_ready(%rip), %rsi

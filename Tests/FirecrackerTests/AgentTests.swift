@@ -187,6 +187,46 @@ extension RealFirecracker {
             }
         }
 
+        @Test("the agent first answers once the guest has booted: its READY line is on the console before any reply")
+        func answersAfterBoot() async throws {
+            let installation = try await TestEnvironment.installation()
+            let scratch = try TestEnvironment.scratchDirectory()
+            defer { TestEnvironment.remove(scratch) }
+            var spec = VMSpec.builtInGuest(imagePath: try TestEnvironment.guestPath(), workingSetMiB: 4)
+            Self.agentQuiet(&spec)
+            let vmm = try await VMMProcess.launch(
+                VMMConfiguration(binary: installation.firecrackerPath, workingDirectory: scratch + "/vm", id: "early")
+            )
+            do {
+                try await vmm.api.configure(BootSource(kernelImagePath: spec.kernelImagePath, bootArgs: spec.bootArgs))
+                try await vmm.api.configure(MachineConfiguration(vcpuCount: 1, memSizeMib: spec.memoryMiB))
+                try await vmm.api.configure(try #require(spec.vsock))
+                try await vmm.api.perform(InstanceAction(.instanceStart))
+                // Asked back to back from the start: a host whose boot signal is this answer (a golden VM of the
+                // `guest: linux` path) snapshots the guest as it is at the first reply.
+                let deadline = ContinuousClock.now + .seconds(5)
+                var reply: String?
+                while reply == nil, ContinuousClock.now < deadline {
+                    // A connect made before the guest drives its device is never answered: each try is short.
+                    reply = try? await AgentChannel.ask(
+                        socketPath: vmm.workingDirectory + "/vsock.sock",
+                        port: AgentProbe.builtIn.port,
+                        request: "ready",
+                        deadline: .now + .milliseconds(15)
+                    ).reply
+                }
+                #expect(reply?.hasPrefix("R") == true)
+                // Firecracker writes each console byte before the guest runs on, so the whole boot is there.
+                let transcript = vmm.serial.transcript()
+                #expect(transcript.contains("SNAPBENCH-READY"), "\(transcript)")
+            } catch {
+                await vmm.destroy()
+                throw error
+            }
+            await vmm.destroy()
+            #expect(Leftovers.childVMMs().isEmpty)
+        }
+
         @Test("a golden VM whose agent is its only boot signal is snapshotted once the agent answers")
         func bootByAgent() async throws {
             try await withGoldenSnapshot(adjust: Self.agentAsBootSignal) { installation, snapshot, clones in
