@@ -231,15 +231,25 @@ extension RealFirecracker {
         func bootByAgent() async throws {
             try await withGoldenSnapshot(adjust: Self.agentAsBootSignal) { installation, snapshot, clones in
                 #expect(snapshot.manifest.readyLine?.hasPrefix("R") == true, "\(snapshot.manifest.readyLine ?? "")")
-                let clone = try await ClonedVM.restore(
-                    from: snapshot,
-                    installation: installation,
-                    workingDirectory: clones + "/booted",
-                    id: "booted"
-                )
-                let proof = try await clone.resume(deadline: .now + .seconds(2))
-                #expect(proof.generation != nil && proof.generation != snapshot.manifest.goldenGeneration)
-                await clone.destroy()
+                // Every clone's first connection is numbered as the golden VM's was. Closed before the pause, the
+                // golden's connection left the guest's reset for it in the device's queue in some snapshots, and
+                // that reset then killed the first connection of a share of their clones: none may be refused.
+                for index in 0..<8 {
+                    let clone = try await ClonedVM.restore(
+                        from: snapshot,
+                        installation: installation,
+                        workingDirectory: clones + "/booted-\(index)",
+                        id: "booted-\(index)"
+                    )
+                    do {
+                        let proof = try await clone.resume(deadline: .now + .seconds(2))
+                        #expect(proof.generation != nil && proof.generation != snapshot.manifest.goldenGeneration)
+                    } catch {
+                        Issue.record("clone \(index) of a golden VM booted by its agent: \(error)")
+                    }
+                    await clone.destroy()
+                }
+                #expect(Leftovers.childVMMs().isEmpty)
             }
         }
     }

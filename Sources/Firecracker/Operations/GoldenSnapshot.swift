@@ -211,7 +211,12 @@ extension GoldenSnapshot {
                 try await configure(vmm, spec: spec)
                 let started = ContinuousClock.now
                 try await vmm.api.perform(InstanceAction(.instanceStart))
-                let ready = try await waitForBoot(vmm, spec: spec, deadline: started + bootTimeout)
+                let (ready, agentConnection) = try await waitForBoot(vmm, spec: spec, deadline: started + bootTimeout)
+                // The agent's connection stays open until the snapshot is written: closed before the pause, the
+                // guest's answer to that close (a reset for the connection's host port) could still wait in the
+                // device's queue when the VM is paused, and every clone's Firecracker, which numbers its first
+                // connection as this one was numbered, would then deliver it to that first connection.
+                defer { agentConnection?.close() }
                 let bootToReady = started.duration(to: ready.observedAt)
                 try await vmm.api.setState(.paused)
                 let createStarted = ContinuousClock.now
@@ -258,33 +263,36 @@ extension GoldenSnapshot {
 
     /// Waits until the golden VM is ready to be snapshotted: its boot line on the serial console, or, for a
     /// guest whose readiness is its agent and that names no boot line, until the agent answers over vsock
-    /// (tried every 20 ms while it boots).
+    /// (tried every 20 ms while it boots). The agent's connection is returned open, for the caller to close
+    /// once the snapshot is written.
     private static func waitForBoot(
         _ vmm: VMMProcess,
         spec: VMSpec,
         deadline: ContinuousClock.Instant
-    ) async throws -> SerialLine {
+    ) async throws -> (SerialLine, AgentConnection?) {
         guard let agent = spec.readiness.agent, spec.readiness.bootPrefix.isEmpty else {
-            return try await vmm.serial.waitForLine(
+            let line = try await vmm.serial.waitForLine(
                 startingWith: spec.readiness.bootPrefix,
                 deadline: deadline,
                 abortIf: exitedError(vmm)
             )
+            return (line, nil)
         }
         let socket = agent.socket.hasPrefix("/") ? agent.socket : vmm.workingDirectory + "/" + agent.socket
         var last: (any Error)?
         while ContinuousClock.now < deadline {
             if let error = exitedError(vmm)() { throw error }
             do {
-                let exchange = try await AgentChannel.ask(
+                let (connection, exchange) = try await AgentChannel.open(
                     socketPath: socket,
                     port: agent.port,
-                    request: agent.request,
+                    asking: agent.request,
                     deadline: min(deadline, .now + .seconds(1))
                 )
                 if exchange.reply.hasPrefix(agent.expect) {
-                    return SerialLine(text: exchange.reply, observedAt: exchange.replied)
+                    return (SerialLine(text: exchange.reply, observedAt: exchange.replied), connection)
                 }
+                connection.close()
                 last = FirecrackerError(.agentMismatch, "the agent answered `\(exchange.reply.prefix(80))`")
             } catch {
                 last = error
