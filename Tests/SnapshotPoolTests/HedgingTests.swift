@@ -7,16 +7,21 @@ import Testing
 @Suite("Hedged acquires (simulated backend, manual clock)", .timeLimit(.minutes(1)))
 struct HedgingTests {
     /// A pool of `warm` warm VMs hedging after a fixed `delay`, at most `perSecond` hedges a second.
+    ///
+    /// Every time a test compares is hundreds of milliseconds from the next: the manual clock moves in small steps
+    /// whether or not every pool task has started its sleep, and on a loaded host (a fresh clone's `scripts/test`,
+    /// and 3 busy loops beside 30 repetitions here) a task started its sleep up to 90 ms of clock time late. With
+    /// margins of 5–40 ms these tests failed there; their verdicts must not depend on that.
     static func configuration(
         warm: Int = 2,
-        delay: Duration = .milliseconds(10),
+        delay: Duration = .milliseconds(100),
         perSecond: Double = 5
     )
         -> PoolConfiguration
     {
         var configuration = PoolConfiguration(warmTarget: warm, maximumVMs: 6)
         configuration.hedging = Hedging(enabled: true, fixedDelay: delay, perSecond: perSecond)
-        configuration.readinessTimeout = .milliseconds(500)
+        configuration.readinessTimeout = .seconds(5)
         return configuration
     }
 
@@ -25,11 +30,11 @@ struct HedgingTests {
         try await SimulatedPoolFixture(Self.configuration()).run { fixture in
             await fixture.until { $0.warm == 2 && $0.restoring == 0 }
             let first = fixture.backend.liveVMs
-            fixture.backend.faults.slowNextResumes(1, by: .milliseconds(300))
+            fixture.backend.faults.slowNextResumes(1, by: .seconds(2))
             let lease = try await acquire(fixture)
             #expect(first.contains(lease.vmID))
-            // Readiness after the hedge delay (10 ms) plus the hedge VM's own resume, far below the straggler's 300 ms.
-            #expect(lease.timings.acquire < .milliseconds(50), "\(lease.timings.acquire)")
+            // Ready long before the straggler's 2 s: the hedge, taken at 100 ms, won.
+            #expect(lease.timings.acquire < .seconds(2), "\(lease.timings.acquire)")
             var stats = await fixture.pool.statistics()
             #expect(stats.counters.hedges == 1 && stats.counters.hedgesWon == 1 && stats.counters.hedgesWasted == 0)
             // The straggler proves readiness late; it is destroyed, never handed out, and no failure is counted.
@@ -45,21 +50,21 @@ struct HedgingTests {
 
     @Test("two stragglers: another hedge after another delay; the first VM to prove readiness wins, the rest wasted")
     func twoStragglers() async throws {
-        try await SimulatedPoolFixture(Self.configuration(warm: 3)).run { fixture in
+        try await SimulatedPoolFixture(Self.configuration(warm: 3, delay: .seconds(1))).run { fixture in
             await fixture.until { $0.warm == 3 && $0.restoring == 0 }
-            // The first VM and the first hedge (taken at 10 ms) both late; a second hedge at 20 ms wins.
-            fixture.backend.faults.slowNextResumes(2, by: .milliseconds(300))
+            // The first VM and the first hedge (taken at 1 s) both late, by 4 s; a second hedge at 2 s wins.
+            fixture.backend.faults.slowNextResumes(2, by: .seconds(4))
             let lease = try await acquire(fixture)
-            #expect(lease.timings.acquire >= .milliseconds(20) && lease.timings.acquire < .milliseconds(60))
+            #expect(lease.timings.acquire >= .seconds(2) && lease.timings.acquire < .seconds(4))
             var stats = await fixture.pool.statistics()
             #expect(stats.counters.hedges == 2 && stats.counters.hedgesWon == 1 && stats.counters.hedgesWasted == 1)
             await fixture.pool.release(lease)
             await fixture.until { $0.stragglers == 0 && $0.warm == 3 && $0.restoring == 0 }
-            // The first VM a little late, its hedge far later: the first wins at ~15 ms, before another hedge.
-            fixture.backend.faults.slowNextResumes(1, by: .milliseconds(15))
-            fixture.backend.faults.slowNextResumes(1, by: .milliseconds(300))
+            // The first VM a little late (1.1 s), its hedge far later: the first wins before another hedge at 2 s.
+            fixture.backend.faults.slowNextResumes(1, by: .milliseconds(1_100))
+            fixture.backend.faults.slowNextResumes(1, by: .seconds(4))
             let second = try await acquire(fixture)
-            #expect(second.timings.acquire >= .milliseconds(15) && second.timings.acquire < .milliseconds(20))
+            #expect(second.timings.acquire >= .milliseconds(1_100) && second.timings.acquire < .seconds(2))
             stats = await fixture.pool.statistics()
             #expect(stats.counters.hedges == 3 && stats.counters.hedgesWon == 1 && stats.counters.hedgesWasted == 2)
             await fixture.pool.release(second)
@@ -70,9 +75,10 @@ struct HedgingTests {
     func frozen() async throws {
         try await SimulatedPoolFixture(Self.configuration()).run { fixture in
             await fixture.until { $0.warm == 2 && $0.restoring == 0 }
-            fixture.backend.faults.slowNextResumes(1, by: .seconds(10))
+            fixture.backend.faults.slowNextResumes(1, by: .seconds(60))
             let lease = try await acquire(fixture)
-            #expect(lease.timings.acquire < .milliseconds(50))
+            // Served long before the frozen VM's readiness timeout (5 s): the hedge won.
+            #expect(lease.timings.acquire < .seconds(5))
             #expect(await fixture.pool.statistics().counters.readinessFailures == 0)
             await fixture.until { $0.counters.readinessFailures == 1 }
             #expect(await fixture.events.eventually { if case .readinessFailed = $0 { true } else { false } })
@@ -82,9 +88,12 @@ struct HedgingTests {
 
     @Test("no warm VM left: the hedge restores one on demand and counts that restore")
     func onDemandHedge() async throws {
-        try await SimulatedPoolFixture(Self.configuration(warm: 1)).run { fixture in
+        // Loads of 3 s: the refill the acquire starts is still loading when the hedge fires at 100 ms.
+        var latencies = SimulatedBackend<ManualClock>.Latencies()
+        latencies.load = .fixed(.seconds(3))
+        try await SimulatedPoolFixture(Self.configuration(warm: 1), latencies: latencies).run { fixture in
             await fixture.until { $0.warm == 1 && $0.restoring == 0 }
-            fixture.backend.faults.slowNextResumes(1, by: .seconds(10))
+            fixture.backend.faults.slowNextResumes(1, by: .seconds(60))
             let lease = try await acquire(fixture)
             #expect(lease.path == .onDemand)
             let stats = await fixture.pool.statistics()
@@ -95,10 +104,12 @@ struct HedgingTests {
 
     @Test("the budget: at most its hedges a second, so a host-wide stall does not double the load")
     func budget() async throws {
-        try await SimulatedPoolFixture(Self.configuration(warm: 4, perSecond: 1)).run { fixture in
+        try await SimulatedPoolFixture(Self.configuration(warm: 4, delay: .milliseconds(30), perSecond: 1)).run {
+            fixture in
             await fixture.until { $0.warm == 4 && $0.restoring == 0 }
-            // A stall: every resume 100 ms late. Two acquires in a row: the first hedges, the second may not.
-            fixture.backend.faults.slowNextResumes(6, by: .milliseconds(100))
+            // A stall: every resume 300 ms late. Two acquires in a row, both within the budget's second: the first
+            // hedges (at 30 ms), the second may not.
+            fixture.backend.faults.slowNextResumes(6, by: .milliseconds(300))
             let first = try await acquire(fixture)
             await fixture.pool.release(first)
             let second = try await acquire(fixture)
