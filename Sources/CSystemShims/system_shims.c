@@ -143,17 +143,28 @@ struct snapbench_sched_attr {
 };
 
 int snapbench_set_thread_slice(unsigned long long nanoseconds) {
+    return snapbench_set_slice_of_thread((pid_t)syscall(SYS_gettid), nanoseconds);
+}
+
+int snapbench_set_slice_of_thread(pid_t thread, unsigned long long nanoseconds) {
     struct snapbench_sched_attr attributes = {0};
     attributes.size = sizeof(attributes);
     attributes.sched_policy = 0;  // SCHED_OTHER
-    attributes.sched_nice = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+    errno = 0;
+    int niceness = getpriority(PRIO_PROCESS, (id_t)thread);
+    if (niceness == -1 && errno != 0) return -1;
+    attributes.sched_nice = niceness;
     attributes.sched_runtime = nanoseconds;
-    return (int)syscall(SYS_sched_setattr, 0, &attributes, 0);
+    return (int)syscall(SYS_sched_setattr, thread, &attributes, 0);
 }
 
 long long snapbench_thread_slice(void) {
+    return snapbench_slice_of_thread(0);
+}
+
+long long snapbench_slice_of_thread(pid_t thread) {
     struct snapbench_sched_attr attributes = {0};
-    if (syscall(SYS_sched_getattr, 0, &attributes, sizeof(attributes), 0) != 0) return -1;
+    if (syscall(SYS_sched_getattr, thread, &attributes, sizeof(attributes), 0) != 0) return -1;
     return (long long)attributes.sched_runtime;
 }
 

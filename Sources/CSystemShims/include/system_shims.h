@@ -26,8 +26,15 @@ int snapbench_set_thread_niceness(int niceness);
 /// libc wrapper.
 int snapbench_set_thread_slice(unsigned long long nanoseconds);
 
+/// The same for one thread of this or another process of the same user (`thread` a thread id), keeping its
+/// niceness; 0 nanoseconds gives the kernel's default slice back.
+int snapbench_set_slice_of_thread(pid_t thread, unsigned long long nanoseconds);
+
 /// The calling thread's slice in nanoseconds (the kernel's default unless it asked for one), -1 with errno set.
 long long snapbench_thread_slice(void);
+
+/// The slice of one thread (of this or another process) in nanoseconds, -1 with errno set.
+long long snapbench_slice_of_thread(pid_t thread);
 
 struct sockaddr_un;
 

@@ -252,6 +252,9 @@ public struct FirecrackerBackend: VMBackend {
                             if let niceness = priority.beforeLoad {
                                 ProcessPriority.set(niceness, allThreadsOf: vmm.pid)
                             }
+                            if let slice = priority.sliceWhileLoading {
+                                ThreadSlice.request(slice, allThreadsOf: vmm.pid)
+                            }
                         },
                         afterLoad: { [priority, observe = configuration.loadAnswered] vmm in
                             observe?(vmm)
@@ -259,6 +262,7 @@ public struct FirecrackerBackend: VMBackend {
                             if let niceness = priority.afterLoad {
                                 ProcessPriority.set(niceness, allThreadsOf: vmm.pid)
                             }
+                            if priority.sliceWhileLoading != nil { ThreadSlice.request(nil, allThreadsOf: vmm.pid) }
                         }
                     ).drilled(configuration.regressionDrill),
                     process: process,

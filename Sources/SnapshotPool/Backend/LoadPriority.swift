@@ -37,6 +37,16 @@ public enum LoadPriority: Sendable, Equatable, CustomStringConvertible {
         if case .raised(let niceness) = resolved { niceness } else { nil }
     }
 
+    /// The scheduler slice a VMM's threads ask for while it loads, when it cannot be raised: the fair scheduler's
+    /// shortest, so a load that wakes from the kernel's waits (most of its wall time) preempts the burst's other
+    /// work at once, as a raised load does, without a privilege.
+    var sliceWhileLoading: Duration? {
+        if case .lowered = resolved { Self.loadSlice } else { nil }
+    }
+
+    /// The shortest slice Linux grants (it clamps requests to 0.1–100 ms).
+    public static let loadSlice = Duration.microseconds(100)
+
     /// The niceness a VMM's threads get once loaded (the vCPU thread the load started inherited the load's).
     var afterLoad: Int32? {
         switch resolved {
@@ -50,7 +60,7 @@ public enum LoadPriority: Sendable, Equatable, CustomStringConvertible {
         switch resolved {
         case .raised(let niceness): "each VMM at nice \(niceness) while it loads, then 0"
         case .lowered(let niceness):
-            "each VMM at the default priority while it loads, then nice \(niceness) (no CAP_SYS_NICE to raise loads)"
+            "each VMM at the default priority and the shortest slice while it loads, then nice \(niceness) (no CAP_SYS_NICE to raise loads)"
         case .unchanged, .automatic: "every VMM at the default priority"
         }
     }
