@@ -16,17 +16,18 @@ struct ArrivalScheduleTests {
     }
 
     @Test(
-        "the dispatcher spins 2 ms before each arrival of smoke's 20/s, 5 % of the gap at 100/s, 200 µs at most at 1 000/s"
+        "the dispatcher spins 5 % of the gap before each arrival: 2.5 ms at smoke's 20/s, 200 µs at least at 1 000/s, 20 ms at most before bursts 2 s apart"
     )
     func spinWindow() throws {
         func window(_ load: LoadProfile) throws -> Duration {
             Dispatcher.spinWindow(meanGap: try #require(ArrivalSchedule(load: load, seed: 1, phase: "p")).meanGap)
         }
-        #expect(try window(.constantArrivalRate(rate: 20, duration: .seconds(12))) == .milliseconds(2))
+        #expect(try window(.constantArrivalRate(rate: 20, duration: .seconds(12))) == .microseconds(2_500))
         #expect(try window(.constantArrivalRate(rate: 100, duration: .seconds(10))) == .microseconds(500))
         #expect(try window(.poisson(rate: 1000, duration: .seconds(2))) == .microseconds(200))
         // A burst phase's arrivals come at once: one spin per burst, 2 s apart.
-        #expect(try window(.burst(count: 16, spread: .zero, bursts: 18, interval: .seconds(2))) == .milliseconds(2))
+        #expect(try window(.burst(count: 16, spread: .zero, bursts: 18, interval: .seconds(2))) == .milliseconds(20))
+        #expect(try window(.constantArrivalRate(rate: 1, duration: .seconds(10))) == .milliseconds(20))
     }
 
     @Test("constant arrival rate: evenly spaced, rate × duration arrivals, counted without generating them")

@@ -65,11 +65,12 @@ struct LoadGenerator<Backend: VMBackend>: Sendable {
         let dispatcher = self.dispatcher
         await withTaskCancellationHandler {
             await dispatcher.dispatch(schedule, from: start) { intended in
+                let dispatched = ContinuousClock.now
                 var drawn = Duration.zero
                 holds.update { drawn = phase.hold.sample(&$0) }
                 let hold = drawn
                 tracker.start(on: dispatcher) {
-                    await lease(intended: intended, hold: hold, index: index, dispatched: true)
+                    await lease(intended: intended, hold: hold, index: index, dispatched: dispatched)
                 }
             }
             await tracker.waitUntilIdle()
@@ -97,7 +98,7 @@ struct LoadGenerator<Backend: VMBackend>: Sendable {
                             intended: .now,
                             hold: phase.hold.sample(&holds),
                             index: index,
-                            dispatched: false
+                            dispatched: nil
                         )
                         try? await Task.sleep(for: think.sample(&thinks))
                     }
@@ -109,12 +110,18 @@ struct LoadGenerator<Backend: VMBackend>: Sendable {
 
     /// One acquire → hold → release, recorded as exactly one outcome.
     ///
-    /// An open-loop lease notes its dispatch on the dispatcher's thread, then leaves it: everything else runs
-    /// on Swift's shared pool. (An actor runs its jobs on the executor its caller's task prefers, so a lease left
+    /// An open-loop lease comes with the instant the dispatcher's thread started it (`dispatched`; a closed-loop
+    /// one has none) and leaves that thread at once: everything else runs on Swift's shared pool, where waiting
+    /// for a thread is counted in spawn (from the intended instant) and in harness overhead, not in dispatch lag. (An actor runs its jobs on the executor its caller's task prefers, so a lease left
     /// on the dispatcher would run the pool's own work there, at real-time priority, and hold up the next
     /// arrivals: 4 simultaneous ones came up to 3 ms late that way.)
-    private func lease(intended: ContinuousClock.Instant, hold: Duration, index: Int, dispatched: Bool) async {
-        let lag = dispatched ? intended.duration(to: .now) : nil
+    private func lease(
+        intended: ContinuousClock.Instant,
+        hold: Duration,
+        index: Int,
+        dispatched: ContinuousClock.Instant?
+    ) async {
+        let lag = dispatched.map { intended.duration(to: $0) }
         await withTaskExecutorPreference(globalConcurrentExecutor) {
             // Counted off the dispatcher's thread: the recorder's lock is also held while the timeline files
             // ended acquires, and a dispatcher waiting on it would start the next arrivals late.
