@@ -66,7 +66,7 @@ final class Dispatcher: TaskExecutor, @unchecked Sendable {
     /// ~100 µs on a busy host and by whole milliseconds on an idle one, whose vCPUs the hypervisor has halted
     /// (measured here as an unprivileged user, smoke's load of 20/s with the host otherwise idle: dispatch lag
     /// p999 1.6–2.2 ms and 3 and 6 late starts of 1 280 sleeping to each instant; 0 and 1 with a 2 ms spin, lag
-    /// p999 0.40–0.52 ms). Once in 24 of `burst`'s runs as that user, the thread woke 17 ms late on an
+    /// p999 0.40–0.52 ms). Once in 29 of `burst`'s runs as that user, the thread woke 17 ms late on an
     /// idle host, after a whole burst's gap of 2 s, and all 16 arrivals of that burst were late: where the gap
     /// allows it (bursts, slow loads), the spin covers that too, for 1 % of a core.
     static let longestSpin: Duration = .milliseconds(20)
