@@ -8,9 +8,10 @@ import Scenarios
 /// steps.
 ///
 /// An arrival is dispatched when this thread starts its lease task, the instant the task is given; the task
-/// prefers this dispatcher as its executor, so its first step runs on this thread right away (after every other
-/// arrival then due), whatever Swift's two-thread cooperative pool is doing: restores of 100 VMs a second keep that pool busy, and arrivals started there came late (2.7 % of
-/// churn's, lag p99 1.4 ms, measured). The lease then moves to the cooperative pool, where the pool under
+/// prefers this dispatcher as its executor, so its first step runs on this thread right away (after every
+/// other arrival then due), whatever Swift's two-thread cooperative pool is doing: restores of 100 VMs a
+/// second keep that pool busy, and arrivals started there came late (2.7 % of churn's, lag p99 1.4 ms,
+/// measured). The lease then moves to the cooperative pool, where the pool under
 /// test does its work; waiting for a thread there is the system's own queueing, counted in spawn, which
 /// starts at the intended instant.
 ///
@@ -165,7 +166,7 @@ final class Dispatcher: TaskExecutor, @unchecked Sendable {
             // Every arrival that is due goes out before any lease task's step runs: a step hands its lease to
             // Swift's pool, and the thread that wakes there can preempt this one for a whole slice when it is
             // not real-time (as the runner's user: a burst's last arrivals went out 1.0-1.9 ms late that way,
-            // 11 and 19 of burst's 288 in 2 of 17 runs).
+            // 19 and 11 of burst's 288 in 2 of 29 runs).
             if let plan, !plan.cancelled, let next = plan.next, next <= ContinuousClock.now {
                 plan.next = plan.iterator.next().map { plan.start + $0 }
                 return .arrive(next, plan.arrive)

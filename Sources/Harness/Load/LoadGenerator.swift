@@ -112,9 +112,10 @@ struct LoadGenerator<Backend: VMBackend>: Sendable {
     ///
     /// An open-loop lease comes with the instant the dispatcher's thread started it (`dispatched`; a closed-loop
     /// one has none) and leaves that thread at once: everything else runs on Swift's shared pool, where waiting
-    /// for a thread is counted in spawn (from the intended instant) and in harness overhead, not in dispatch lag. (An actor runs its jobs on the executor its caller's task prefers, so a lease left
-    /// on the dispatcher would run the pool's own work there, at real-time priority, and hold up the next
-    /// arrivals: 4 simultaneous ones came up to 3 ms late that way.)
+    /// for a thread is counted in spawn (from the intended instant) and in harness overhead, not in dispatch
+    /// lag. (An actor runs its jobs on the executor its caller's task prefers, so a lease left on the dispatcher
+    /// would run the pool's own work there, at real-time priority, and hold up the next arrivals: 4 simultaneous
+    /// ones came up to 3 ms late that way.)
     private func lease(
         intended: ContinuousClock.Instant,
         hold: Duration,
