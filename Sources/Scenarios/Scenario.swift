@@ -296,9 +296,12 @@ extension Scenario {
 
     /// The acquires the measured (non-warm-up) phases schedule, known before the run (Poisson phases: the
     /// expected number); `nil` when a measured phase is closed-loop (its count depends on the system).
-    public var plannedMeasuredAcquires: Int? {
+    public var plannedMeasuredAcquires: Int? { plannedAcquires(of: Set(phases.filter { !$0.warmup }.map(\.name))) }
+
+    /// The acquires the measured phases of these names schedule, as ``plannedMeasuredAcquires`` counts them.
+    func plannedAcquires(of names: Set<String>) -> Int? {
         var total = 0
-        for phase in phases where !phase.warmup {
+        for phase in phases where !phase.warmup && names.contains(phase.name) {
             guard let count = ArrivalSchedule(load: phase.load, seed: seed, phase: phase.name)?.plannedCount else {
                 return nil
             }
@@ -309,30 +312,48 @@ extension Scenario {
 }
 
 extension Scenario {
-    /// The bursts of the measured phases, when every measured phase is a burst phase; `nil` otherwise (a
-    /// burst's CPU-bound floor, and `spawn_floor_ratio`, are defined only then).
+    /// The bursts of the measured burst phases; `nil` when no measured phase is a burst phase (a burst's
+    /// CPU-bound floor, and `spawn_floor_ratio`, are defined only then). In a scenario that also has other
+    /// measured phases (`agent`: a steady load, then bursts), the floor and its ratio are the burst phases' alone.
+    ///
+    /// ```swift
+    /// burst.measuredBursts  // 18
+    /// agent.measuredBursts  // 16: its steady phase has none
+    /// ```
     public var measuredBursts: Int? {
-        let measured = phases.filter { !$0.warmup }
-        guard !measured.isEmpty else { return nil }
-        var total = 0
-        for phase in measured {
-            guard case .burst(_, _, let bursts, _) = phase.load else { return nil }
-            total += bursts
+        let bursts = measuredBurstPhases.compactMap { phase -> Int? in
+            if case .burst(_, _, let bursts, _) = phase.load { bursts } else { nil }
         }
-        return total
+        return bursts.isEmpty ? nil : bursts.reduce(0, +)
+    }
+
+    /// The names of the measured burst phases: the acquires a burst's floors are compared with.
+    public var measuredBurstPhaseNames: Set<String> { Set(measuredBurstPhases.map(\.name)) }
+
+    /// Whether every measured phase is a burst phase (`burst`, `burst-wide`): such a scenario shows its floors
+    /// whatever its gates; one with other measured phases too measures only the floors its gates judge by.
+    public var isBurstsOnly: Bool {
+        let measured = phases.filter { !$0.warmup }
+        return !measured.isEmpty && measured.count == measuredBurstPhases.count
+    }
+
+    private var measuredBurstPhases: [Phase] {
+        phases.filter { phase in
+            guard !phase.warmup, case .burst = phase.load else { return false }
+            return true
+        }
     }
 
     /// The on-demand restores one burst of the measured phases sends at once — the largest burst's size beyond
-    /// the warm target — when every measured phase is a burst phase and a burst outgrows the warm set; `nil`
+    /// the warm target — when a measured phase is a burst phase and a burst outgrows the warm set; `nil`
     /// otherwise (a burst's restore floor, and `restore_floor_ratio`, are defined only then).
     ///
     /// ```swift
     /// burst.restoreFloorConcurrency  // 12: bursts of 16 on 4 warm VMs
     /// ```
     public var restoreFloorConcurrency: Int? {
-        guard measuredBursts != nil else { return nil }
         let largest =
-            phases.filter { !$0.warmup }.compactMap { phase -> Int? in
+            measuredBurstPhases.compactMap { phase -> Int? in
                 if case .burst(let count, _, _, _) = phase.load { count } else { nil }
             }.max() ?? 0
         let onDemand = min(largest, pool.configuration.maximumVMs) - pool.configuration.warmTarget
@@ -348,12 +369,12 @@ extension Scenario {
     /// Why this scenario cannot decide `gate` from what it schedules, or `nil` when it can.
     ///
     /// ```swift
-    /// smoke.problem(deciding: try Gate(parsing: "spawn_floor_ratio p95 <= 1.5"))
-    /// // "needs every measured phase to be a burst phase: …"
+    /// steady.problem(deciding: try Gate(parsing: "spawn_floor_ratio p95 <= 1.5"))
+    /// // "needs a measured burst phase: …"
     /// ```
     public func problem(deciding gate: Gate) -> String? {
         if gate.metric == .spawnFloorRatio, measuredBursts == nil {
-            return "needs every measured phase to be a burst phase: the floor is the CPU time of one burst's spawns"
+            return "needs a measured burst phase: the floor is the CPU time of one burst's spawns"
         }
         if gate.metric == .workFloorRatio, workFloorTouchMiB == nil {
             return
@@ -361,9 +382,14 @@ extension Scenario {
                 + "that re-touch with every page present"
         }
         if gate.metric == .restoreFloorRatio, restoreFloorConcurrency == nil {
-            return "needs every measured phase to be a burst phase larger than the warm target: the floor is the "
-                + "burst's on-demand restores loaded at once with nothing else running"
+            return "needs a measured burst phase larger than the warm target: the floor is the burst's on-demand "
+                + "restores loaded at once with nothing else running"
         }
-        return GatePlan.problem(gate, plannedAcquires: plannedMeasuredAcquires)
+        // A floor ratio judges the burst phases' acquires alone: those must decide it.
+        let judgesBursts = gate.metric == .spawnFloorRatio || gate.metric == .restoreFloorRatio
+        return GatePlan.problem(
+            gate,
+            plannedAcquires: judgesBursts ? plannedAcquires(of: measuredBurstPhaseNames) : plannedMeasuredAcquires
+        )
     }
 }

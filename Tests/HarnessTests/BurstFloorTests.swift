@@ -31,6 +31,37 @@ struct BurstFloorTests {
         }
     }
 
+    @Test("a steady phase, then bursts: the floor counts the burst phase's spawns alone; no restore floor unasked")
+    func floorOfMixedScenario() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        var options = ScenarioRunner.Options(workDirectory: scratch + "/work")
+        options.snapshotDirectory = scratch + "/snapshots"
+        options.guestPath = try TestEnvironment.guestPath()
+        options.firecrackerPath = try await TestEnvironment.installation().firecrackerPath
+        let mixed = try ScenarioParser.parse(
+            yaml: """
+                name: mixed
+                description: a steady phase, then bursts of 6 on 2 warm VMs
+                pool: {warm_target: 2, maximum_vms: 6}
+                phases:
+                  - {name: steady, executor: constant-arrival-rate, rate: 10/s, duration: 2s, hold: {fixed: 5ms}}
+                  - {name: bursts, executor: burst, count: 6, spread: 0ms, bursts: 3, interval: 1s, hold: {fixed: 5ms}}
+                gates:
+                  - spawn_floor_ratio p50 < 100
+                  - errors count == 0
+
+                """,
+            file: "mixed.yaml"
+        )
+        let report = try await ScenarioRunner(scenario: mixed, options: options).run()
+        let floor = try #require(report.burstFloor, "\(report.gates.map { $0.reason ?? "" })")
+        // Every burst's 6 acquires, served warm or on demand; the 20 steady ones are no burst's.
+        #expect(abs(floor.warmHitsPerBurst + floor.onDemandPerBurst - 6) < 0.01, "\(floor)")
+        #expect(report.restoreFloor == nil && report.verdict == .pass, "\(report.gates.map { $0.reason ?? "" })")
+        #expect(Leftovers.childVMMs().isEmpty)
+    }
+
     // A planted regression the ratio's 25 % cannot miss on any floor below 80 ms (this host's: 15.7–26 ms). A +5 ms
     // one is within the spread of one run's ratio (the pool sits at 0.77–1.15× its floor from run to run), so one
     // run cannot decide it: `ab`'s interleaved runs do (its misses are measured with the +5 ms drill build).

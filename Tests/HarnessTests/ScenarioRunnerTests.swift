@@ -522,14 +522,37 @@ struct GateEvaluationTests {
         figures.restoreFloorProblem = "the restore floor could not be measured: boom"
         let unmeasured = GateEvaluator(figures: figures).evaluate([try Gate(parsing: "restore_floor_ratio p95 < 2")])
         #expect(unmeasured[0].outcome == .fail && unmeasured[0].reason == figures.restoreFloorProblem)
-        // Where the scenario gives no floor the parser refuses the gate before anything starts.
-        let smoke = try ScenarioParser.parse(file: TestEnvironment.packageRoot + "/Scenarios/smoke.yaml")
-        #expect(smoke.restoreFloorConcurrency == nil)
+        // Where the scenario gives no floor (no burst phase) the parser refuses the gate before anything starts.
+        let steady = try ScenarioParser.parse(file: TestEnvironment.packageRoot + "/Scenarios/steady.yaml")
+        #expect(steady.restoreFloorConcurrency == nil && steady.measuredBursts == nil && !steady.isBurstsOnly)
         #expect(
-            smoke.problem(deciding: try Gate(parsing: "restore_floor_ratio p95 <= 1.25"))?.contains("burst") == true
+            steady.problem(deciding: try Gate(parsing: "restore_floor_ratio p95 <= 1.25"))?.contains("burst") == true
         )
         let burst = try ScenarioParser.parse(file: TestEnvironment.packageRoot + "/Scenarios/burst.yaml")
-        #expect(burst.restoreFloorConcurrency == 12)
+        #expect(burst.restoreFloorConcurrency == 12 && burst.measuredBursts == 18 && burst.isBurstsOnly)
+        // A steady phase beside the bursts: the floors are the burst phase's alone.
+        let agent = try #require(
+            try ScenarioParser.parseVariants(file: TestEnvironment.packageRoot + "/Scenarios/agent.yaml").first
+        )
+        #expect(agent.measuredBursts == 16 && !agent.isBurstsOnly && agent.measuredBurstPhaseNames == ["bursts"])
+        #expect(agent.restoreFloorConcurrency == 12)
+        #expect(agent.problem(deciding: try Gate(parsing: "spawn_floor_ratio p95 <= 1.5")) == nil)
+        // A floor ratio is decided by the bursts' own acquires: 1 000 steady ones do not make 12 enough for a p95.
+        let few = try ScenarioParser.parse(
+            yaml: """
+                name: few
+                description: many steady acquires, two small bursts
+                pool: {warm_target: 2, maximum_vms: 6}
+                phases:
+                  - {name: steady, executor: constant-arrival-rate, rate: 100/s, duration: 10s}
+                  - {name: bursts, executor: burst, count: 6, spread: 0ms, bursts: 2, interval: 1s}
+                gates: [errors count == 0]
+
+                """,
+            file: "few.yaml"
+        )
+        #expect(few.problem(deciding: try Gate(parsing: "spawn_floor_ratio p95 <= 1.5"))?.contains("12") == true)
+        #expect(few.problem(deciding: try Gate(parsing: "spawn_ms p95 < 50")) == nil)
     }
 
     @Test(
@@ -585,6 +608,31 @@ struct GateEvaluationTests {
         #expect(ExitStatus.hostBound.rawValue == 7)
         #expect(ExitStatus.worst([.hostBound, .inconclusive]) == .inconclusive)
         #expect(ExitStatus.worst([.hostBound, .success, .storeFailed]) == .hostBound)
+    }
+
+    @Test("a steady phase beside the bursts: the floor ratios judge the burst phases alone, the targets all acquires")
+    func floorRatiosOfMixedScenario() throws {
+        // 300 steady acquires at 4 ms, 256 in bursts at 57 ms, against a burst floor of 40 ms.
+        var figures = GateEvaluator.Figures(
+            overall: Self.phase(spawn: Array(repeating: 4, count: 300) + Array(repeating: 57, count: 256)),
+            timeline: [],
+            counters: .init(),
+            leaks: 0
+        )
+        figures.burstFloorMilliseconds = 40
+        let gates = try ["spawn_floor_ratio p95 <= 1.5", "spawn_floor_ratio p50 <= 1.2", "spawn_ms p95 < 50"]
+            .map(Gate.init(parsing:))
+        // Judged over every measured acquire, the steady ones hide the bursts' median (4 ms ÷ 40); p95 at 57 ms
+        // is host-bound, its ratio passing and 1.5 × 40 ms leaving 50 no room.
+        var results = GateEvaluator(figures: figures).evaluate(gates)
+        #expect(results.map(\.outcome) == [.pass, .pass, .hostBound], "\(results.map { $0.reason ?? "" })")
+        #expect((results[1].measured ?? 1) < 0.2)
+        // Over the burst phases alone, 57 ÷ 40 = 1.43 at every percentile: p95 within its 1.5, p50 beyond 1.2.
+        figures.bursts = Self.phase(spawn: Array(repeating: 57, count: 256))
+        results = GateEvaluator(figures: figures).evaluate(gates)
+        #expect(results.map(\.outcome) == [.pass, .fail, .hostBound], "\(results.map { $0.reason ?? "" })")
+        #expect(abs((results[1].measured ?? 0) - 1.425) < 0.01)
+        #expect(ReportAssembler.verdict(of: results) == .fail)
     }
 
     /// A report with these gates and the verdict they call for.

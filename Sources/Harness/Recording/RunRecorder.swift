@@ -262,17 +262,35 @@ package final class RunRecorder: Sendable {
     }
 
     /// The per-phase reports, the overall report of the measured (non-warm-up) phases, and the overall report
-    /// without the acquires a disturbance touched (`nil` when none was).
-    package func reports() -> (phases: [PhaseReport], overall: PhaseReport, undisturbed: PhaseReport?) {
+    /// without the acquires a disturbance touched (`nil` when none was); with `bursts`, the same two over the
+    /// measured phases of those names alone.
+    package func reports(bursts burstPhases: Set<String> = []) -> Reports {
         let (phases, disturbed, excluded) = state.withLock { ($0.phases, $0.disturbed, $0.excluded) }
         let undisturbed = phases.enumerated().map { index, phase in
             disturbed[index].map(phase.subtracting) ?? phase
         }
-        return (
-            phases.map { $0.report() },
-            Self.overall(phases),
-            excluded > 0 ? Self.overall(undisturbed) : nil
+        let isBurst = { (phase: PhaseData) in burstPhases.contains(phase.name) }
+        return Reports(
+            phases: phases.map { $0.report() },
+            overall: Self.overall(phases),
+            undisturbed: excluded > 0 ? Self.overall(undisturbed) : nil,
+            bursts: burstPhases.isEmpty ? nil : Self.overall(phases.filter(isBurst)),
+            undisturbedBursts: burstPhases.isEmpty || excluded == 0 ? nil : Self.overall(undisturbed.filter(isBurst))
         )
+    }
+
+    /// What a run recorded, as its report and its gates read it.
+    package struct Reports {
+        /// Each phase, warm-up included.
+        package var phases: [PhaseReport]
+        /// The measured phases together.
+        package var overall: PhaseReport
+        /// ``overall`` without the acquires a disturbance touched, when one did.
+        package var undisturbed: PhaseReport?
+        /// The measured burst phases together, when asked for: what a burst's floors are compared with.
+        package var bursts: PhaseReport?
+        /// ``bursts`` without the acquires a disturbance touched, when one did.
+        package var undisturbedBursts: PhaseReport?
     }
 
     private static func overall(_ phases: [PhaseData]) -> PhaseReport {

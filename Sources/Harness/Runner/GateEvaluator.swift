@@ -21,6 +21,19 @@ package struct GateEvaluator: Sendable {
         package var overall: PhaseReport
         /// The same without the acquires a disturbance touched; `nil` when none was.
         package var undisturbed: PhaseReport?
+        /// The measured burst phases alone, and without the disturbed acquires, in a scenario with other measured
+        /// phases too: the floor ratios (`spawn_floor_ratio`, `restore_floor_ratio`) judge these, as their floors
+        /// are of a burst. `nil`: they judge ``overall``.
+        package var bursts: PhaseReport?
+        package var undisturbedBursts: PhaseReport?
+
+        /// What a gate on `metric` judges, and the same without the disturbed acquires.
+        func judged(by metric: Metric) -> (measured: PhaseReport, undisturbed: PhaseReport?) {
+            if metric == .spawnFloorRatio || metric == .restoreFloorRatio, let bursts {
+                return (bursts, undisturbedBursts)
+            }
+            return (overall, undisturbed)
+        }
         /// Memory samples of the measured phases.
         package var timeline: [TimelineSample]
         /// Seconds since the start at which the measured phases began and the load ended.
@@ -74,11 +87,12 @@ package struct GateEvaluator: Sendable {
     /// (``HostBound``).
     package func evaluate(_ gates: [Gate]) -> [GateResult] {
         let results = gates.map { gate in
-            let result = evaluate(gate, on: figures.overall)
+            let (measured, undisturbed) = figures.judged(by: gate.metric)
+            let result = evaluate(gate, on: measured)
             guard result.outcome == .fail || result.outcome == .inconclusive, gate.metric.isPerAcquire,
-                let undisturbed = figures.undisturbed
+                let undisturbed
             else { return result }
-            return rejudge(gate, failed: result, undisturbed: undisturbed)
+            return rejudge(gate, failed: result, measured: measured, undisturbed: undisturbed)
         }
         return HostBound(
             restoreFloor: figures.restoreFloor,
@@ -88,9 +102,14 @@ package struct GateEvaluator: Sendable {
     }
 
     /// A failed gate judged again on the acquires no disturbance touched.
-    private func rejudge(_ gate: Gate, failed: GateResult, undisturbed: PhaseReport) -> GateResult {
+    private func rejudge(
+        _ gate: Gate,
+        failed: GateResult,
+        measured: PhaseReport,
+        undisturbed: PhaseReport
+    ) -> GateResult {
         let again = evaluate(gate, on: undisturbed)
-        let excluded = figures.overall.scheduled - undisturbed.scheduled
+        let excluded = measured.scheduled - undisturbed.scheduled
         let evidence = figures.disturbances.map {
             "\(formatNumber($0.start))–\(formatNumber($0.end)) s: \($0.evidence.joined(separator: ", "))"
         }.joined(separator: "; ")

@@ -46,6 +46,8 @@ struct ReportAssembler: Sendable {
         figures.additional[.allocatedPerLease] = leakCheck.allocatedBytesPerLease
         figures.additional[.deviceCheckFailures] = Double(outcome.deviceChecks.failed)
         figures.disturbances = outcome.disturbances
+        figures.bursts = outcome.bursts
+        figures.undisturbedBursts = outcome.undisturbedBursts
         let burstFloor = self.burstFloor()
         figures.burstFloorMilliseconds = burstFloor?.milliseconds
         figures.burstFloorProblem = outcome.spawnCostProblem
@@ -130,17 +132,18 @@ struct ReportAssembler: Sendable {
         )
     }
 
-    /// The floor of the measured bursts: their served warm hits and on-demand spawns per burst, at the costs
-    /// measured before the pool started.
+    /// The floor of the measured bursts: their served warm hits and on-demand spawns per burst (of the burst
+    /// phases alone), at the costs measured before the pool started.
     private func burstFloor() -> BurstFloor? {
         guard let costs = outcome.spawnCosts, let bursts = scenario.measuredBursts, bursts > 0 else { return nil }
+        let served = outcome.bursts ?? outcome.overall
         return BurstFloor(
             warmSpawnCPUMilliseconds: costs.warmMilliseconds,
             onDemandSpawnCPUMilliseconds: costs.onDemandMilliseconds,
             samples: costs.warm.count,
             cores: ProcessInfo.processInfo.activeProcessorCount,
-            warmHitsPerBurst: Double(outcome.overall.latency(.spawnWarm)?.count ?? 0) / Double(bursts),
-            onDemandPerBurst: Double(outcome.overall.latency(.spawnOnDemand)?.count ?? 0) / Double(bursts)
+            warmHitsPerBurst: Double(served.latency(.spawnWarm)?.count ?? 0) / Double(bursts),
+            onDemandPerBurst: Double(served.latency(.spawnOnDemand)?.count ?? 0) / Double(bursts)
         )
     }
 

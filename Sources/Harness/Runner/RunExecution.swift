@@ -16,6 +16,9 @@ struct RunOutcome: Sendable {
     var phases: [PhaseReport]
     var overall: PhaseReport
     var undisturbed: PhaseReport?
+    /// The measured burst phases alone, and without the disturbed acquires: what the bursts' floors judge.
+    var bursts: PhaseReport?
+    var undisturbedBursts: PhaseReport?
     var timeline: [TimelineSample]
     var disturbances: [Disturbance]
     /// The pool's counters at the end, and when the first measured phase began.
@@ -74,14 +77,16 @@ struct RunExecution<Backend: VMBackend>: Sendable {
         let counters = await pool.statistics().counters
         sampler.sample(start: start, pool: nil, recorder: recorder)
         recorder.settleAll(disturbances: sampler.disturbances)
-        let (phases, overall, undisturbed) = recorder.reports()
+        let reports = recorder.reports(bursts: scenario.measuredBurstPhaseNames)
         return RunOutcome(
             startedAt: startedAt,
             duration: start.duration(to: .now),
             failure: load.failure,
-            phases: phases,
-            overall: overall,
-            undisturbed: undisturbed,
+            phases: reports.phases,
+            overall: reports.overall,
+            undisturbed: reports.undisturbed,
+            bursts: reports.bursts,
+            undisturbedBursts: reports.undisturbedBursts,
             timeline: sampler.timeline,
             disturbances: sampler.disturbances,
             counters: counters,
@@ -150,14 +155,14 @@ struct RunExecution<Backend: VMBackend>: Sendable {
     /// Each floor the scenario's load has: a burst's spawn CPU and restore floor, the first work's floor.
     private func measureFloors() async -> Floors {
         var floors = Floors()
-        if scenario.measuredBursts != nil {
+        if scenario.measuredBursts != nil, needsFloor(.spawnFloorRatio) {
             floors.spawnCosts = await measure(
                 resources.spawnCosts,
                 failing: "the CPU of one spawn could not be measured",
                 simulated: "the simulated backend's spawns use no CPU of this host, so a burst has no floor"
             )
         }
-        if let concurrency = scenario.restoreFloorConcurrency {
+        if let concurrency = scenario.restoreFloorConcurrency, needsFloor(.restoreFloorRatio) {
             floors.restore = await measure(
                 resources.restoreFloor.map { probe in { try await probe(concurrency) } },
                 failing: "the restore floor could not be measured",
@@ -172,6 +177,13 @@ struct RunExecution<Backend: VMBackend>: Sendable {
             )
         }
         return floors
+    }
+
+    /// Whether the floor `ratio` divides by is measured: always in a scenario of bursts alone (its report shows
+    /// its floors), else only when a gate judges by it (a steady phase beside a burst, as in `smoke`, costs no
+    /// floor it does not use).
+    private func needsFloor(_ ratio: Metric) -> Bool {
+        scenario.isBurstsOnly || (scenario.gates + options.extraGates).contains { $0.metric == ratio }
     }
 
     /// Runs `probe`, or says why there is none (`simulated`) or why it failed (`failing`, logged).

@@ -19,9 +19,9 @@ public struct BurstFloor: Codable, Sendable, Equatable {
     public var samples: Int
     /// Online CPUs.
     public var cores: Int
-    /// Served warm hits per burst in the measured phases.
+    /// Served warm hits per burst in the measured burst phases.
     public var warmHitsPerBurst: Double
-    /// Served on-demand spawns per burst in the measured phases.
+    /// Served on-demand spawns per burst in the measured burst phases.
     public var onDemandPerBurst: Double
     /// The floor of one burst: (warm hits × warm cost + on-demand × on-demand cost) ÷ cores, in ms.
     public var milliseconds: Double
