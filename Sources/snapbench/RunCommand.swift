@@ -167,6 +167,18 @@ struct RunCommand: AsyncParsableCommand {
         let refusals = parsed.joined().filter { (backend ?? $0.backend) == .firecracker }.flatMap { scenario in
             PrivilegeCheck(scenario: scenario).missing().map { "\(scenario.name): \($0)" }
         }
+        if plan {
+            // A plan starts nothing, so what this user may not run is a note on it, not a refused run: the
+            // plan's verdict (0, or 3 for invalid input) stays the scenario's own.
+            if !refusals.isEmpty {
+                print(
+                    "As this user a run would be refused (see `snapbench doctor`):\n"
+                        + refusals.map { "  \($0)\n" }.joined(),
+                    terminator: ""
+                )
+            }
+            return
+        }
         guard refusals.isEmpty else {
             FileHandle.standardError.write(
                 Data(
@@ -176,7 +188,6 @@ struct RunCommand: AsyncParsableCommand {
             )
             throw ExitCode(.incomplete)
         }
-        if plan { return }
         do {
             recorder = RunRecorderStore(location: try store.location())
             // Checked before anything is written: no link, no other user's directory, nothing others may change.

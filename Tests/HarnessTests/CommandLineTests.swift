@@ -70,7 +70,7 @@ struct CommandLineTests {
     }
 
     @Test(
-        "a user who may not make network namespaces: devices refused whole, every root-only variant named, nothing made"
+        "without network namespaces: devices refused whole, each root-only variant named, nothing made; --plan exits 0"
     )
     func rootOnlyScenarioRefusedWhole() async throws {
         let scratch = try TestEnvironment.scratchDirectory()
@@ -81,16 +81,20 @@ struct CommandLineTests {
         // As root, the refusal is shown for `nobody` (runuser drops every capability); as anyone else, for them.
         let asRoot = getuid() == 0
         if asRoot { chmod(scratch, 0o777) }
-        let result = try await Subprocess.run(
-            asRoot ? .name("runuser") : .path(FilePath(try Self.executable())),
-            arguments: Arguments(asRoot ? ["-u", "nobody", "--", try Self.executable()] + arguments : arguments),
-            environment: .inherit.updating(["SNAPBENCH_STORE": "none"]),
-            workingDirectory: FilePath(scratch),
-            output: .string(limit: 1 << 20),
-            error: .string(limit: 1 << 20)
-        )
-        let output = result.standardOutput + result.standardError
-        #expect(result.terminationStatus == .exited(ExitStatus.incomplete.rawValue), "\(output)")
+        let executable = try Self.executable()
+        let asTheUser = { (arguments: [String]) async throws -> (TerminationStatus, String) in
+            let result = try await Subprocess.run(
+                asRoot ? .name("runuser") : .path(FilePath(executable)),
+                arguments: Arguments(asRoot ? ["-u", "nobody", "--", executable] + arguments : arguments),
+                environment: .inherit.updating(["SNAPBENCH_STORE": "none"]),
+                workingDirectory: FilePath(scratch),
+                output: .string(limit: 1 << 20),
+                error: .string(limit: 1 << 20)
+            )
+            return (result.terminationStatus, result.standardOutput + result.standardError)
+        }
+        let (status, output) = try await asTheUser(arguments)
+        #expect(status == .exited(ExitStatus.incomplete.rawValue), "\(output)")
         #expect(output.contains("nothing was started"), "\(output)")
         for variant in ["nic1", "nic3", "all", "none-jailed", "all-jailed-standby"] {
             #expect(output.contains("devices.\(variant): "), "\(variant) not named: \(output)")
@@ -98,6 +102,11 @@ struct CommandLineTests {
         #expect(!output.contains("devices.none: ") && !output.contains("devices.balloon: "), "\(output)")
         #expect(!FileManager.default.fileExists(atPath: scratch + "/out"), "the refused run made its output directory")
         #expect(!FileManager.default.fileExists(atPath: scratch + "/work"), "the refused run made its work directory")
+        // Its plan is still a plan, which starts nothing: exit 0, with what this user would be refused as a note.
+        let (planStatus, plan) = try await asTheUser(["run", "--plan", "devices"])
+        #expect(planStatus == .exited(0), "\(plan)")
+        #expect(plan.contains("a run would be refused") && plan.contains("devices.nic1: "), "\(plan)")
+        #expect(plan.contains("measured acquires"), "the plan itself is missing: \(plan)")
     }
 
     @Test("a simulated run that passes exits 5 and says SIMULATED in every output; compare of one run each exits 4")
@@ -299,6 +308,34 @@ struct CommandLineTests {
             )
             #expect(!base.contains("\"hedging\""))
             #expect(candidate.contains("\"hedging\""))
+        }
+    }
+
+    @Test("ab of a scenario with variants, in a file named apart from it: each variant read and compared as its own")
+    func abOfVariants() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        let variants =
+            Self.tiny + """
+                variants:
+                  - {name: two, pool: {warm_target: 2}}
+                  - {name: three, pool: {warm_target: 3}}
+
+                """
+        try variants.write(toFile: scratch + "/copy.yaml", atomically: true, encoding: .utf8)
+        let executable = try Self.executable()
+        let simulated = ["--backend", "simulated"].flatMap { ["--base-run-arg=\($0)", "--candidate-run-arg=\($0)"] }
+        let (status, output) = try await Self.run(
+            ["ab", executable, executable, "--scenario", "copy.yaml", "--runs", "2", "--output", "ab"] + simulated,
+            in: scratch
+        )
+        // Two runs a side decide nothing: inconclusive, with every run completed and both variants compared.
+        #expect(status == ExitStatus.inconclusive.rawValue, "\(output)")
+        for variant in ["tiny.two", "tiny.three"] {
+            #expect(output.contains(variant), "\(variant) not compared: \(output)")
+            for side in ["base", "candidate"] {
+                #expect(FileManager.default.fileExists(atPath: "\(scratch)/ab/\(side)/copy-2/\(variant).json"))
+            }
         }
     }
 

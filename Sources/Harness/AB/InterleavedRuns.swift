@@ -82,6 +82,8 @@ package struct InterleavedRuns: Sendable {
         var done = 0
         for scenario in scenarios {
             let name = URL(fileURLWithPath: scenario).deletingPathExtension().lastPathComponent
+            // The reports a run writes are named by the scenario's `name:` (one per variant), not by its file.
+            let reports = ((try? ScenarioParser.parseVariants(file: scenario)) ?? []).map(\.name)
             for (round, order) in Self.orders(rounds: runs, seed: orderSeed).enumerated() {
                 for side in order {
                     try Task.checkCancellation()
@@ -89,7 +91,13 @@ package struct InterleavedRuns: Sendable {
                     let build = side == .base ? base : candidate
                     let directory = "\(output)/\(side.rawValue)/\(name)-\(round + 1)"
                     let started = ContinuousClock.now
-                    let loaded = try await runOnce(build: build, scenario: scenario, name: name, directory: directory)
+                    let loaded = try await runOnce(
+                        build: build,
+                        scenario: scenario,
+                        name: name,
+                        reports: reports.isEmpty ? [name] : reports,
+                        directory: directory
+                    )
                     collected[side, default: []].append(contentsOf: loaded)
                     for report in loaded.map(\.report) {
                         let spawn = report.overall.latency(.spawn).map { formatMilliseconds($0.p95) } ?? "–"
@@ -110,6 +118,7 @@ package struct InterleavedRuns: Sendable {
         build: BuildUnderTest,
         scenario: String,
         name: String,
+        reports: [String],
         directory: String
     ) async throws -> [LoadedReport] {
         try? FileManager.default.removeItem(atPath: directory)
@@ -138,19 +147,19 @@ package struct InterleavedRuns: Sendable {
         let text = result.standardOutput + result.standardError
         try? text.write(toFile: log, atomically: true, encoding: .utf8)
         // One report, `<name>.json`; or one per variant, `<name>.<variant>.json`, each compared as a scenario of its own.
-        let reportPaths = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
-            .filter { $0 == name + ".json" || ($0.hasPrefix(name + ".") && $0.hasSuffix(".json")) }
-            .map { directory + "/" + $0 }
+        let written = Set((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+        let missing = reports.filter { !written.contains($0 + ".json") }
         let status: Int32? =
             if case .exited(let code) = result.terminationStatus { code } else { nil }
         // Every code of a run that completed: pass, fail, inconclusive, simulated, store failed, host-bound.
         let completed: Set<Int32> = [0, 1, 4, 5, 6, 7]
-        guard let status, completed.contains(status), !reportPaths.isEmpty else {
+        guard let status, completed.contains(status), missing.isEmpty else {
+            let lacking = missing.isEmpty ? "" : ", without the report of " + missing.joined(separator: ", ")
             throw ABError(
-                "\(build.specification) could not run \(name) (\(result.terminationStatus)); its output ends:\n"
-                    + String(text.suffix(1_500))
+                "\(build.specification) could not run \(name) (\(result.terminationStatus)\(lacking)); its output "
+                    + "ends:\n" + String(text.suffix(1_500))
             )
         }
-        return try reportPaths.map(ReportLoader.read)
+        return try reports.map { try ReportLoader.read(directory + "/" + $0 + ".json") }
     }
 }
