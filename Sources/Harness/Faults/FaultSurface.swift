@@ -7,11 +7,36 @@ import SnapshotPool
 
 /// A VM a crash or hang may pick.
 struct FaultVictim: Sendable, Equatable {
+    /// Where a victim is: the pool's states, and the one only the host's process table shows.
+    enum State: String, Sendable, Equatable {
+        case warm, leased, standby
+        /// A VMM working in the pool's directory that the pool does not list yet: its load has not answered.
+        case restoring
+
+        init(_ state: PoolVM.State) {
+            switch state {
+            case .warm: self = .warm
+            case .leased: self = .leased
+            case .standby: self = .standby
+            }
+        }
+
+        /// Whether a fault aimed at `target` may pick a victim in this state.
+        func matches(_ target: VMTarget) -> Bool {
+            switch target {
+            case .any: true
+            case .warm: self == .warm
+            case .leased: self == .leased
+            case .restoring: self == .restoring
+            }
+        }
+    }
+
     var id: String
     var pid: Int32?
-    var state: String
+    var state: State
 
-    var label: String { pid.map { "\(id) (pid \($0), \(state))" } ?? "\(id) (\(state))" }
+    var label: String { pid.map { "\(id) (pid \($0), \(state.rawValue))" } ?? "\(id) (\(state.rawValue))" }
 }
 
 /// What faults may act on in one run, provided by the runner for its backend.
@@ -44,7 +69,7 @@ extension FaultSurface {
             backend: .firecracker,
             victims: { target in
                 let known = await pool.inventory()
-                var victims = known.map { FaultVictim(id: $0.id, pid: $0.pid, state: $0.state.rawValue) }
+                var victims = known.map { FaultVictim(id: $0.id, pid: $0.pid, state: .init($0.state)) }
                 if target == .restoring || target == .any {
                     let knownPIDs = Set(known.compactMap(\.pid))
                     // A standby process (no VM loaded yet) is no restoring VM; `any` may still pick it.
@@ -53,11 +78,11 @@ extension FaultSurface {
                         let cwd = ProcessStatus.workingDirectory(of: pid) ?? ""
                         guard cwd.hasPrefix(poolDirectory + "/") else { continue }
                         let id = String(cwd.dropFirst(poolDirectory.count + 1).prefix { $0 != "/" })
-                        let state = standby.contains(pid) ? PoolVM.State.standby.rawValue : "restoring"
+                        let state: FaultVictim.State = standby.contains(pid) ? .standby : .restoring
                         victims.append(FaultVictim(id: id, pid: pid, state: state))
                     }
                 }
-                return target == .any ? victims : victims.filter { $0.state == target.rawValue }
+                return victims.filter { $0.state.matches(target) }
             },
             signal: { victim, number in
                 guard let pid = victim.pid else { return false }
@@ -77,8 +102,8 @@ extension FaultSurface {
             backend: .simulated,
             victims: { target in
                 await pool.inventory()
-                    .filter { target == .any || $0.state.rawValue == target.rawValue }
-                    .map { FaultVictim(id: $0.id, pid: nil, state: $0.state.rawValue) }
+                    .map { FaultVictim(id: $0.id, pid: nil, state: .init($0.state)) }
+                    .filter { $0.state.matches(target) }
             },
             signal: { victim, number in
                 number == SIGKILL && pool.backend.crash(victim.id)

@@ -1,4 +1,3 @@
-import HostSystem
 import Randomness
 
 /// Change points in a series by E-Divisive with means (Matteson and James, "A Nonparametric Approach for
