@@ -85,8 +85,9 @@ struct RunCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "Restore every scenario's clones from a snapshot another tool made, in DIR (vm.state and vm.mem, or "
                 + "snapshot_file and mem_file), read-only, instead of one snapbench builds. It is checked first: files, "
-                + "format version against this Firecracker, memory file size, drives, vsock socket; give the scenario "
-                + "vm.readiness: vsock for your agent. See docs/your-own-vm.md.",
+                + "format version against this Firecracker, memory file size, drives, vsock socket. Readiness is the "
+                + "agent's reply over vsock: the scenario's vm.readiness, else `ready` on port 52 answered with a line "
+                + "starting `R`. See docs/your-own-vm.md.",
             valueName: "dir"
         )
     )
@@ -143,6 +144,9 @@ struct RunCommand: AsyncParsableCommand {
                     for index in variants.indices {
                         variants[index].vm = .snapshot(files)
                         variants[index].devices = DeviceSettings()
+                        // No serial line of another tool's guest is known here: its agent over vsock is the only
+                        // readiness, asked as the scenario says, else `ready` on port 52, answered with `R…`.
+                        if variants[index].readiness == nil { variants[index].readiness = .builtIn }
                     }
                 }
                 if let hedging {

@@ -490,6 +490,52 @@ struct ScenarioParserTests {
             message: "required for a `linux` guest"
         ),
         BadInput(
+            name: "a linux guest without its root drive",
+            yaml: BadInput.appending("vm:\n  guest: linux\n  kernel: /k\n  boot_args: x\n  readiness: vsock\n"),
+            code: .missingKey,
+            line: 13,
+            keyPath: "vm.rootfs",
+            message: "required for a `linux` guest"
+        ),
+        BadInput(
+            name: "a linux guest without its kernel command line",
+            yaml: BadInput.appending("vm:\n  guest: linux\n  kernel: /k\n  rootfs: /r\n  readiness: vsock\n"),
+            code: .missingKey,
+            line: 13,
+            keyPath: "vm.boot_args",
+            message: "required for a `linux` guest"
+        ),
+        BadInput(
+            name: "a linux guest's kernel command line as a list",
+            yaml: BadInput.appending(
+                "vm:\n  guest: linux\n  kernel: /k\n  rootfs: /r\n  boot_args: [console=ttyS0]\n  readiness: vsock\n"
+            ),
+            code: .wrongType,
+            line: 16,
+            keyPath: "vm.boot_args",
+            message: "expected a string"
+        ),
+        BadInput(
+            name: "a linux guest on the serial console without its boot line",
+            yaml: BadInput.appending(
+                "vm:\n  guest: linux\n  kernel: /k\n  rootfs: /r\n  boot_args: console=ttyS0\n  resume_pattern: R\n"
+            ),
+            code: .missingKey,
+            line: 13,
+            keyPath: "vm.boot_pattern",
+            message: "required for a `linux` guest"
+        ),
+        BadInput(
+            name: "a linux guest's resume line empty",
+            yaml: BadInput.appending(
+                "vm:\n  guest: linux\n  kernel: /k\n  rootfs: /r\n  boot_args: x\n  boot_pattern: B\n  resume_pattern: ' '\n"
+            ),
+            code: .invalidValue,
+            line: 18,
+            keyPath: "vm.resume_pattern",
+            message: "must not be empty"
+        ),
+        BadInput(
             name: "a linux guest given the builtin guest's keys",
             yaml: BadInput.appending(
                 "vm:\n  guest: linux\n  kernel: /k\n  rootfs: /r\n  boot_args: x\n  readiness: vsock\n  touch_mib: 4\n"

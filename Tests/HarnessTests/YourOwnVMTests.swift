@@ -58,7 +58,7 @@ struct YourOwnVMTests {
     }
 
     @Test(
-        "docs/your-own-vm.md, step by step, with its stand-ins: the snapshot made by curl, its scenario run, ready over vsock",
+        "docs/your-own-vm.md step by step: the snapshot by curl; its two commands run as written, ready over vsock",
         .requiresKVM
     )
     func followTheDocument() async throws {
@@ -81,19 +81,90 @@ struct YourOwnVMTests {
         // Step 2: the scenario as written, saved where the document says.
         try yaml.replacingOccurrences(of: "/tmp/my-vm", with: scratch + "/my-vm")
             .write(toFile: scratch + "/my-vm/my-vm.yaml", atomically: true, encoding: .utf8)
-        // Step 3: run it.
-        let scenario = try ScenarioParser.parse(file: scratch + "/my-vm/my-vm.yaml")
-        var options = ScenarioRunner.Options(workDirectory: scratch + "/work")
-        options.firecrackerPath = installation.firecrackerPath
-        options.guestPath = try TestEnvironment.guestPath()
+        // Step 3: run it, each command as written (snapbench the one built beside these tests).
+        let executable = try CommandLineTests.executable()
         let before = try FileManager.default.contentsOfDirectory(atPath: scratch + "/my-vm").sorted()
-        let report = try await ScenarioRunner(scenario: scenario, options: options).run()
-        #expect(report.verdict == .pass, "\(report.gates.filter { !$0.passed }.map { $0.reason ?? $0.expression })")
-        let connect = try #require(report.overall.latency(.vsockConnect))
-        let reply = try #require(report.overall.latency(.agentReply))
-        #expect(connect.count == report.overall.served && reply.count == report.overall.served)
-        // Nothing written beside the snapshot: its directory is as the user left it.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch + "/my-vm").sorted() == before)
+        let commands = shell.map(\.text).filter { $0.hasPrefix("snapbench run ") }
+        #expect(commands.count == 2, "\(commands)")
+        for command in commands {
+            let line =
+                command.replacingOccurrences(of: "/tmp/my-vm", with: scratch + "/my-vm")
+                .replacingOccurrences(of: "snapbench run ", with: executable + " run ")
+                + " --no-progress --store none --work-dir \(scratch)/work --firecracker \(installation.firecrackerPath)"
+            let ran = try await Self.bash(line, in: scratch)
+            // Its report: in the command's --output, named for the scenario's own name or the shipped one's.
+            let words = command.split(separator: " ").map(String.init)
+            let output = try #require(words.firstIndex(of: "--output").map { words[$0 + 1] }, "\(command)")
+            let name = command.contains("my-vm.yaml") ? "my-vm" : "smoke"
+            let path = output.replacingOccurrences(of: "/tmp/my-vm", with: scratch + "/my-vm") + "/\(name).json"
+            let report = try #require(try? ReportLoader.read(path).report, "\(command): \(ran.output.suffix(2_000))")
+            // Every served clone proved readiness over vsock: the connect and the agent's reply, each timed.
+            let connect = try #require(report.overall.latency(.vsockConnect), "\(command)")
+            let reply = try #require(report.overall.latency(.agentReply), "\(command)")
+            #expect(report.overall.served > 0 && connect.count == report.overall.served, "\(command)")
+            #expect(reply.count == report.overall.served, "\(command)")
+            if name == "my-vm" {
+                #expect(ran.status == 0 && report.verdict == .pass, "\(ran.output.suffix(2_000))")
+            }
+        }
+        // Nothing written beside the snapshot but the reports the commands asked for there.
+        let after = try FileManager.default.contentsOfDirectory(atPath: scratch + "/my-vm").sorted()
+        #expect(after == (before + ["reports", "smoke"]).sorted(), "\(after)")
+        #expect(Leftovers.childVMMs().isEmpty)
+    }
+
+    @Test(
+        "the linux path with its stand-ins: every key on real Firecracker, ready by its serial lines or by its agent",
+        .requiresKVM
+    )
+    func linuxPathStandIn() async throws {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        let installation = try await TestEnvironment.installation()
+        // Each linux-path key as a Linux user writes it; `@guest` and `@rootfs` stand in for their kernel and
+        // root drive. By the serial console the boot and resume lines are the proof; by vsock the agent's reply.
+        let variants = try ScenarioParser.parseVariants(
+            yaml: """
+                name: linux-path
+                description: the linux path's keys, each run for real with the stand-ins
+                vm:
+                  guest: linux
+                  kernel: "@guest"
+                  rootfs: "@rootfs"
+                  boot_args: console=ttyS0 reboot=k panic=1 pci=off root=/dev/vda ro quiet
+                  memory_mib: 128
+                  vcpus: 1
+                pool: {warm_target: 2, maximum_vms: 4}
+                phases:
+                  - {name: load, executor: constant-arrival-rate, rate: 10/s, duration: 2s, hold: {fixed: 10ms}}
+                gates: [errors count == 0, leaks count == 0]
+                variants:
+                  # Without `quiet`: the stand-in then prints its resume line on the console, as an init would.
+                  - name: serial
+                    vm:
+                      boot_args: console=ttyS0 reboot=k panic=1 pci=off root=/dev/vda ro
+                      boot_pattern: SNAPBENCH-READY
+                      resume_pattern: R
+                  - name: vsock
+                    vm: {readiness: {vsock: {port: 52, request: ready, expect: R}}}
+
+                """,
+            file: "linux-path.yaml"
+        )
+        #expect(variants.map(\.name) == ["linux-path.serial", "linux-path.vsock"])
+        for scenario in variants {
+            var options = ScenarioRunner.Options(workDirectory: scratch + "/work-" + scenario.name)
+            options.firecrackerPath = installation.firecrackerPath
+            options.guestPath = try TestEnvironment.guestPath()
+            let report = try await ScenarioRunner(scenario: scenario, options: options).run()
+            let failed = report.gates.filter { !$0.passed }.map { $0.reason ?? $0.expression }
+            #expect(report.verdict == .pass && report.overall.served == 20, "\(scenario.name): \(failed)")
+            let readiness = try #require(report.overall.latency(.readiness), "\(scenario.name)")
+            #expect(readiness.count == report.overall.served)
+            // Over vsock every served clone's connect and reply were timed; on the serial console there are none.
+            let connects = report.overall.latency(.vsockConnect)?.count ?? 0
+            #expect(connects == (scenario.readiness == nil ? 0 : report.overall.served), "\(scenario.name)")
+        }
         #expect(Leftovers.childVMMs().isEmpty)
     }
 

@@ -40,6 +40,18 @@ struct HTMLReportTests {
         }
     }
 
+    @Test("the stages of a spawn over vsock show the connect and the agent's reply beside the restore's stages")
+    func vsockStages() throws {
+        var report = ReportFixtures.rendered()
+        #expect(!report.html().contains("vsock_connect p50"))
+        report.overall.latencies["vsock_connect"] = ReportFixtures.spectrum([1.1, 1.2, 8.4])
+        report.overall.latencies["agent_reply"] = ReportFixtures.spectrum([0.7, 0.8, 4.9])
+        let html = report.html()
+        for stage in ["vsock_connect", "agent_reply"] {
+            #expect(html.contains("\(stage) p50 ") && html.contains("\(stage) p95 "), "\(stage) not in the stages")
+        }
+    }
+
     @Test("spectra label their percentile ticks and draw the gated targets")
     func spectra() throws {
         let html = ReportFixtures.rendered().html()

@@ -95,4 +95,43 @@ struct VariantTableTests {
         let plain = VariantTable(scenario: "dev", reports: [report("a", restore: 8, spawn: 10, devices: nil)])
         #expect(!plain.hasDevices && plain.costCells().isEmpty && !plain.markdown().contains("Cost over"))
     }
+
+    @Test("with readiness over vsock: the agent's stages, warm and on-demand spawns, and the cost over serial")
+    func agent() {
+        func report(_ variant: String, spawn: Double, vsock: Bool) -> RunReport {
+            var latencies = [
+                "spawn": ReportFixtures.spectrum([spawn: 95, spawn * 2: 5]),
+                "spawn_warm": ReportFixtures.spectrum([spawn / 2: 100]),
+                "spawn_on_demand": ReportFixtures.spectrum([spawn * 2: 100]),
+                "readiness": ReportFixtures.spectrum([spawn / 4: 100]),
+            ]
+            if vsock {
+                latencies["vsock_connect"] = ReportFixtures.spectrum([1.0: 50, 8.0: 50])
+                latencies["agent_reply"] = ReportFixtures.spectrum([0.5: 50, 5.0: 50])
+            }
+            return ReportFixtures.report(
+                scenario: "agent." + variant,
+                phases: [ReportFixtures.phase("load", latencies)]
+            )
+        }
+        let table = VariantTable(
+            scenario: "agent",
+            reports: [report("serial", spawn: 4, vsock: false), report("vsock", spawn: 12, vsock: true)]
+        )
+        #expect(
+            table.hasAgent && table.columns.contains("vsock_connect p95") && table.columns.contains("agent_reply p50")
+        )
+        let lines = table.markdown().split(separator: "\n").map(String.init)
+        // warm spawn p50/p95 6, on-demand p50/p95 24, vsock_connect p50 1 / p95 8, agent_reply p50 0.5 / p95 5.
+        let vsock = lines.first { $0.hasPrefix("| vsock |") } ?? ""
+        #expect(vsock.hasSuffix("| 6.00 | 6.00 | 24.00 | 24.00 | 1.00 | 8.00 | 0.50 | 5.00 | pass |"), "\(vsock)")
+        let serial = lines.first { $0.hasPrefix("| serial |") } ?? ""
+        #expect(serial.hasSuffix("| 2.00 | 2.00 | 8.00 | 8.00 | – | – | – | – | pass |"), "\(serial)")
+        // What vsock readiness costs over serial: spawn p95 (4 → 12) +8, warm +4, on demand +16, readiness +2.
+        #expect(table.markdown().contains("## Cost over serial"))
+        #expect(
+            lines.contains { $0.hasPrefix("| vsock |") && $0.hasSuffix("| +8.00 | +4.00 | +4.00 | +16.00 | +2.00 |") },
+            "\(lines)"
+        )
+    }
 }

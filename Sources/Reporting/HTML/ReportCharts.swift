@@ -136,9 +136,8 @@ enum ReportCharts {
     /// p50 and p95 of each stage of producing and handing out a VM, as grouped horizontal bars.
     static func stages(phase: PhaseReport) -> Chart? {
         let order: [Metric] = [
-            .queueWait, .processStart, .restore, .firecrackerLoad, .resume, .readiness, .spawnWarm,
-            .spawnOnDemand,
-            .spawn,
+            .queueWait, .processStart, .restore, .firecrackerLoad, .resume, .readiness, .vsockConnect, .agentReply,
+            .spawnWarm, .spawnOnDemand, .spawn,
         ]
         let present = order.compactMap { metric in
             metric.latencyKey.flatMap { name in phase.latency(metric).map { (name, $0) } }
