@@ -35,10 +35,7 @@ struct BurstFloorTests {
     func floorOfMixedScenario() async throws {
         let scratch = try TestEnvironment.scratchDirectory()
         defer { TestEnvironment.remove(scratch) }
-        var options = ScenarioRunner.Options(workDirectory: scratch + "/work")
-        options.snapshotDirectory = scratch + "/snapshots"
-        options.guestPath = try TestEnvironment.guestPath()
-        options.firecrackerPath = try await TestEnvironment.installation().firecrackerPath
+        let options = try await ScenarioRunner.Options.realFirecracker(in: scratch)
         let mixed = try ScenarioParser.parse(
             yaml: """
                 name: mixed
@@ -69,10 +66,7 @@ struct BurstFloorTests {
     func regressionDrillFailsBurst() async throws {
         let scratch = try TestEnvironment.scratchDirectory()
         defer { TestEnvironment.remove(scratch) }
-        var options = ScenarioRunner.Options(workDirectory: scratch + "/work")
-        options.snapshotDirectory = scratch + "/snapshots"
-        options.guestPath = try TestEnvironment.guestPath()
-        options.firecrackerPath = try await TestEnvironment.installation().firecrackerPath
+        var options = try await ScenarioRunner.Options.realFirecracker(in: scratch)
         options.regressionDrill = .milliseconds(40)
         let burst = try ScenarioParser.parse(file: TestEnvironment.packageRoot + "/Scenarios/burst.yaml")
         let report = try await ScenarioRunner(scenario: burst, options: options).run()

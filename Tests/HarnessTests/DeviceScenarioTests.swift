@@ -139,10 +139,7 @@ struct FirecrackerDeviceRunTests {
               - faults_applied count == 1
 
             """
-        var options = ScenarioRunner.Options(workDirectory: scratch + "/work")
-        options.snapshotDirectory = scratch + "/snapshots"
-        options.guestPath = try TestEnvironment.guestPath()
-        options.firecrackerPath = try await TestEnvironment.installation().firecrackerPath
+        let options = try await ScenarioRunner.Options.realFirecracker(in: scratch)
         let report = try await ScenarioRunner(
             scenario: try ScenarioParser.parse(yaml: yaml, file: "devices-test.yaml"),
             options: options

@@ -240,10 +240,7 @@ struct FirecrackerFaultTests {
               - quarantines count >= 1
               - dead_at_handout count == 0
             """
-        var options = ScenarioRunner.Options(workDirectory: scratch + "/work")
-        options.snapshotDirectory = scratch + "/snapshots"
-        options.guestPath = try TestEnvironment.guestPath()
-        options.firecrackerPath = try await TestEnvironment.installation().firecrackerPath
+        let options = try await ScenarioRunner.Options.realFirecracker(in: scratch)
         let report = try await ScenarioRunner(
             scenario: try ScenarioParser.parse(yaml: yaml, file: "every-fault.yaml"),
             options: options
@@ -298,10 +295,7 @@ struct FirecrackerLeakCheckTests {
     func run(skipping: (@Sendable (String) -> Bool)?) async throws -> RunReport {
         let scratch = try TestEnvironment.scratchDirectory()
         defer { TestEnvironment.remove(scratch) }
-        var options = ScenarioRunner.Options(workDirectory: scratch + "/work")
-        options.snapshotDirectory = scratch + "/snapshots"
-        options.guestPath = try TestEnvironment.guestPath()
-        options.firecrackerPath = try await TestEnvironment.installation().firecrackerPath
+        var options = try await ScenarioRunner.Options.realFirecracker(in: scratch)
         options.skipsCleanup = skipping
         return try await ScenarioRunner(
             scenario: try ScenarioParser.parse(yaml: Self.yaml, file: "leak-check.yaml"),
