@@ -175,7 +175,7 @@ struct YourOwnVMTests {
     }
 
     @Test(
-        "a snapshot of another format version, a truncated memory file, a missing drive: refused before any VM starts",
+        "a snapshot of another format version, a truncated memory file, a missing state file: refused before any VM starts",
         .requiresKVM
     )
     func refusals() async throws {
@@ -220,5 +220,51 @@ struct YourOwnVMTests {
             #expect(silent.contains("names no readiness"))
             #expect(Leftovers.childVMMs().isEmpty)
         }
+    }
+
+    @Test(
+        "a snapshot's missing drive, writable drive at an absolute path, absolute vsock socket: refused, naming them",
+        .requiresKVM
+    )
+    func hostPathRefusals() async throws {
+        let drives = try TestEnvironment.scratchDirectory("drives")
+        defer { TestEnvironment.remove(drives) }
+        let rootfs = drives + "/rootfs.ext4"
+        try FileManager.default.copyItem(atPath: try ProjectPaths.locateStandInRootfs(), toPath: rootfs)
+        func refusal(
+            _ adjust: @escaping (inout VMSpec) -> Void,
+            before: (GoldenSnapshot) throws -> Void = { _ in }
+        )
+            async throws -> String
+        {
+            try await withGoldenSnapshot(adjust: adjust) { installation, snapshot, _ in
+                try before(snapshot)
+                let external = ExternalSnapshot(state: snapshot.statePath, memory: snapshot.memoryPath)
+                let error = try await #require(throws: RunError.self) {
+                    try await ExternalSnapshotCheck(snapshot: external, installation: installation)
+                        .check(readiness: .builtIn)
+                }
+                #expect(error.code == .invalidRequest)
+                #expect(Leftovers.childVMMs().isEmpty)
+                return error.message
+            }
+        }
+        let drive = { (readOnly: Bool) in
+            { (spec: inout VMSpec) in
+                Self.withAgent(&spec)
+                spec.drives = [Drive(driveId: "data", pathOnHost: rootfs, isRootDevice: false, isReadOnly: readOnly)]
+            }
+        }
+        let writable = try await refusal(drive(false))
+        #expect(writable.contains("drive `data` is writable at the absolute path \(rootfs)"), "\(writable)")
+        let missing = try await refusal(drive(true)) { _ in
+            try FileManager.default.moveItem(atPath: rootfs, toPath: rootfs + ".gone")
+        }
+        #expect(missing.contains("drive `data` needs \(rootfs), which does not exist"), "\(missing)")
+        let socket = try await refusal { spec in
+            Self.withAgent(&spec)
+            spec.vsock = Vsock(guestCid: 3, udsPath: drives + "/shared.sock")
+        }
+        #expect(socket.contains("binds the absolute path \(drives)/shared.sock"), "\(socket)")
     }
 }
