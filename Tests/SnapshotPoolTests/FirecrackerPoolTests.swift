@@ -715,3 +715,32 @@ extension FirecrackerPoolTests {
         #expect(Leftovers.childVMMs().isEmpty)
     }
 }
+
+extension FirecrackerPoolTests {
+    @Test(
+        "a clone whose agent never answers ends its acquire as agent_timeout at the deadline, counted, and nothing is left"
+    )
+    func agentNeverAnswers() async throws {
+        var spec = VMSpec.builtInGuest(imagePath: try TestEnvironment.guestPath(), workingSetMiB: 4)
+        spec.vsock = Vsock(guestCid: 3, udsPath: "vsock.sock")
+        spec.readiness.agent = .builtIn
+        // The guest leaves its agent off: the VM runs and proves its boot on the console, but no one ever
+        // accepts the host's connection on its vsock device.
+        spec.bootArgs += " agent=0"
+        // One VM at most: the silent warm VM is the only one the acquire can be handed before its deadline.
+        var configuration = PoolConfiguration(warmTarget: 1, maximumVMs: 1)
+        configuration.readinessTimeout = .seconds(2)
+        _ = try await withFirecrackerPool(configuration, spec: spec) { pool, _, _ in
+            #expect(await eventually(pool) { $0.warm == 1 && $0.restoring == 0 })
+            let silent = Leftovers.childVMMs()
+            try #require(silent.count == 1)
+            let failure = try await #require(throws: PoolError.self) {
+                try await pool.withLease(timeout: .milliseconds(400)) { _ in }
+            }
+            #expect(failure.code == .agentTimeout, "\(failure)")
+            // The VM given up is destroyed, never handed out.
+            #expect(await eventually(pool) { $0.counters.readinessFailures == 1 && $0.leased == 0 })
+            #expect(!Leftovers.processExists(silent[0]))
+        }
+    }
+}
