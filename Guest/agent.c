@@ -97,6 +97,8 @@ extern u64 c_retouch(u64 *wrong);
 #define HEADER 44
 #define CONNECTIONS 4
 #define LINE 96
+/* Replies waiting for the host's credit or a free tx descriptor, in order; sent at most one packet's worth at a time. */
+#define WAITING 512
 /* What this side offers the host: lines are consumed as they arrive, so the whole window is always free. */
 #define BUF_ALLOC 65536
 
@@ -151,7 +153,10 @@ struct connection {
     u32 peer_buf_alloc;
     u32 peer_fwd_cnt;
     u32 line_length;
+    u32 waiting_length;  /* reply bytes not sent yet */
+    u32 credit_asked;    /* a CREDIT_REQUEST went out for them */
     char line[LINE];
+    char waiting[WAITING];
 };
 
 /* The driver's whole state. In .bss, which guest.S zeroes at boot; part of every snapshot. */
@@ -261,12 +266,12 @@ static void post(struct queue *queue, u16 id, u32 bit) {
 
 /* --- sending ---------------------------------------------------------------------------------------- */
 
-/* One packet to the host on `connection`'s ports; payload may be empty. Dropped when no tx descriptor is
- * free (the device returns them as soon as it has read them; eight are never all in flight here). */
-static void send(struct connection *connection, u16 op, u32 flags, const char *payload, u32 length) {
+/* One packet to the host on `connection`'s ports; payload may be empty. Returns 0, sending nothing, when all
+ * tx descriptors are in flight (the device returns them once it has read them, at the next interrupt). */
+static int send(struct connection *connection, u16 op, u32 flags, const char *payload, u32 length) {
     u32 id = 0;
     while (id < QUEUE_SIZE && (agent.tx_busy & (1u << id))) id++;
-    if (id == QUEUE_SIZE || length > TX_BUFFER - HEADER) return;
+    if (id == QUEUE_SIZE || length > TX_BUFFER - HEADER) return 0;
     struct header *header = (struct header *)agent.tx_buffers[id];
     header->src_cid = agent.guest_cid;
     header->dst_cid = HOST_CID;
@@ -283,11 +288,41 @@ static void send(struct connection *connection, u16 op, u32 flags, const char *p
     agent.tx.desc[id].len = HEADER + length;
     agent.tx_busy |= 1u << id;
     post(&agent.tx, (u16)id, 1u << 1);
+    return 1;
+}
+
+/* Sends the replies waiting on `connection`, in order, while the host's credit and the tx descriptors allow;
+ * what remains goes out at the next credit update or interrupt. Once short of credit, asks for it once. */
+static void flush(struct connection *connection) {
+    while (connection->waiting_length && connection->peer_port) {
+        u32 length = connection->waiting_length;
+        if (length > TX_BUFFER - HEADER) length = TX_BUFFER - HEADER;
+        u32 credit = connection->peer_buf_alloc - (connection->sent - connection->peer_fwd_cnt);
+        if (credit < length) {
+            if (!connection->credit_asked) connection->credit_asked = send(connection, OP_CREDIT_REQUEST, 0, 0, 0);
+            return;
+        }
+        if (!send(connection, OP_RW, 0, connection->waiting, length)) return;
+        connection->waiting_length -= length;
+        for (u32 i = 0; i < connection->waiting_length; i++) connection->waiting[i] = connection->waiting[i + length];
+        connection->credit_asked = 0;
+    }
+}
+
+/* Queues one reply behind those still waiting and sends what it can. Only a host that stops reading while it
+ * keeps writing fills the queue; a reply that does not fit then is dropped, and its request times out. */
+static void reply(struct connection *connection, const char *text, u32 length) {
+    if (connection->waiting_length + length > WAITING) return;
+    copy((u8 *)connection->waiting + connection->waiting_length, text, length);
+    connection->waiting_length += length;
+    flush(connection);
 }
 
 /* A reset for a packet that has no connection here: the header's own ports, swapped. */
 static void refuse(const struct header *packet) {
-    struct connection stray = {0};
+    /* Static: a connection on the stack would be zeroed with a memset this freestanding guest does not have;
+     * this one's counters stay 0 (an RST carries no payload). */
+    static struct connection stray;
     stray.peer_port = packet->src_port;
     u32 port = agent.port;
     agent.port = packet->dst_port;
@@ -368,8 +403,9 @@ static void receive(const struct header *packet, const u8 *payload) {
             refuse(packet);
             return;
         }
-        struct connection fresh = {0};
-        *connection = fresh;
+        /* Field by field: zeroing the whole connection (its buffers) costs hundreds of emulated stores. */
+        connection->received = connection->sent = connection->line_length = 0;
+        connection->waiting_length = connection->credit_asked = 0;
         connection->peer_port = packet->src_port;
         connection->peer_buf_alloc = packet->buf_alloc;
         connection->peer_fwd_cnt = packet->fwd_cnt;
@@ -388,17 +424,14 @@ static void receive(const struct header *packet, const u8 *payload) {
             char c = (char)payload[i];
             if (c == '\n') {
                 connection->line[connection->line_length] = 0;
-                char reply[TX_BUFFER - HEADER];
+                char line_reply[TX_BUFFER - HEADER];
                 /* Counted before the reply, so the reply already carries the credit it frees. */
                 connection->received += i + 1;
                 payload += i + 1;
                 u32 rest = packet->len - i - 1;
-                u32 length = answer(connection->line, reply);
+                u32 length = answer(connection->line, line_reply);
                 connection->line_length = 0;
-                if (connection->peer_buf_alloc - (connection->sent - connection->peer_fwd_cnt) >= length)
-                    send(connection, OP_RW, 0, reply, length);
-                else
-                    send(connection, OP_CREDIT_REQUEST, 0, 0, 0);
+                reply(connection, line_reply, length);
                 struct header remainder = *packet;
                 remainder.len = rest;
                 receive(&remainder, payload);
@@ -418,7 +451,8 @@ static void receive(const struct header *packet, const u8 *payload) {
     case OP_RST:
         connection->peer_port = 0;
         break;
-    default: /* CREDIT_UPDATE: the credit is already taken from the header */
+    default: /* CREDIT_UPDATE: the credit is already taken from the header; replies may wait on it */
+        flush(connection);
         break;
     }
 }
@@ -441,11 +475,15 @@ void agent_interrupt(void) {
         agent.event.last_used++;
         post(&agent.event, id, 1u << 2);
     }
+    int freed = 0;
     while (agent.tx.last_used != agent.tx.used.idx) {
         barrier();
         agent.tx_busy &= ~(1u << agent.tx.used.ring[agent.tx.last_used % QUEUE_SIZE].id);
         agent.tx.last_used++;
+        freed = 1;
     }
+    if (freed)
+        for (int i = 0; i < CONNECTIONS; i++) flush(&agent.connections[i]);
     while (agent.rx.last_used != agent.rx.used.idx) {
         barrier();
         struct used_elem element = agent.rx.used.ring[agent.rx.last_used % QUEUE_SIZE];

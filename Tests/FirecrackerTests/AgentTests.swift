@@ -157,6 +157,38 @@ extension RealFirecracker {
             }
         }
 
+        @Test("sixteen requests in one write are all answered, in order: replies wait for a free tx descriptor")
+        func pipelinedRequests() async throws {
+            try await withGoldenSnapshot(adjust: Self.agentOnly) { installation, snapshot, clones in
+                let clone = try await ClonedVM.restore(
+                    from: snapshot,
+                    installation: installation,
+                    workingDirectory: clones + "/pipelined",
+                    id: "pipelined"
+                )
+                _ = try await clone.resume(deadline: .now + .seconds(2))
+                let connection = try await AgentChannel.connect(
+                    socketPath: clone.agentSocketPath(.builtIn),
+                    port: AgentProbe.builtIn.port,
+                    deadline: .now + .seconds(2)
+                )
+                // More replies at once than the guest has tx descriptors (8): fifteen unknown requests, then `ready`.
+                let burst = Array(repeating: "what", count: 15) + ["ready"]
+                var replies = [
+                    try await connection.ask(burst.joined(separator: "\n"), deadline: .now + .seconds(2)).reply
+                ]
+                // Each later ask writes one more `ready` and takes the next line: the burst's replies come first.
+                while replies.count < 17 {
+                    replies.append(try await connection.ask("ready", deadline: .now + .seconds(2)).reply)
+                }
+                #expect(replies.prefix(15).allSatisfy { $0 == "E unknown request" }, "\(replies)")
+                #expect(replies.suffix(2).allSatisfy { GuestProof.matches($0, resumes: 1) }, "\(replies)")
+                connection.close()
+                await clone.destroy()
+                #expect(Leftovers.childVMMs().isEmpty)
+            }
+        }
+
         @Test(
             "with `quiet` on its command line the guest writes no proof to the console after a resume, only to the agent"
         )
