@@ -166,6 +166,7 @@ static struct {
     u32 port;
     u32 tx_busy; /* bit i: tx descriptor i is in flight */
     u32 notify;  /* bit q: queue q has new buffers for the device */
+    u32 waiting; /* 1 while a connection may have replies waiting (cleared once all are sent) */
     struct queue rx, tx, event;
     struct connection connections[CONNECTIONS];
     u8 rx_buffers[QUEUE_SIZE][RX_BUFFER] __attribute__((aligned(8)));
@@ -312,9 +313,15 @@ static void flush(struct connection *connection) {
 /* Queues one reply behind those still waiting and sends what it can. Only a host that stops reading while it
  * keeps writing fills the queue; a reply that does not fit then is dropped, and its request times out. */
 static void reply(struct connection *connection, const char *text, u32 length) {
+    /* The usual case, as cheap as before the queue: nothing waits, the credit and a descriptor are there. */
+    if (!connection->waiting_length &&
+        connection->peer_buf_alloc - (connection->sent - connection->peer_fwd_cnt) >= length &&
+        send(connection, OP_RW, 0, text, length))
+        return;
     if (connection->waiting_length + length > WAITING) return;
     copy((u8 *)connection->waiting + connection->waiting_length, text, length);
     connection->waiting_length += length;
+    agent.waiting = 1;
     flush(connection);
 }
 
@@ -475,15 +482,19 @@ void agent_interrupt(void) {
         agent.event.last_used++;
         post(&agent.event, id, 1u << 2);
     }
-    int freed = 0;
     while (agent.tx.last_used != agent.tx.used.idx) {
         barrier();
         agent.tx_busy &= ~(1u << agent.tx.used.ring[agent.tx.last_used % QUEUE_SIZE].id);
         agent.tx.last_used++;
-        freed = 1;
     }
-    if (freed)
-        for (int i = 0; i < CONNECTIONS; i++) flush(&agent.connections[i]);
+    if (agent.waiting) {
+        u32 left = 0;
+        for (int i = 0; i < CONNECTIONS; i++) {
+            flush(&agent.connections[i]);
+            left |= agent.connections[i].waiting_length;
+        }
+        agent.waiting = left != 0;
+    }
     while (agent.rx.last_used != agent.rx.used.idx) {
         barrier();
         struct used_elem element = agent.rx.used.ring[agent.rx.last_used % QUEUE_SIZE];
