@@ -83,8 +83,8 @@ struct DeviceScenarioTests {
     }
 
     @Test("a jail's cgroup goes in the v1 memory hierarchy where there is one, else in cgroup2, named for this run")
-    func jailCgroupPlacement() {
-        let v1 = RunIsolation.jailCgroup(
+    func jailCgroupPlacement() throws {
+        let v1 = try RunIsolation.jailCgroup(
             memoryMiB: 256,
             placement: MemoryCgroup.Placement(v2Parent: "/sys/fs/cgroup/unified", v1Parent: "/sys/fs/cgroup/memory")
         )
@@ -92,12 +92,16 @@ struct DeviceScenarioTests {
         #expect(v1.parent.hasPrefix("snapbench-\(getpid())-jail"))
         #expect(v1.parentDirectories == ["/sys/fs/cgroup/memory/" + v1.parent])
         #expect(v1.cgroupDirectories(id: "vm-1") == ["/sys/fs/cgroup/memory/\(v1.parent)/vm-1"])
-        let v2 = RunIsolation.jailCgroup(
+        let v2 = try RunIsolation.jailCgroup(
             memoryMiB: 64,
             placement: MemoryCgroup.Placement(v2Parent: "/cg", v1Parent: nil)
         )
         #expect(v2.version == 2 && v2.settings == ["memory.max=67108864"])
         #expect(v2.parentDirectories == ["/cg/" + v2.parent])
+        let none = #expect(throws: RunError.self) {
+            try RunIsolation.jailCgroup(memoryMiB: 64, placement: MemoryCgroup.Placement(v2Parent: nil, v1Parent: nil))
+        }
+        #expect(none?.code == .prerequisitesMissing && none?.message.contains("no cgroup2 hierarchy") == true)
         let jail = JailerOptions(jailerPath: "/j", uid: 1, gid: 2, chrootBase: "/b", cgroup: v1)
         #expect(VMMConfiguration.jailed(firecracker: "/fc", id: "vm-1", jail: jail).jailer?.cgroup == v1)
     }

@@ -84,13 +84,15 @@ struct RunIsolation: Sendable {
             uid: settings.uid,
             gid: settings.gid,
             chrootBase: base,
-            cgroup: settings.cgroupMemoryMiB.map { jailCgroup(memoryMiB: $0) }
+            cgroup: try settings.cgroupMemoryMiB.map { try jailCgroup(memoryMiB: $0) }
         )
     }
 
     /// A parent cgroup named for this process (as the run's memory cgroup is, so the leak check and the orphan
     /// sweep know it), in the v1 memory hierarchy where there is one, else in cgroup2.
-    static func jailCgroup(memoryMiB: Int, placement: MemoryCgroup.Placement = .discover()) -> JailCgroup {
+    ///
+    /// - Throws: `prerequisitesMissing` when this host mounts neither (the jailer would fail on each VM).
+    static func jailCgroup(memoryMiB: Int, placement: MemoryCgroup.Placement = .discover()) throws -> JailCgroup {
         let parent = OwnerTag(kind: MemoryCgroup.defaultPrefix).name("jail" + String(UUID().uuidString.prefix(6)))
         let bytes = memoryMiB << 20
         if let v1 = placement.v1Parent {
@@ -101,11 +103,18 @@ struct RunIsolation: Sendable {
                 parentDirectories: [v1 + "/" + parent]
             )
         }
+        guard let v2 = placement.v2Parent else {
+            throw RunError(
+                .prerequisitesMissing,
+                "pool.launch.cgroup_memory_mib: this host mounts no cgroup2 hierarchy and no v1 memory hierarchy "
+                    + "(/proc/self/mounts), so the jailer cannot limit its VMs' memory"
+            )
+        }
         return JailCgroup(
             version: 2,
             parent: parent,
             settings: ["memory.max=\(bytes)"],
-            parentDirectories: [(placement.v2Parent ?? "/sys/fs/cgroup") + "/" + parent]
+            parentDirectories: [v2 + "/" + parent]
         )
     }
 
