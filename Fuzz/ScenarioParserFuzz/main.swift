@@ -6,7 +6,7 @@ func fuzzScenarioParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data else { return 0 }
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     do {
-        _ = try ScenarioParser.parse(yaml: text, file: "fuzz.yaml")
+        try ScenarioParser.validate(yaml: text, file: "fuzz.yaml")
     } catch let error as ScenarioError {
         precondition(error.file == "fuzz.yaml" && error.line >= 0, "bad error: \(error)")
     } catch {

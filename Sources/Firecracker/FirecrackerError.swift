@@ -20,43 +20,43 @@ public struct FirecrackerError: Error, Sendable, CustomStringConvertible {
         private let storage: Storage
 
         /// Firecracker answered with an error status; `faultMessage` carries its reason.
-        public static let apiFault = Code(storage: .apiFault)
+        package static let apiFault = Code(storage: .apiFault)
         /// A request or wait outlived its deadline.
-        public static let timeout = Code(storage: .timeout)
+        package static let timeout = Code(storage: .timeout)
         /// The API socket closed before the response was complete (the VMM died or hung up).
-        public static let connectionClosed = Code(storage: .connectionClosed)
+        package static let connectionClosed = Code(storage: .connectionClosed)
         /// The API socket could not be connected.
-        public static let connectFailed = Code(storage: .connectFailed)
+        package static let connectFailed = Code(storage: .connectFailed)
         /// The response was not valid HTTP or not the JSON expected.
         public static let invalidResponse = Code(storage: .invalidResponse)
         /// The `firecracker` binary (or the guest image) does not exist or is not executable.
-        public static let binaryNotFound = Code(storage: .binaryNotFound)
+        package static let binaryNotFound = Code(storage: .binaryNotFound)
         /// The process could not be started.
-        public static let launchFailed = Code(storage: .launchFailed)
+        package static let launchFailed = Code(storage: .launchFailed)
         /// The VMM process exited while it was needed.
-        public static let processExited = Code(storage: .processExited)
+        package static let processExited = Code(storage: .processExited)
         /// The API socket did not appear in time.
-        public static let socketNotReady = Code(storage: .socketNotReady)
+        package static let socketNotReady = Code(storage: .socketNotReady)
         /// The guest did not print its readiness token in time.
-        public static let guestNotReady = Code(storage: .guestNotReady)
+        package static let guestNotReady = Code(storage: .guestNotReady)
         /// A snapshot file is missing.
-        public static let snapshotMissing = Code(storage: .snapshotMissing)
+        package static let snapshotMissing = Code(storage: .snapshotMissing)
         /// A snapshot file is present but damaged or incompatible.
-        public static let snapshotInvalid = Code(storage: .snapshotInvalid)
+        package static let snapshotInvalid = Code(storage: .snapshotInvalid)
         /// The working directory could not be prepared or cleaned.
-        public static let workspace = Code(storage: .workspace)
+        package static let workspace = Code(storage: .workspace)
         /// A system call failed.
-        public static let system = Code(storage: .system)
+        package static let system = Code(storage: .system)
         /// The guest agent's vsock port refused the connection: no socket, or nothing listens on the port.
-        public static let agentRefused = Code(storage: .agentRefused)
+        package static let agentRefused = Code(storage: .agentRefused)
         /// The connection to the guest agent closed before its reply was complete.
-        public static let agentReset = Code(storage: .agentReset)
+        package static let agentReset = Code(storage: .agentReset)
         /// The guest agent did not answer before the deadline.
-        public static let agentTimeout = Code(storage: .agentTimeout)
+        package static let agentTimeout = Code(storage: .agentTimeout)
         /// Firecracker or the agent broke the line protocol (not `OK <port>`, a line too long).
-        public static let agentProtocol = Code(storage: .agentProtocol)
+        package static let agentProtocol = Code(storage: .agentProtocol)
         /// The agent answered, but not what readiness expects.
-        public static let agentMismatch = Code(storage: .agentMismatch)
+        package static let agentMismatch = Code(storage: .agentMismatch)
 
         public var description: String { storage.rawValue }
     }
@@ -66,13 +66,13 @@ public struct FirecrackerError: Error, Sendable, CustomStringConvertible {
     /// A sentence saying what failed, for a person.
     public let message: String
     /// Firecracker's `fault_message`, when it sent one.
-    public let faultMessage: String?
+    package let faultMessage: String?
     /// The HTTP status, for API faults.
-    public let httpStatus: Int?
+    package let httpStatus: Int?
     /// The lower-level error, if any.
-    public let underlying: (any Error)?
+    package let underlying: (any Error)?
 
-    public init(
+    package init(
         _ code: Code,
         _ message: String,
         faultMessage: String? = nil,

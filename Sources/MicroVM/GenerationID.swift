@@ -7,19 +7,19 @@
 /// // "00112233445566778899aabbccddeeff"
 /// GenerationID(line: "SNAPBENCH-READY ws=16 gen=00112233445566778899aabbccddeeff")  // the golden VM's
 /// ```
-public struct GenerationID: Hashable, Sendable, Codable, CustomStringConvertible {
+package struct GenerationID: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The first and last 8 bytes, as the hex digits read.
-    public var high: UInt64
-    public var low: UInt64
+    package var high: UInt64
+    package var low: UInt64
 
-    public init(high: UInt64, low: UInt64) {
+    package init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
     }
 
     /// The id in a guest's line: the 32 hex digits after `gen=` (the boot line), or right after the `R` that
     /// starts a clone's proof (`R<32 hex>/<n>`); `nil` when there is none or it is not 32 hex digits.
-    public init?(line: String) {
+    package init?(line: String) {
         let bytes = Array(line.utf8)
         let marker = Array("gen=".utf8)
         let start: Int
@@ -42,7 +42,7 @@ public struct GenerationID: Hashable, Sendable, Codable, CustomStringConvertible
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
     }
 
-    public var description: String {
+    package var description: String {
         func hex(_ value: UInt64) -> String {
             let text = String(value, radix: 16)
             return String(repeating: "0", count: 16 - text.count) + text

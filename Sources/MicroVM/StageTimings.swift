@@ -4,40 +4,40 @@
 /// let timings = clone.timings
 /// print(timings.load?.inMilliseconds ?? 0)
 /// ```
-public struct StageTimings: Codable, Sendable, Equatable {
+package struct StageTimings: Codable, Sendable, Equatable {
     /// Spawn of the Firecracker process until its API socket accepted a connection.
-    public var processStart: Duration?
+    package var processStart: Duration?
     /// `PUT /snapshot/load`, request sent to response received (the restore time).
-    public var load: Duration?
+    package var load: Duration?
     /// API socket accepting → load request sent: the clone's place made ready (its cgroup, the snapshot's
     /// files linked into its jail, its drives linked or copied, a page server started).
-    public var setUp: Duration?
+    package var setUp: Duration?
     /// `PATCH /vm {state: Resumed}`, request to response.
-    public var resume: Duration?
+    package var resume: Duration?
     /// Resume response until the guest proved it runs: its readiness line on the serial console, or, with
     /// readiness over the agent's channel, the agent's reply.
-    public var readiness: Duration?
+    package var readiness: Duration?
     /// With readiness over vsock: connecting to the device's socket → Firecracker's `OK` (the guest accepted
     /// the connection), part of `readiness`.
-    public var vsockConnect: Duration?
+    package var vsockConnect: Duration?
     /// With readiness over vsock: Firecracker's `OK` (the request, sent with the connect, already waiting) → the
     /// agent's reply read, part of `readiness`.
-    public var agentReply: Duration?
+    package var agentReply: Duration?
     /// Firecracker's own `latencies_us.load_snapshot`, recorded beside `load`, never instead of it.
-    public var firecrackerLoad: Duration?
+    package var firecrackerLoad: Duration?
     /// When the VM's bring-up began (its process was spawned, or a process started ahead was taken); not
     /// encoded, an instant of this process.
-    public var startedAt: ContinuousClock.Instant?
+    package var startedAt: ContinuousClock.Instant?
     /// Whether the process was started ahead of need (a standby VMM): its `processStart` happened before the
     /// request and is not part of the VM's bring-up.
-    public var processStartedAhead: Bool
+    package var processStartedAhead: Bool
 
     private enum CodingKeys: String, CodingKey {
         case processStart, load, setUp, resume, readiness, vsockConnect, agentReply, firecrackerLoad
         case processStartedAhead
     }
 
-    public init(
+    package init(
         processStart: Duration? = nil,
         load: Duration? = nil,
         setUp: Duration? = nil,
@@ -61,7 +61,7 @@ public struct StageTimings: Codable, Sendable, Equatable {
         self.processStartedAhead = processStartedAhead
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         processStart = try container.decodeIfPresent(Duration.self, forKey: .processStart)
         load = try container.decodeIfPresent(Duration.self, forKey: .load)
@@ -76,7 +76,7 @@ public struct StageTimings: Codable, Sendable, Equatable {
 
     /// Process start (unless it was started ahead) + set-up + load + resume + readiness: the bring-up's own
     /// stages.
-    public var total: Duration {
+    package var total: Duration {
         [processStartedAhead ? nil : processStart, setUp, load, resume, readiness].compactMap { $0 }
             .reduce(.zero, +)
     }

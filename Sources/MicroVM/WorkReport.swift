@@ -7,17 +7,17 @@
 /// report?.guestMicroseconds  // 48213
 /// report?.wrongPages         // 0
 /// ```
-public struct WorkReport: Sendable, Equatable {
+package struct WorkReport: Sendable, Equatable {
     /// The whole line.
-    public var token: String
+    package var token: String
     /// The guest's own time for the work, from its TSC.
-    public var guestMicroseconds: Int
+    package var guestMicroseconds: Int
     /// Pages that did not hold their tag.
-    public var wrongPages: Int
+    package var wrongPages: Int
     /// When the host read the line.
-    public var observedAt: ContinuousClock.Instant
+    package var observedAt: ContinuousClock.Instant
 
-    public init(token: String, guestMicroseconds: Int, wrongPages: Int, observedAt: ContinuousClock.Instant) {
+    package init(token: String, guestMicroseconds: Int, wrongPages: Int, observedAt: ContinuousClock.Instant) {
         self.token = token
         self.guestMicroseconds = guestMicroseconds
         self.wrongPages = wrongPages
@@ -25,7 +25,7 @@ public struct WorkReport: Sendable, Equatable {
     }
 
     /// The report in a `W<microseconds>/<wrong pages>` line; `nil` for any other line.
-    public init?(line: String, observedAt: ContinuousClock.Instant) {
+    package init?(line: String, observedAt: ContinuousClock.Instant) {
         guard line.first == "W" else { return nil }
         let parts = line.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }),

@@ -5,7 +5,7 @@ import Foundation
 /// ```swift
 /// let formats = try ReportFormat.parseList("html,junit")  // [.html, .junit]
 /// ```
-public enum ReportFormat: String, CaseIterable, Sendable, Codable {
+package enum ReportFormat: String, CaseIterable, Sendable, Codable {
     /// The report model itself (``RunReport/writeJSON(to:)``).
     case json
     /// The self-contained HTML page (``RunReport/html()``).
@@ -16,10 +16,10 @@ public enum ReportFormat: String, CaseIterable, Sendable, Codable {
     case markdown
 
     /// The renderings of a saved report: everything but the JSON it came from.
-    public static let renderings: [ReportFormat] = [.html, .junit, .markdown]
+    package static let renderings: [ReportFormat] = [.html, .junit, .markdown]
 
     /// The file name suffix: `.json`, `.html`, `.junit.xml`, `.md`.
-    public var fileExtension: String {
+    package var fileExtension: String {
         switch self {
         case .json: ".json"
         case .html: ".html"
@@ -31,7 +31,7 @@ public enum ReportFormat: String, CaseIterable, Sendable, Codable {
     /// Parses a comma-separated list such as `html,junit,markdown` (`md` and `xml` are accepted too).
     ///
     /// - Throws: ``ReportFormatError`` naming the first unknown entry.
-    public static func parseList(_ text: String) throws -> [ReportFormat] {
+    package static func parseList(_ text: String) throws -> [ReportFormat] {
         var formats: [ReportFormat] = []
         for entry in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
             let format: ReportFormat? =
@@ -49,15 +49,15 @@ public enum ReportFormat: String, CaseIterable, Sendable, Codable {
 }
 
 /// An entry of a format list that names no ``ReportFormat``.
-public struct ReportFormatError: Error, CustomStringConvertible, Sendable {
+package struct ReportFormatError: Error, CustomStringConvertible, Sendable {
     /// The entry as given.
-    public var entry: String
+    package var entry: String
 
-    public init(entry: String) {
+    package init(entry: String) {
         self.entry = entry
     }
 
-    public var description: String {
+    package var description: String {
         "unknown report format `\(entry)`; use \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", "))"
     }
 }
@@ -74,7 +74,7 @@ extension RunReport {
     /// - Throws: ``FileNameError`` when `name` could not name a file inside `directory`; the file system's
     ///   error when a file cannot be written.
     @discardableResult
-    public func write(_ formats: [ReportFormat], to directory: String, name: String) throws -> [String] {
+    package func write(_ formats: [ReportFormat], to directory: String, name: String) throws -> [String] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         return try formats.map { format in
             let path = try FileName.path(name, suffix: format.fileExtension, in: directory)

@@ -1,4 +1,4 @@
-public import Firecracker
+package import Firecracker
 
 /// The devices of a scenario's VM (`vm.network_interfaces`, `vm.drives`, `vm.balloon`, `vm.vsock`): what the
 /// golden VM boots with, so what every clone restores with.
@@ -7,23 +7,24 @@ public import Firecracker
 /// let devices = DeviceSettings(networkInterfaces: 3, drives: BlockDevices(count: 3, sizeMiB: 16, sharing: .copy))
 /// devices.description  // "3 NICs, 3 drives of 16 MiB (copy)"
 /// ```
-public struct DeviceSettings: Sendable, Equatable {
+package struct DeviceSettings: Sendable, Equatable {
     /// Network interfaces: `eth0` … on TAPs `tap0` …, each clone's in a network namespace of its own.
-    public var networkInterfaces: Int
+    package var networkInterfaces: Int
     /// Data drives.
-    public var drives: BlockDevices?
+    package var drives: BlockDevices?
     /// A balloon device.
-    public var balloon: Balloon?
+    package var balloon: Balloon?
     /// A vsock device, each clone's socket `vsock.sock` in its own directory.
-    public var vsock: Vsock?
+    package var vsock: Vsock?
 
     /// The context id every clone's vsock has (the guest's; clones of one snapshot share it, each behind its
     /// own host socket).
-    public static let vsockGuestCID: UInt32 = 3
+    package static let vsockGuestCID: UInt32 = 3
     /// The vsock socket's name in each clone's directory.
-    public static let vsockSocket = "vsock.sock"
+    package static let vsockSocket = "vsock.sock"
 
-    public init(networkInterfaces: Int = 0, drives: BlockDevices? = nil, balloon: Balloon? = nil, vsock: Vsock? = nil) {
+    package init(networkInterfaces: Int = 0, drives: BlockDevices? = nil, balloon: Balloon? = nil, vsock: Vsock? = nil)
+    {
         self.networkInterfaces = networkInterfaces
         self.drives = drives
         self.balloon = balloon
@@ -31,15 +32,15 @@ public struct DeviceSettings: Sendable, Equatable {
     }
 
     /// Whether the VM has any device.
-    public var hasDevices: Bool { networkInterfaces > 0 || drives != nil || balloon != nil || vsock != nil }
+    package var hasDevices: Bool { networkInterfaces > 0 || drives != nil || balloon != nil || vsock != nil }
 
     /// The interfaces as the golden VM is configured with them.
-    public var interfaces: [NetworkInterface] {
+    package var interfaces: [NetworkInterface] {
         (0..<networkInterfaces).map { NetworkInterface(ifaceId: "eth\($0)", hostDevName: "tap\($0)") }
     }
 
     /// `spec` with these devices.
-    public func applied(to spec: VMSpec) -> VMSpec {
+    package func applied(to spec: VMSpec) -> VMSpec {
         var spec = spec
         spec.networkInterfaces = interfaces
         spec.blockDevices = drives
@@ -49,7 +50,7 @@ public struct DeviceSettings: Sendable, Equatable {
     }
 
     /// The devices in words, for reports: `none`, or e.g. `1 NIC, 3 drives of 16 MiB (read_only), balloon, vsock`.
-    public var description: String {
+    package var description: String {
         var parts: [String] = []
         if networkInterfaces > 0 { parts.append("\(networkInterfaces) NIC" + (networkInterfaces == 1 ? "" : "s")) }
         if let drives {
@@ -69,18 +70,18 @@ public struct DeviceSettings: Sendable, Equatable {
 /// let launch = LaunchMode.jailer(JailSettings(uid: 65534, gid: 65534, cgroupMemoryMiB: 256))
 /// launch.description  // "jailer (uid 65534, gid 65534, cgroup memory 256 MiB)"
 /// ```
-public enum LaunchMode: Sendable, Equatable {
+package enum LaunchMode: Sendable, Equatable {
     /// `firecracker` itself, as snapbench's child.
     case direct
     /// Through Firecracker's `jailer`: chrooted, as an unprivileged user, optionally in a cgroup per VM.
     case jailer(JailSettings)
 
     /// The jail's settings, when jailed.
-    public var jail: JailSettings? {
+    package var jail: JailSettings? {
         if case .jailer(let settings) = self { settings } else { nil }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .direct: "direct"
         case .jailer(let jail):
@@ -91,21 +92,21 @@ public enum LaunchMode: Sendable, Equatable {
 }
 
 /// A jailed launch's settings.
-public struct JailSettings: Sendable, Equatable {
+package struct JailSettings: Sendable, Equatable {
     /// The user every VMM runs as.
-    public var uid: UInt32
+    package var uid: UInt32
     /// The group every VMM runs as.
-    public var gid: UInt32
+    package var gid: UInt32
     /// Where jails are made; `nil`: a directory of the run's own beside the snapshot store (jails hard-link the
     /// snapshot's files, so they must be on its filesystem).
-    public var chrootBase: String?
+    package var chrootBase: String?
     /// A memory limit the jailer sets on each VM's own cgroup, in MiB; `nil` for no cgroup.
-    public var cgroupMemoryMiB: Int?
+    package var cgroupMemoryMiB: Int?
 
     /// `nobody`, as Firecracker's own examples run it.
-    public static let nobody: UInt32 = 65534
+    package static let nobody: UInt32 = 65534
 
-    public init(uid: UInt32 = nobody, gid: UInt32 = nobody, chrootBase: String? = nil, cgroupMemoryMiB: Int? = nil) {
+    package init(uid: UInt32 = nobody, gid: UInt32 = nobody, chrootBase: String? = nil, cgroupMemoryMiB: Int? = nil) {
         self.uid = uid
         self.gid = gid
         self.chrootBase = chrootBase

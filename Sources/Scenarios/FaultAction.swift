@@ -6,7 +6,7 @@ import Reporting
 /// let action = try FaultAction.make(kind: "vmm_crash", parameters: ["count": "2"], duration: nil).get()
 /// // .vmmCrash(count: 2, target: .warm)
 /// ```
-public enum FaultAction: Sendable, Equatable {
+package enum FaultAction: Sendable, Equatable {
     /// Real memory pressure: the pool's memory cgroup limit lowered, and/or a helper process that allocates
     /// and touches `balloonMiB` (in the pool's cgroup when there is one, else on the host).
     case memoryPressure(limit: CgroupLimit?, balloonMiB: Int?)
@@ -22,12 +22,12 @@ public enum FaultAction: Sendable, Equatable {
     case cpuContention(processes: Int)
 
     /// The kinds a scenario may name, in the order the documentation lists them.
-    public static let kinds = [
+    package static let kinds = [
         "memory_pressure", "vmm_crash", "vmm_hang", "snapshot_corruption", "disk_full", "cpu_contention",
     ]
 
     /// Whether the fault lasts (and so needs a `duration`) or happens at an instant.
-    public var lasts: Bool {
+    package var lasts: Bool {
         switch self {
         case .vmmCrash, .snapshotCorruption: false
         case .memoryPressure, .vmmHang, .diskFull, .cpuContention: true
@@ -35,15 +35,15 @@ public enum FaultAction: Sendable, Equatable {
     }
 
     /// A problem with one parameter (or the fault as a whole when `key` is `nil`).
-    public struct Problem: Error, Equatable, Sendable {
+    package struct Problem: Error, Equatable, Sendable {
         /// The parameter at fault, when one is.
-        public var key: String?
+        package var key: String?
         /// What is wrong, in words.
-        public var message: String
+        package var message: String
     }
 
     /// The parameters each kind accepts.
-    public static func parameterNames(of kind: String) -> [String] {
+    package static func parameterNames(of kind: String) -> [String] {
         switch kind {
         case "memory_pressure": ["cgroup_limit_mib", "cgroup_usage_percent", "balloon_mib"]
         case "vmm_crash", "vmm_hang": ["count", "target"]
@@ -58,7 +58,7 @@ public enum FaultAction: Sendable, Equatable {
     ///
     /// - Returns: the action, or the first problem (unknown kind or parameter, bad value, a duration missing
     ///   or given where none applies).
-    public static func make(
+    package static func make(
         kind: String,
         parameters: [String: String],
         duration: Duration?
@@ -161,7 +161,7 @@ public enum FaultAction: Sendable, Equatable {
 }
 
 /// Which of the pool's VMs a crash or hang picks from.
-public enum VMTarget: String, Sendable, Equatable, CaseIterable {
+package enum VMTarget: String, Sendable, Equatable, CaseIterable {
     /// Restored, paused, waiting in the warm set.
     case warm
     /// Handed out to a caller.
@@ -173,7 +173,7 @@ public enum VMTarget: String, Sendable, Equatable, CaseIterable {
 }
 
 /// How the golden snapshot is damaged.
-public enum CorruptionMode: String, Sendable, Equatable, CaseIterable {
+package enum CorruptionMode: String, Sendable, Equatable, CaseIterable {
     /// The state file cut to half its length.
     case truncateState = "truncate_state"
     /// Bytes in the middle of the state file inverted (Firecracker's CRC64 must refuse it).
@@ -183,7 +183,7 @@ public enum CorruptionMode: String, Sendable, Equatable, CaseIterable {
 }
 
 /// How far a `memory_pressure` fault lowers the pool's cgroup limit.
-public enum CgroupLimit: Sendable, Equatable {
+package enum CgroupLimit: Sendable, Equatable {
     /// To this many MiB.
     case mebibytes(Int)
     /// To where the cgroup's current usage is this percentage of it (97 → usage at 97 % of the limit).

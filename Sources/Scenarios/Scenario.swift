@@ -1,7 +1,7 @@
-public import Firecracker
+package import Firecracker
 import Foundation
-public import Reporting
-public import SnapshotPool
+package import Reporting
+package import SnapshotPool
 
 /// A load profile, as read from one YAML file in `Scenarios/`: what VM, what pool, which phases of load,
 /// which faults when, and which gates decide pass or fail.
@@ -10,34 +10,34 @@ public import SnapshotPool
 /// let scenario = try ScenarioParser.parse(file: "Scenarios/smoke.yaml")
 /// print(scenario.phases.map(\.name))
 /// ```
-public struct Scenario: Sendable, Equatable {
+package struct Scenario: Sendable, Equatable {
     /// Short name (the file's base name by convention).
-    public var name: String
+    package var name: String
     /// What the scenario represents, for reports.
-    public var description: String
+    package var description: String
     /// Seed of every random choice (arrivals, hold times, simulated latencies).
-    public var seed: UInt64
+    package var seed: UInt64
     /// Which backend runs it.
-    public var backend: BackendChoice
+    package var backend: BackendChoice
     /// A release sign-off: only real Firecracker may run it, and the report says it was one.
-    public var signOff: Bool
+    package var signOff: Bool
     /// The VM the pool restores.
-    public var vm: VMDefinition
+    package var vm: VMDefinition
     /// Its devices.
-    public var devices: DeviceSettings
+    package var devices: DeviceSettings
     /// How a clone proves it runs after each resume: `nil` for its serial console, else its agent over vsock
     /// (`vm.readiness`).
-    public var readiness: AgentProbe?
+    package var readiness: AgentProbe?
     /// The pool's configuration.
-    public var pool: PoolSettings
+    package var pool: PoolSettings
     /// Phases of load, run one after another.
-    public var phases: [Phase]
+    package var phases: [Phase]
     /// Faults on the scenario's timeline (measured from the start of the first phase).
-    public var faults: [FaultSpec]
+    package var faults: [FaultSpec]
     /// Pass/fail conditions.
-    public var gates: [Gate]
+    package var gates: [Gate]
 
-    public init(
+    package init(
         name: String,
         description: String,
         seed: UInt64,
@@ -68,7 +68,7 @@ public struct Scenario: Sendable, Equatable {
 
 /// Which backend a scenario asks for. There is no automatic fallback: a run that cannot use Firecracker
 /// stops and says what is missing, unless the simulated backend was asked for by name.
-public enum BackendChoice: String, Sendable, Equatable, CaseIterable {
+package enum BackendChoice: String, Sendable, Equatable, CaseIterable {
     /// Real Firecracker processes on `/dev/kvm` (the default); the run stops when they cannot run here.
     case firecracker
     /// The simulated backend: invented latencies, for pool-logic checks and hosts without KVM. Its runs are
@@ -77,7 +77,7 @@ public enum BackendChoice: String, Sendable, Equatable, CaseIterable {
 }
 
 /// The VM a scenario's pool restores.
-public enum VMDefinition: Sendable, Equatable {
+package enum VMDefinition: Sendable, Equatable {
     /// The built-in benchmark guest.
     case builtInGuest(workingSetMiB: Int, memoryMiB: Int, vcpus: Int, touch: WorkingSetTouch? = nil)
     /// A Linux guest (KVM hosts with hardware virtualization only).
@@ -93,15 +93,15 @@ public enum VMDefinition: Sendable, Equatable {
 /// ```swift
 /// let snapshot = ExternalSnapshot(state: "/srv/snap/vm.state", memory: "/srv/snap/vm.mem")
 /// ```
-public struct ExternalSnapshot: Sendable, Equatable {
+package struct ExternalSnapshot: Sendable, Equatable {
     /// The VM state file (`snapshot_path` of `PUT /snapshot/create`).
-    public var state: String
+    package var state: String
     /// The guest memory file (`mem_file_path`).
-    public var memory: String
+    package var memory: String
     /// The serial-line prefix the guest prints after every resume, for readiness on the serial console.
-    public var resumePattern: String?
+    package var resumePattern: String?
 
-    public init(state: String, memory: String, resumePattern: String? = nil) {
+    package init(state: String, memory: String, resumePattern: String? = nil) {
         self.state = state
         self.memory = memory
         self.resumePattern = resumePattern
@@ -109,7 +109,7 @@ public struct ExternalSnapshot: Sendable, Equatable {
 
     /// The snapshot in `directory`: `vm.state` and `vm.mem` (snapbench's names), else `snapshot_file` and
     /// `mem_file` (Firecracker's documentation's); `nil` when it holds neither pair.
-    public static func inDirectory(_ directory: String) -> ExternalSnapshot? {
+    package static func inDirectory(_ directory: String) -> ExternalSnapshot? {
         for (state, memory) in [("vm.state", "vm.mem"), ("snapshot_file", "mem_file")] {
             let pair = ExternalSnapshot(state: directory + "/" + state, memory: directory + "/" + memory)
             if FileManager.default.fileExists(atPath: pair.state) || FileManager.default.fileExists(atPath: pair.memory)
@@ -125,29 +125,29 @@ public struct ExternalSnapshot: Sendable, Equatable {
 ///
 /// On a host where Linux guests do not boot, `kernel: "@guest"` and `rootfs: "@rootfs"` run the same path with
 /// stand-ins: the built-in guest as the kernel, and the ext4 image `scripts/setup` makes as the root drive.
-public struct LinuxGuest: Sendable, Equatable {
+package struct LinuxGuest: Sendable, Equatable {
     /// `vm.kernel` naming the built-in guest as a stand-in for a Linux kernel.
-    public static let builtInGuestKernel = "@guest"
+    package static let builtInGuestKernel = "@guest"
     /// `vm.rootfs` naming the stand-in ext4 image `scripts/setup` makes.
-    public static let standInRootfs = "@rootfs"
+    package static let standInRootfs = "@rootfs"
 
     /// Host path of the kernel image.
-    public var kernel: String
+    package var kernel: String
     /// Host path of the root filesystem image.
-    public var rootfs: String
+    package var rootfs: String
     /// Kernel command line.
-    public var bootArgs: String
+    package var bootArgs: String
     /// Guest memory in MiB.
-    public var memoryMiB: Int
+    package var memoryMiB: Int
     /// vCPUs.
-    public var vcpus: Int
+    package var vcpus: Int
     /// The serial-line prefix printed once booted (before the snapshot); empty with readiness over vsock and no
     /// boot line: the golden VM is ready once its agent answers.
-    public var bootPattern: String
+    package var bootPattern: String
     /// The serial-line prefix printed after every resume; empty with readiness over vsock.
-    public var resumePattern: String
+    package var resumePattern: String
 
-    public init(
+    package init(
         kernel: String,
         rootfs: String,
         bootArgs: String,
@@ -167,24 +167,24 @@ public struct LinuxGuest: Sendable, Equatable {
 }
 
 /// The pool part of a scenario (mirrors `PoolConfiguration`, plus pressure monitoring).
-public struct PoolSettings: Sendable, Equatable {
+package struct PoolSettings: Sendable, Equatable {
     /// The pool configuration.
-    public var configuration: PoolConfiguration
+    package var configuration: PoolConfiguration
     /// Memory-pressure monitoring interval; `nil` turns monitoring off.
-    public var pressureInterval: Duration?
+    package var pressureInterval: Duration?
     /// A memory cgroup limit for the pool's VMMs in MiB; `nil` places them in no cgroup.
-    public var cgroupLimitMiB: Int?
+    package var cgroupLimitMiB: Int?
     /// The size of a filesystem of its own (tmpfs) for the pool's VM directories, in MiB; `nil` uses the work
     /// directory as it is. `disk_full` faults fill it.
-    public var workFilesystemMiB: Int?
+    package var workFilesystemMiB: Int?
     /// Where clones' guest memory comes from (`vm.memory_backend`, `vm.page_cache`, `pool.prefetch`).
-    public var memory: GuestMemory
+    package var memory: GuestMemory
     /// Firecracker processes kept started ahead of need for on-demand restores (`pool.standby_vmms`).
-    public var standbyProcesses: Int
+    package var standbyProcesses: Int
     /// How each clone's Firecracker is started (`pool.launch`).
-    public var launch: LaunchMode
+    package var launch: LaunchMode
 
-    public init(
+    package init(
         configuration: PoolConfiguration,
         pressureInterval: Duration? = nil,
         cgroupLimitMiB: Int? = nil,
@@ -204,17 +204,17 @@ public struct PoolSettings: Sendable, Equatable {
 }
 
 /// One phase of load.
-public struct Phase: Sendable, Equatable {
+package struct Phase: Sendable, Equatable {
     /// Its name in reports.
-    public var name: String
+    package var name: String
     /// Whether its measurements are left out of the statistics (they still count as outcomes).
-    public var warmup: Bool
+    package var warmup: Bool
     /// How acquires arrive.
-    public var load: LoadProfile
+    package var load: LoadProfile
     /// How long each lease is held.
-    public var hold: LatencyDistribution
+    package var hold: LatencyDistribution
 
-    public init(name: String, warmup: Bool, load: LoadProfile, hold: LatencyDistribution) {
+    package init(name: String, warmup: Bool, load: LoadProfile, hold: LatencyDistribution) {
         self.name = name
         self.warmup = warmup
         self.load = load
@@ -223,7 +223,7 @@ public struct Phase: Sendable, Equatable {
 }
 
 /// How acquires arrive in a phase.
-public enum LoadProfile: Sendable, Equatable {
+package enum LoadProfile: Sendable, Equatable {
     /// Open loop: `rate` arrivals per second, evenly spaced, for `duration`.
     case constantArrivalRate(rate: Double, duration: Duration)
     /// Open loop: the rate moves linearly from `startRate` through each stage's target over its duration.
@@ -237,32 +237,32 @@ public enum LoadProfile: Sendable, Equatable {
 }
 
 /// One stage of a ramping arrival rate.
-public struct RampStage: Sendable, Equatable {
+package struct RampStage: Sendable, Equatable {
     /// The rate reached at the stage's end, per second.
-    public var target: Double
+    package var target: Double
     /// The stage's length.
-    public var duration: Duration
+    package var duration: Duration
 
-    public init(target: Double, duration: Duration) {
+    package init(target: Double, duration: Duration) {
         self.target = target
         self.duration = duration
     }
 }
 
 /// A fault on the scenario timeline: what (``FaultAction``), when, and for how long.
-public struct FaultSpec: Sendable, Equatable {
+package struct FaultSpec: Sendable, Equatable {
     /// The fault kind as written, e.g. `vmm_crash`.
-    public var kind: String
+    package var kind: String
     /// What it does, typed.
-    public var action: FaultAction
+    package var action: FaultAction
     /// When it starts, from the start of the first phase.
-    public var at: Duration
+    package var at: Duration
     /// How long it lasts (`nil` for instantaneous faults).
-    public var duration: Duration?
+    package var duration: Duration?
     /// Kind-specific parameters, as written.
-    public var parameters: [String: String]
+    package var parameters: [String: String]
 
-    public init(kind: String, action: FaultAction, at: Duration, duration: Duration?, parameters: [String: String]) {
+    package init(kind: String, action: FaultAction, at: Duration, duration: Duration?, parameters: [String: String]) {
         self.kind = kind
         self.action = action
         self.at = at
@@ -278,7 +278,7 @@ extension LoadProfile {
     /// ```swift
     /// LoadProfile.burst(count: 8, spread: .milliseconds(50), bursts: 5, interval: .seconds(3)).duration  // 12.05 s
     /// ```
-    public var duration: Duration {
+    package var duration: Duration {
         switch self {
         case .constantArrivalRate(_, let duration), .poisson(_, let duration), .workers(_, _, let duration):
             duration
@@ -292,11 +292,11 @@ extension LoadProfile {
 
 extension Scenario {
     /// How long the load lasts: the sum of its phases' durations.
-    public var loadDuration: Duration { phases.reduce(.zero) { $0 + $1.load.duration } }
+    package var loadDuration: Duration { phases.reduce(.zero) { $0 + $1.load.duration } }
 
     /// The acquires the measured (non-warm-up) phases schedule, known before the run (Poisson phases: the
     /// expected number); `nil` when a measured phase is closed-loop (its count depends on the system).
-    public var plannedMeasuredAcquires: Int? { plannedAcquires(of: Set(phases.filter { !$0.warmup }.map(\.name))) }
+    package var plannedMeasuredAcquires: Int? { plannedAcquires(of: Set(phases.filter { !$0.warmup }.map(\.name))) }
 
     /// The acquires the measured phases of these names schedule, as ``plannedMeasuredAcquires`` counts them.
     func plannedAcquires(of names: Set<String>) -> Int? {
@@ -320,7 +320,7 @@ extension Scenario {
     /// burst.measuredBursts  // 18
     /// agent.measuredBursts  // 16: its steady phase has none
     /// ```
-    public var measuredBursts: Int? {
+    package var measuredBursts: Int? {
         let bursts = measuredBurstPhases.compactMap { phase -> Int? in
             if case .burst(_, _, let bursts, _) = phase.load { bursts } else { nil }
         }
@@ -328,11 +328,11 @@ extension Scenario {
     }
 
     /// The names of the measured burst phases: the acquires a burst's floors are compared with.
-    public var measuredBurstPhaseNames: Set<String> { Set(measuredBurstPhases.map(\.name)) }
+    package var measuredBurstPhaseNames: Set<String> { Set(measuredBurstPhases.map(\.name)) }
 
     /// Whether every measured phase is a burst phase (`burst`, `burst-wide`): such a scenario shows its floors
     /// whatever its gates; one with other measured phases too measures only the floors its gates judge by.
-    public var isBurstsOnly: Bool {
+    package var isBurstsOnly: Bool {
         let measured = phases.filter { !$0.warmup }
         return !measured.isEmpty && measured.count == measuredBurstPhases.count
     }
@@ -351,7 +351,7 @@ extension Scenario {
     /// ```swift
     /// burst.restoreFloorConcurrency  // 12: bursts of 16 on 4 warm VMs
     /// ```
-    public var restoreFloorConcurrency: Int? {
+    package var restoreFloorConcurrency: Int? {
         let largest =
             measuredBurstPhases.compactMap { phase -> Int? in
                 if case .burst(let count, _, _, _) = phase.load { count } else { nil }
@@ -362,7 +362,7 @@ extension Scenario {
 
     /// The MiB the guest re-touches after each resume (`vm.touch_mib`), when it does: the work floor
     /// (`work_floor_ratio`) re-touches as much.
-    public var workFloorTouchMiB: Int? {
+    package var workFloorTouchMiB: Int? {
         if case .builtInGuest(_, _, _, let touch?) = vm { touch.mebibytes } else { nil }
     }
 
@@ -372,7 +372,7 @@ extension Scenario {
     /// steady.problem(deciding: try Gate(parsing: "spawn_floor_ratio p95 <= 1.5"))
     /// // "needs a measured burst phase: …"
     /// ```
-    public func problem(deciding gate: Gate) -> String? {
+    package func problem(deciding gate: Gate) -> String? {
         if gate.metric == .spawnFloorRatio, measuredBursts == nil {
             return "needs a measured burst phase: the floor is the CPU time of one burst's spawns"
         }

@@ -22,38 +22,38 @@ public struct ScenarioError: Error, Sendable, CustomStringConvertible, Equatable
         private init(_ name: String) { self.name = name }
 
         /// The file could not be read.
-        public static let unreadableFile = Code("unreadable_file")
+        package static let unreadableFile = Code("unreadable_file")
         /// The text is not well-formed YAML, or holds more than one document.
-        public static let syntax = Code("syntax")
+        package static let syntax = Code("syntax")
         /// The document is larger than a scenario may be: over 1 MiB of text, or over 10,000 nodes once its
         /// aliases are expanded (an alias bomb).
-        public static let tooLarge = Code("too_large")
+        package static let tooLarge = Code("too_large")
         /// A key the format does not define (the message suggests the closest known key).
-        public static let unknownKey = Code("unknown_key")
+        package static let unknownKey = Code("unknown_key")
         /// A key that is defined, but not for this executor or guest (e.g. `rate` on a `burst` phase).
-        public static let inapplicableKey = Code("inapplicable_key")
+        package static let inapplicableKey = Code("inapplicable_key")
         /// The same key twice in one mapping.
-        public static let duplicateKey = Code("duplicate_key")
+        package static let duplicateKey = Code("duplicate_key")
         /// A required key is absent.
-        public static let missingKey = Code("missing_key")
+        package static let missingKey = Code("missing_key")
         /// A value of the wrong kind (a list where a mapping belongs, a string where an integer belongs…).
-        public static let wrongType = Code("wrong_type")
+        package static let wrongType = Code("wrong_type")
         /// A duration, rate or size without its unit or with a unit the format does not know.
-        public static let badUnit = Code("bad_unit")
+        package static let badUnit = Code("bad_unit")
         /// A value that is well-formed but impossible: zero or negative, out of range, inconsistent with
         /// another value (`warm_target` above `maximum_vms`), or not one of the allowed words.
-        public static let invalidValue = Code("invalid_value")
+        package static let invalidValue = Code("invalid_value")
         /// A fault placed after the scenario's end.
-        public static let faultOutOfRange = Code("fault_out_of_range")
+        package static let faultOutOfRange = Code("fault_out_of_range")
         /// A gate names a metric `Metric` does not define.
-        public static let unknownMetric = Code("unknown_metric")
+        package static let unknownMetric = Code("unknown_metric")
         /// A gate names a statistic its metric does not support (`errors p95`).
-        public static let unsupportedStatistic = Code("unsupported_statistic")
+        package static let unsupportedStatistic = Code("unsupported_statistic")
         /// A gate expression that is not `<metric> <statistic> <op> <number>`.
-        public static let badGate = Code("bad_gate")
+        package static let badGate = Code("bad_gate")
         /// A gate the scenario cannot decide from the acquires it schedules (a 1 % rate of 40 arrivals; the p99
         /// of 40 samples).
-        public static let undecidableGate = Code("undecidable_gate")
+        package static let undecidableGate = Code("undecidable_gate")
 
         /// The code for a gate expression's parse error.
         init(_ code: Gate.ParseError.Code) {
@@ -82,7 +82,7 @@ public struct ScenarioError: Error, Sendable, CustomStringConvertible, Equatable
     /// ```swift
     /// let error = ScenarioError(.missingKey, file: "x.yaml", line: 1, column: 1, keyPath: "name", message: "required")
     /// ```
-    public init(_ code: Code, file: String, line: Int, column: Int, keyPath: String, message: String) {
+    package init(_ code: Code, file: String, line: Int, column: Int, keyPath: String, message: String) {
         self.code = code
         self.file = file
         self.line = line

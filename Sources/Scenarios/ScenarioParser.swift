@@ -1,7 +1,7 @@
 import Firecracker
 import Foundation
 import HostSystem
-public import Reporting
+package import Reporting
 import SnapshotPool
 import Yams
 
@@ -33,7 +33,7 @@ public enum ScenarioParser {
     /// - Parameter path: the file's path; errors name it as given.
     /// - Returns: the scenario, with every default filled in.
     /// - Throws: ``ScenarioError`` (``ScenarioError/Code/unreadableFile`` when the file cannot be read).
-    public static func parse(file path: String) throws -> Scenario {
+    package static func parse(file path: String) throws -> Scenario {
         try parse(yaml: try read(path), file: path)
     }
 
@@ -72,8 +72,24 @@ public enum ScenarioParser {
     ///   - file: the name errors carry.
     /// - Returns: the scenario, with every default filled in.
     /// - Throws: ``ScenarioError``.
-    public static func parse(yaml: String, file: String) throws -> Scenario {
+    package static func parse(yaml: String, file: String) throws -> Scenario {
         try parseVariants(yaml: yaml, file: file)[0]
+    }
+
+    /// Checks a scenario document as ``parse(yaml:file:)`` does, every variant included, keeping nothing: the
+    /// package's one entry point for code outside it (the parser's fuzzer in `Fuzz/`).
+    ///
+    /// ```swift
+    /// do {
+    ///     try ScenarioParser.validate(yaml: text, file: "mine.yaml")
+    /// } catch let error as ScenarioError {
+    ///     print(error)  // mine.yaml:3:5: pool.warm_targt: unknown key; did you mean `warm_target`?
+    /// }
+    /// ```
+    ///
+    /// - Throws: ``ScenarioError``, and nothing else.
+    public static func validate(yaml: String, file: String) throws {
+        _ = try parseVariants(yaml: yaml, file: file)
     }
 
     /// Reads a scenario file into the scenarios it runs: itself, or, when it has `variants`, one scenario per
@@ -86,12 +102,12 @@ public enum ScenarioParser {
     /// ```
     ///
     /// - Throws: ``ScenarioError``, for the file or for any variant (with the variant's line).
-    public static func parseVariants(file path: String) throws -> [Scenario] {
+    package static func parseVariants(file path: String) throws -> [Scenario] {
         try parseVariants(yaml: try read(path), file: path)
     }
 
     /// ``parseVariants(file:)`` for YAML text; `file` is the name errors carry.
-    public static func parseVariants(yaml: String, file: String) throws -> [Scenario] {
+    package static func parseVariants(yaml: String, file: String) throws -> [Scenario] {
         var document = ScenarioDocument(file: file)
         let root = try compose(yaml, into: &document)
         let reader = ScenarioReader(document: document)
@@ -108,7 +124,7 @@ public enum ScenarioParser {
     /// - Parameter text: `<metric> <statistic> <op> <number>`; ops are `<`, `<=`, `>`, `>=`, `==`.
     /// - Returns: the gate.
     /// - Throws: ``ScenarioError`` with file `--gate`, line 1 and the column of the offending word.
-    public static func parseGate(_ text: String) throws -> Gate {
+    package static func parseGate(_ text: String) throws -> Gate {
         do throws(Gate.ParseError) {
             return try Gate(parsing: text)
         } catch {
@@ -131,7 +147,7 @@ public enum ScenarioParser {
     /// ```
     ///
     /// - Throws: ``ScenarioError`` with code ``ScenarioError/Code/undecidableGate``.
-    public static func checkDecidable(_ gate: Gate, in scenario: Scenario) throws {
+    package static func checkDecidable(_ gate: Gate, in scenario: Scenario) throws {
         guard let problem = scenario.problem(deciding: gate) else { return }
         throw ScenarioError(
             .undecidableGate,
@@ -151,7 +167,7 @@ public enum ScenarioParser {
     /// ```swift
     /// ScenarioParser.totalDuration(of: try ScenarioParser.parse(file: "Scenarios/smoke.yaml"))  // 56 seconds
     /// ```
-    public static func totalDuration(of scenario: Scenario) -> Duration {
+    package static func totalDuration(of scenario: Scenario) -> Duration {
         scenario.loadDuration
     }
 

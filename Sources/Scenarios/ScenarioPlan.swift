@@ -1,6 +1,6 @@
 import Foundation
 import HostSystem
-public import Reporting
+package import Reporting
 
 /// What a scenario will do, worked out from its file alone: each phase's arrivals and length, and each gate with
 /// the samples it needs and whether the schedule provides them. `snapbench run --plan` prints it and starts
@@ -11,33 +11,33 @@ public import Reporting
 /// print(plan.text)
 /// // smoke: 3 phases, 56 s of load; 888 measured acquires; backend firecracker
 /// ```
-public struct ScenarioPlan: Sendable, Equatable {
+package struct ScenarioPlan: Sendable, Equatable {
     /// One phase: its name, whether it is a warm-up, what arrives and for how long.
-    public struct PhasePlan: Sendable, Equatable {
-        public var name: String
-        public var warmup: Bool
+    package struct PhasePlan: Sendable, Equatable {
+        package var name: String
+        package var warmup: Bool
         /// The arrivals it schedules (Poisson: the expected number); `nil` for closed-loop workers.
-        public var arrivals: Int?
-        public var duration: Duration
-        public var load: String
+        package var arrivals: Int?
+        package var duration: Duration
+        package var load: String
     }
 
     /// One gate: what it needs to be decided, and why the schedule cannot give it, if it cannot.
-    public struct GateCheck: Sendable, Equatable {
-        public var expression: String
-        public var needs: String?
-        public var problem: String?
+    package struct GateCheck: Sendable, Equatable {
+        package var expression: String
+        package var needs: String?
+        package var problem: String?
     }
 
-    public var name: String
-    public var backend: BackendChoice
-    public var phases: [PhasePlan]
-    public var measuredAcquires: Int?
-    public var loadDuration: Duration
-    public var gates: [GateCheck]
+    package var name: String
+    package var backend: BackendChoice
+    package var phases: [PhasePlan]
+    package var measuredAcquires: Int?
+    package var loadDuration: Duration
+    package var gates: [GateCheck]
 
     /// Works out the plan of `scenario`, with `extraGates` (from `--gate`) after its own.
-    public init(_ scenario: Scenario, extraGates: [Gate] = []) {
+    package init(_ scenario: Scenario, extraGates: [Gate] = []) {
         name = scenario.name
         backend = scenario.backend
         phases = scenario.phases.map { phase in
@@ -61,10 +61,10 @@ public struct ScenarioPlan: Sendable, Equatable {
     }
 
     /// Whether every gate can be decided from what the scenario schedules.
-    public var isDecidable: Bool { gates.allSatisfy { $0.problem == nil } }
+    package var isDecidable: Bool { gates.allSatisfy { $0.problem == nil } }
 
     /// The plan as lines for a terminal.
-    public var text: String {
+    package var text: String {
         var lines: [String] = []
         let acquires = measuredAcquires.map { "\($0) measured acquires" } ?? "measured acquires set by the system"
         lines.append(

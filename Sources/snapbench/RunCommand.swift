@@ -1,4 +1,4 @@
-public import ArgumentParser
+import ArgumentParser
 import Dispatch
 import Firecracker
 import Foundation
@@ -8,7 +8,7 @@ import History
 import HostSystem
 import Logging
 import Reporting
-public import Scenarios
+package import Scenarios
 import SnapshotPool
 
 struct RunCommand: AsyncParsableCommand {

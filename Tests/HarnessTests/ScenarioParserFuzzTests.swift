@@ -226,6 +226,24 @@ struct ScenarioParserFuzzTests {
 
     // MARK: - The run
 
+    @Test("validate, the fuzzer's entry point, accepts what parse accepts (variants too) and refuses what it refuses")
+    func validateMatchesParse() throws {
+        for (name, text) in try Self.corpus() {
+            try ScenarioParser.validate(yaml: text, file: name)
+        }
+        let typo = "name: t\ndescription: d\npool: {warm_targt: 2}\n"
+        let refused = #expect(throws: ScenarioError.self) { try ScenarioParser.validate(yaml: typo, file: "typo.yaml") }
+        #expect(
+            refused?.code == .unknownKey && refused?.file == "typo.yaml" && refused?.line == 3,
+            "\(String(describing: refused))"
+        )
+        // A variant's own mistake is found too, as parse(yaml:file:) of that variant would.
+        let variant =
+            "name: v\ndescription: d\nphases:\n  - {name: p, executor: constant-arrival-rate, rate: 1/s, duration: 1s}\n"
+            + "variants:\n  - {name: a, pool: {warm_target: -1}}\n"
+        #expect(throws: ScenarioError.self) { try ScenarioParser.validate(yaml: variant, file: "variant.yaml") }
+    }
+
     @Test("Mutations of every shipped scenario end as a Scenario or a ScenarioError naming the file and line")
     func mutatedScenarios() throws {
         let corpus = try Self.corpus()

@@ -1,4 +1,4 @@
-public import Firecracker
+package import Firecracker
 
 /// Builds a golden snapshot of the built-in guest in a scratch directory for the duration of `body`.
 ///
@@ -8,7 +8,7 @@ public import Firecracker
 ///   - hugePages: back guest memory with 2 MiB huge pages (reserve them first).
 ///   - adjust: changes to the spec before the build (devices, readiness over vsock).
 ///   - body: receives the installation, the snapshot and a scratch directory for clones.
-public func withGoldenSnapshot<T: Sendable>(
+package func withGoldenSnapshot<T: Sendable>(
     workingSetMiB: Int = 4,
     touch: WorkingSetTouch? = nil,
     hugePages: Bool = false,

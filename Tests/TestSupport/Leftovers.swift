@@ -2,22 +2,22 @@ import Firecracker
 import HostSystem
 
 /// What the test process holds that it should give back: child VMMs and open descriptors.
-public enum Leftovers {
+package enum Leftovers {
     /// Pids of live (not zombie) `firecracker` processes whose parent is this process.
-    public static func childVMMs() -> [Int32] { ProcessStatus.firecrackerChildren() }
+    package static func childVMMs() -> [Int32] { ProcessStatus.firecrackerChildren() }
 
     /// Whether process `pid` exists (zombies included).
-    public static func processExists(_ pid: Int32) -> Bool { ProcessStatus.exists(pid) }
+    package static func processExists(_ pid: Int32) -> Bool { ProcessStatus.exists(pid) }
 
     /// How many descriptors this process has open.
-    public static func openDescriptorCount() -> Int { ProcessStatus.openDescriptorCount() }
+    package static func openDescriptorCount() -> Int { ProcessStatus.openDescriptorCount() }
 
     /// This process's open descriptors, each with what it refers to (`/proc/self/fd/N` → a path, `socket:[…]`,
     /// `anon_inode:[pidfd]`, …).
-    public static func openDescriptors() -> [Int32: String] { ProcessStatus.openDescriptors() }
+    package static func openDescriptors() -> [Int32: String] { ProcessStatus.openDescriptors() }
 
     /// The descriptors open now that were not open, to the same target, in `baseline`.
-    public static func descriptorsOpened(since baseline: [Int32: String]) -> [Int32: String] {
+    package static func descriptorsOpened(since baseline: [Int32: String]) -> [Int32: String] {
         openDescriptors().filter { baseline[$0.key] != $0.value }
     }
 
@@ -26,7 +26,7 @@ public enum Leftovers {
     /// Compared by number and target rather than counted, so that descriptors opened or closed meanwhile by
     /// anything else (another test, process-wide machinery started on first use) count neither way. A file
     /// removed since (a VM's directory is) still counts: its target has ` (deleted)` appended.
-    public static func stillOpen(_ descriptors: [Int32: String]) -> [Int32: String] {
+    package static func stillOpen(_ descriptors: [Int32: String]) -> [Int32: String] {
         let now = openDescriptors()
         return descriptors.filter { now[$0.key] == $0.value || now[$0.key] == $0.value + " (deleted)" }
     }
@@ -36,7 +36,7 @@ public enum Leftovers {
     /// Only for state that settles asynchronously after the operation under test returned — descriptors that
     /// a waiter thread closes after resuming its caller, or an event loop closing a channel — never as a
     /// stand-in for the work itself.
-    public static func settle(within timeout: Duration = .seconds(2), _ condition: () -> Bool) async -> Bool {
+    package static func settle(within timeout: Duration = .seconds(2), _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while !condition() {
             if ContinuousClock.now >= deadline { return false }

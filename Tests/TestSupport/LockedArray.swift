@@ -1,15 +1,15 @@
 import Synchronization
 
 /// An array many tasks append to.
-public final class LockedArray<Element: Sendable>: Sendable {
+package final class LockedArray<Element: Sendable>: Sendable {
     private let storage = Mutex<[Element]>([])
 
-    public init() {}
+    package init() {}
 
-    public func append(_ element: Element) {
+    package func append(_ element: Element) {
         storage.withLock { $0.append(element) }
     }
 
-    public var values: [Element] { storage.withLock { $0 } }
-    public var count: Int { storage.withLock { $0.count } }
+    package var values: [Element] { storage.withLock { $0 } }
+    package var count: Int { storage.withLock { $0.count } }
 }

@@ -12,15 +12,15 @@ import Synchronization
 /// await clock.waitForSleepers()
 /// clock.advance(by: .seconds(1))  // the sleep returns
 /// ```
-public final class ManualClock: Clock, Sendable {
+package final class ManualClock: Clock, Sendable {
     /// An instant: the offset from the clock's start.
-    public struct Instant: InstantProtocol, Hashable, Sendable, CustomStringConvertible {
-        public var offset: Duration
-        public init(offset: Duration) { self.offset = offset }
-        public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        public func duration(to other: Instant) -> Duration { other.offset - offset }
-        public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
-        public var description: String { "t+\(offset)" }
+    package struct Instant: InstantProtocol, Hashable, Sendable, CustomStringConvertible {
+        package var offset: Duration
+        package init(offset: Duration) { self.offset = offset }
+        package func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        package func duration(to other: Instant) -> Duration { other.offset - offset }
+        package static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+        package var description: String { "t+\(offset)" }
     }
 
     private struct Sleeper {
@@ -39,18 +39,18 @@ public final class ManualClock: Clock, Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
-    public var now: Instant { state.withLock { $0.now } }
-    public var minimumResolution: Duration { .zero }
+    package var now: Instant { state.withLock { $0.now } }
+    package var minimumResolution: Duration { .zero }
 
     /// How many sleeps are suspended now.
-    public var pendingSleeps: Int { state.withLock { $0.sleepers.count } }
+    package var pendingSleeps: Int { state.withLock { $0.sleepers.count } }
 
     /// How many times `sleep` has been called (including sleeps that returned at once).
-    public var sleepCalls: Int { state.withLock { $0.sleepCalls } }
+    package var sleepCalls: Int { state.withLock { $0.sleepCalls } }
 
-    public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+    package func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
@@ -80,7 +80,7 @@ public final class ManualClock: Clock, Sendable {
     }
 
     /// Moves time forward and wakes every sleep whose deadline has come, earliest first.
-    public func advance(by duration: Duration) {
+    package func advance(by duration: Duration) {
         let due = state.withLock { state -> [Sleeper] in
             state.now = state.now.advanced(by: duration)
             let now = state.now
@@ -95,7 +95,7 @@ public final class ManualClock: Clock, Sendable {
     ///
     /// - Returns: whether the condition held within `limit` of clock time.
     @discardableResult
-    public func advance(
+    package func advance(
         step: Duration = .milliseconds(1),
         limit: Duration = .seconds(60),
         until condition: () async -> Bool
@@ -112,7 +112,7 @@ public final class ManualClock: Clock, Sendable {
     }
 
     /// Suspends until at least `count` sleeps are suspended on this clock.
-    public func waitForSleepers(_ count: Int = 1) async {
+    package func waitForSleepers(_ count: Int = 1) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state in
                 if state.sleepers.count >= count { return true }

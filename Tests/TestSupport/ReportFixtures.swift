@@ -1,12 +1,12 @@
-public import Foundation
+package import Foundation
 import HostSystem
 import Randomness
-public import Reporting
+package import Reporting
 
 /// Reports and samples built in code for the reporting tests.
-public enum ReportFixtures {
+package enum ReportFixtures {
     /// `count` values from a normal distribution (Box–Muller on the seeded generator), in milliseconds.
-    public static func normal(mean: Double, deviation: Double, count: Int, seed: UInt64) -> [Double] {
+    package static func normal(mean: Double, deviation: Double, count: Int, seed: UInt64) -> [Double] {
         var random = SplitMix64(seed: seed)
         func uniform() -> Double { (Double(random.next() >> 11) + 0.5) / Double(1 << 53) }
         return (0..<count).map { _ in
@@ -15,7 +15,7 @@ public enum ReportFixtures {
     }
 
     /// A spectrum carrying `samples` as its recorded distribution (each value its own class).
-    public static func spectrum(_ samples: [Double], withDistribution: Bool = true) -> Spectrum {
+    package static func spectrum(_ samples: [Double], withDistribution: Bool = true) -> Spectrum {
         let sorted = samples.sorted()
         var values: [Double] = []
         var counts: [Int] = []
@@ -44,7 +44,7 @@ public enum ReportFixtures {
     }
 
     /// A phase whose latencies are the given samples by metric.
-    public static func phase(_ name: String, warmup: Bool = false, _ latencies: [String: Spectrum]) -> PhaseReport {
+    package static func phase(_ name: String, warmup: Bool = false, _ latencies: [String: Spectrum]) -> PhaseReport {
         PhaseReport(
             name: name,
             warmup: warmup,
@@ -57,7 +57,7 @@ public enum ReportFixtures {
 
     /// A run report of `scenario` with the given phases (the overall phase pools the measured ones' spectra
     /// when `overall` is not given) and gates.
-    public static func report(
+    package static func report(
         scenario: String,
         phases: [PhaseReport],
         overall: PhaseReport? = nil,
@@ -115,7 +115,7 @@ public enum ReportFixtures {
     }
 
     /// A one-phase report of `scenario` whose `restore` and `spawn` metrics are the given samples.
-    public static func simple(
+    package static func simple(
         scenario: String = "smoke",
         restore: [Double],
         spawn: [Double],
@@ -132,7 +132,7 @@ public enum ReportFixtures {
     // Two phases (one warm-up), latency spectra with distributions, a timeline with a fault window, gates that
     // pass and one that fails.
 
-    public static func spectrum(_ values: [Double: Int]) -> Spectrum {
+    package static func spectrum(_ values: [Double: Int]) -> Spectrum {
         let sorted = values.keys.sorted()
         let distribution = RecordedDistribution(valuesMilliseconds: sorted, counts: sorted.map { values[$0]! })
         let all = distribution.expanded()
@@ -155,7 +155,7 @@ public enum ReportFixtures {
         )
     }
 
-    public static func latencies() -> [String: Spectrum] {
+    package static func latencies() -> [String: Spectrum] {
         [
             "spawn": spectrum([1.8: 600, 2.4: 300, 3.1: 80, 16.5: 15, 21.0: 5]),
             "spawn_warm": spectrum([1.8: 600, 2.4: 300, 3.1: 80]),
@@ -169,7 +169,7 @@ public enum ReportFixtures {
         ]
     }
 
-    public static func timeline() -> [TimelineSample] {
+    package static func timeline() -> [TimelineSample] {
         (0..<60).map { index in
             let time = Double(index) * 0.2
             return TimelineSample(
@@ -193,7 +193,7 @@ public enum ReportFixtures {
         }
     }
 
-    public static let gates = [
+    package static let gates = [
         GateResult(expression: "spawn_ms p95 < 50", measured: 3.1, passed: true, reason: nil),
         GateResult(
             expression: "restore_ms p99 < 15",
@@ -206,7 +206,7 @@ public enum ReportFixtures {
 
     /// A window with every figure, an instantaneous crash the pool never recovered from, and a fault the
     /// backend could not suffer.
-    public static let faults = [
+    package static let faults = [
         FaultRecord(
             kind: "memory-pressure",
             startedAt: 4,
@@ -255,7 +255,7 @@ public enum ReportFixtures {
         ),
     ]
 
-    public static func rendered(
+    package static func rendered(
         scenario: String = "fixture",
         backend: String = "firecracker",
         gates: [GateResult] = gates,
@@ -321,12 +321,12 @@ extension Int {
 }
 
 /// A comparison built by hand, so every verdict is present.
-public enum ComparisonFixture {
-    public static func side(_ values: [Double], samples: Int = 400) -> SideSummary {
+package enum ComparisonFixture {
+    package static func side(_ values: [Double], samples: Int = 400) -> SideSummary {
         SideSummary(runValues: values, samples: samples)
     }
 
-    public static func row(
+    package static func row(
         _ scenario: String,
         _ metric: String,
         _ statistic: String = "mean",
@@ -357,7 +357,7 @@ public enum ComparisonFixture {
     }
 
     /// Rows: regressed, improved, within noise (decided), reported within noise, base 0, not enough runs.
-    public static let rows = [
+    package static let rows = [
         row(
             "smoke",
             "restore",
@@ -425,7 +425,7 @@ public enum ComparisonFixture {
         ),
     ]
 
-    public static func run(_ source: String, scenario: String, verdict: Verdict = .pass) -> ComparedRun {
+    package static func run(_ source: String, scenario: String, verdict: Verdict = .pass) -> ComparedRun {
         ComparedRun(
             source: source,
             scenario: scenario,
@@ -437,7 +437,7 @@ public enum ComparisonFixture {
         )
     }
 
-    public static func report(rows: [ComparisonRow] = rows) -> ComparisonReport {
+    package static func report(rows: [ComparisonRow] = rows) -> ComparisonReport {
         ComparisonReport(
             settings: ComparisonSettings(),
             base: [run("base/<smoke>.json", scenario: "smoke"), run("base/burst.json", scenario: "burst")],

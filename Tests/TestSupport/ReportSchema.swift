@@ -1,5 +1,5 @@
-public import Foundation
-public import Reporting
+package import Foundation
+package import Reporting
 
 /// Checks reports against the committed JSON Schema (`Reports/run-report.schema.json`) through
 /// `scripts/validate-report` (python3 with `jsonschema`), the same check `scripts/test` runs on the CI smoke
@@ -11,24 +11,24 @@ public import Reporting
 /// let report = try await ScenarioRunner(scenario: scenario, options: options).run()
 /// try ReportSchema.check(report)
 /// ```
-public enum ReportSchema {
+package enum ReportSchema {
     /// Why a report was not accepted: its violations, or why the check could not run.
-    public struct Failure: Error, CustomStringConvertible {
+    package struct Failure: Error, CustomStringConvertible {
         /// The validator's exit status: 1 invalid, 2 the check could not run, other values a crash.
-        public var status: Int32
+        package var status: Int32
         /// What the validator printed.
-        public var output: String
+        package var output: String
 
-        public var description: String { "report schema check failed (status \(status)):\n\(output)" }
+        package var description: String { "report schema check failed (status \(status)):\n\(output)" }
     }
 
     /// The committed schema.
-    public static let schemaPath = TestEnvironment.packageRoot + "/Reports/run-report.schema.json"
+    package static let schemaPath = TestEnvironment.packageRoot + "/Reports/run-report.schema.json"
     /// The validator script.
-    public static let validatorPath = TestEnvironment.packageRoot + "/scripts/validate-report"
+    package static let validatorPath = TestEnvironment.packageRoot + "/scripts/validate-report"
 
     /// Encodes `report` as `snapbench run` writes it and checks it.
-    public static func check(_ report: RunReport) throws {
+    package static func check(_ report: RunReport) throws {
         try check(json: RunReport.encoder().encode(report))
     }
 
@@ -37,7 +37,7 @@ public enum ReportSchema {
     /// - Parameter python: the interpreter to run the validator with (a parameter so a test can show a
     ///   missing interpreter fails the check).
     /// - Throws: ``Failure`` when the report is invalid or the check cannot run.
-    public static func check(json: Data, python: String = "python3") throws {
+    package static func check(json: Data, python: String = "python3") throws {
         // In the process's own scratch directory, so a process killed mid-check leaves it to the next one's sweep.
         let scratch = try TestEnvironment.scratchDirectory()
         defer { TestEnvironment.remove(scratch) }

@@ -1,4 +1,4 @@
-public import Testing
+package import Testing
 
 extension Trait where Self == ConditionTrait {
     /// Runs a test or suite of real Firecracker only where `/dev/kvm` is usable; elsewhere it is skipped, with
@@ -8,7 +8,7 @@ extension Trait where Self == ConditionTrait {
     /// @Suite("Real Firecracker", .requiresKVM)
     /// struct RealFirecracker { … }
     /// ```
-    public static var requiresKVM: Self {
+    package static var requiresKVM: Self {
         .enabled(if: TestEnvironment.kvmAvailable, Comment(rawValue: TestEnvironment.kvmSkipReason))
     }
 }

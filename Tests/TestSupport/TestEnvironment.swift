@@ -1,12 +1,12 @@
-public import Firecracker
+package import Firecracker
 import Foundation
 import Glibc
 import HostSystem
 
 /// Where the tests find Firecracker, the guest and scratch space, and what the host offers.
-public enum TestEnvironment {
+package enum TestEnvironment {
     /// The package root, derived from this file's location.
-    public static let packageRoot: String = {
+    package static let packageRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
@@ -16,7 +16,7 @@ public enum TestEnvironment {
     ///
     /// When it is not, the message says so loudly on stderr once, and the suites that need it are skipped
     /// with a comment naming the reason.
-    public static let kvmAvailable: Bool = {
+    package static let kvmAvailable: Bool = {
         let usable = HostInfo.kvmUsable
         if !usable {
             let banner = String(repeating: "!", count: 78)
@@ -31,16 +31,16 @@ public enum TestEnvironment {
     }()
 
     /// The comment attached to skipped real-Firecracker suites.
-    public static let kvmSkipReason =
+    package static let kvmSkipReason =
         "SKIPPED: /dev/kvm is absent or unusable on this host; real Firecracker tests need it"
 
     /// The Firecracker installation under test (run `scripts/setup` first).
-    public static func installation() async throws -> FirecrackerInstallation {
+    package static func installation() async throws -> FirecrackerInstallation {
         try await FirecrackerInstallation.locate(explicitPath: nil, projectRoots: [packageRoot])
     }
 
     /// The built-in guest image.
-    public static func guestPath() throws -> String {
+    package static func guestPath() throws -> String {
         try ProjectPaths.locateGuest(projectRoots: [packageRoot])
     }
 
@@ -48,7 +48,7 @@ public enum TestEnvironment {
     ///
     /// Kept short (`/tmp/sbt-<pid>/<8 hex>`): VMM API sockets live below it, and a Unix socket path has at
     /// most 107 bytes.
-    public static func scratchDirectory(_ name: String = #function) throws -> String {
+    package static func scratchDirectory(_ name: String = #function) throws -> String {
         _ = sweptDeadOwners
         let path =
             "\(FileManager.default.temporaryDirectory.path)/sbt-\(getpid())/\(UUID().uuidString.prefix(8).lowercased())"
@@ -70,7 +70,7 @@ public enum TestEnvironment {
 
     /// Removes a scratch directory, and the process's `sbt-<pid>` directory above it once that is empty, so
     /// tests leave nothing in `/tmp`.
-    public static func remove(_ path: String) {
+    package static func remove(_ path: String) {
         try? FileManager.default.removeItem(atPath: path)
         let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if parent.hasSuffix("/sbt-\(getpid())") { rmdir(parent) }

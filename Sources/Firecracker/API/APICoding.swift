@@ -1,9 +1,9 @@
-public import Foundation
+package import Foundation
 
 /// JSON coders configured for Firecracker's wire format: snake_case keys, no `null` for absent fields.
-public enum APICoding {
+package enum APICoding {
     /// An encoder that writes Firecracker's snake_case keys.
-    public static func encoder() -> JSONEncoder {
+    package static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys]
@@ -11,7 +11,7 @@ public enum APICoding {
     }
 
     /// A decoder that reads Firecracker's snake_case keys.
-    public static func decoder() -> JSONDecoder {
+    package static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return decoder

@@ -3,9 +3,9 @@ import Foundation
 /// A complete HTTP response from Firecracker's API socket.
 public struct APIResponse: Sendable, Equatable {
     /// The HTTP status code.
-    public var status: Int
+    package var status: Int
     /// The raw body (JSON, or empty for `204 No Content`).
-    public var body: [UInt8]
+    package var body: [UInt8]
 
     public init(status: Int, body: [UInt8]) {
         self.status = status
@@ -13,7 +13,7 @@ public struct APIResponse: Sendable, Equatable {
     }
 
     /// Whether the status is 2xx.
-    public var isSuccess: Bool { (200..<300).contains(status) }
+    package var isSuccess: Bool { (200..<300).contains(status) }
 
     /// Decodes the body as `T` with Firecracker's snake_case keys.
     ///

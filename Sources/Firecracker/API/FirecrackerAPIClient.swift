@@ -1,7 +1,7 @@
 import Foundation
-public import NIOCore
-public import NIOHTTP1
-public import NIOPosix
+package import NIOCore
+package import NIOHTTP1
+import NIOPosix
 import Synchronization
 
 /// An HTTP/1.1 client for one Firecracker process's API Unix socket.
@@ -20,11 +20,11 @@ import Synchronization
 /// )
 /// await client.close()
 /// ```
-public final class FirecrackerAPIClient: Sendable {
+package final class FirecrackerAPIClient: Sendable {
     /// Path of the API socket.
-    public let socketPath: String
+    package let socketPath: String
     /// Timeout applied when a call gives none.
-    public let defaultTimeout: Duration
+    package let defaultTimeout: Duration
 
     private let group: any EventLoopGroup
     private let channel = Mutex<(any Channel)?>(nil)
@@ -35,7 +35,7 @@ public final class FirecrackerAPIClient: Sendable {
     ///   - socketPath: the `--api-sock` path of the Firecracker process.
     ///   - defaultTimeout: the timeout of requests that name none.
     ///   - group: the event loops the connection runs on.
-    public init(
+    package init(
         socketPath: String,
         defaultTimeout: Duration = .seconds(10),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
@@ -48,7 +48,7 @@ public final class FirecrackerAPIClient: Sendable {
     /// Opens the connection now (it is otherwise opened by the first request).
     ///
     /// - Throws: `FirecrackerError` with code `.connectFailed`.
-    public func connect() async throws {
+    package func connect() async throws {
         _ = try await liveChannel()
     }
 
@@ -61,7 +61,7 @@ public final class FirecrackerAPIClient: Sendable {
     ///   - timeout: how long to wait for the complete response.
     /// - Returns: the status and body.
     /// - Throws: `FirecrackerError` with `.timeout`, `.connectionClosed`, `.connectFailed` or `.invalidResponse`.
-    public func send(
+    package func send(
         _ method: HTTPMethod,
         _ path: String,
         body: [UInt8]? = nil,
@@ -105,7 +105,7 @@ public final class FirecrackerAPIClient: Sendable {
     /// - Throws: `FirecrackerError` with code `.apiFault` carrying Firecracker's `fault_message` on an error
     ///   status, or a transport error.
     @discardableResult
-    public func send(
+    package func send(
         _ method: HTTPMethod,
         _ path: String,
         json value: some Encodable,
@@ -118,7 +118,7 @@ public final class FirecrackerAPIClient: Sendable {
     }
 
     /// Closes the connection; a later request opens a new one.
-    public func close() async {
+    package func close() async {
         let current = channel.withLock { channel -> (any Channel)? in
             defer { channel = nil }
             return channel

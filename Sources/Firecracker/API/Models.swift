@@ -8,15 +8,15 @@
 /// ```swift
 /// let boot = BootSource(kernelImagePath: "/srv/guest.elf", bootArgs: "ws=16")
 /// ```
-public struct BootSource: Codable, Sendable, Equatable {
+package struct BootSource: Codable, Sendable, Equatable {
     /// Host path of the ELF image Firecracker loads.
-    public var kernelImagePath: String
+    package var kernelImagePath: String
     /// The guest kernel command line.
-    public var bootArgs: String?
+    package var bootArgs: String?
     /// Host path of an initial ramdisk.
-    public var initrdPath: String?
+    package var initrdPath: String?
 
-    public init(kernelImagePath: String, bootArgs: String? = nil, initrdPath: String? = nil) {
+    package init(kernelImagePath: String, bootArgs: String? = nil, initrdPath: String? = nil) {
         self.kernelImagePath = kernelImagePath
         self.bootArgs = bootArgs
         self.initrdPath = initrdPath
@@ -30,23 +30,23 @@ public struct BootSource: Codable, Sendable, Equatable {
 /// ```
 public struct MachineConfiguration: Codable, Sendable, Equatable {
     /// Number of vCPUs (1–32).
-    public var vcpuCount: Int
+    package var vcpuCount: Int
     /// Guest memory in MiB.
-    public var memSizeMib: Int
+    package var memSizeMib: Int
     /// Simultaneous multithreading (x86_64 only).
-    public var smt: Bool?
+    package var smt: Bool?
     /// Whether KVM tracks dirty pages, needed for Diff snapshots.
-    public var trackDirtyPages: Bool?
+    package var trackDirtyPages: Bool?
     /// Back guest memory with hugetlbfs pages; such a snapshot restores only through userfaultfd.
-    public var hugePages: HugePages?
+    package var hugePages: HugePages?
 
     /// Guest memory page size (`huge_pages`).
-    public enum HugePages: String, Codable, Sendable {
+    package enum HugePages: String, Codable, Sendable {
         case none = "None"
         case twoMiB = "2M"
     }
 
-    public init(
+    package init(
         vcpuCount: Int,
         memSizeMib: Int,
         smt: Bool? = nil,
@@ -66,17 +66,17 @@ public struct MachineConfiguration: Codable, Sendable, Equatable {
 /// ```swift
 /// let rootfs = Drive(driveId: "rootfs", pathOnHost: "/srv/rootfs.ext4", isRootDevice: true, isReadOnly: true)
 /// ```
-public struct Drive: Codable, Sendable, Equatable {
+package struct Drive: Codable, Sendable, Equatable {
     /// Identifier, also the last path component of the endpoint.
-    public var driveId: String
+    package var driveId: String
     /// Host path of the backing file.
-    public var pathOnHost: String
+    package var pathOnHost: String
     /// Whether the kernel mounts this drive as `/`.
-    public var isRootDevice: Bool
+    package var isRootDevice: Bool
     /// Whether the guest sees the drive read-only.
-    public var isReadOnly: Bool
+    package var isReadOnly: Bool
 
-    public init(driveId: String, pathOnHost: String, isRootDevice: Bool, isReadOnly: Bool) {
+    package init(driveId: String, pathOnHost: String, isRootDevice: Bool, isReadOnly: Bool) {
         self.driveId = driveId
         self.pathOnHost = pathOnHost
         self.isRootDevice = isRootDevice
@@ -89,15 +89,15 @@ public struct Drive: Codable, Sendable, Equatable {
 /// ```swift
 /// let nic = NetworkInterface(ifaceId: "eth0", hostDevName: "tap0", guestMac: "06:00:AC:10:00:02")
 /// ```
-public struct NetworkInterface: Codable, Sendable, Equatable {
+package struct NetworkInterface: Codable, Sendable, Equatable {
     /// Identifier, also the last path component of the endpoint.
-    public var ifaceId: String
+    package var ifaceId: String
     /// Name of the host TAP device (it must exist in the VMM's network namespace).
-    public var hostDevName: String
+    package var hostDevName: String
     /// The guest MAC address.
-    public var guestMac: String?
+    package var guestMac: String?
 
-    public init(ifaceId: String, hostDevName: String, guestMac: String? = nil) {
+    package init(ifaceId: String, hostDevName: String, guestMac: String? = nil) {
         self.ifaceId = ifaceId
         self.hostDevName = hostDevName
         self.guestMac = guestMac
@@ -112,13 +112,13 @@ public struct NetworkInterface: Codable, Sendable, Equatable {
 /// ```swift
 /// let vsock = Vsock(guestCid: 3, udsPath: "vsock.sock")
 /// ```
-public struct Vsock: Codable, Sendable, Equatable {
+package struct Vsock: Codable, Sendable, Equatable {
     /// The guest's context identifier (≥ 3).
-    public var guestCid: UInt32
+    package var guestCid: UInt32
     /// Path of the host-side Unix socket.
-    public var udsPath: String
+    package var udsPath: String
 
-    public init(guestCid: UInt32, udsPath: String) {
+    package init(guestCid: UInt32, udsPath: String) {
         self.guestCid = guestCid
         self.udsPath = udsPath
     }
@@ -129,15 +129,15 @@ public struct Vsock: Codable, Sendable, Equatable {
 /// ```swift
 /// let balloon = Balloon(amountMib: 0, deflateOnOom: true, statsPollingIntervalS: 1)
 /// ```
-public struct Balloon: Codable, Sendable, Equatable {
+package struct Balloon: Codable, Sendable, Equatable {
     /// The target size of the balloon, in MiB.
-    public var amountMib: Int
+    package var amountMib: Int
     /// Whether the guest may deflate the balloon when it runs out of memory.
-    public var deflateOnOom: Bool
+    package var deflateOnOom: Bool
     /// How often the guest reports its memory statistics, in seconds (0: never).
-    public var statsPollingIntervalS: Int
+    package var statsPollingIntervalS: Int
 
-    public init(amountMib: Int, deflateOnOom: Bool, statsPollingIntervalS: Int = 0) {
+    package init(amountMib: Int, deflateOnOom: Bool, statsPollingIntervalS: Int = 0) {
         self.amountMib = amountMib
         self.deflateOnOom = deflateOnOom
         self.statsPollingIntervalS = statsPollingIntervalS
@@ -151,17 +151,17 @@ public struct Balloon: Codable, Sendable, Equatable {
 /// let configuration = try await vmm.api.vmConfiguration()
 /// configuration.networkInterfaces.map(\.hostDevName)  // ["tap0"]
 /// ```
-public struct VMConfiguration: Codable, Sendable, Equatable {
+package struct VMConfiguration: Codable, Sendable, Equatable {
     /// The block devices.
-    public var drives: [Drive]
+    package var drives: [Drive]
     /// The network interfaces.
-    public var networkInterfaces: [NetworkInterface]
+    package var networkInterfaces: [NetworkInterface]
     /// The balloon, when there is one.
-    public var balloon: Balloon?
+    package var balloon: Balloon?
     /// The vsock device, when there is one.
-    public var vsock: Vsock?
+    package var vsock: Vsock?
 
-    public init(drives: [Drive], networkInterfaces: [NetworkInterface], balloon: Balloon?, vsock: Vsock?) {
+    package init(drives: [Drive], networkInterfaces: [NetworkInterface], balloon: Balloon?, vsock: Vsock?) {
         self.drives = drives
         self.networkInterfaces = networkInterfaces
         self.balloon = balloon
@@ -179,9 +179,9 @@ public struct VMConfiguration: Codable, Sendable, Equatable {
 /// ```swift
 /// let logger = LoggerConfiguration(logPath: "firecracker.log", level: .info)
 /// ```
-public struct LoggerConfiguration: Codable, Sendable, Equatable {
+package struct LoggerConfiguration: Codable, Sendable, Equatable {
     /// Firecracker's log levels.
-    public enum Level: String, Codable, Sendable {
+    package enum Level: String, Codable, Sendable {
         case error = "Error"
         case warning = "Warning"
         case info = "Info"
@@ -191,15 +191,15 @@ public struct LoggerConfiguration: Codable, Sendable, Equatable {
     }
 
     /// Host path of a file or FIFO.
-    public var logPath: String?
+    package var logPath: String?
     /// Minimum level written.
-    public var level: Level?
+    package var level: Level?
     /// Whether each line carries its level.
-    public var showLevel: Bool?
+    package var showLevel: Bool?
     /// Whether each line carries its source location.
-    public var showLogOrigin: Bool?
+    package var showLogOrigin: Bool?
 
-    public init(logPath: String? = nil, level: Level? = nil, showLevel: Bool? = nil, showLogOrigin: Bool? = nil) {
+    package init(logPath: String? = nil, level: Level? = nil, showLevel: Bool? = nil, showLogOrigin: Bool? = nil) {
         self.logPath = logPath
         self.level = level
         self.showLevel = showLevel
@@ -212,11 +212,11 @@ public struct LoggerConfiguration: Codable, Sendable, Equatable {
 /// ```swift
 /// let metrics = MetricsConfiguration(metricsPath: "metrics.json")
 /// ```
-public struct MetricsConfiguration: Codable, Sendable, Equatable {
+package struct MetricsConfiguration: Codable, Sendable, Equatable {
     /// Host path of a file or FIFO.
-    public var metricsPath: String
+    package var metricsPath: String
 
-    public init(metricsPath: String) {
+    package init(metricsPath: String) {
         self.metricsPath = metricsPath
     }
 }
@@ -226,18 +226,18 @@ public struct MetricsConfiguration: Codable, Sendable, Equatable {
 /// ```swift
 /// try await client.perform(InstanceAction(.instanceStart))
 /// ```
-public struct InstanceAction: Codable, Sendable, Equatable {
+package struct InstanceAction: Codable, Sendable, Equatable {
     /// The actions this driver uses.
-    public enum Kind: String, Codable, Sendable {
+    package enum Kind: String, Codable, Sendable {
         case instanceStart = "InstanceStart"
         case flushMetrics = "FlushMetrics"
         case sendCtrlAltDel = "SendCtrlAltDel"
     }
 
     /// Which action.
-    public var actionType: Kind
+    package var actionType: Kind
 
-    public init(_ actionType: Kind) {
+    package init(_ actionType: Kind) {
         self.actionType = actionType
     }
 }
@@ -247,17 +247,17 @@ public struct InstanceAction: Codable, Sendable, Equatable {
 /// ```swift
 /// let pause = VMStateChange(state: .paused)
 /// ```
-public struct VMStateChange: Codable, Sendable, Equatable {
+package struct VMStateChange: Codable, Sendable, Equatable {
     /// The two states a running microVM can be put in.
-    public enum State: String, Codable, Sendable {
+    package enum State: String, Codable, Sendable {
         case paused = "Paused"
         case resumed = "Resumed"
     }
 
     /// The requested state.
-    public var state: State
+    package var state: State
 
-    public init(state: State) {
+    package init(state: State) {
         self.state = state
     }
 }
@@ -267,21 +267,21 @@ public struct VMStateChange: Codable, Sendable, Equatable {
 /// ```swift
 /// let create = SnapshotCreateParameters(snapshotType: .full, snapshotPath: "vm.state", memFilePath: "vm.mem")
 /// ```
-public struct SnapshotCreateParameters: Codable, Sendable, Equatable {
+package struct SnapshotCreateParameters: Codable, Sendable, Equatable {
     /// Full snapshots hold all guest memory; Diff snapshots only pages dirtied since the last one.
-    public enum SnapshotType: String, Codable, Sendable {
+    package enum SnapshotType: String, Codable, Sendable {
         case full = "Full"
         case diff = "Diff"
     }
 
     /// Full or Diff.
-    public var snapshotType: SnapshotType
+    package var snapshotType: SnapshotType
     /// Host path the VM state (device and vCPU state) is written to.
-    public var snapshotPath: String
+    package var snapshotPath: String
     /// Host path guest memory is written to.
-    public var memFilePath: String
+    package var memFilePath: String
 
-    public init(snapshotType: SnapshotType = .full, snapshotPath: String, memFilePath: String) {
+    package init(snapshotType: SnapshotType = .full, snapshotPath: String, memFilePath: String) {
         self.snapshotType = snapshotType
         self.snapshotPath = snapshotPath
         self.memFilePath = memFilePath
@@ -293,19 +293,19 @@ public struct SnapshotCreateParameters: Codable, Sendable, Equatable {
 /// ```swift
 /// let backend = MemoryBackend(backendType: .file, backendPath: "/srv/golden/vm.mem")
 /// ```
-public struct MemoryBackend: Codable, Sendable, Equatable {
+package struct MemoryBackend: Codable, Sendable, Equatable {
     /// `File` maps the memory file privately; `Uffd` hands page faults to a userfaultfd handler at `backendPath`.
-    public enum BackendType: String, Codable, Sendable {
+    package enum BackendType: String, Codable, Sendable {
         case file = "File"
         case uffd = "Uffd"
     }
 
     /// File or Uffd.
-    public var backendType: BackendType
+    package var backendType: BackendType
     /// The memory file, or the handler's Unix socket.
-    public var backendPath: String
+    package var backendPath: String
 
-    public init(backendType: BackendType, backendPath: String) {
+    package init(backendType: BackendType, backendPath: String) {
         self.backendType = backendType
         self.backendPath = backendPath
     }
@@ -316,13 +316,13 @@ public struct MemoryBackend: Codable, Sendable, Equatable {
 /// ```swift
 /// let override = NetworkOverride(ifaceId: "eth0", hostDevName: "tap7")
 /// ```
-public struct NetworkOverride: Codable, Sendable, Equatable {
+package struct NetworkOverride: Codable, Sendable, Equatable {
     /// The interface as named in the snapshot.
-    public var ifaceId: String
+    package var ifaceId: String
     /// The TAP to use instead.
-    public var hostDevName: String
+    package var hostDevName: String
 
-    public init(ifaceId: String, hostDevName: String) {
+    package init(ifaceId: String, hostDevName: String) {
         self.ifaceId = ifaceId
         self.hostDevName = hostDevName
     }
@@ -339,17 +339,17 @@ public struct NetworkOverride: Codable, Sendable, Equatable {
 /// ```
 public struct SnapshotLoadParameters: Codable, Sendable, Equatable {
     /// Host path of the VM state file.
-    public var snapshotPath: String
+    package var snapshotPath: String
     /// Where guest memory comes from.
-    public var memBackend: MemoryBackend
+    package var memBackend: MemoryBackend
     /// Whether KVM tracks dirty pages after the load (for later Diff snapshots).
-    public var enableDiffSnapshots: Bool?
+    package var enableDiffSnapshots: Bool?
     /// Whether the VM runs as soon as it is loaded.
-    public var resumeVm: Bool?
+    package var resumeVm: Bool?
     /// TAP devices to use instead of the ones named in the snapshot.
-    public var networkOverrides: [NetworkOverride]?
+    package var networkOverrides: [NetworkOverride]?
 
-    public init(
+    package init(
         snapshotPath: String,
         memBackend: MemoryBackend,
         enableDiffSnapshots: Bool? = nil,
@@ -367,15 +367,15 @@ public struct SnapshotLoadParameters: Codable, Sendable, Equatable {
 /// `GET /`: who is answering.
 public struct InstanceInfo: Codable, Sendable, Equatable {
     /// Always "Firecracker".
-    public var appName: String
+    package var appName: String
     /// The `--id` the process was started with.
-    public var id: String
+    package var id: String
     /// "Not started", "Running" or "Paused".
-    public var state: String
+    package var state: String
     /// e.g. "1.12.1".
-    public var vmmVersion: String
+    package var vmmVersion: String
 
-    public init(appName: String, id: String, state: String, vmmVersion: String) {
+    package init(appName: String, id: String, state: String, vmmVersion: String) {
         self.appName = appName
         self.id = id
         self.state = state
@@ -386,9 +386,9 @@ public struct InstanceInfo: Codable, Sendable, Equatable {
 /// The body of every Firecracker error response.
 public struct APIFault: Codable, Sendable, Equatable {
     /// Firecracker's description of what went wrong.
-    public var faultMessage: String
+    package var faultMessage: String
 
-    public init(faultMessage: String) {
+    package init(faultMessage: String) {
         self.faultMessage = faultMessage
     }
 }

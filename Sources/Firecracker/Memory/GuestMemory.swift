@@ -6,9 +6,9 @@
 /// memory.pageCache = .cold
 /// memory.description  // "uffd, prefetch recorded, page cache cold"
 /// ```
-public struct GuestMemory: Sendable, Equatable, CustomStringConvertible {
+package struct GuestMemory: Sendable, Equatable, CustomStringConvertible {
     /// Who serves a clone's page faults.
-    public enum Backend: String, Sendable, CaseIterable {
+    package enum Backend: String, Sendable, CaseIterable {
         /// Firecracker maps the memory file privately (its `File` backend).
         case file
         /// snapbench's ``PageFaultServer`` copies pages in (Firecracker's `Uffd` backend).
@@ -18,7 +18,7 @@ public struct GuestMemory: Sendable, Equatable, CustomStringConvertible {
     /// What a clone gets ahead of its guest asking for it: with userfaultfd, pages its page server copies in
     /// before the clone counts as restored; with the File backend, pages of the memory file read into the page
     /// cache before its restore (the VMM maps the file itself, so that is as far as snapbench reaches).
-    public enum Prefetch: String, Sendable, CaseIterable {
+    package enum Prefetch: String, Sendable, CaseIterable {
         /// Nothing: every page on demand.
         case none
         /// The pages the first leased clone touched: recorded by its page server, or read from its VMM's page
@@ -29,26 +29,26 @@ public struct GuestMemory: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The memory file's state in the page cache at each restore.
-    public enum PageCache: String, Sendable, CaseIterable {
+    package enum PageCache: String, Sendable, CaseIterable {
         /// As it is: after the first restores, cached.
         case warm
         /// Dropped before each restore, as far as the kernel lets it (pages live clones map stay).
         case cold
     }
 
-    public var backend: Backend
-    public var prefetch: Prefetch
-    public var pageCache: PageCache
+    package var backend: Backend
+    package var prefetch: Prefetch
+    package var pageCache: PageCache
     /// Guest memory in 2 MiB huge pages (userfaultfd only: Firecracker restores huge pages no other way).
-    public var hugePages: Bool
+    package var hugePages: Bool
     /// With userfaultfd, each 4 KiB fault also brings in the missing pages of its aligned block of this many
     /// pages (1: the faulting page only). The default, 16 pages (64 KiB), is Linux's own `fault_around_bytes`.
-    public var faultAroundPages: Int
+    package var faultAroundPages: Int
 
     /// Linux's `fault_around_bytes` (64 KiB) in pages: what the kernel maps around a file fault.
-    public static let defaultFaultAroundPages = 16
+    package static let defaultFaultAroundPages = 16
 
-    public init(
+    package init(
         backend: Backend = .file,
         prefetch: Prefetch = .none,
         pageCache: PageCache = .warm,
@@ -62,7 +62,7 @@ public struct GuestMemory: Sendable, Equatable, CustomStringConvertible {
         self.faultAroundPages = faultAroundPages
     }
 
-    public var description: String {
+    package var description: String {
         "\(backend.rawValue)" + (backend == .userfaultfd || prefetch != .none ? ", prefetch \(prefetch.rawValue)" : "")
             + (backend == .userfaultfd ? ", fault-around \(faultAroundPages * 4) KiB" : "")
             + ", page cache \(pageCache.rawValue)" + (hugePages ? ", 2 MiB pages" : "")

@@ -10,12 +10,12 @@ import HostSystem
 /// let touched = MappedFilePages.pages(of: snapshot.memoryPath, mappedBy: clone.vmm.pid, pageCount: 32_768)
 /// touched?.count  // ≈ the guest's working set, plus the kernel's fault-around of 64 KiB per fault
 /// ```
-public enum MappedFilePages {
+package enum MappedFilePages {
     /// The file's pages `pid` maps and has present, by file page; `nil` when the process, its mapping of the
     /// file or its page map cannot be read.
     ///
     /// The file is found by device and inode, so a hard link of it (a jailed VMM's) counts as the file.
-    public static func pages(of path: String, mappedBy pid: Int32, pageCount: Int) -> PageSet? {
+    package static func pages(of path: String, mappedBy pid: Int32, pageCount: Int) -> PageSet? {
         var status = stat()
         guard stat(path, &status) == 0,
             let maps = SystemFile.readIfPresent("/proc/\(pid)/maps")

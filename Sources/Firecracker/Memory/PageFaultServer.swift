@@ -18,27 +18,27 @@ import SystemPackage
 /// // … PUT /snapshot/load with mem_backend {backend_type: Uffd, backend_path: server.socketPath} …
 /// let outcome = await server.stop()   // outcome.statistics.faults, outcome.recorded?.count
 /// ```
-public final class PageFaultServer: Sendable {
+package final class PageFaultServer: Sendable {
     /// What the server did for its clone.
-    public struct Statistics: Sendable, Equatable {
+    package struct Statistics: Sendable, Equatable {
         /// Page faults received.
-        public var faults: Int
+        package var faults: Int
         /// 4 KiB pages copied in to serve them.
-        public var faultPages: Int
+        package var faultPages: Int
         /// Time spent serving them.
-        public var faultTime: Duration
+        package var faultTime: Duration
         /// 4 KiB pages copied in ahead of any fault.
-        public var prefetchedPages: Int
+        package var prefetchedPages: Int
         /// Time the prefetch took, faults served in between included.
-        public var prefetchTime: Duration
+        package var prefetchTime: Duration
         /// Faults whose page was already there (a wake sufficed).
-        public var alreadyPresent: Int
+        package var alreadyPresent: Int
         /// 4 KiB pages copied in around faulting pages (part of ``faultPages``).
-        public var faultAroundPages: Int
+        package var faultAroundPages: Int
     }
 
     /// How the server ended.
-    public enum Ending: Sendable, Equatable {
+    package enum Ending: Sendable, Equatable {
         /// The VMM closed its connection (it exited).
         case vmmHungUp
         /// ``stop()`` ended it.
@@ -48,14 +48,14 @@ public final class PageFaultServer: Sendable {
     }
 
     /// The server's end: how, what it did, and the pages faults brought in when it recorded them.
-    public struct Outcome: Sendable, Equatable {
-        public var ending: Ending
-        public var statistics: Statistics
-        public var recorded: PageSet?
+    package struct Outcome: Sendable, Equatable {
+        package var ending: Ending
+        package var statistics: Statistics
+        package var recorded: PageSet?
     }
 
     /// The socket the VMM connects to (`mem_backend.backend_path`).
-    public let socketPath: String
+    package let socketPath: String
     private let listener: Int32
     private let stopSignal: Int32
     private let state = Mutex(State())
@@ -80,7 +80,7 @@ public final class PageFaultServer: Sendable {
     ///   - onFailure: called once, on the server's thread, when a page cannot be served or the VMM never
     ///     connected: the clone must be stopped, since its vCPU waits for that page forever.
     /// - Throws: `FirecrackerError(.workspace)` when the socket cannot be made.
-    public init(
+    package init(
         socketPath: String,
         memory: SnapshotMemoryMap,
         prefetch: PageSet? = nil,
@@ -123,7 +123,7 @@ public final class PageFaultServer: Sendable {
 
     /// Ends the server (if the VMM has not already hung up) and returns its outcome.
     @discardableResult
-    public func stop() async -> Outcome {
+    package func stop() async -> Outcome {
         state.withLock { state in
             // Under the lock: the thread closes the signal only after it recorded its outcome.
             if state.outcome == nil {
@@ -135,7 +135,7 @@ public final class PageFaultServer: Sendable {
     }
 
     /// Waits for the server to end on its own (the VMM exits) and returns its outcome.
-    public func outcome() async -> Outcome {
+    package func outcome() async -> Outcome {
         await withCheckedContinuation { continuation in
             let ready = state.withLock { state -> Outcome? in
                 if let outcome = state.outcome { return outcome }
@@ -147,7 +147,7 @@ public final class PageFaultServer: Sendable {
     }
 
     /// Returns once the prefetch is done (at once without one), or the server has ended.
-    public func prefetched() async {
+    package func prefetched() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let done = state.withLock { state -> Bool in
                 if state.prefetched || state.outcome != nil { return true }

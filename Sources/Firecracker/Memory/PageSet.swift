@@ -6,20 +6,20 @@
 /// pages.insert(1); pages.insert(2); pages.insert(5)
 /// pages.runs  // [(first: 1, count: 2), (first: 5, count: 1)]
 /// ```
-public struct PageSet: Sendable, Equatable {
+package struct PageSet: Sendable, Equatable {
     /// One bit per page, page n at bit n % 8 of byte n / 8 (the page server's layout).
-    public internal(set) var bits: [UInt8]
+    package internal(set) var bits: [UInt8]
     /// Pages the set can hold.
-    public let pageCount: Int
+    package let pageCount: Int
 
     /// An empty set of `pageCount` pages.
-    public init(pageCount: Int) {
+    package init(pageCount: Int) {
         self.pageCount = pageCount
         self.bits = [UInt8](repeating: 0, count: (pageCount + 7) / 8)
     }
 
     /// Every page: a prefetch of all memory (Firecracker's `fault_all`).
-    public static func all(pageCount: Int) -> PageSet {
+    package static func all(pageCount: Int) -> PageSet {
         var set = PageSet(pageCount: pageCount)
         for index in set.bits.indices { set.bits[index] = 0xFF }
         if pageCount % 8 != 0 { set.bits[set.bits.count - 1] = UInt8((1 << (pageCount % 8)) - 1) }
@@ -27,20 +27,20 @@ public struct PageSet: Sendable, Equatable {
     }
 
     /// Adds page `page`; pages past the end are ignored.
-    public mutating func insert(_ page: Int) {
+    package mutating func insert(_ page: Int) {
         guard page >= 0, page < pageCount else { return }
         bits[page / 8] |= 1 << UInt8(page % 8)
     }
 
-    public func contains(_ page: Int) -> Bool {
+    package func contains(_ page: Int) -> Bool {
         page >= 0 && page < pageCount && bits[page / 8] & (1 << UInt8(page % 8)) != 0
     }
 
     /// Pages in the set.
-    public var count: Int { bits.reduce(0) { $0 + $1.nonzeroBitCount } }
+    package var count: Int { bits.reduce(0) { $0 + $1.nonzeroBitCount } }
 
     /// The set as runs of consecutive pages, in order.
-    public var runs: [(first: Int, count: Int)] {
+    package var runs: [(first: Int, count: Int)] {
         var runs: [(first: Int, count: Int)] = []
         var page = 0
         while page < pageCount {

@@ -12,15 +12,15 @@ import SystemPackage
 /// let memory = try SnapshotMemoryMap(path: snapshot.memoryPath)
 /// memory.dropPageCache()   // a cold restore reads the file from disk again
 /// ```
-public final class SnapshotMemoryMap: @unchecked Sendable {
+package final class SnapshotMemoryMap: @unchecked Sendable {
     // @unchecked: the mapping is immutable and read-only after init; munmap runs once, in deinit.
 
     /// The file mapped.
-    public let path: String
+    package let path: String
     /// Its size in bytes.
-    public let size: UInt64
+    package let size: UInt64
     /// Its whole 4 KiB pages: the range of a ``PageSet`` of it.
-    public var pageCount: Int { Int(size / 4096) }
+    package var pageCount: Int { Int(size / 4096) }
     let base: UnsafeMutableRawPointer
     private let descriptor: Int32
 
@@ -28,7 +28,7 @@ public final class SnapshotMemoryMap: @unchecked Sendable {
     ///
     /// - Throws: `FirecrackerError(.snapshotMissing)` when it cannot be opened, `.system` when it cannot be
     ///   mapped.
-    public init(path: String) throws {
+    package init(path: String) throws {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw FirecrackerError(.snapshotMissing, "cannot open the memory file \(path): \(Errno.last)")
@@ -60,7 +60,7 @@ public final class SnapshotMemoryMap: @unchecked Sendable {
 
     /// Evicts the file's pages from the page cache as far as the kernel lets it (pages other processes map
     /// stay), so the next restore reads them from disk: the state of a host that restores many snapshots.
-    public func dropPageCache() {
+    package func dropPageCache() {
         // Our own mapping first: a page mapped here is never evicted.
         madvise(base, Int(size), MADV_DONTNEED)
         _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_DONTNEED)
@@ -71,7 +71,7 @@ public final class SnapshotMemoryMap: @unchecked Sendable {
     ///
     /// - Returns: `false` when the kernel refused (before Linux 5.14 it does not know the advice).
     @discardableResult
-    public func populate(_ pages: PageSet) -> Bool {
+    package func populate(_ pages: PageSet) -> Bool {
         let runs = pages.runs.filter { UInt64($0.first + $0.count) * 4096 <= size }
         // All reads at once, exactly these ranges; then wait for them with faults that read nothing around
         // (a fault's read-around is the device's whole read-ahead window, 8 MiB on these hosts).
@@ -91,7 +91,7 @@ public final class SnapshotMemoryMap: @unchecked Sendable {
     }
 
     /// How many of the file's pages are in the page cache now (mincore(2) over the mapping).
-    public func residentPages() -> Int {
+    package func residentPages() -> Int {
         let pages = Int((size + 4095) / 4096)
         var vector = [UInt8](repeating: 0, count: pages)
         guard mincore(base, Int(size), &vector) == 0 else { return 0 }

@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 import HostSystem
-public import Logging
-public import MicroVM
+package import Logging
+package import MicroVM
 import SystemPackage
 
 /// A VM restored from a golden snapshot in a Firecracker process of its own, in its own working directory.
@@ -21,13 +21,13 @@ import SystemPackage
 /// A snapshot with a network interface names its host TAP device; restore each clone in a network namespace
 /// of its own that holds a TAP of that name (`launcher: ["/usr/sbin/ip", "netns", "exec", "snb-1234-0"]`), or
 /// rename it with `networkOverrides`.
-public final class ClonedVM: Sendable {
+package final class ClonedVM: Sendable {
     /// The clone's Firecracker process.
-    public let vmm: VMMProcess
+    package let vmm: VMMProcess
     /// The snapshot it came from.
-    public let snapshot: GoldenSnapshot
+    package let snapshot: GoldenSnapshot
     /// The server of its guest memory's page faults, when restored with ``MemorySource/pageServer(_:)``.
-    public let pageServer: PageFaultServer?
+    package let pageServer: PageFaultServer?
     private let stageTimings: SendableBox<StageTimings>
     /// The connection to the guest's agent opened after the resume, kept for the clone's life (readiness, then
     /// work), as an orchestrator keeps it for a sandbox's session.
@@ -41,7 +41,7 @@ public final class ClonedVM: Sendable {
     }
 
     /// Where a clone's guest memory comes from.
-    public enum MemorySource: Sendable {
+    package enum MemorySource: Sendable {
         /// Firecracker maps the snapshot's memory file privately: each page faults in from the page cache.
         case file
         /// snapbench serves each page fault through Firecracker's UFFD backend (``PageFaultServer``).
@@ -49,17 +49,17 @@ public final class ClonedVM: Sendable {
     }
 
     /// How a clone's page server serves it.
-    public struct PageServing: Sendable {
+    package struct PageServing: Sendable {
         /// The snapshot's memory file, mapped once for every clone.
-        public var memory: SnapshotMemoryMap
+        package var memory: SnapshotMemoryMap
         /// Pages copied in before any fault (a recorded working set, or ``PageSet/all(pageCount:)``).
-        public var prefetch: PageSet?
+        package var prefetch: PageSet?
         /// Keep the set of pages this clone's faults bring in.
-        public var record: Bool
+        package var record: Bool
         /// Pages of the aligned block a 4 KiB fault fills in (see ``GuestMemory/faultAroundPages``).
-        public var faultAroundPages: Int
+        package var faultAroundPages: Int
 
-        public init(
+        package init(
             memory: SnapshotMemoryMap,
             prefetch: PageSet? = nil,
             record: Bool = false,
@@ -73,12 +73,12 @@ public final class ClonedVM: Sendable {
     }
 
     /// The stages measured so far.
-    public var timings: StageTimings { stageTimings.value }
+    package var timings: StageTimings { stageTimings.value }
 
     /// What a deliberately slower build adds to every restore, inside its timed load: 5 ms in a build made with
     /// `-Xswiftc -DSNAPBENCH_REGRESSION_DRILL` (the regression drill `compare`'s error rates are measured
     /// against), else none.
-    public static let regressionDrill: Duration? = {
+    package static let regressionDrill: Duration? = {
         #if SNAPBENCH_REGRESSION_DRILL
         .milliseconds(5)
         #else
@@ -87,15 +87,15 @@ public final class ClonedVM: Sendable {
     }()
 
     /// Hooks for tests and fault injection, called at fixed points of a restore.
-    public struct Hooks: Sendable {
+    package struct Hooks: Sendable {
         /// Called after the process is up and before `PUT /snapshot/load` is sent.
-        public var beforeLoad: @Sendable (VMMProcess) async throws -> Void
+        package var beforeLoad: @Sendable (VMMProcess) async throws -> Void
         /// Called once `PUT /snapshot/load` has answered or failed.
-        public var afterLoad: @Sendable (VMMProcess) -> Void
+        package var afterLoad: @Sendable (VMMProcess) -> Void
         /// For tests of the gates: the regression drill without a drill build (``ClonedVM/regressionDrill``).
         package var regressionDrill: Duration?
 
-        public init(
+        package init(
             beforeLoad: @escaping @Sendable (VMMProcess) async throws -> Void = { _ in },
             afterLoad: @escaping @Sendable (VMMProcess) -> Void = { _ in }
         ) {
@@ -119,30 +119,30 @@ public final class ClonedVM: Sendable {
     /// let clone = try await ClonedVM.restore(from: snapshot, installation: fc, workingDirectory: dir, id: "c1",
     ///                                        options: options)
     /// ```
-    public struct RestoreOptions: Sendable {
+    package struct RestoreOptions: Sendable {
         /// TAP devices to use instead of the snapshot's.
-        public var networkOverrides: [NetworkOverride]?
+        package var networkOverrides: [NetworkOverride]?
         /// A command prefix Firecracker runs under (``VMMConfiguration/launcher``), e.g.
         /// `["/usr/sbin/ip", "netns", "exec", "snb-1234-0"]` to restore into a network namespace that holds the
         /// snapshot's TAP name.
-        public var launcher: [String]
+        package var launcher: [String]
         /// Run through the jailer.
-        public var jail: JailerOptions?
+        package var jail: JailerOptions?
         /// How long `PUT /snapshot/load` may take.
-        public var loadTimeout: Duration
+        package var loadTimeout: Duration
         /// Where guest memory comes from: the file (Firecracker maps it) or a page server of snapbench's.
-        public var memory: MemorySource
+        package var memory: MemorySource
         /// Test and fault-injection hooks.
-        public var hooks: Hooks
+        package var hooks: Hooks
         /// A Firecracker process started ahead of need with ``processConfiguration(installation:
         /// workingDirectory:id:launcher:jail:)`` and no VM loaded yet; the restore takes it over (and destroys it
         /// on failure) instead of starting one, so its start is not on this restore's path. Its start is still
         /// recorded as `processStart`, with ``StageTimings/processStartedAhead`` set.
-        public var process: VMMProcess?
+        package var process: VMMProcess?
         /// Where to log.
-        public var logger: Logger
+        package var logger: Logger
 
-        public init(
+        package init(
             networkOverrides: [NetworkOverride]? = nil,
             launcher: [String] = [],
             jail: JailerOptions? = nil,
@@ -175,7 +175,7 @@ public final class ClonedVM: Sendable {
     /// - Throws: `FirecrackerError`: `.snapshotMissing` (a file is gone), `.snapshotInvalid` (Firecracker
     ///   refused the snapshot), `.processExited` (the VMM died during the load), `.timeout`, or a launch
     ///   error. Nothing is left running or on disk.
-    public static func restore(
+    package static func restore(
         from snapshot: GoldenSnapshot,
         installation: FirecrackerInstallation,
         workingDirectory: String,
@@ -325,7 +325,7 @@ public final class ClonedVM: Sendable {
     /// let configuration = ClonedVM.processConfiguration(installation: fc, workingDirectory: dir, id: "standby-1")
     /// let process = try await VMMProcess.launch(configuration)  // later: ClonedVM.restore(…, options: .init(process: process))
     /// ```
-    public static func processConfiguration(
+    package static func processConfiguration(
         installation: FirecrackerInstallation,
         workingDirectory: String,
         id: String,
@@ -346,7 +346,7 @@ public final class ClonedVM: Sendable {
     /// - Throws: `FirecrackerError`: `.guestNotReady` at the deadline, `.processExited` when the VMM dies,
     ///   an API error when the resume is refused.
     @discardableResult
-    public func resume(deadline: ContinuousClock.Instant) async throws -> ReadinessProof {
+    package func resume(deadline: ContinuousClock.Instant) async throws -> ReadinessProof {
         let started = ContinuousClock.now
         do {
             // The request shares the caller's deadline: a frozen VMM (SIGSTOP) never answers, and the pool
@@ -379,7 +379,7 @@ public final class ClonedVM: Sendable {
     }
 
     /// The path of this clone's vsock device socket for `agent`, as the host reaches it.
-    public func agentSocketPath(_ agent: AgentProbe) -> String {
+    package func agentSocketPath(_ agent: AgentProbe) -> String {
         agent.socket.hasPrefix("/") ? agent.socket : vmm.workingDirectory + "/" + agent.socket
     }
 
@@ -393,7 +393,7 @@ public final class ClonedVM: Sendable {
     /// - Throws: ``FirecrackerError`` `.agentRefused`, `.agentReset`, `.agentTimeout`, `.agentProtocol` from the
     ///   channel, `.agentMismatch` for a reply that does not start with `expect`, and `.processExited` when the
     ///   VMM died meanwhile.
-    public func ask(
+    package func ask(
         _ agent: AgentProbe,
         _ request: String,
         expecting expect: String,
@@ -451,7 +451,7 @@ public final class ClonedVM: Sendable {
     /// - Returns: the report, or `nil` when the guest does no such work.
     /// - Throws: `FirecrackerError(.guestNotReady)` at the deadline or for a line that is no report,
     ///   `.processExited` when the VMM dies.
-    public func waitForWork(deadline: ContinuousClock.Instant) async throws -> WorkReport? {
+    package func waitForWork(deadline: ContinuousClock.Instant) async throws -> WorkReport? {
         if let agent = snapshot.manifest.spec.readiness.agent {
             guard let request = agent.workRequest else { return nil }
             let exchange = try await ask(agent, request, expecting: agent.workExpect ?? "", deadline: deadline)
@@ -473,7 +473,7 @@ public final class ClonedVM: Sendable {
     }
 
     /// Pauses the clone (`PATCH /vm {state: Paused}`).
-    public func pause() async throws {
+    package func pause() async throws {
         try await vmm.api.setState(.paused)
     }
 
@@ -482,7 +482,7 @@ public final class ClonedVM: Sendable {
     /// Call it after the latency-critical stages: the flush itself costs a request.
     /// - Returns: the metrics read back.
     @discardableResult
-    public func collectFirecrackerMetrics() async throws -> FirecrackerMetrics? {
+    package func collectFirecrackerMetrics() async throws -> FirecrackerMetrics? {
         try await vmm.api.perform(InstanceAction(.flushMetrics))
         let metrics = try FirecrackerMetrics.latest(inFile: vmm.metricsPath)
         if let micros = metrics?.loadSnapshotMicroseconds {
@@ -492,7 +492,7 @@ public final class ClonedVM: Sendable {
     }
 
     /// Stops the VMM, reaps it and removes the working directory (unless told not to, for leak-check tests).
-    public func destroy(removingWorkspace: Bool = true) async {
+    package func destroy(removingWorkspace: Bool = true) async {
         await vmm.destroy(removingWorkspace: removingWorkspace)
         // After the VMM: closed first, the connection would set the guest and Firecracker to work on its shutdown.
         agentConnection.value?.close()

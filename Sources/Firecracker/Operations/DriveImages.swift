@@ -12,12 +12,12 @@ import SystemPackage
 /// try DriveImages.create(drives, in: snapshotDirectory)                      // at the golden build
 /// try DriveImages.provide(drives, from: snapshotDirectory, into: cloneRoot)  // before each load
 /// ```
-public enum DriveImages {
+package enum DriveImages {
     /// Writes `devices.count` files of `devices.sizeMiB` into `directory`, each filled with bytes from a seeded
     /// generator: real data, so that a copy costs what copying a drive costs (a sparse file copies for free).
     ///
     /// - Throws: `FirecrackerError(.workspace)` naming the file that could not be written.
-    public static func create(_ devices: BlockDevices, in directory: String) throws {
+    package static func create(_ devices: BlockDevices, in directory: String) throws {
         let chunk = 1 << 20
         for index in 0..<devices.count {
             let path = directory + "/" + BlockDevices.fileName(index)
@@ -44,7 +44,7 @@ public enum DriveImages {
     /// writable ones as copies, owned by the jail's user when jailed.
     ///
     /// - Throws: `FirecrackerError(.workspace)` naming the drive that could not be given.
-    public static func provide(
+    package static func provide(
         _ devices: BlockDevices,
         from snapshotDirectory: String,
         into root: String,
@@ -74,7 +74,7 @@ public enum DriveImages {
     /// writable ones copied, as ``provide(_:from:into:jail:)`` does for data drives.
     ///
     /// - Throws: `FirecrackerError(.workspace)` naming the drive that could not be given.
-    public static func provide(
+    package static func provide(
         _ drives: [Drive],
         from snapshotDirectory: String,
         into root: String,

@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 import Glibc
-public import HostSystem
+import HostSystem
 import Subprocess
 import SystemPackage
 
@@ -15,26 +15,26 @@ import SystemPackage
 /// let installation = try await FirecrackerInstallation.locate(explicitPath: nil)
 /// print(installation.version)  // "1.12.1"
 /// ```
-public struct FirecrackerInstallation: Codable, Sendable, Equatable {
+package struct FirecrackerInstallation: Codable, Sendable, Equatable {
     /// The version `scripts/setup` installs and the snapshots of this project are made with.
-    public static let pinnedVersion = "1.12.1"
+    package static let pinnedVersion = "1.12.1"
     /// SHA-256 of the pinned `firecracker` binary.
-    public static let pinnedFirecrackerSHA256 = "b99ea49b8d8b7bfa307d3845585d6a97f7642aa17a985749900370070d8ca930"
+    package static let pinnedFirecrackerSHA256 = "b99ea49b8d8b7bfa307d3845585d6a97f7642aa17a985749900370070d8ca930"
     /// SHA-256 of the pinned `jailer` binary.
-    public static let pinnedJailerSHA256 = "86622337f91df329cca72bb21cd1324fb8b6fa47931601d65ee4b2c72ef2cae5"
+    package static let pinnedJailerSHA256 = "86622337f91df329cca72bb21cd1324fb8b6fa47931601d65ee4b2c72ef2cae5"
     /// The environment variable that names a Firecracker binary.
-    public static let environmentVariable = "SNAPBENCH_FIRECRACKER"
+    package static let environmentVariable = "SNAPBENCH_FIRECRACKER"
 
     /// Path of `firecracker`.
-    public var firecrackerPath: String
+    package var firecrackerPath: String
     /// Path of `jailer` beside it, when there is one.
-    public var jailerPath: String?
+    package var jailerPath: String?
     /// e.g. "1.12.1".
-    public var version: String
+    package var version: String
     /// SHA-256 of `firecracker`.
-    public var sha256: String
+    package var sha256: String
 
-    public init(firecrackerPath: String, jailerPath: String?, version: String, sha256: String) {
+    package init(firecrackerPath: String, jailerPath: String?, version: String, sha256: String) {
         self.firecrackerPath = firecrackerPath
         self.jailerPath = jailerPath
         self.version = version
@@ -42,7 +42,7 @@ public struct FirecrackerInstallation: Codable, Sendable, Equatable {
     }
 
     /// Whether this is the pinned binary, byte for byte.
-    public var isPinned: Bool { sha256 == Self.pinnedFirecrackerSHA256 }
+    package var isPinned: Bool { sha256 == Self.pinnedFirecrackerSHA256 }
 
     /// Finds, versions and hashes the Firecracker binary.
     ///
@@ -53,7 +53,7 @@ public struct FirecrackerInstallation: Codable, Sendable, Equatable {
     ///   - executablePath: the running executable, whose `<prefix>/libexec/snapbench` is searched.
     ///   - projectRoots: checkout roots whose `.snapbench/bin` is searched.
     /// - Throws: `FirecrackerError(.binaryNotFound)` naming every place searched.
-    public static func locate(
+    package static func locate(
         explicitPath: String?,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         executablePath: String? = ProjectPaths.currentExecutable(),
@@ -95,7 +95,7 @@ public struct FirecrackerInstallation: Codable, Sendable, Equatable {
     /// Runs `firecracker --version` and returns the version number.
     ///
     /// - Throws: `FirecrackerError(.launchFailed)` when the binary does not answer like Firecracker.
-    public static func version(of path: String) async throws -> String {
+    package static func version(of path: String) async throws -> String {
         let text: String
         do {
             text = try await Subprocess.run(
@@ -120,7 +120,7 @@ public struct FirecrackerInstallation: Codable, Sendable, Equatable {
     /// `6.0.0` for v1.12: a state file loads when its major version is equal and its minor no greater.
     ///
     /// - Throws: `FirecrackerError(.launchFailed)` when the binary cannot say.
-    public func snapshotFormatVersion() async throws -> String {
+    package func snapshotFormatVersion() async throws -> String {
         let text: String
         do {
             text = try await Subprocess.run(
@@ -150,7 +150,7 @@ public struct FirecrackerInstallation: Codable, Sendable, Equatable {
     /// FirecrackerInstallation.snapshotFormat("6.0.0", loadsIn: "6.1.0")  // true
     /// FirecrackerInstallation.snapshotFormat("5.0.0", loadsIn: "6.0.0")  // false
     /// ```
-    public static func snapshotFormat(_ file: String, loadsIn reader: String) -> Bool {
+    package static func snapshotFormat(_ file: String, loadsIn reader: String) -> Bool {
         let a = file.split(separator: ".").compactMap { Int($0) }
         let b = reader.split(separator: ".").compactMap { Int($0) }
         guard a.count >= 2, b.count >= 2 else { return false }

@@ -1,6 +1,6 @@
 import Foundation
 import HostSystem
-public import Logging
+package import Logging
 
 /// A golden snapshot on disk: state file, memory file and manifest in one directory.
 ///
@@ -8,24 +8,24 @@ public import Logging
 /// let snapshot = try await GoldenSnapshot.build(spec: spec, installation: installation, into: "/var/snap/g1")
 /// try snapshot.verify()
 /// ```
-public struct GoldenSnapshot: Sendable, Equatable {
+package struct GoldenSnapshot: Sendable, Equatable {
     /// The snapshot directory.
-    public let directory: String
+    package let directory: String
     /// Its manifest.
-    public let manifest: SnapshotManifest
+    package let manifest: SnapshotManifest
 
-    public init(directory: String, manifest: SnapshotManifest) {
+    package init(directory: String, manifest: SnapshotManifest) {
         self.directory = directory
         self.manifest = manifest
     }
 
     /// Path of the VM state file (the manifest names it inside the directory, or, for a snapshot another tool
     /// made, by its absolute path).
-    public var statePath: String {
+    package var statePath: String {
         manifest.stateFile.hasPrefix("/") ? manifest.stateFile : directory + "/" + manifest.stateFile
     }
     /// Path of the guest memory file.
-    public var memoryPath: String {
+    package var memoryPath: String {
         manifest.memoryFile.hasPrefix("/") ? manifest.memoryFile : directory + "/" + manifest.memoryFile
     }
 
@@ -38,7 +38,7 @@ public struct GoldenSnapshot: Sendable, Equatable {
     /// ```
     ///
     /// - Throws: `FirecrackerError(.snapshotMissing)` when a file cannot be read.
-    public static func external(
+    package static func external(
         state: String,
         memory: String,
         spec: VMSpec,
@@ -82,7 +82,7 @@ public struct GoldenSnapshot: Sendable, Equatable {
     ///
     /// - Throws: `FirecrackerError(.snapshotMissing)` when there is no manifest, `.snapshotInvalid` when it
     ///   cannot be decoded or is of another format version.
-    public static func open(directory: String) throws -> GoldenSnapshot {
+    package static func open(directory: String) throws -> GoldenSnapshot {
         let path = directory + "/" + SnapshotManifest.fileName
         guard let data = FileManager.default.contents(atPath: path) else {
             throw FirecrackerError(.snapshotMissing, "no snapshot manifest at \(path)")
@@ -106,7 +106,7 @@ public struct GoldenSnapshot: Sendable, Equatable {
     ///
     /// - Throws: `FirecrackerError(.snapshotMissing)` naming a missing file, `.snapshotInvalid` naming the
     ///   mismatch.
-    public func verify() throws {
+    package func verify() throws {
         try checkFilesPresent()
         let stateHash = try FileDigest.sha256(ofFile: statePath)
         guard stateHash == manifest.stateSHA256 else {
@@ -120,7 +120,7 @@ public struct GoldenSnapshot: Sendable, Equatable {
     /// Checks only that both files exist and the memory file has its recorded size (cheap: two `stat`s).
     ///
     /// - Throws: `FirecrackerError(.snapshotMissing)` or `.snapshotInvalid`.
-    public func checkFilesPresent() throws {
+    package func checkFilesPresent() throws {
         let manager = FileManager.default
         for path in [statePath, memoryPath] where !manager.fileExists(atPath: path) {
             throw FirecrackerError(.snapshotMissing, "the snapshot file \(path) is missing")
@@ -166,7 +166,7 @@ extension GoldenSnapshot {
     ///   - logger: progress at info level.
     /// - Returns: the snapshot, verified.
     /// - Throws: `FirecrackerError`; on failure no process and no partial snapshot file is left.
-    public static func build(
+    package static func build(
         spec: VMSpec,
         installation: FirecrackerInstallation,
         into directory: String,

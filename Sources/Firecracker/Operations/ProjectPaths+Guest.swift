@@ -1,5 +1,5 @@
-public import Foundation
-public import HostSystem
+import Foundation
+package import HostSystem
 
 extension ProjectPaths {
     /// The built-in guest image: `explicitPath`, `$SNAPBENCH_GUEST`, then the search order of ``ProjectPaths``
@@ -16,7 +16,7 @@ extension ProjectPaths {
     ///   - executablePath: the running executable, whose `<prefix>/share/snapbench/guest` is searched.
     ///   - projectRoots: checkout roots whose `.snapbench/guest` is searched.
     /// - Throws: `FirecrackerError(.binaryNotFound)` with the places searched.
-    public static func locateGuest(
+    package static func locateGuest(
         explicitPath: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         executablePath: String? = currentExecutable(),
@@ -54,14 +54,14 @@ extension ProjectPaths {
     /// The stand-in root filesystem for the `guest: linux` path (`vm.rootfs: "@rootfs"`): a real ext4 image
     /// `scripts/setup` makes with `mkfs.ext4 -d`, holding the reference agent. The built-in guest, standing in for
     /// the user's kernel (`vm.kernel: "@guest"`), does not mount it; Firecracker attaches it as the root drive.
-    public static let standInRootfs = ".snapbench/rootfs/agent-rootfs.ext4"
+    package static let standInRootfs = ".snapbench/rootfs/agent-rootfs.ext4"
     /// The same below an install prefix.
-    public static let installedStandInRootfs = "share/snapbench/rootfs/agent-rootfs.ext4"
+    package static let installedStandInRootfs = "share/snapbench/rootfs/agent-rootfs.ext4"
 
     /// The stand-in root filesystem: the search order of ``ProjectPaths``.
     ///
     /// - Throws: `FirecrackerError(.binaryNotFound)` with the places searched and the fix.
-    public static func locateStandInRootfs(
+    package static func locateStandInRootfs(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         executablePath: String? = currentExecutable(),
         projectRoots: [String] = candidateRoots()

@@ -1,31 +1,31 @@
-public import Foundation
-public import HostSystem
-public import MicroVM
+package import Foundation
+package import HostSystem
+package import MicroVM
 
 /// Everything that must match for a snapshot to be restorable here; its ``digest`` names the snapshot.
-public struct CompatibilityKey: Codable, Sendable, Hashable {
+package struct CompatibilityKey: Codable, Sendable, Hashable {
     /// Firecracker version (snapshots are only valid on the version that made them).
-    public var firecrackerVersion: String
+    package var firecrackerVersion: String
     /// SHA-256 of the Firecracker binary.
-    public var firecrackerSHA256: String
+    package var firecrackerSHA256: String
     /// SHA-256 of the guest kernel or built-in guest.
-    public var kernelSHA256: String
+    package var kernelSHA256: String
     /// SHA-256 of each drive's backing file, in drive order.
-    public var driveSHA256s: [String]
+    package var driveSHA256s: [String]
     /// The kernel command line.
-    public var bootArgs: String
+    package var bootArgs: String
     /// vCPUs.
-    public var vcpuCount: Int
+    package var vcpuCount: Int
     /// Guest memory in MiB.
-    public var memoryMiB: Int
+    package var memoryMiB: Int
     /// A canonical description of the devices (drives, NICs, vsock).
-    public var devices: String
+    package var devices: String
     /// `uname -r` of the host.
-    public var hostKernelRelease: String
+    package var hostKernelRelease: String
     /// The host CPU model.
-    public var cpuModel: String
+    package var cpuModel: String
 
-    public init(
+    package init(
         firecrackerVersion: String,
         firecrackerSHA256: String,
         kernelSHA256: String,
@@ -52,7 +52,7 @@ public struct CompatibilityKey: Codable, Sendable, Hashable {
     /// Computes the key of `spec` on this host with `installation`.
     ///
     /// - Throws: `FirecrackerError(.workspace)` when the kernel or a drive cannot be read.
-    public static func make(
+    package static func make(
         spec: VMSpec,
         installation: FirecrackerInstallation,
         host: HostInfo
@@ -75,13 +75,13 @@ public struct CompatibilityKey: Codable, Sendable, Hashable {
     }
 
     /// SHA-256 of the key's canonical JSON: equal keys have equal digests.
-    public var digest: String {
+    package var digest: String {
         let encoder = APICoding.encoder()
         return FileDigest.sha256(of: (try? encoder.encode(self)) ?? Data())
     }
 
     /// The fields that differ from `other`, by name, for a person reading why a snapshot was rejected.
-    public func differences(from other: CompatibilityKey) -> [String] {
+    package func differences(from other: CompatibilityKey) -> [String] {
         var names: [String] = []
         if firecrackerVersion != other.firecrackerVersion { names.append("firecrackerVersion") }
         if firecrackerSHA256 != other.firecrackerSHA256 { names.append("firecrackerSHA256") }
@@ -117,40 +117,40 @@ public struct CompatibilityKey: Codable, Sendable, Hashable {
 }
 
 /// The manifest written beside a golden snapshot's state and memory files.
-public struct SnapshotManifest: Codable, Sendable, Equatable {
+package struct SnapshotManifest: Codable, Sendable, Equatable {
     /// The manifest format this build writes.
-    public static let currentFormatVersion = 1
+    package static let currentFormatVersion = 1
     /// File name of the manifest inside a snapshot directory.
-    public static let fileName = "manifest.json"
+    package static let fileName = "manifest.json"
 
     /// The manifest format.
-    public var formatVersion: Int
+    package var formatVersion: Int
     /// What the snapshot is compatible with.
-    public var compatibility: CompatibilityKey
+    package var compatibility: CompatibilityKey
     /// The spec the golden VM was booted from.
-    public var spec: VMSpec
+    package var spec: VMSpec
     /// Name of the state file inside the snapshot directory.
-    public var stateFile: String
+    package var stateFile: String
     /// Name of the memory file inside the snapshot directory.
-    public var memoryFile: String
+    package var memoryFile: String
     /// SHA-256 of the state file.
-    public var stateSHA256: String
+    package var stateSHA256: String
     /// Size of the memory file in bytes.
-    public var memoryBytes: UInt64
+    package var memoryBytes: UInt64
     /// When the snapshot was made.
-    public var createdAt: Date
+    package var createdAt: Date
     /// The golden VM's boot, from InstanceStart to its ready line, in milliseconds.
-    public var bootToReadyMilliseconds: Double
+    package var bootToReadyMilliseconds: Double
     /// `PUT /snapshot/create`, in milliseconds.
-    public var createMilliseconds: Double
+    package var createMilliseconds: Double
     /// The golden VM's ready line, when it was read; absent in manifests written before it was kept.
-    public var readyLine: String?
+    package var readyLine: String?
 
     /// The VM generation id the golden VM booted with, from its ready line: a clone that reports it after a
     /// restore was not given a new one.
-    public var goldenGeneration: GenerationID? { readyLine.flatMap(GenerationID.init(line:)) }
+    package var goldenGeneration: GenerationID? { readyLine.flatMap(GenerationID.init(line:)) }
 
-    public init(
+    package init(
         compatibility: CompatibilityKey,
         spec: VMSpec,
         stateFile: String,

@@ -17,75 +17,75 @@ import Foundation
 /// let state = try SnapshotStateFile.read(path: "/srv/snap/vm.state")
 /// print(state.formatVersion, state.memoryBytes, state.drives.map(\.path), state.vsock?.udsPath ?? "-")
 /// ```
-public struct SnapshotStateFile: Sendable, Equatable {
+package struct SnapshotStateFile: Sendable, Equatable {
     /// A drive the VM was made with.
-    public struct DriveState: Sendable, Equatable {
+    package struct DriveState: Sendable, Equatable {
         /// Its id.
-        public var id: String
+        package var id: String
         /// The host path Firecracker opens at restore (relative paths resolve in the VMM's working directory).
-        public var path: String
+        package var path: String
         /// Whether it is the root device.
-        public var isRoot: Bool
+        package var isRoot: Bool
         /// Whether the guest sees it read-only (`VIRTIO_BLK_F_RO` among the device's features).
-        public var isReadOnly: Bool
+        package var isReadOnly: Bool
     }
 
     /// A network interface the VM was made with.
-    public struct InterfaceState: Sendable, Equatable {
+    package struct InterfaceState: Sendable, Equatable {
         /// Its id.
-        public var id: String
+        package var id: String
         /// The TAP device it opens at restore (unless the load overrides it).
-        public var tapName: String
+        package var tapName: String
     }
 
     /// The vsock device.
-    public struct VsockState: Sendable, Equatable {
+    package struct VsockState: Sendable, Equatable {
         /// The Unix socket Firecracker binds at restore (relative paths resolve in the VMM's working directory).
-        public var udsPath: String
+        package var udsPath: String
         /// The guest's context id.
-        public var guestCID: UInt64
+        package var guestCID: UInt64
 
-        public init(udsPath: String, guestCID: UInt64) {
+        package init(udsPath: String, guestCID: UInt64) {
             self.udsPath = udsPath
             self.guestCID = guestCID
         }
     }
 
     /// The snapshot format version, e.g. `6.0.0`.
-    public var formatVersion: String
+    package var formatVersion: String
     /// Guest memory in MiB, as configured.
-    public var memorySizeMiB: UInt64
+    package var memorySizeMiB: UInt64
     /// The sizes of the guest memory regions, in bytes: the memory file holds them one after another.
-    public var memoryRegionSizes: [UInt64]
+    package var memoryRegionSizes: [UInt64]
     /// The kernel the VM booted (informational: a restore does not open it).
-    public var kernelImagePath: String
+    package var kernelImagePath: String
     /// Its command line, when it had one.
-    public var bootArgs: String?
+    package var bootArgs: String?
     /// Whether guest memory is in 2 MiB huge pages (such a snapshot restores only through userfaultfd).
-    public var hugePages: Bool
+    package var hugePages: Bool
     /// vCPUs.
-    public var vcpuCount: Int
-    public var drives: [DriveState]
-    public var networkInterfaces: [InterfaceState]
-    public var vsock: VsockState?
+    package var vcpuCount: Int
+    package var drives: [DriveState]
+    package var networkInterfaces: [InterfaceState]
+    package var vsock: VsockState?
     /// Whether it has a balloon device.
-    public var hasBalloon: Bool
+    package var hasBalloon: Bool
 
     /// The bytes the memory file must hold.
-    public var memoryBytes: UInt64 { memoryRegionSizes.reduce(0, +) }
+    package var memoryBytes: UInt64 { memoryRegionSizes.reduce(0, +) }
 
     /// The magic number of an x86_64 state file.
     static let magicX86 = UInt64(0x0710_1984_8664_0000)
     /// The magic number of an aarch64 one.
     static let magicAArch64 = UInt64(0x0710_1984_AAAA_0000)
     /// The format versions whose layout this decoder walks.
-    public static let readableMajorVersion = 6
+    package static let readableMajorVersion = 6
 
     /// Reads and checks the state file at `path`.
     ///
     /// - Throws: ``SnapshotStateError`` naming the file and what is wrong: unreadable, too short, another
     ///   architecture, a damaged CRC, a format version this decoder cannot walk, or a layout it does not know.
-    public static func read(path: String) throws -> SnapshotStateFile {
+    package static func read(path: String) throws -> SnapshotStateFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SnapshotStateError(path: path, "cannot be read")
         }
@@ -135,21 +135,21 @@ public struct SnapshotStateFile: Sendable, Equatable {
 }
 
 /// A state file that cannot be restored here, and why.
-public struct SnapshotStateError: Error, Sendable, CustomStringConvertible, Equatable {
+package struct SnapshotStateError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The file.
-    public var path: String
+    package var path: String
     /// What is wrong with it.
-    public var reason: String
+    package var reason: String
     /// Its format version, when the header could be read.
-    public var formatVersion: String?
+    package var formatVersion: String?
 
-    public init(path: String, _ reason: String, formatVersion: String? = nil) {
+    package init(path: String, _ reason: String, formatVersion: String? = nil) {
         self.path = path
         self.reason = reason
         self.formatVersion = formatVersion
     }
 
-    public var description: String { "the snapshot state file \(path) \(reason)" }
+    package var description: String { "the snapshot state file \(path) \(reason)" }
 }
 
 /// CRC-64 as the `crc64` crate computes it (Jones polynomial, reflected, initial 0, no final xor), which
@@ -384,5 +384,5 @@ struct BincodeReader {
 
 extension SnapshotStateFile {
     /// The CRC-64 Firecracker's state files end with, of `bytes` (for building and checking files in tests).
-    public static func crc64(_ bytes: [UInt8]) -> UInt64 { CRC64.jones(bytes) }
+    package static func crc64(_ bytes: [UInt8]) -> UInt64 { CRC64.jones(bytes) }
 }

@@ -4,32 +4,32 @@
 /// ```swift
 /// let spec = VMSpec.builtInGuest(imagePath: guestPath, workingSetMiB: 16)
 /// ```
-public struct VMSpec: Codable, Sendable, Equatable {
+package struct VMSpec: Codable, Sendable, Equatable {
     /// The guest kernel or built-in guest ELF.
-    public var kernelImagePath: String
+    package var kernelImagePath: String
     /// The kernel command line.
-    public var bootArgs: String
+    package var bootArgs: String
     /// vCPUs.
-    public var vcpuCount: Int
+    package var vcpuCount: Int
     /// Guest memory in MiB.
-    public var memoryMiB: Int
+    package var memoryMiB: Int
     /// Block devices (a Linux guest's rootfs).
-    public var drives: [Drive]
+    package var drives: [Drive]
     /// Network interfaces; their TAP names are baked into the snapshot.
-    public var networkInterfaces: [NetworkInterface]
+    package var networkInterfaces: [NetworkInterface]
     /// A vsock device; give it a relative `udsPath` so each clone binds its own.
-    public var vsock: Vsock?
+    package var vsock: Vsock?
     /// Data drives made for the golden VM and given to every clone, shared read-only or copied.
-    public var blockDevices: BlockDevices?
+    package var blockDevices: BlockDevices?
     /// A balloon device.
-    public var balloon: Balloon?
+    package var balloon: Balloon?
     /// How the guest proves it runs.
-    public var readiness: ReadinessProbe
+    package var readiness: ReadinessProbe
     /// Guest memory in 2 MiB huge pages (hugetlbfs; `/proc/sys/vm/nr_hugepages` must hold them): such a
     /// snapshot restores only through a page server (``ClonedVM/MemorySource/pageServer(_:)``).
-    public var hugePages: Bool?
+    package var hugePages: Bool?
 
-    public init(
+    package init(
         kernelImagePath: String,
         bootArgs: String,
         vcpuCount: Int = 1,
@@ -57,7 +57,7 @@ public struct VMSpec: Codable, Sendable, Equatable {
 
     /// The built-in benchmark guest, writing `workingSetMiB` of its memory at boot, and with `touch`
     /// re-touching part of it after every resume.
-    public static func builtInGuest(
+    package static func builtInGuest(
         imagePath: String,
         workingSetMiB: Int = 16,
         memoryMiB: Int = 128,
@@ -79,7 +79,7 @@ public struct VMSpec: Codable, Sendable, Equatable {
 extension VMSpec {
     /// Every drive the VMM is given: ``drives`` (a Linux guest's rootfs) and the data drives of
     /// ``blockDevices``.
-    public var allDrives: [Drive] { drives + (blockDevices?.drives ?? []) }
+    package var allDrives: [Drive] { drives + (blockDevices?.drives ?? []) }
 }
 
 /// Data drives of a golden VM: `count` files of `sizeMiB`, filled with seeded bytes when the snapshot is built
@@ -92,9 +92,9 @@ extension VMSpec {
 /// let drives = BlockDevices(count: 3, sizeMiB: 16, sharing: .readOnly)
 /// drives.drives.map(\.pathOnHost)  // ["drive0.img", "drive1.img", "drive2.img"]
 /// ```
-public struct BlockDevices: Codable, Sendable, Equatable {
+package struct BlockDevices: Codable, Sendable, Equatable {
     /// How clones get the drives.
-    public enum Sharing: String, Codable, Sendable, CaseIterable {
+    package enum Sharing: String, Codable, Sendable, CaseIterable {
         /// Linked to the snapshot's files, read-only for the guest.
         case readOnly = "read_only"
         /// Copied into each clone's directory, writable.
@@ -102,23 +102,23 @@ public struct BlockDevices: Codable, Sendable, Equatable {
     }
 
     /// How many drives.
-    public var count: Int
+    package var count: Int
     /// Each drive's size in MiB.
-    public var sizeMiB: Int
+    package var sizeMiB: Int
     /// How clones get them.
-    public var sharing: Sharing
+    package var sharing: Sharing
 
-    public init(count: Int, sizeMiB: Int, sharing: Sharing) {
+    package init(count: Int, sizeMiB: Int, sharing: Sharing) {
         self.count = count
         self.sizeMiB = sizeMiB
         self.sharing = sharing
     }
 
     /// The file name of drive `index`, in the snapshot directory and in every clone's.
-    public static func fileName(_ index: Int) -> String { "drive\(index).img" }
+    package static func fileName(_ index: Int) -> String { "drive\(index).img" }
 
     /// The drives as the VMM is configured with them.
-    public var drives: [Drive] {
+    package var drives: [Drive] {
         (0..<count).map {
             Drive(
                 driveId: "drive\($0)",
@@ -131,20 +131,20 @@ public struct BlockDevices: Codable, Sendable, Equatable {
 }
 
 /// How the host learns that a guest runs: a line on the serial console, at boot and after every resume.
-public struct ReadinessProbe: Codable, Sendable, Equatable {
+package struct ReadinessProbe: Codable, Sendable, Equatable {
     /// The start of the line the guest prints once booted and ready to be snapshotted; empty when the golden
     /// VM is ready once its agent answers (``agent``).
-    public var bootPrefix: String
+    package var bootPrefix: String
     /// The start of the line the guest prints after every resume; it must differ between clones.
-    public var resumePrefix: String
+    package var resumePrefix: String
     /// The start of the line the guest prints when it has done its first work after a resume, when it does
     /// any (the built-in guest with `touch=`).
-    public var workPrefix: String?
+    package var workPrefix: String?
     /// Readiness over the agent's channel instead of the serial console: after each resume the host connects to
     /// the agent over vsock and a reply starting with ``AgentProbe/expect`` proves the clone runs.
-    public var agent: AgentProbe?
+    package var agent: AgentProbe?
 
-    public init(bootPrefix: String, resumePrefix: String, workPrefix: String? = nil, agent: AgentProbe? = nil) {
+    package init(bootPrefix: String, resumePrefix: String, workPrefix: String? = nil, agent: AgentProbe? = nil) {
         self.bootPrefix = bootPrefix
         self.resumePrefix = resumePrefix
         self.workPrefix = workPrefix
@@ -153,7 +153,7 @@ public struct ReadinessProbe: Codable, Sendable, Equatable {
 
     /// The tokens of the built-in guest (`Guest/README.md`): its clone's proof is `R<32 hex VMGenID>/<n>`,
     /// short because every byte the guest writes to its serial port is a VM exit.
-    public static let builtInGuest = ReadinessProbe(bootPrefix: "SNAPBENCH-READY", resumePrefix: "R", workPrefix: "W")
+    package static let builtInGuest = ReadinessProbe(bootPrefix: "SNAPBENCH-READY", resumePrefix: "R", workPrefix: "W")
 }
 
 /// How the host reaches a guest's agent over vsock, and what the agent answers: the sandbox's readiness as an
@@ -167,21 +167,21 @@ public struct ReadinessProbe: Codable, Sendable, Equatable {
 /// ```swift
 /// let probe = AgentProbe.builtIn  // port 52, "ready" → "R…", "touch <MiB>" → "W…"
 /// ```
-public struct AgentProbe: Codable, Sendable, Equatable {
+package struct AgentProbe: Codable, Sendable, Equatable {
     /// The vsock device's `uds_path`, relative to each clone's working directory.
-    public var socket: String
+    package var socket: String
     /// The guest port the agent listens on.
-    public var port: UInt32
+    package var port: UInt32
     /// The readiness request, one line without its `\n`.
-    public var request: String
+    package var request: String
     /// What the reply must start with.
-    public var expect: String
+    package var expect: String
     /// With first work after the resume: the request that does it (`touch <MiB>` for the built-in agent), and
     /// what its reply starts with.
-    public var workRequest: String?
-    public var workExpect: String?
+    package var workRequest: String?
+    package var workExpect: String?
 
-    public init(
+    package init(
         socket: String = "vsock.sock",
         port: UInt32 = 52,
         request: String = "ready",
@@ -198,7 +198,7 @@ public struct AgentProbe: Codable, Sendable, Equatable {
     }
 
     /// The built-in guest's agent (`Guest/agent.c`).
-    public static let builtIn = AgentProbe()
+    package static let builtIn = AgentProbe()
 }
 
 /// The built-in guest's work after every resume: re-touch the first `mebibytes` of its working set, in
@@ -210,28 +210,28 @@ public struct AgentProbe: Codable, Sendable, Equatable {
 /// let spec = VMSpec.builtInGuest(imagePath: guest, workingSetMiB: 16, touch: WorkingSetTouch(mebibytes: 16))
 /// spec.bootArgs  // "ws=16 touch=16 touchseed=0 touchw=0"
 /// ```
-public struct WorkingSetTouch: Codable, Sendable, Equatable {
+package struct WorkingSetTouch: Codable, Sendable, Equatable {
     /// In which order the pages are visited.
-    public enum Order: String, Codable, Sendable, CaseIterable {
+    package enum Order: String, Codable, Sendable, CaseIterable {
         case sequential
         case random
     }
 
     /// Whether each page is only read, or also written back (a write fault where the backend copies on
     /// write).
-    public enum Access: String, Codable, Sendable, CaseIterable {
+    package enum Access: String, Codable, Sendable, CaseIterable {
         case read
         case write
     }
 
     /// How much of the working set, at most all of it.
-    public var mebibytes: Int
-    public var order: Order
-    public var access: Access
+    package var mebibytes: Int
+    package var order: Order
+    package var access: Access
     /// The permutation's seed, for `random` (never 0: the guest reads 0 as address order).
-    public var seed: UInt64
+    package var seed: UInt64
 
-    public init(mebibytes: Int, order: Order = .sequential, access: Access = .read, seed: UInt64 = 1) {
+    package init(mebibytes: Int, order: Order = .sequential, access: Access = .read, seed: UInt64 = 1) {
         self.mebibytes = mebibytes
         self.order = order
         self.access = access
@@ -239,13 +239,13 @@ public struct WorkingSetTouch: Codable, Sendable, Equatable {
     }
 
     /// The guest's command-line words for it.
-    public var bootArgs: String {
+    package var bootArgs: String {
         "touch=\(mebibytes) " + agentBootArgs
     }
 
     /// The order and access alone, for a guest whose agent re-touches when asked (`touch <MiB>` over vsock)
     /// rather than at every resume.
-    public var agentBootArgs: String {
+    package var agentBootArgs: String {
         "touchseed=\(order == .random ? seed : 0) touchw=\(access == .write ? 1 : 0)"
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-public import NIOCore
-public import NIOPosix
+package import NIOCore
+import NIOPosix
 import Synchronization
 
 /// The agent's channel: a guest agent reached over Firecracker's vsock device, as an orchestrator reaches it
@@ -20,27 +20,27 @@ import Synchronization
 /// let work = try await connection.ask("touch 16", deadline: .now + .seconds(5))
 /// connection.close()
 /// ```
-public enum AgentChannel {
+package enum AgentChannel {
     /// One request and its reply, with when each step happened.
-    public struct Exchange: Sendable, Equatable {
+    package struct Exchange: Sendable, Equatable {
         /// When the host began to connect to the device's socket (the request's own start on a connection
         /// that was already open).
-        public var started: ContinuousClock.Instant
+        package var started: ContinuousClock.Instant
         /// When Firecracker's `OK <port>` arrived: the guest accepted the connection (`started` on a connection
         /// that was already open).
-        public var connected: ContinuousClock.Instant
+        package var connected: ContinuousClock.Instant
         /// When the request line was written.
-        public var requested: ContinuousClock.Instant
+        package var requested: ContinuousClock.Instant
         /// When the reply's line was complete.
-        public var replied: ContinuousClock.Instant
+        package var replied: ContinuousClock.Instant
         /// The reply, without its line end.
-        public var reply: String
+        package var reply: String
         /// Whether the request went out in the connect's own write
         /// (``AgentChannel/open(socketPath:port:asking:deadline:group:)``): the agent's part of the wait then
         /// begins at `connected`, when it accepted with the request already waiting.
-        public var sentWithConnect: Bool
+        package var sentWithConnect: Bool
 
-        public init(
+        package init(
             started: ContinuousClock.Instant,
             connected: ContinuousClock.Instant,
             requested: ContinuousClock.Instant,
@@ -57,13 +57,13 @@ public enum AgentChannel {
         }
 
         /// The agent's part: from the request (or, when it went out with the connect, from `OK`) to the reply.
-        public var agentReply: Duration {
+        package var agentReply: Duration {
             (sentWithConnect ? connected : requested).duration(to: replied)
         }
     }
 
     /// The longest line either side may send; a longer one is a protocol error.
-    public static let maximumLineBytes = 4096
+    package static let maximumLineBytes = 4096
 
     /// Connects to the vsock device's socket at `socketPath` and asks Firecracker for the guest's `port`.
     ///
@@ -71,7 +71,7 @@ public enum AgentChannel {
     /// - Throws: ``FirecrackerError`` with `.agentRefused` (no socket, or Firecracker closed the connection
     ///   before `OK`: nothing listens on the port), `.agentTimeout` (the deadline passed first), `.agentProtocol`
     ///   (Firecracker answered something other than `OK <port>`). Nothing stays open when it throws.
-    public static func connect(
+    package static func connect(
         socketPath: String,
         port: UInt32,
         deadline: ContinuousClock.Instant,
@@ -98,7 +98,7 @@ public enum AgentChannel {
     /// - Throws: what ``connect(socketPath:port:deadline:group:)`` and ``AgentConnection/ask(_:deadline:)``
     ///   throw; a connection Firecracker resets before `OK` (it closes one nobody listens for, with the request
     ///   still unread) is `.agentRefused`. Nothing stays open when it throws.
-    public static func open(
+    package static func open(
         socketPath: String,
         port: UInt32,
         asking request: String,
@@ -177,7 +177,7 @@ public enum AgentChannel {
     /// the request written with the connect.
     ///
     /// - Throws: what it throws; the connection is closed whatever happens.
-    public static func ask(
+    package static func ask(
         socketPath: String,
         port: UInt32,
         request: String,
@@ -201,7 +201,7 @@ public enum AgentChannel {
 /// The first ``ask(_:deadline:)`` reports the connect's timings (``AgentChannel/Exchange/started`` and
 /// ``AgentChannel/Exchange/connected``); later ones start at their own request. A connection that timed out or
 /// broke answers every later request with the error that ended it, one that closed with `.agentReset`.
-public final class AgentConnection: Sendable {
+package final class AgentConnection: Sendable {
     private let channel: any Channel
     private let port: UInt32
     private let timings: Mutex<(started: ContinuousClock.Instant, connected: ContinuousClock.Instant)?>
@@ -217,14 +217,14 @@ public final class AgentConnection: Sendable {
     }
 
     /// Whether the connection is still open.
-    public var isOpen: Bool { channel.isActive }
+    package var isOpen: Bool { channel.isActive }
 
     /// Sends `request` as one line and returns the agent's next line.
     ///
     /// - Throws: ``FirecrackerError`` `.agentReset` (the connection closed before the reply's line was
     ///   complete, or was already closed), `.agentTimeout` (the deadline passed first: the connection is closed),
     ///   `.agentProtocol` (a line grew too long).
-    public func ask(_ request: String, deadline: ContinuousClock.Instant) async throws -> AgentChannel.Exchange {
+    package func ask(_ request: String, deadline: ContinuousClock.Instant) async throws -> AgentChannel.Exchange {
         try await reply(to: request, writing: true, deadline: deadline)
     }
 
@@ -266,7 +266,7 @@ public final class AgentConnection: Sendable {
     }
 
     /// Closes the connection (again is harmless).
-    public func close() {
+    package func close() {
         channel.close(promise: nil)
     }
 

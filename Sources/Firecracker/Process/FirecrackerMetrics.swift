@@ -12,18 +12,18 @@ import Foundation
 public struct FirecrackerMetrics: Sendable, Equatable {
     /// `latencies_us.load_snapshot`: Firecracker's own time for the load (includes the resume when
     /// `resume_vm` was true).
-    public var loadSnapshotMicroseconds: UInt64?
+    package var loadSnapshotMicroseconds: UInt64?
     /// `latencies_us.resume_vm`.
-    public var resumeMicroseconds: UInt64?
+    package var resumeMicroseconds: UInt64?
     /// `latencies_us.pause_vm`.
-    public var pauseMicroseconds: UInt64?
+    package var pauseMicroseconds: UInt64?
     /// `latencies_us.full_create_snapshot`.
-    public var fullCreateSnapshotMicroseconds: UInt64?
+    package var fullCreateSnapshotMicroseconds: UInt64?
     /// `api_server.process_startup_time_us`.
-    public var processStartupMicroseconds: UInt64?
+    package var processStartupMicroseconds: UInt64?
     /// `vsock.conns_added`: connections the vsock device opened (host- or guest-initiated). A count since the
     /// previous line, so ``latest(inFile:)`` adds it up over the file's lines.
-    public var vsockConnectionsAdded: UInt64?
+    package var vsockConnectionsAdded: UInt64?
 
     /// Parses one metrics line.
     ///
@@ -97,7 +97,7 @@ public struct FirecrackerMetrics: Sendable, Equatable {
     ///
     /// - Returns: `nil` when the file has no complete line.
     /// - Throws: `FirecrackerError(.invalidResponse)` for a malformed line.
-    public static func latest(inFile path: String) throws -> FirecrackerMetrics? {
+    package static func latest(inFile path: String) throws -> FirecrackerMetrics? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         // Bytes, not strings: each line is ~10 KiB of JSON, read at every on-demand VM's release.
         var merged: FirecrackerMetrics?

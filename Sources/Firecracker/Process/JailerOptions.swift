@@ -12,23 +12,23 @@ import SystemPackage
 /// let jail = JailerOptions(jailerPath: "/opt/fc/jailer", uid: 65534, gid: 65534, chrootBase: "/srv/jailer")
 /// let configuration = VMMConfiguration.jailed(firecracker: "/opt/fc/firecracker", id: "vm-1", jail: jail)
 /// ```
-public struct JailerOptions: Sendable, Equatable {
+package struct JailerOptions: Sendable, Equatable {
     /// Path of the `jailer` binary.
-    public var jailerPath: String
+    package var jailerPath: String
     /// The user the VMM runs as.
-    public var uid: UInt32
+    package var uid: UInt32
     /// The group the VMM runs as.
-    public var gid: UInt32
+    package var gid: UInt32
     /// The directory jails are made under (keep it short: the API socket path must fit 107 bytes).
-    public var chrootBase: String
+    package var chrootBase: String
     /// The cgroup the jailer makes for each VM, `nil` for none.
-    public var cgroup: JailCgroup?
+    package var cgroup: JailCgroup?
     /// The network namespace (a path such as `/var/run/netns/NAME`) the jailer joins before it execs the VMM.
     /// Not `ip netns exec`: that mounts a sysfs of the namespace's own over `/sys`, hiding the cgroup
     /// hierarchies the jailer must reach.
-    public var networkNamespace: String?
+    package var networkNamespace: String?
 
-    public init(jailerPath: String, uid: UInt32, gid: UInt32, chrootBase: String, cgroup: JailCgroup? = nil) {
+    package init(jailerPath: String, uid: UInt32, gid: UInt32, chrootBase: String, cgroup: JailCgroup? = nil) {
         self.jailerPath = jailerPath
         self.uid = uid
         self.gid = gid
@@ -67,12 +67,12 @@ public struct JailerOptions: Sendable, Equatable {
     }
 
     /// The jail of VM `id`: the directory the jailer creates, holding `root/`.
-    public func jailDirectory(id: String) -> String {
+    package func jailDirectory(id: String) -> String {
         "\(chrootBase)/firecracker/\(id)"
     }
 
     /// The chroot of VM `id`, which is also its working directory.
-    public func rootDirectory(id: String) -> String {
+    package func rootDirectory(id: String) -> String {
         jailDirectory(id: id) + "/root"
     }
 }
@@ -85,17 +85,17 @@ public struct JailerOptions: Sendable, Equatable {
 /// let cgroup = JailCgroup(version: 1, parent: "snapbench-42-jail", settings: ["memory.limit_in_bytes=268435456"],
 ///                         parentDirectories: ["/sys/fs/cgroup/memory/snapbench-42-jail"])
 /// ```
-public struct JailCgroup: Sendable, Equatable {
+package struct JailCgroup: Sendable, Equatable {
     /// The cgroup version, 1 or 2.
-    public var version: Int
+    package var version: Int
     /// The parent cgroup's path below each hierarchy's root.
-    public var parent: String
+    package var parent: String
     /// `file=value` settings, written by the jailer.
-    public var settings: [String]
+    package var settings: [String]
     /// The parent's directory in each hierarchy a setting names, where the jailer makes each VM's cgroup.
-    public var parentDirectories: [String]
+    package var parentDirectories: [String]
 
-    public init(version: Int, parent: String, settings: [String], parentDirectories: [String]) {
+    package init(version: Int, parent: String, settings: [String], parentDirectories: [String]) {
         self.version = version
         self.parent = parent
         self.settings = settings
@@ -103,12 +103,12 @@ public struct JailCgroup: Sendable, Equatable {
     }
 
     /// The directories the jailer makes for VM `id`.
-    public func cgroupDirectories(id: String) -> [String] { parentDirectories.map { $0 + "/" + id } }
+    package func cgroupDirectories(id: String) -> [String] { parentDirectories.map { $0 + "/" + id } }
 }
 
 extension VMMConfiguration {
     /// A configuration that runs `firecracker` through the jailer, working in the jail's root.
-    public static func jailed(firecracker: String, id: String, jail: JailerOptions) -> VMMConfiguration {
+    package static func jailed(firecracker: String, id: String, jail: JailerOptions) -> VMMConfiguration {
         var configuration = VMMConfiguration(binary: firecracker, workingDirectory: jail.rootDirectory(id: id), id: id)
         configuration.jailer = jail
         // The jailer sets the VMM's limits itself (`--resource-limit no-file=`, 2048 by default); a prlimit from

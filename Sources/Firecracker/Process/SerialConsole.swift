@@ -4,11 +4,11 @@ import HostSystem
 import Synchronization
 
 /// A line the guest printed on its serial console, and when the host saw it.
-public struct SerialLine: Sendable, Equatable {
+package struct SerialLine: Sendable, Equatable {
     /// The line, without its newline.
-    public var text: String
+    package var text: String
     /// When the host read it.
-    public var observedAt: ContinuousClock.Instant
+    package var observedAt: ContinuousClock.Instant
 }
 
 /// Reads the guest's serial console (Firecracker's stdout, sent to a file) line by line.
@@ -20,9 +20,9 @@ public struct SerialLine: Sendable, Equatable {
 /// ```swift
 /// let line = try await vmm.serial.waitForLine(startingWith: "SNAPBENCH-READY", deadline: .now + .seconds(5))
 /// ```
-public final class SerialConsole: Sendable {
+package final class SerialConsole: Sendable {
     /// The console file.
-    public let path: String
+    package let path: String
 
     private struct State {
         var offset: Int = 0
@@ -34,7 +34,7 @@ public final class SerialConsole: Sendable {
     private let state = Mutex(State())
 
     /// Reads the console written to `path`.
-    public init(path: String) {
+    package init(path: String) {
         self.path = path
     }
 
@@ -46,7 +46,7 @@ public final class SerialConsole: Sendable {
     ///   - abortIf: checked at every wake-up; a non-`nil` error ends the wait with that error (e.g. the VMM died).
     /// - Returns: the line and the instant it was read.
     /// - Throws: `FirecrackerError(.guestNotReady)` at the deadline, the `abortIf` error, or `CancellationError`.
-    public func waitForLine(
+    package func waitForLine(
         startingWith prefix: String,
         deadline: ContinuousClock.Instant,
         abortIf: @escaping @Sendable () -> FirecrackerError? = { nil }
@@ -70,7 +70,7 @@ public final class SerialConsole: Sendable {
     }
 
     /// Everything read from the console so far (the last 200 lines).
-    public func transcript() -> String {
+    package func transcript() -> String {
         ingest()
         return state.withLock { $0.history.joined(separator: "\n") }
     }

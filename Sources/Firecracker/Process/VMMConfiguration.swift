@@ -14,27 +14,27 @@
 /// // Run it inside a network namespace that holds the snapshot's TAP device:
 /// configuration.launcher = ["/usr/sbin/ip", "netns", "exec", "snb-1234-0"]
 /// ```
-public struct VMMConfiguration: Sendable {
+package struct VMMConfiguration: Sendable {
     /// Path of the `firecracker` executable.
-    public var binary: String
+    package var binary: String
     /// A directory of this VMM's own; created when missing and removed by `destroy()`.
-    public var workingDirectory: String
+    package var workingDirectory: String
     /// The `--id` of the microVM (letters, digits and `-`, at most 64).
-    public var id: String
+    package var id: String
     /// Firecracker's own log level (the log goes to `firecracker.log`, apart from the serial console).
-    public var logLevel: LoggerConfiguration.Level = .warning
+    package var logLevel: LoggerConfiguration.Level = .warning
     /// How long the API socket may take to accept connections.
-    public var startupTimeout: Duration = .seconds(5)
+    package var startupTimeout: Duration = .seconds(5)
     /// Timeout of API requests that name none.
-    public var requestTimeout: Duration = .seconds(10)
+    package var requestTimeout: Duration = .seconds(10)
     /// `RLIMIT_NOFILE` given to the VMM; `nil` leaves the inherited limit.
-    public var openFileLimit: UInt64? = 1024
+    package var openFileLimit: UInt64? = 1024
     /// How long a VMM may take to exit after SIGTERM before it gets SIGKILL.
-    public var stopGracePeriod: Duration = .milliseconds(100)
+    package var stopGracePeriod: Duration = .milliseconds(100)
     /// Arguments added after the ones this driver sets (e.g. `--no-seccomp` while debugging).
-    public var additionalArguments: [String] = []
+    package var additionalArguments: [String] = []
     /// Run through Firecracker's jailer (chroot, unprivileged user); `nil` runs `firecracker` directly.
-    public var jailer: JailerOptions?
+    package var jailer: JailerOptions?
     /// A command prefix the binary is run under, e.g. `["/usr/sbin/ip", "netns", "exec", "snb-1234-0"]`;
     /// empty runs the binary directly.
     ///
@@ -42,29 +42,29 @@ public struct VMMConfiguration: Sendable {
     /// arguments`. The launcher must `exec` the binary rather than fork it (as `ip netns exec` does), because
     /// the pid this driver signals, limits and reaps is the one it spawned. A first element without `/` is
     /// looked up on `PATH`.
-    public var launcher: [String] = []
+    package var launcher: [String] = []
 
     /// Creates a configuration with defaults suited to benchmark clones.
-    public init(binary: String, workingDirectory: String, id: String) {
+    package init(binary: String, workingDirectory: String, id: String) {
         self.binary = binary
         self.workingDirectory = workingDirectory
         self.id = id
     }
 
     /// File names inside the working directory.
-    public enum FileName {
+    package enum FileName {
         /// The API Unix socket.
-        public static let apiSocket = "api.sock"
+        package static let apiSocket = "api.sock"
         /// Firecracker's own log (`--log-path`).
-        public static let log = "firecracker.log"
+        package static let log = "firecracker.log"
         /// JSON metrics lines (`--metrics-path`).
-        public static let metrics = "metrics.json"
+        package static let metrics = "metrics.json"
         /// The guest's serial console (Firecracker's stdout).
-        public static let serial = "serial.log"
+        package static let serial = "serial.log"
         /// Firecracker's stderr.
-        public static let standardError = "stderr.log"
+        package static let standardError = "stderr.log"
         /// Marks the directory as a snapbench VMM directory, holding the owner's pid.
-        public static let marker = ".snapbench-vmm"
+        package static let marker = ".snapbench-vmm"
     }
 
     func path(_ name: String) -> String { workingDirectory + "/" + name }

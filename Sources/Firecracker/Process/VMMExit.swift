@@ -1,5 +1,5 @@
 /// How a VMM process ended.
-public enum VMMExit: Sendable, Equatable, CustomStringConvertible {
+package enum VMMExit: Sendable, Equatable, CustomStringConvertible {
     /// It exited with a status code.
     case exited(Int32)
     /// A signal ended it.
@@ -7,7 +7,7 @@ public enum VMMExit: Sendable, Equatable, CustomStringConvertible {
     /// Its end could not be observed (monitoring failed); the message says why.
     case unknown(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .exited(let code): "exited with status \(code)"
         case .signaled(let signal): "killed by signal \(signal)"

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import HostSystem
-public import Logging
+package import Logging
 import Subprocess
 import Synchronization
 import SystemPackage
@@ -18,20 +18,20 @@ import SystemPackage
 /// defer { Task { await vmm.destroy() } }
 /// let info = try await vmm.api.instanceInfo()
 /// ```
-public final class VMMProcess: Sendable {
+package final class VMMProcess: Sendable {
     /// The longest Unix socket path (`sun_path` holds 108 bytes with the terminating zero).
-    public static let maximumSocketPathLength = 107
+    package static let maximumSocketPathLength = 107
 
     /// How the process was started.
-    public let configuration: VMMConfiguration
+    package let configuration: VMMConfiguration
     /// The process id.
-    public let pid: Int32
+    package let pid: Int32
     /// A client for this process's API socket.
-    public let api: FirecrackerAPIClient
+    package let api: FirecrackerAPIClient
     /// The guest's serial console.
-    public let serial: SerialConsole
+    package let serial: SerialConsole
     /// From just before spawning to the first accepted connection on the API socket.
-    public let startupDuration: Duration
+    package let startupDuration: Duration
 
     private let control: ProcessControl
     private let logger: Logger
@@ -54,21 +54,21 @@ public final class VMMProcess: Sendable {
     }
 
     /// The working directory.
-    public var workingDirectory: String { configuration.workingDirectory }
+    package var workingDirectory: String { configuration.workingDirectory }
 
     /// What ``destroy(removingWorkspace:)`` removes: the working directory, or for a jailed VMM its whole jail.
-    public var ownedDirectory: String {
+    package var ownedDirectory: String {
         configuration.jailer?.jailDirectory(id: configuration.id) ?? configuration.workingDirectory
     }
 
     /// Path of the metrics file.
-    public var metricsPath: String { configuration.path(VMMConfiguration.FileName.metrics) }
+    package var metricsPath: String { configuration.path(VMMConfiguration.FileName.metrics) }
 
     /// Path of Firecracker's log.
-    public var logPath: String { configuration.path(VMMConfiguration.FileName.log) }
+    package var logPath: String { configuration.path(VMMConfiguration.FileName.log) }
 
     /// How the process ended, or `nil` while it runs.
-    public var exit: VMMExit? { control.exit }
+    package var exit: VMMExit? { control.exit }
 
     /// Whether the process has ended or is on its way out (the kernel is tearing it down), decided from the
     /// process itself: its process descriptor and its `/proc` status, so it holds from the moment the kernel
@@ -84,7 +84,7 @@ public final class VMMProcess: Sendable {
     /// - Throws: `FirecrackerError` with `.binaryNotFound` (the binary, or an absolute launcher, is not
     ///   executable), `.launchFailed`, `.processExited` (the process ended before its socket was ready, e.g.
     ///   the launcher failed) or `.socketNotReady`; nothing is left running or on disk.
-    public static func launch(
+    package static func launch(
         _ configuration: VMMConfiguration,
         logger: Logger = Logger(label: "snapbench.firecracker")
     ) async throws -> VMMProcess {
@@ -156,7 +156,7 @@ public final class VMMProcess: Sendable {
     /// Sends a signal to the process (through its process descriptor, so never to a recycled pid).
     ///
     /// - Throws: `FirecrackerError(.system)` when the signal cannot be sent.
-    public func send(signal: Int32) throws {
+    package func send(signal: Int32) throws {
         do {
             try control.send(signal)
         } catch {
@@ -165,20 +165,20 @@ public final class VMMProcess: Sendable {
     }
 
     /// Waits until the process has ended and been reaped.
-    public func waitForExit() async -> VMMExit {
+    package func waitForExit() async -> VMMExit {
         await control.waitForExit()
     }
 
     /// Waits until the process has ended, or `timeout` has passed.
     ///
     /// - Returns: how it ended, or `nil` when it still runs.
-    public func waitForExit(within timeout: Duration) async -> VMMExit? {
+    package func waitForExit(within timeout: Duration) async -> VMMExit? {
         await control.waitForExit(within: timeout)
     }
 
     /// Stops the process: SIGTERM, then SIGKILL after the grace period; returns once it is reaped.
     @discardableResult
-    public func stop() async -> VMMExit {
+    package func stop() async -> VMMExit {
         await api.close()
         if let exit = control.exit { return exit }
         try? control.send(SIGTERM)
@@ -194,7 +194,7 @@ public final class VMMProcess: Sendable {
     ///
     /// - Parameter removingWorkspace: `false` leaves the directory in place (only for tests that prove a leak
     ///   check catches a VM's leftovers).
-    public func destroy(removingWorkspace: Bool = true) async {
+    package func destroy(removingWorkspace: Bool = true) async {
         await stop()
         // The jailer's cgroup of this VM, empty now that its only process has been reaped.
         for directory in configuration.jailer?.cgroup?.cgroupDirectories(id: configuration.id) ?? [] {
@@ -215,7 +215,7 @@ public final class VMMProcess: Sendable {
     }
 
     /// The last lines of Firecracker's log and stderr, to explain a failure.
-    public func diagnostics(maxBytes: Int = 600) -> String {
+    package func diagnostics(maxBytes: Int = 600) -> String {
         [VMMConfiguration.FileName.log, VMMConfiguration.FileName.standardError]
             .compactMap { name -> String? in
                 guard let data = FileManager.default.contents(atPath: configuration.path(name)), !data.isEmpty
@@ -359,7 +359,7 @@ public final class VMMProcess: Sendable {
 ///     try await vmm.api.instanceInfo().vmmVersion
 /// }
 /// ```
-public func withVMM<Result: Sendable>(
+package func withVMM<Result: Sendable>(
     _ configuration: VMMConfiguration,
     logger: Logger = Logger(label: "snapbench.firecracker"),
     body: (VMMProcess) async throws -> Result

@@ -6,9 +6,9 @@ import Scenarios
 import SnapshotPool
 
 /// One line of `snapbench doctor`: what was checked, how it went, and what was found.
-public struct HostCheck: Sendable, Equatable {
+package struct HostCheck: Sendable, Equatable {
     /// How a check went.
-    public enum Status: String, Sendable, Equatable {
+    package enum Status: String, Sendable, Equatable {
         /// Present and usable.
         case ok
         /// Missing, but snapbench can run without it (some features are off).
@@ -18,13 +18,13 @@ public struct HostCheck: Sendable, Equatable {
     }
 
     /// What was checked.
-    public var name: String
+    package var name: String
     /// How it went.
-    public var status: Status
+    package var status: Status
     /// What was found, or what to do.
-    public var detail: String
+    package var detail: String
 
-    public init(name: String, status: Status, detail: String) {
+    package init(name: String, status: Status, detail: String) {
         self.name = name
         self.status = status
         self.detail = detail
@@ -38,21 +38,21 @@ public struct HostCheck: Sendable, Equatable {
 /// let checks = await HostChecks(firecrackerPath: nil).run()
 /// let canRun = !checks.contains { $0.status == .failed }
 /// ```
-public struct HostChecks: Sendable {
+package struct HostChecks: Sendable {
     /// A Firecracker path the user gave, if any.
-    public var firecrackerPath: String?
+    package var firecrackerPath: String?
     /// A guest path the user gave, if any.
-    public var guestPath: String?
+    package var guestPath: String?
     /// Root of the filesystem to inspect (tests point it elsewhere).
-    public var root: String = ""
+    package var root: String = ""
 
-    public init(firecrackerPath: String? = nil, guestPath: String? = nil) {
+    package init(firecrackerPath: String? = nil, guestPath: String? = nil) {
         self.firecrackerPath = firecrackerPath
         self.guestPath = guestPath
     }
 
     /// Runs every check.
-    public func run() async -> [HostCheck] {
+    package func run() async -> [HostCheck] {
         var checks = [kvm()]
         checks.append(await firecracker())
         checks.append(guest())

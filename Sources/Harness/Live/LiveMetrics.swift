@@ -11,7 +11,7 @@ import SnapshotPool
 /// live.poolState(warm: 4, leased: 1, restoring: 0, waiting: 0)
 /// print(live.exposition())  // snapbench_pool_vms{state="warm"} 4.0 …
 /// ```
-public final class LiveMetrics: Sendable {
+package final class LiveMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
     private let spawn: DurationHistogram
     private let restore: DurationHistogram
@@ -33,7 +33,7 @@ public final class LiveMetrics: Sendable {
     /// Pool events counted by kind.
     static let countedEvents = ["crashed", "shed", "readiness_failed", "restore_failed", "snapshot_failed", "expired"]
 
-    public init() {
+    package init() {
         func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
             MetricNameDescriptor(namespace: "snapbench", metricName: metric, unitName: unit, helpText: help)
         }
@@ -84,7 +84,7 @@ public final class LiveMetrics: Sendable {
     }
 
     /// The pool's state at a sample.
-    public func poolState(warm: Int, leased: Int, restoring: Int, waiting: Int) {
+    package func poolState(warm: Int, leased: Int, restoring: Int, waiting: Int) {
         self.warm.set(Int64(warm))
         self.leased.set(Int64(leased))
         self.restoring.set(Int64(restoring))
@@ -103,7 +103,7 @@ public final class LiveMetrics: Sendable {
     }
 
     /// The text a scrape gets.
-    public func exposition() -> String {
+    package func exposition() -> String {
         registry.emitToString()
     }
 }

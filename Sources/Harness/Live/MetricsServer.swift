@@ -10,9 +10,9 @@ import NIOPosix
 /// print(server.address)  // 127.0.0.1:9464
 /// await server.stop()
 /// ```
-public final class MetricsServer: Sendable {
+package final class MetricsServer: Sendable {
     /// Where it listens, `host:port` (the port the system chose when asked for 0).
-    public let address: String
+    package let address: String
     private let channel: any Channel
 
     private init(channel: any Channel, address: String) {
@@ -23,7 +23,7 @@ public final class MetricsServer: Sendable {
     /// Starts listening on `listen` (`host:port`).
     ///
     /// - Throws: ``RunError`` `.invalidRequest` for an address that does not parse or cannot be bound.
-    public static func start(listen: String, metrics: LiveMetrics) async throws -> MetricsServer {
+    package static func start(listen: String, metrics: LiveMetrics) async throws -> MetricsServer {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
             (0...65_535).contains(port)
         else {
@@ -49,7 +49,7 @@ public final class MetricsServer: Sendable {
     }
 
     /// Stops listening.
-    public func stop() async {
+    package func stop() async {
         try? await channel.close()
     }
 }

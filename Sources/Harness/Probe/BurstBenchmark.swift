@@ -1,10 +1,10 @@
-public import Firecracker
+package import Firecracker
 import Foundation
 import Glibc
 import HostSystem
-public import Logging
+package import Logging
 import MicroVM
-public import Reporting
+package import Reporting
 import SnapshotPool
 
 /// N VMs asked for at the same instant, W of them warm, through the pool and without it, with the CPU it
@@ -22,27 +22,27 @@ import SnapshotPool
 ///     .run(size: 16, warm: 4, rounds: 3)
 /// print(result.pool.summary.p95 ?? 0, result.floor.milliseconds)
 /// ```
-public struct BurstBenchmark: Sendable {
+package struct BurstBenchmark: Sendable {
     /// What a burst benchmark measured.
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// VMs per burst, and how many of them warm.
-        public var size: Int
-        public var warm: Int
-        public var rounds: Int
+        package var size: Int
+        package var warm: Int
+        package var rounds: Int
         /// Spawn of every VM of every raw burst (no pool).
-        public var raw = LatencyHistogram()
+        package var raw = LatencyHistogram()
         /// Spawn of every VM of every pool burst.
-        public var pool = LatencyHistogram()
+        package var pool = LatencyHistogram()
         /// CPU per spawn in each raw and pool burst (VMMs + snapbench), in ms.
-        public var rawCPUPerSpawn: [Double] = []
-        public var poolCPUPerSpawn: [Double] = []
+        package var rawCPUPerSpawn: [Double] = []
+        package var poolCPUPerSpawn: [Double] = []
         /// The CPU of spawns run alone.
-        public var costs = SpawnCostProbe.Costs()
+        package var costs = SpawnCostProbe.Costs()
         /// Online CPUs.
-        public var cores: Int
+        package var cores: Int
 
         /// The burst's CPU-bound floor, from the costs of spawns run alone.
-        public var floor: BurstFloor {
+        package var floor: BurstFloor {
             BurstFloor(
                 warmSpawnCPUMilliseconds: costs.warmMilliseconds,
                 onDemandSpawnCPUMilliseconds: costs.onDemandMilliseconds,
@@ -54,17 +54,17 @@ public struct BurstBenchmark: Sendable {
         }
     }
 
-    public var installation: FirecrackerInstallation
-    public var guestPath: String
-    public var workRoot: String
+    package var installation: FirecrackerInstallation
+    package var guestPath: String
+    package var workRoot: String
     /// Where the VMs' own directories go (a tmpfs is best); `nil` means below ``workRoot``.
-    public var vmRoot: String?
-    public var workingSetMiB = 16
+    package var vmRoot: String?
+    package var workingSetMiB = 16
     /// Spawns run alone for each cost of the floor.
-    public var costSamples = 8
-    public var logger = Logger(label: "snapbench.burst-bench")
+    package var costSamples = 8
+    package var logger = Logger(label: "snapbench.burst-bench")
 
-    public init(installation: FirecrackerInstallation, guestPath: String, workRoot: String) {
+    package init(installation: FirecrackerInstallation, guestPath: String, workRoot: String) {
         self.installation = installation
         self.guestPath = guestPath
         self.workRoot = workRoot
@@ -73,7 +73,7 @@ public struct BurstBenchmark: Sendable {
     /// Spawn costs alone, then `rounds` raw bursts and pool bursts of `size` with `warm` warm VMs, alternating.
     ///
     /// - Precondition: `0 ≤ warm ≤ size`.
-    public func run(
+    package func run(
         size: Int,
         warm: Int? = nil,
         rounds: Int,

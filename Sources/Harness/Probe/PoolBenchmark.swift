@@ -1,8 +1,8 @@
-public import Firecracker
+package import Firecracker
 import Foundation
-public import Logging
+package import Logging
 import MicroVM
-public import SnapshotPool
+package import SnapshotPool
 
 /// Measures the pool against the raw floor in one run: warm acquires against raw resume + readiness,
 /// on-demand acquires against raw restores from nothing, and the pool's memory across many leases.
@@ -12,41 +12,41 @@ public import SnapshotPool
 ///     .run(samples: 30, leases: 1000)
 /// print(result.warmAcquire.summary.p95 ?? 0)
 /// ```
-public struct PoolBenchmark: Sendable {
+package struct PoolBenchmark: Sendable {
     /// What a benchmark measured.
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// Raw clones (no pool), restored paused in batches of 4 and then resumed: resume + readiness.
-        public var rawResumeReadiness = LatencyHistogram()
+        package var rawResumeReadiness = LatencyHistogram()
         /// Raw clones (no pool): process start + load + resume + readiness.
-        public var rawSpawn = LatencyHistogram()
+        package var rawSpawn = LatencyHistogram()
         /// Pool acquires that were warm hits (the pool full before each).
-        public var warmAcquire = LatencyHistogram()
+        package var warmAcquire = LatencyHistogram()
         /// The same warm leases' own resume + readiness stages: what the VM took, without the pool around it.
-        public var warmStages = LatencyHistogram()
+        package var warmStages = LatencyHistogram()
         /// Pool acquires with no warm VM (warm target 0).
-        public var onDemandAcquire = LatencyHistogram()
+        package var onDemandAcquire = LatencyHistogram()
         /// jemalloc `allocated` before and after the lease loop, with the pool idle and full both times; `nil`
         /// when it could not be read.
-        public var allocatedBefore: UInt64?
+        package var allocatedBefore: UInt64?
         /// See ``allocatedBefore``.
-        public var allocatedAfter: UInt64?
+        package var allocatedAfter: UInt64?
         /// Leases in the loop.
-        public var leases = 0
+        package var leases = 0
         /// The pool's counters after the loop.
-        public var counters = PoolStatistics.Counters()
+        package var counters = PoolStatistics.Counters()
     }
 
-    public var installation: FirecrackerInstallation
-    public var guestPath: String
-    public var workRoot: String
+    package var installation: FirecrackerInstallation
+    package var guestPath: String
+    package var workRoot: String
     /// Where the VMs' own directories go (a tmpfs is best); `nil` means below ``workRoot``.
-    public var vmRoot: String?
-    public var workingSetMiB = 16
-    public var logger = Logger(label: "snapbench.pool-bench")
+    package var vmRoot: String?
+    package var workingSetMiB = 16
+    package var logger = Logger(label: "snapbench.pool-bench")
 
     private var vms: String { vmRoot ?? workRoot }
 
-    public init(installation: FirecrackerInstallation, guestPath: String, workRoot: String) {
+    package init(installation: FirecrackerInstallation, guestPath: String, workRoot: String) {
         self.installation = installation
         self.guestPath = guestPath
         self.workRoot = workRoot
@@ -58,7 +58,8 @@ public struct PoolBenchmark: Sendable {
     ///   - samples: clones per latency measurement.
     ///   - leases: leases in the memory loop.
     ///   - progress: a line per finished stage.
-    public func run(samples: Int, leases: Int, progress: @Sendable (String) -> Void = { _ in }) async throws -> Result {
+    package func run(samples: Int, leases: Int, progress: @Sendable (String) -> Void = { _ in }) async throws -> Result
+    {
         var result = Result()
         let spec = VMSpec.builtInGuest(imagePath: guestPath, workingSetMiB: workingSetMiB)
         let store = workRoot + "/store"

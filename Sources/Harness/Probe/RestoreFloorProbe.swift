@@ -1,8 +1,8 @@
-public import Firecracker
+package import Firecracker
 import Foundation
 import HostSystem
-public import Logging
-public import Reporting
+package import Logging
+package import Reporting
 
 /// The host's own floor for a burst's restores: `concurrency` Firecracker processes started at one instant, each
 /// loading the snapshot as soon as its API socket is up, with nothing else running — the shape of a burst's
@@ -16,14 +16,14 @@ public import Reporting
 ///     .measure(concurrency: 12, rounds: 16)
 /// print(floor.value(of: .p95) ?? 0)  // e.g. 15.7
 /// ```
-public struct RestoreFloorProbe: Sendable {
-    public var installation: FirecrackerInstallation
-    public var snapshot: GoldenSnapshot
+package struct RestoreFloorProbe: Sendable {
+    package var installation: FirecrackerInstallation
+    package var snapshot: GoldenSnapshot
     /// The processes' working directories go below it (removed at the end).
-    public var workDirectory: String
-    public var logger: Logger
+    package var workDirectory: String
+    package var logger: Logger
 
-    public init(
+    package init(
         installation: FirecrackerInstallation,
         snapshot: GoldenSnapshot,
         workDirectory: String,
@@ -38,7 +38,7 @@ public struct RestoreFloorProbe: Sendable {
     /// Runs one round thrown away, then `rounds` rounds of `concurrency` loads at once.
     ///
     /// - Throws: the first launch or load failure; every process is destroyed whatever happens.
-    public func measure(concurrency: Int, rounds: Int) async throws -> RestoreFloor {
+    package func measure(concurrency: Int, rounds: Int) async throws -> RestoreFloor {
         precondition(concurrency > 0 && rounds > 0, "a floor needs at least one load in one round")
         defer { try? FileManager.default.removeItem(atPath: workDirectory) }
         var loads = LatencyHistogram()

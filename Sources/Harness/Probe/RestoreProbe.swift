@@ -1,7 +1,7 @@
-public import Firecracker
+package import Firecracker
 import Foundation
-public import Logging
-public import MicroVM
+package import Logging
+package import MicroVM
 
 /// Restores clones of one golden snapshot one after another and measures every stage: the floor any pool
 /// is compared against.
@@ -15,28 +15,28 @@ public import MicroVM
 ///     .run(runs: 30)
 /// print(result.load.summary.p50 ?? 0)
 /// ```
-public struct RestoreProbe: Sendable {
+package struct RestoreProbe: Sendable {
     /// What a probe measured.
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// Spawn → API socket accepting.
-        public var processStart = LatencyHistogram()
+        package var processStart = LatencyHistogram()
         /// `PUT /snapshot/load` round trip (the restore time).
-        public var load = LatencyHistogram()
+        package var load = LatencyHistogram()
         /// Firecracker's `latencies_us.load_snapshot`.
-        public var firecrackerLoad = LatencyHistogram()
+        package var firecrackerLoad = LatencyHistogram()
         /// `PATCH /vm` resume round trip.
-        public var resume = LatencyHistogram()
+        package var resume = LatencyHistogram()
         /// Resume response → guest readiness line.
-        public var readiness = LatencyHistogram()
+        package var readiness = LatencyHistogram()
         /// Wall time from the start of the restore to the guest's readiness line: a spawn from nothing.
-        public var spawn = LatencyHistogram()
+        package var spawn = LatencyHistogram()
         /// The readiness tokens, one per run, all distinct.
-        public var tokens: [String] = []
+        package var tokens: [String] = []
         /// Every run's stages, in order.
-        public var samples: [StageTimings] = []
+        package var samples: [StageTimings] = []
 
         /// The rows of a stage table, in order.
-        public var stages: [(name: String, histogram: LatencyHistogram)] {
+        package var stages: [(name: String, histogram: LatencyHistogram)] {
             [
                 ("process start → API socket", processStart),
                 ("restore (PUT /snapshot/load)", load),
@@ -49,17 +49,17 @@ public struct RestoreProbe: Sendable {
     }
 
     /// The Firecracker binary.
-    public var installation: FirecrackerInstallation
+    package var installation: FirecrackerInstallation
     /// The golden snapshot.
-    public var snapshot: GoldenSnapshot
+    package var snapshot: GoldenSnapshot
     /// A directory the clones' working directories are made in.
-    public var workRoot: String
+    package var workRoot: String
     /// How long a clone may take to print its readiness line after resume.
-    public var readinessTimeout: Duration = .seconds(2)
+    package var readinessTimeout: Duration = .seconds(2)
     /// Where to log.
-    public var logger: Logger = Logger(label: "snapbench.probe")
+    package var logger: Logger = Logger(label: "snapbench.probe")
 
-    public init(installation: FirecrackerInstallation, snapshot: GoldenSnapshot, workRoot: String) {
+    package init(installation: FirecrackerInstallation, snapshot: GoldenSnapshot, workRoot: String) {
         self.installation = installation
         self.snapshot = snapshot
         self.workRoot = workRoot
@@ -72,7 +72,7 @@ public struct RestoreProbe: Sendable {
     ///   - progress: called after each clone with the number done.
     /// - Returns: the histograms of every stage.
     /// - Throws: the first `FirecrackerError`; the failing clone is destroyed first.
-    public func run(runs: Int, progress: @Sendable (Int) -> Void = { _ in }) async throws -> Result {
+    package func run(runs: Int, progress: @Sendable (Int) -> Void = { _ in }) async throws -> Result {
         var result = Result()
         for index in 0..<runs {
             let started = ContinuousClock.now

@@ -1,7 +1,7 @@
-public import Firecracker
+package import Firecracker
 import Foundation
 import HostSystem
-public import Logging
+package import Logging
 import MicroVM
 
 /// The CPU one spawn costs when it runs alone on this host: the reference a burst's floor is built from.
@@ -18,23 +18,23 @@ import MicroVM
 ///     .measure(samples: 5)
 /// print(costs.warmMilliseconds, costs.onDemandMilliseconds)  // e.g. 1.9 9.4
 /// ```
-public struct SpawnCostProbe: Sendable {
+package struct SpawnCostProbe: Sendable {
     /// What the probe measured: the CPU of each sample, in ms.
-    public struct Costs: Sendable, Equatable {
+    package struct Costs: Sendable, Equatable {
         /// Resume → readiness, per sample.
-        public var warm: [Double] = []
+        package var warm: [Double] = []
         /// Process start → readiness, per sample.
-        public var onDemand: [Double] = []
+        package var onDemand: [Double] = []
 
-        public init(warm: [Double] = [], onDemand: [Double] = []) {
+        package init(warm: [Double] = [], onDemand: [Double] = []) {
             self.warm = warm
             self.onDemand = onDemand
         }
 
         /// The median CPU of one warm spawn, in ms.
-        public var warmMilliseconds: Double { Self.median(warm) }
+        package var warmMilliseconds: Double { Self.median(warm) }
         /// The median CPU of one on-demand spawn, in ms.
-        public var onDemandMilliseconds: Double { Self.median(onDemand) }
+        package var onDemandMilliseconds: Double { Self.median(onDemand) }
 
         static func median(_ values: [Double]) -> Double {
             let sorted = values.sorted()
@@ -44,15 +44,15 @@ public struct SpawnCostProbe: Sendable {
         }
     }
 
-    public var installation: FirecrackerInstallation
-    public var snapshot: GoldenSnapshot
+    package var installation: FirecrackerInstallation
+    package var snapshot: GoldenSnapshot
     /// The clones' working directories go below it (removed at the end).
-    public var workDirectory: String
+    package var workDirectory: String
     /// Count an on-demand spawn from its process's API socket up (its process was started ahead of need).
-    public var processStartedAhead: Bool
-    public var logger: Logger
+    package var processStartedAhead: Bool
+    package var logger: Logger
 
-    public init(
+    package init(
         installation: FirecrackerInstallation,
         snapshot: GoldenSnapshot,
         workDirectory: String,
@@ -69,7 +69,7 @@ public struct SpawnCostProbe: Sendable {
     /// Restores and resumes `samples` clones one at a time (after one thrown away) and returns their costs.
     ///
     /// - Throws: the first restore or readiness failure; every clone is destroyed whatever happens.
-    public func measure(samples: Int) async throws -> Costs {
+    package func measure(samples: Int) async throws -> Costs {
         defer { try? FileManager.default.removeItem(atPath: workDirectory) }
         var costs = Costs()
         for index in 0...samples {

@@ -1,9 +1,9 @@
-public import Firecracker
+package import Firecracker
 import Foundation
 import HostSystem
-public import Logging
+package import Logging
 import MicroVM
-public import Reporting
+package import Reporting
 
 /// The floor of a guest's first work after a resume (``WorkFloor``): clones of the scenario's VM, each asked by
 /// its agent over vsock to re-touch its working set twice, the second time with every page present.
@@ -16,16 +16,16 @@ public import Reporting
 /// let floor = try await WorkFloorProbe(installation: fc, spec: spec, touchMiB: 16, workDirectory: "/tmp/wf")
 ///     .measure(samples: 5)
 /// ```
-public struct WorkFloorProbe: Sendable {
-    public var installation: FirecrackerInstallation
+package struct WorkFloorProbe: Sendable {
+    package var installation: FirecrackerInstallation
     /// The scenario's built-in guest (its working set and touch order); the probe adds the agent.
-    public var spec: VMSpec
-    public var touchMiB: Int
+    package var spec: VMSpec
+    package var touchMiB: Int
     /// The golden snapshot and the clones go below it (removed at the end).
-    public var workDirectory: String
-    public var logger: Logger
+    package var workDirectory: String
+    package var logger: Logger
 
-    public init(
+    package init(
         installation: FirecrackerInstallation,
         spec: VMSpec,
         touchMiB: Int,
@@ -42,7 +42,7 @@ public struct WorkFloorProbe: Sendable {
     /// Measures `samples` clones.
     ///
     /// - Throws: the first build, restore or agent failure; every clone is destroyed whatever happens.
-    public func measure(samples: Int) async throws -> WorkFloor {
+    package func measure(samples: Int) async throws -> WorkFloor {
         defer { try? FileManager.default.removeItem(atPath: workDirectory) }
         var spec = self.spec
         // Asked, not done at every resume: `touch=` off, the agent on, the serial proof left out.

@@ -1,7 +1,7 @@
 import Firecracker
-public import Histogram
+package import Histogram
 import HostSystem
-public import Reporting
+package import Reporting
 
 /// Latencies of one metric, recorded in nanoseconds in an HdrHistogram (3 significant digits, 1 µs resolution
 /// at the bottom, 60 s at the top and growing when a value goes beyond: about 70 KiB each, where 1 ns … 1 h
@@ -12,12 +12,12 @@ public import Reporting
 /// restore.record(.milliseconds(12))
 /// print(restore.percentile(95)?.inMilliseconds ?? 0)
 /// ```
-public struct LatencyHistogram: Sendable {
+package struct LatencyHistogram: Sendable {
     /// The underlying histogram, in nanoseconds.
-    public private(set) var histogram: Histogram<UInt32>
+    package private(set) var histogram: Histogram<UInt32>
 
     /// Creates an empty histogram tracking 1 µs … 60 s (and more, resized when needed).
-    public init() {
+    package init() {
         histogram = Histogram(
             lowestDiscernibleValue: 1_000,
             highestTrackableValue: 60_000_000_000,
@@ -27,43 +27,43 @@ public struct LatencyHistogram: Sendable {
     }
 
     /// Number of recorded values.
-    public var count: Int { Int(histogram.totalCount) }
+    package var count: Int { Int(histogram.totalCount) }
 
     /// Records one duration (negative durations are recorded as zero).
-    public mutating func record(_ duration: Duration) {
+    package mutating func record(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components
         let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
         _ = histogram.record(UInt64(Swift.max(0, nanoseconds)))
     }
 
     /// The value at `percentile` (0–100), or `nil` when nothing was recorded.
-    public func percentile(_ percentile: Double) -> Duration? {
+    package func percentile(_ percentile: Double) -> Duration? {
         guard count > 0 else { return nil }
         return .nanoseconds(Int64(histogram.valueAtPercentile(percentile)))
     }
 
     /// The largest recorded value.
-    public var max: Duration? {
+    package var max: Duration? {
         count > 0 ? .nanoseconds(Int64(histogram.max)) : nil
     }
 
     /// The smallest recorded value.
-    public var min: Duration? {
+    package var min: Duration? {
         count > 0 ? .nanoseconds(Int64(histogram.min)) : nil
     }
 
     /// The mean.
-    public var mean: Duration? {
+    package var mean: Duration? {
         count > 0 ? .nanoseconds(Int64(histogram.mean.rounded())) : nil
     }
 
     /// Adds every value of `other`.
-    public mutating func add(_ other: LatencyHistogram) {
+    package mutating func add(_ other: LatencyHistogram) {
         histogram.add(other.histogram)
     }
 
     /// This histogram without the values of `other`, which must have been recorded into this one too.
-    public func subtracting(_ other: LatencyHistogram) -> LatencyHistogram {
+    package func subtracting(_ other: LatencyHistogram) -> LatencyHistogram {
         var result = LatencyHistogram()
         for recorded in histogram.recordedValues() where recorded.count > 0 {
             let removed = UInt64(other.histogram.countForValue(recorded.value))
@@ -74,7 +74,7 @@ public struct LatencyHistogram: Sendable {
     }
 
     /// p50, p95, p99 and max, in milliseconds, for a table or report.
-    public var summary: LatencySummary {
+    package var summary: LatencySummary {
         LatencySummary(
             count: count,
             p50: percentile(50)?.inMilliseconds,
@@ -87,21 +87,21 @@ public struct LatencyHistogram: Sendable {
 }
 
 /// The headline figures of one latency metric, in milliseconds.
-public struct LatencySummary: Codable, Sendable, Equatable {
+package struct LatencySummary: Codable, Sendable, Equatable {
     /// How many values.
-    public var count: Int
+    package var count: Int
     /// Median.
-    public var p50: Double?
+    package var p50: Double?
     /// 95th percentile.
-    public var p95: Double?
+    package var p95: Double?
     /// 99th percentile.
-    public var p99: Double?
+    package var p99: Double?
     /// Largest.
-    public var max: Double?
+    package var max: Double?
     /// Mean.
-    public var mean: Double?
+    package var mean: Double?
 
-    public init(count: Int, p50: Double?, p95: Double?, p99: Double?, max: Double?, mean: Double?) {
+    package init(count: Int, p50: Double?, p95: Double?, p99: Double?, max: Double?, mean: Double?) {
         self.count = count
         self.p50 = p50
         self.p95 = p95
@@ -113,7 +113,7 @@ public struct LatencySummary: Codable, Sendable, Equatable {
 
 extension LatencyHistogram {
     /// Every recorded value class (its median-equivalent value, in milliseconds) with its count.
-    public var distribution: RecordedDistribution {
+    package var distribution: RecordedDistribution {
         var values: [Double] = []
         var counts: [Int] = []
         for recorded in histogram.recordedValues() where recorded.count > 0 {
@@ -125,7 +125,7 @@ extension LatencyHistogram {
     }
 
     /// The percentile spectrum, in milliseconds; `nil` when empty.
-    public var spectrum: Spectrum? {
+    package var spectrum: Spectrum? {
         guard count > 0 else { return nil }
         func ms(_ percentile: Double) -> Double { self.percentile(percentile)?.inMilliseconds ?? 0 }
         let plotted: [Double] = [0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 100]

@@ -2,9 +2,9 @@ import Firecracker
 import Foundation
 import Glibc
 import HostSystem
-public import Logging
-public import Reporting
-public import Scenarios
+package import Logging
+package import Reporting
+package import Scenarios
 import SnapshotPool
 
 /// Runs one scenario: checks that its backend can run here, builds the pool on it, drives it through the
@@ -15,57 +15,57 @@ import SnapshotPool
 /// let report = try await runner.run()
 /// print(report.verdict)
 /// ```
-public struct ScenarioRunner: Sendable {
+package struct ScenarioRunner: Sendable {
     /// Where and how to run.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// VM working directories go below it (`vms/`, shared by every run so that a run reclaims what a killed
         /// one left); snapshots too unless ``snapshotDirectory`` is set.
-        public var workDirectory: String
+        package var workDirectory: String
         /// Where golden snapshots are built; `nil` means `<workDirectory>/snapshots`.
-        public var snapshotDirectory: String?
+        package var snapshotDirectory: String?
         /// Where VM directories go (`vms/` below it, shared by every run, so that a run reclaims what a killed
         /// one left); `nil` means the work directory. A tmpfs is best (see `RuntimeDirectory`).
-        public var vmDirectory: String?
+        package var vmDirectory: String?
         /// The Firecracker binary, when the user named one.
-        public var firecrackerPath: String?
+        package var firecrackerPath: String?
         /// The built-in guest, when the user named one.
-        public var guestPath: String?
+        package var guestPath: String?
         /// Overrides the scenario's backend choice.
-        public var backend: BackendChoice?
+        package var backend: BackendChoice?
         /// Gates added on the command line.
-        public var extraGates: [Gate] = []
+        package var extraGates: [Gate] = []
         /// A release sign-off: only real Firecracker may run it.
-        public var signOff = false
+        package var signOff = false
         /// Where the run's audit log goes; `nil` keeps it in the work directory until it is verified, then
         /// removes it.
-        public var auditPath: String?
+        package var auditPath: String?
         /// The snapbench commit the report names.
-        public var commit: String?
+        package var commit: String?
         /// Called about once a second with the run's progress.
         package var progress: (@Sendable (RunProgress) -> Void)?
         /// Where to log.
-        public var logger = Logger(label: "snapbench.run")
+        package var logger = Logger(label: "snapbench.run")
         /// For tests of the gates only: time added to every restore inside its timed load, as the regression
         /// drill build adds.
         package var regressionDrill: Duration?
         /// For tests of the leak check only: VMs (by id) whose teardown skips removing their directory.
-        public var skipsCleanup: (@Sendable (String) -> Bool)?
+        package var skipsCleanup: (@Sendable (String) -> Bool)?
         /// Serve live metrics (Prometheus text) at `host:port` while the run lasts; port 0 lets the system pick.
-        public var metricsListen: String?
+        package var metricsListen: String?
         /// Told where the live metrics are served, once they are.
-        public var metricsListening: (@Sendable (String) -> Void)?
+        package var metricsListening: (@Sendable (String) -> Void)?
 
-        public init(workDirectory: String) {
+        package init(workDirectory: String) {
             self.workDirectory = workDirectory
         }
     }
 
     /// The scenario.
-    public var scenario: Scenario
+    package var scenario: Scenario
     /// The options.
-    public var options: Options
+    package var options: Options
 
-    public init(scenario: Scenario, options: Options) {
+    package init(scenario: Scenario, options: Options) {
         self.scenario = scenario
         self.options = options
     }
@@ -78,7 +78,7 @@ public struct ScenarioRunner: Sendable {
     ///   guest, with how to fix it), `.notPermitted` (the scenario needs root: ``PrivilegeCheck``) or
     ///   `.invalidRequest` (a sign-off on the simulated backend); the set-up's
     ///   own error when a resource cannot be made. Nothing is left behind.
-    public func run() async throws -> RunReport {
+    package func run() async throws -> RunReport {
         let choice = options.backend ?? scenario.backend
         let signOff = options.signOff || scenario.signOff
         if signOff, choice == .simulated {
@@ -174,9 +174,9 @@ public struct ScenarioRunner: Sendable {
 }
 
 /// Why a run could not start.
-public struct RunError: Error, Sendable, CustomStringConvertible, Equatable {
+package struct RunError: Error, Sendable, CustomStringConvertible, Equatable {
     /// What kind of problem.
-    public enum Code: String, Sendable, Equatable {
+    package enum Code: String, Sendable, Equatable {
         /// KVM, Firecracker or the guest is not usable here; the message says how to fix it.
         case prerequisitesMissing = "prerequisites_missing"
         /// The request contradicts itself (a sign-off on the simulated backend).
@@ -186,13 +186,13 @@ public struct RunError: Error, Sendable, CustomStringConvertible, Equatable {
         case notPermitted = "not_permitted"
     }
 
-    public var code: Code
-    public var message: String
+    package var code: Code
+    package var message: String
 
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }

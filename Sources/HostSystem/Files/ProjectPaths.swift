@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Where snapbench finds what it needs — the pinned Firecracker and jailer, the built-in guest, the scenarios — in
 /// a checkout (where `scripts/setup` puts them) and below an install prefix (where `scripts/install` puts them).
@@ -20,44 +20,44 @@ public import Foundation
 /// let places = ProjectPaths.searchPaths(installed: ProjectPaths.installedGuest, checkout: ProjectPaths.guest)
 /// let image = places.first { FileManager.default.isReadableFile(atPath: $0) }
 /// ```
-public enum ProjectPaths {
+package enum ProjectPaths {
     /// The pinned Firecracker binary, below a checkout root.
-    public static let firecracker = ".snapbench/bin/firecracker"
+    package static let firecracker = ".snapbench/bin/firecracker"
     /// The pinned jailer binary, below a checkout root.
-    public static let jailer = ".snapbench/bin/jailer"
+    package static let jailer = ".snapbench/bin/jailer"
     /// The built-in guest, built from `Guest/`, below a checkout root.
-    public static let guest = ".snapbench/guest/snapbench-guest.elf"
+    package static let guest = ".snapbench/guest/snapbench-guest.elf"
     /// The scenario files, below a checkout root or below ``installedData``.
-    public static let scenarios = "Scenarios"
+    package static let scenarios = "Scenarios"
 
     /// The pinned Firecracker binary, below an install prefix.
-    public static let installedFirecracker = "libexec/snapbench/firecracker"
+    package static let installedFirecracker = "libexec/snapbench/firecracker"
     /// The pinned jailer binary, below an install prefix.
-    public static let installedJailer = "libexec/snapbench/jailer"
+    package static let installedJailer = "libexec/snapbench/jailer"
     /// The built-in guest, below an install prefix.
-    public static let installedGuest = "share/snapbench/guest/snapbench-guest.elf"
+    package static let installedGuest = "share/snapbench/guest/snapbench-guest.elf"
     /// The directory below an install prefix that holds data where a checkout's root does: `Scenarios/`, and
     /// `Reports/baselines/` when one is put there.
-    public static let installedData = "share/snapbench"
+    package static let installedData = "share/snapbench"
 
     /// The environment variable that names a guest image.
-    public static let guestEnvironmentVariable = "SNAPBENCH_GUEST"
+    package static let guestEnvironmentVariable = "SNAPBENCH_GUEST"
     /// The environment variable that names an install prefix or a checkout to take everything from.
-    public static let homeEnvironmentVariable = "SNAPBENCH_HOME"
+    package static let homeEnvironmentVariable = "SNAPBENCH_HOME"
 
     /// A file that none of the places searched has.
-    public struct NotFound: Error, Sendable, CustomStringConvertible {
+    package struct NotFound: Error, Sendable, CustomStringConvertible {
         /// What was looked for, e.g. `Scenarios/smoke.yaml`.
-        public var what: String
+        package var what: String
         /// Every path looked at, in search order.
-        public var searched: [String]
+        package var searched: [String]
 
-        public init(what: String, searched: [String]) {
+        package init(what: String, searched: [String]) {
             self.what = what
             self.searched = searched
         }
 
-        public var description: String { "no \(what) (searched: \(searched.joined(separator: ", ")))" }
+        package var description: String { "no \(what) (searched: \(searched.joined(separator: ", ")))" }
     }
 
     /// The real path of the running executable.
@@ -69,7 +69,7 @@ public enum ProjectPaths {
     /// ```swift
     /// ProjectPaths.currentExecutable()  // "/opt/snapbench/bin/snapbench"
     /// ```
-    public static func currentExecutable() -> String? {
+    package static func currentExecutable() -> String? {
         if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
         guard let first = CommandLine.arguments.first, !first.isEmpty else { return nil }
         return URL(fileURLWithPath: first).resolvingSymlinksInPath().path
@@ -80,7 +80,7 @@ public enum ProjectPaths {
     /// ```swift
     /// ProjectPaths.installPrefix(ofExecutable: "/opt/snapbench/bin/snapbench")  // "/opt/snapbench"
     /// ```
-    public static func installPrefix(ofExecutable executablePath: String) -> String {
+    package static func installPrefix(ofExecutable executablePath: String) -> String {
         URL(fileURLWithPath: executablePath).deletingLastPathComponent().deletingLastPathComponent().path
     }
 
@@ -91,7 +91,7 @@ public enum ProjectPaths {
     /// ProjectPaths.candidateRoots(workingDirectory: "/tmp", executablePath: "/src/snapbench/.build/debug/snapbench")
     /// // ["/tmp", "/src/snapbench/.build/debug", "/src/snapbench/.build", "/src/snapbench", "/src", "/"]
     /// ```
-    public static func candidateRoots(
+    package static func candidateRoots(
         workingDirectory: String = FileManager.default.currentDirectoryPath,
         executablePath: String? = currentExecutable()
     ) -> [String] {
@@ -126,7 +126,7 @@ public enum ProjectPaths {
     ///   - environment: where `SNAPBENCH_HOME` is read from.
     ///   - executablePath: the running executable, whose install prefix is searched; `nil` searches none.
     ///   - projectRoots: the checkout roots.
-    public static func searchPaths(
+    package static func searchPaths(
         installed: String,
         checkout: String,
         environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -155,7 +155,7 @@ public enum ProjectPaths {
     /// ```swift
     /// let baselines = try ReportLoader.load(["default-suite"], projectRoots: ProjectPaths.dataRoots())
     /// ```
-    public static func dataRoots(
+    package static func dataRoots(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         executablePath: String? = currentExecutable(),
         projectRoots: [String] = candidateRoots()
@@ -177,7 +177,7 @@ public enum ProjectPaths {
     /// ```
     ///
     /// - Throws: ``NotFound`` listing every path searched.
-    public static func locateScenario(
+    package static func locateScenario(
         named name: String,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         executablePath: String? = currentExecutable(),
@@ -197,12 +197,12 @@ public enum ProjectPaths {
     /// ```swift
     /// ProjectPaths.absolute(".snapbench/bin/firecracker")  // "/src/snapbench/.snapbench/bin/firecracker"
     /// ```
-    public static func absolute(_ path: String) -> String {
+    package static func absolute(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
     /// The first project root that is a git checkout, when there is one.
-    public static func repository() -> String? {
+    package static func repository() -> String? {
         candidateRoots().first { FileManager.default.fileExists(atPath: $0 + "/.git") }
     }
 }

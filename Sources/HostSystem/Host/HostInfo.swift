@@ -2,22 +2,22 @@ import Foundation
 import Glibc
 
 /// Facts about the host that decide whether a snapshot is valid here and that every report states.
-public struct HostInfo: Codable, Sendable, Equatable {
+package struct HostInfo: Codable, Sendable, Equatable {
     /// `uname -n`.
-    public var hostname: String
+    package var hostname: String
     /// `uname -r`; a snapshot is only valid on the host kernel it was made on.
-    public var kernelRelease: String
+    package var kernelRelease: String
     /// `model name` from `/proc/cpuinfo`; a snapshot is only valid on the same CPU model.
-    public var cpuModel: String
+    package var cpuModel: String
     /// Online CPUs.
-    public var cpuCount: Int
+    package var cpuCount: Int
     /// `MemTotal` in bytes.
-    public var memoryBytes: UInt64
+    package var memoryBytes: UInt64
     /// Which KVM this is: `kvm_intel`, `kvm_amd`, `kvm_pvm` (nested, pagetable-based) or `none`.
-    public var kvmFlavour: String
+    package var kvmFlavour: String
 
     /// Reads the facts of the machine this process runs on.
-    public static func current() -> HostInfo {
+    package static func current() -> HostInfo {
         var names = utsname()
         uname(&names)
         func field<T>(_ value: T) -> String {
@@ -34,7 +34,7 @@ public struct HostInfo: Codable, Sendable, Equatable {
     }
 
     /// Whether `/dev/kvm` exists and can be opened read-write by this process.
-    public static var kvmUsable: Bool {
+    package static var kvmUsable: Bool {
         access("/dev/kvm", R_OK | W_OK) == 0
     }
 
@@ -56,7 +56,7 @@ public struct HostInfo: Codable, Sendable, Equatable {
         return 0
     }
 
-    public static func kvmFlavour(moduleDirectory: String = "/sys/module") -> String {
+    package static func kvmFlavour(moduleDirectory: String = "/sys/module") -> String {
         guard access("/dev/kvm", F_OK) == 0 else { return "none" }
         for flavour in ["kvm_pvm", "kvm_intel", "kvm_amd"]
         where FileManager.default.fileExists(atPath: moduleDirectory + "/" + flavour) {

@@ -12,7 +12,7 @@ extension ComparisonReport {
     /// let comparison = try ReportComparator().compare(base: base, candidate: candidate)
     /// try comparison.writeHTML(to: "Reports/compare.html")
     /// ```
-    public func html() -> String {
+    package func html() -> String {
         var page = ComparisonPage(report: self)
         return page.render()
     }
@@ -22,7 +22,7 @@ extension ComparisonReport {
     /// ```swift
     /// try comparison.writeHTML(to: "/tmp/compare.html")
     /// ```
-    public func writeHTML(to path: String) throws {
+    package func writeHTML(to path: String) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(html().utf8).write(to: url, options: .atomic)

@@ -7,14 +7,14 @@ extension ComparisonReport {
     /// ```swift
     /// try comparison.writeJSON(to: "Reports/compare.json")
     /// ```
-    public func writeJSON(to path: String) throws {
+    package func writeJSON(to path: String) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try RunReport.encoder().encode(self).write(to: url, options: .atomic)
     }
 
     /// Reads a comparison written by ``writeJSON(to:)``.
-    public static func readJSON(from path: String) throws -> ComparisonReport {
+    package static func readJSON(from path: String) throws -> ComparisonReport {
         try RunReport.decoder().decode(ComparisonReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     }
 }

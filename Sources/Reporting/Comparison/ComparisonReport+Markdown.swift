@@ -7,7 +7,7 @@ extension ComparisonReport {
     /// ```swift
     /// try comparison.renderMarkdown().write(toFile: "compare.md", atomically: true, encoding: .utf8)
     /// ```
-    public func renderMarkdown() -> String {
+    package func renderMarkdown() -> String {
         var lines = [
             "### snapbench compare: \(tally)",
             "",

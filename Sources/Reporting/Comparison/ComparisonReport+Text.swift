@@ -6,7 +6,7 @@ extension ComparisonReport {
     /// print(comparison.renderText())           // changed rows only
     /// print(comparison.renderText(all: true))  // every row
     /// ```
-    public func renderText(all: Bool = false) -> String {
+    package func renderText(all: Bool = false) -> String {
         var lines = [
             "base:      \(Self.describe(base))",
             "candidate: \(Self.describe(candidate))",

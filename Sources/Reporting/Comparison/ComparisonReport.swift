@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// What `snapbench compare` found: for every scenario both sides ran, every measured phase and `overall`,
 /// every latency metric and two statistics of it (each run's mean and each run's p95), whether the candidate's
@@ -16,26 +16,26 @@ public import Foundation
 /// case .noRegression: break
 /// }
 /// ```
-public struct ComparisonReport: Codable, Sendable, Equatable {
+package struct ComparisonReport: Codable, Sendable, Equatable {
     /// The format this build writes; bumped on incompatible changes (2: run-level rows).
-    public static let currentSchemaVersion = 2
+    package static let currentSchemaVersion = 2
 
     /// The comparison format.
-    public var schemaVersion: Int = Self.currentSchemaVersion
+    package var schemaVersion: Int = Self.currentSchemaVersion
     /// The settings the statistics used.
-    public var settings: ComparisonSettings
+    package var settings: ComparisonSettings
     /// The base side's reports.
-    public var base: [ComparedRun]
+    package var base: [ComparedRun]
     /// The candidate side's reports.
-    public var candidate: [ComparedRun]
+    package var candidate: [ComparedRun]
     /// One row per scenario, phase, metric and statistic, in scenario, phase, metric, statistic order.
-    public var rows: [ComparisonRow]
+    package var rows: [ComparisonRow]
     /// Gates whose outcome differs between the sides.
-    public var gateChanges: [GateChange]
+    package var gateChanges: [GateChange]
     /// What was not compared and why, and what a reader should know about the inputs.
-    public var notes: [String]
+    package var notes: [String]
 
-    public init(
+    package init(
         settings: ComparisonSettings,
         base: [ComparedRun],
         candidate: [ComparedRun],
@@ -52,7 +52,7 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
     }
 
     /// What the comparison decided, from its decided rows only.
-    public enum Outcome: String, Sendable, Equatable {
+    package enum Outcome: String, Sendable, Equatable {
         /// A decided row regressed.
         case regressed
         /// No decided row regressed, but one had too few runs a side to be decided.
@@ -62,7 +62,7 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
     }
 
     /// What the comparison decided.
-    public var outcome: Outcome {
+    package var outcome: Outcome {
         let decided = rows.filter(\.decides)
         if decided.contains(where: { $0.verdict == .regressed }) { return .regressed }
         if decided.contains(where: { $0.verdict == .notEnoughRuns }) { return .inconclusive }
@@ -70,10 +70,10 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
     }
 
     /// Whether a decided row regressed (the reason `snapbench compare` exits 1).
-    public var hasRegression: Bool { outcome == .regressed }
+    package var hasRegression: Bool { outcome == .regressed }
 
     /// The exit status the comparison calls for.
-    public var exitStatus: ExitStatus {
+    package var exitStatus: ExitStatus {
         switch outcome {
         case .regressed: .failure
         case .inconclusive: .inconclusive
@@ -82,7 +82,7 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
     }
 
     /// How many rows have `verdict`.
-    public func count(of verdict: ComparisonVerdict, decidedOnly: Bool = false) -> Int {
+    package func count(of verdict: ComparisonVerdict, decidedOnly: Bool = false) -> Int {
         rows.filter { $0.verdict == verdict && (!decidedOnly || $0.decides) }.count
     }
 }
@@ -93,22 +93,22 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
 /// var settings = ComparisonSettings()
 /// settings.noiseThreshold = 0.10  // a change must exceed 10 % of the base
 /// ```
-public struct ComparisonSettings: Codable, Sendable, Equatable {
+package struct ComparisonSettings: Codable, Sendable, Equatable {
     /// The false-discovery level a decided row's adjusted p-value must be at or below (0.05).
-    public var falseDiscoveryLevel: Double
+    package var falseDiscoveryLevel: Double
     /// A discovery must also change its statistic by more than this fraction of the base (0.05 = 5 %).
-    public var noiseThreshold: Double
+    package var noiseThreshold: Double
     /// And by at least this many milliseconds: sub-0.1 ms metrics move by tens of percent with scheduler
     /// jitter alone.
-    public var minimumChangeMilliseconds: Double
+    package var minimumChangeMilliseconds: Double
     /// Bootstrap resamples (of runs) for each change's confidence interval.
-    public var bootstrapResamples: Int
+    package var bootstrapResamples: Int
     /// The intervals' level (0.95 = 95 %).
-    public var confidenceLevel: Double
+    package var confidenceLevel: Double
     /// The seed of every random choice: the same inputs and seed give the same result.
-    public var seed: UInt64
+    package var seed: UInt64
 
-    public init(
+    package init(
         falseDiscoveryLevel: Double = 0.05,
         noiseThreshold: Double = 0.05,
         minimumChangeMilliseconds: Double = 0.05,
@@ -125,7 +125,7 @@ public struct ComparisonSettings: Codable, Sendable, Equatable {
     }
 
     /// The fewest runs a side for which a row can be decided at ``falseDiscoveryLevel`` (equal sides).
-    public var minimumRuns: Int {
+    package var minimumRuns: Int {
         var runs = 2
         while RunStatistics.smallestPValue(base: runs, candidate: runs) > falseDiscoveryLevel { runs += 1 }
         return runs
@@ -133,20 +133,20 @@ public struct ComparisonSettings: Codable, Sendable, Equatable {
 }
 
 /// One report that took part, as a reader of the comparison needs to identify it.
-public struct ComparedRun: Codable, Sendable, Equatable {
+package struct ComparedRun: Codable, Sendable, Equatable {
     /// Where it was read from.
-    public var source: String
-    public var scenario: String
-    public var startedAt: Date
+    package var source: String
+    package var scenario: String
+    package var startedAt: Date
     /// `firecracker` or `simulated`.
-    public var backend: String
-    public var hostname: String
+    package var backend: String
+    package var hostname: String
     /// The snapbench commit that made it, when known.
-    public var commit: String?
+    package var commit: String?
     /// The run's own verdict.
-    public var verdict: Verdict
+    package var verdict: Verdict
 
-    public init(
+    package init(
         source: String,
         scenario: String,
         startedAt: Date,
@@ -166,29 +166,29 @@ public struct ComparedRun: Codable, Sendable, Equatable {
 }
 
 /// The comparison of one statistic of one latency metric of one phase of one scenario, across runs.
-public struct ComparisonRow: Codable, Sendable, Equatable {
-    public var scenario: String
+package struct ComparisonRow: Codable, Sendable, Equatable {
+    package var scenario: String
     /// A phase name, or `overall` for all measured phases together.
-    public var phase: String
+    package var phase: String
     /// A latency metric as the report names it (`spawn`, `restore`, …), in milliseconds.
-    public var metric: String
+    package var metric: String
     /// `mean` or `p95`: the statistic of each run that is compared.
-    public var statistic: String
-    public var base: SideSummary
-    public var candidate: SideSummary
+    package var statistic: String
+    package var base: SideSummary
+    package var candidate: SideSummary
     /// Candidate − base of the mean of the run values, in ms, with its bootstrap interval (runs resampled).
-    public var change: ConfidenceInterval
+    package var change: ConfidenceInterval
     /// ``change`` relative to the base; absent when the base is 0.
-    public var relativeChange: Double?
+    package var relativeChange: Double?
     /// Two-sided permutation test of the run values (exact for small sides).
-    public var pValue: Double
+    package var pValue: Double
     /// The p-value adjusted for the rows of its family (Benjamini–Hochberg).
-    public var adjustedPValue: Double
+    package var adjustedPValue: Double
     /// Whether the row decides the comparison's outcome (a gated or headline metric, `overall`).
-    public var decides: Bool
-    public var verdict: ComparisonVerdict
+    package var decides: Bool
+    package var verdict: ComparisonVerdict
 
-    public init(
+    package init(
         scenario: String,
         phase: String,
         metric: String,
@@ -218,33 +218,33 @@ public struct ComparisonRow: Codable, Sendable, Equatable {
 }
 
 /// One side of a row: its runs' values of the statistic.
-public struct SideSummary: Codable, Sendable, Equatable {
+package struct SideSummary: Codable, Sendable, Equatable {
     /// Each run's value (its mean or p95), in ms, in run order.
-    public var runValues: [Double]
+    package var runValues: [Double]
     /// Samples over all its runs.
-    public var samples: Int
+    package var samples: Int
     /// The mean of the run values.
-    public var mean: Double
+    package var mean: Double
 
-    public init(runValues: [Double], samples: Int) {
+    package init(runValues: [Double], samples: Int) {
         self.runValues = runValues
         self.samples = samples
         self.mean = runValues.isEmpty ? 0 : runValues.reduce(0, +) / Double(runValues.count)
     }
 
     /// How many runs.
-    public var runs: Int { runValues.count }
+    package var runs: Int { runValues.count }
 }
 
 /// An estimate with a confidence interval around it.
-public struct ConfidenceInterval: Codable, Sendable, Equatable {
-    public var estimate: Double
-    public var lower: Double
-    public var upper: Double
+package struct ConfidenceInterval: Codable, Sendable, Equatable {
+    package var estimate: Double
+    package var lower: Double
+    package var upper: Double
     /// The interval's level, e.g. 0.95.
-    public var level: Double
+    package var level: Double
 
-    public init(estimate: Double, lower: Double, upper: Double, level: Double) {
+    package init(estimate: Double, lower: Double, upper: Double, level: Double) {
         self.estimate = estimate
         self.lower = lower
         self.upper = upper
@@ -252,11 +252,11 @@ public struct ConfidenceInterval: Codable, Sendable, Equatable {
     }
 
     /// Whether `value` lies inside the interval (bounds included).
-    public func contains(_ value: Double) -> Bool { lower <= value && value <= upper }
+    package func contains(_ value: Double) -> Bool { lower <= value && value <= upper }
 }
 
 /// A row's verdict. Larger latencies are worse.
-public enum ComparisonVerdict: String, Codable, Sendable, Equatable, CaseIterable {
+package enum ComparisonVerdict: String, Codable, Sendable, Equatable, CaseIterable {
     /// It grew: a discovery after the false-discovery correction, and by more than both thresholds.
     case regressed
     /// It shrank likewise.
@@ -268,27 +268,27 @@ public enum ComparisonVerdict: String, Codable, Sendable, Equatable, CaseIterabl
 }
 
 /// A gate of a scenario whose outcome differs between the sides.
-public struct GateChange: Codable, Sendable, Equatable {
+package struct GateChange: Codable, Sendable, Equatable {
     /// Which way it changed.
-    public enum Direction: String, Codable, Sendable, Equatable {
+    package enum Direction: String, Codable, Sendable, Equatable {
         /// Passed in every base run, failed in at least one candidate run.
         case nowFailing = "now failing"
         /// Failed in at least one base run, passed in every candidate run.
         case nowPassing = "now passing"
     }
 
-    public var scenario: String
+    package var scenario: String
     /// The gate as the scenario states it, e.g. `spawn_ms p95 < 50`.
-    public var expression: String
-    public var direction: Direction
+    package var expression: String
+    package var direction: Direction
     /// Base runs in which it passed, of `baseRuns`.
-    public var basePassed: Int
-    public var baseRuns: Int
+    package var basePassed: Int
+    package var baseRuns: Int
     /// Candidate runs in which it passed, of `candidateRuns`.
-    public var candidatePassed: Int
-    public var candidateRuns: Int
+    package var candidatePassed: Int
+    package var candidateRuns: Int
 
-    public init(
+    package init(
         scenario: String,
         expression: String,
         direction: Direction,

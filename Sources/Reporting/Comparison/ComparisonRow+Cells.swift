@@ -6,7 +6,7 @@ extension ComparisonRow {
     ]
 
     /// How many cells a row has.
-    public static var columnCount: Int { columns.count }
+    package static var columnCount: Int { columns.count }
 
     /// Names left, numbers right, the verdict left.
     static let alignments: [TextTable.Alignment] = [

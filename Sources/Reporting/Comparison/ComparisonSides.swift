@@ -7,13 +7,13 @@
 /// sides.base       // ["old.json"]
 /// sides.candidate  // ["new.json"]
 /// ```
-public struct ComparisonSides: Sendable, Equatable {
-    public var base: [String]
-    public var candidate: [String]
+package struct ComparisonSides: Sendable, Equatable {
+    package var base: [String]
+    package var candidate: [String]
 
     /// - Throws: ``ComparisonError`` with code `.noReports` when a side would be empty or two positional
     ///   arguments cannot be told apart.
-    public init(positional: [String], candidate: [String]) throws {
+    package init(positional: [String], candidate: [String]) throws {
         if candidate.isEmpty {
             guard positional.count == 2 else {
                 throw ComparisonError(

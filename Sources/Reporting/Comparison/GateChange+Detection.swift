@@ -5,7 +5,7 @@ extension GateChange {
     /// ```swift
     /// let changes = GateChange.changes(scenario: "smoke", base: [baseRun], candidate: [candidateRun])
     /// ```
-    public static func changes(scenario: String, base: [RunReport], candidate: [RunReport]) -> [GateChange] {
+    package static func changes(scenario: String, base: [RunReport], candidate: [RunReport]) -> [GateChange] {
         var expressions: [String] = []
         for gate in (base + candidate).flatMap(\.gates) where !expressions.contains(gate.expression) {
             expressions.append(gate.expression)

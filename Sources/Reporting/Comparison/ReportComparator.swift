@@ -12,11 +12,11 @@ import Randomness
 ///     candidate: ReportLoader.load(["runs/candidate"], projectRoots: ["."]))
 /// print(comparison.renderText())
 /// ```
-public struct ReportComparator: Sendable {
+package struct ReportComparator: Sendable {
     /// The statistics' settings.
-    public var settings: ComparisonSettings
+    package var settings: ComparisonSettings
 
-    public init(settings: ComparisonSettings = ComparisonSettings()) {
+    package init(settings: ComparisonSettings = ComparisonSettings()) {
         self.settings = settings
     }
 
@@ -26,7 +26,7 @@ public struct ReportComparator: Sendable {
     /// The comparison of `base` with `candidate`.
     ///
     /// - Throws: ``ComparisonError`` when a side is empty or the sides share no scenario.
-    public func compare(base: [LoadedReport], candidate: [LoadedReport]) throws -> ComparisonReport {
+    package func compare(base: [LoadedReport], candidate: [LoadedReport]) throws -> ComparisonReport {
         guard !base.isEmpty else { throw ComparisonError(.noReports, "no base report") }
         guard !candidate.isEmpty else { throw ComparisonError(.noReports, "no candidate report") }
         let baseScenarios = Self.scenarios(base)

@@ -1,12 +1,12 @@
 import Foundation
 
 /// A run report and where it was read from.
-public struct LoadedReport: Sendable, Equatable {
+package struct LoadedReport: Sendable, Equatable {
     /// The file it came from (or any label, for reports built in code).
-    public var source: String
-    public var report: RunReport
+    package var source: String
+    package var report: RunReport
 
-    public init(source: String, report: RunReport) {
+    package init(source: String, report: RunReport) {
         self.source = source
         self.report = report
     }
@@ -20,21 +20,21 @@ public struct LoadedReport: Sendable, Equatable {
 /// let base = try ReportLoader.load(["default-suite"], projectRoots: ["."])
 /// let candidate = try ReportLoader.load(["Reports"])
 /// ```
-public enum ReportLoader {
+package enum ReportLoader {
     /// Where committed baselines live, relative to a project root.
-    public static let baselineDirectory = "Reports/baselines"
+    package static let baselineDirectory = "Reports/baselines"
 
     /// Reads every report the arguments name, in argument order (a directory's files by name).
     ///
     /// - Throws: ``ComparisonError`` naming the argument or file that is missing, empty or unreadable.
-    public static func load(_ arguments: [String], projectRoots: [String] = []) throws -> [LoadedReport] {
+    package static func load(_ arguments: [String], projectRoots: [String] = []) throws -> [LoadedReport] {
         try arguments.flatMap { try resolve($0, projectRoots: projectRoots) }.map(read)
     }
 
     /// The report files one argument names.
     ///
     /// A path that exists wins over a baseline of the same name.
-    public static func resolve(_ argument: String, projectRoots: [String] = []) throws -> [String] {
+    package static func resolve(_ argument: String, projectRoots: [String] = []) throws -> [String] {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) {
             return isDirectory.boolValue ? try reports(in: argument) : [argument]
@@ -67,7 +67,7 @@ public enum ReportLoader {
     }
 
     /// Reads one report.
-    public static func read(_ path: String) throws -> LoadedReport {
+    package static func read(_ path: String) throws -> LoadedReport {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -4,15 +4,15 @@
 /// SampleStatistics.mean([1, 2, 3])                           // 2
 /// SampleStatistics.percentile(95, ofSorted: [1, 2, 3, 4])     // 4
 /// ```
-public enum SampleStatistics {
+package enum SampleStatistics {
     /// The arithmetic mean; 0 for no samples.
-    public static func mean(_ values: [Double]) -> Double {
+    package static func mean(_ values: [Double]) -> Double {
         values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
     }
 
     /// The nearest-rank percentile of ascending `sorted` values: the smallest value with at least
     /// `percentile` % of the values at or below it, as HdrHistogram reports it; 0 for no samples.
-    public static func percentile(_ percentile: Double, ofSorted sorted: [Double]) -> Double {
+    package static func percentile(_ percentile: Double, ofSorted sorted: [Double]) -> Double {
         guard !sorted.isEmpty else { return 0 }
         return sorted[rankIndex(percentile, count: sorted.count)]
     }

@@ -8,14 +8,14 @@ import Foundation
 /// print(table.text())
 /// try table.markdown().write(toFile: "Reports/memory-backends.md", atomically: true, encoding: .utf8)
 /// ```
-public struct VariantTable: Sendable {
+package struct VariantTable: Sendable {
     /// The scenario the variants belong to.
-    public var scenario: String
+    package var scenario: String
     /// Each variant's name and report, in run order.
-    public var rows: [(variant: String, report: RunReport)]
+    package var rows: [(variant: String, report: RunReport)]
 
     /// Names each report's variant by its scenario name less the `<scenario>.` prefix.
-    public init(scenario: String, reports: [RunReport]) {
+    package init(scenario: String, reports: [RunReport]) {
         self.scenario = scenario
         self.rows = reports.map { report in
             let prefix = scenario + "."
@@ -149,7 +149,7 @@ public struct VariantTable: Sendable {
     }
 
     /// The table for a terminal.
-    public func text() -> String {
+    package func text() -> String {
         var table = TextTable(
             columns: columns,
             alignments: [.left] + Array(repeating: .right, count: columns.count - 1)
@@ -169,7 +169,7 @@ public struct VariantTable: Sendable {
     }
 
     /// The table as a Markdown document.
-    public func markdown() -> String {
+    package func markdown() -> String {
         var lines = [
             "# \(scenario): variants side by side", "",
             "Latencies in milliseconds, over each variant's measured phases. " + Self.memoryNote,

@@ -13,7 +13,7 @@ extension RunReport {
     /// let report = try RunReport.readJSON(from: "Reports/smoke.json")
     /// try report.html().write(toFile: "Reports/smoke.html", atomically: true, encoding: .utf8)
     /// ```
-    public func html() -> String {
+    package func html() -> String {
         var page = HTMLReportPage(report: self)
         return page.render()
     }

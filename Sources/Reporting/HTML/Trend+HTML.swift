@@ -5,7 +5,7 @@ extension Trend {
     /// ```swift
     /// try trend.html().write(toFile: "history.html", atomically: true, encoding: .utf8)
     /// ```
-    public func html() -> String {
+    package func html() -> String {
         var out = MarkupBuilder()
         out.beginPage(title: "snapbench history: \(title)")
         out.element("h1", text: "snapbench history: \(title)")

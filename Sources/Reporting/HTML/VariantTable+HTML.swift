@@ -9,7 +9,7 @@ extension VariantTable {
     /// let table = VariantTable(scenario: "memory-backends", reports: reports)
     /// try table.html().write(toFile: "Reports/memory-backends.html", atomically: true, encoding: .utf8)
     /// ```
-    public func html() -> String {
+    package func html() -> String {
         var out = MarkupBuilder()
         out.beginPage(title: "snapbench · \(scenario) · variants")
         out.open("header")

@@ -15,7 +15,7 @@ extension RunReport {
     /// ```swift
     /// try report.junitXML().write(toFile: "Reports/smoke.junit.xml", atomically: true, encoding: .utf8)
     /// ```
-    public func junitXML() -> String {
+    package func junitXML() -> String {
         var cases = gates.map { gate -> JUnitCase in
             switch gate.outcome {
             case .pass: JUnitCase(name: gate.expression, failure: nil, detail: gate.reason)

@@ -7,7 +7,7 @@ extension RunReport {
     /// ```swift
     /// print(report.markdown())  // e.g. appended to $GITHUB_STEP_SUMMARY
     /// ```
-    public func markdown() -> String {
+    package func markdown() -> String {
         let title = isFirecracker ? verdict.rawValue.uppercased() : "\(verdict.rawValue.uppercased()) (SIMULATED)"
         let mark =
             switch verdict {

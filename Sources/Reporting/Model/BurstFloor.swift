@@ -10,23 +10,23 @@
 ///                        cores: 2, warmHitsPerBurst: 4, onDemandPerBurst: 12)
 /// floor.milliseconds  // (4 × 1.9 + 12 × 9.0) ÷ 2 = 57.8
 /// ```
-public struct BurstFloor: Codable, Sendable, Equatable {
+package struct BurstFloor: Codable, Sendable, Equatable {
     /// The median CPU of one warm spawn alone, in ms.
-    public var warmSpawnCPUMilliseconds: Double
+    package var warmSpawnCPUMilliseconds: Double
     /// The median CPU of one on-demand spawn alone, in ms.
-    public var onDemandSpawnCPUMilliseconds: Double
+    package var onDemandSpawnCPUMilliseconds: Double
     /// Spawns measured alone for each cost.
-    public var samples: Int
+    package var samples: Int
     /// Online CPUs.
-    public var cores: Int
+    package var cores: Int
     /// Served warm hits per burst in the measured burst phases.
-    public var warmHitsPerBurst: Double
+    package var warmHitsPerBurst: Double
     /// Served on-demand spawns per burst in the measured burst phases.
-    public var onDemandPerBurst: Double
+    package var onDemandPerBurst: Double
     /// The floor of one burst: (warm hits × warm cost + on-demand × on-demand cost) ÷ cores, in ms.
-    public var milliseconds: Double
+    package var milliseconds: Double
 
-    public init(
+    package init(
         warmSpawnCPUMilliseconds: Double,
         onDemandSpawnCPUMilliseconds: Double,
         samples: Int,

@@ -5,25 +5,25 @@
 ///                            clonesChecked: 40, clonesFailed: 0, problems: [])
 /// devices.summary  // "3 NICs, 3 drives of 16 MiB (copy), balloon, vsock; jailer: 40 of 40 clones had every device"
 /// ```
-public struct DeviceReport: Codable, Sendable, Equatable {
+package struct DeviceReport: Codable, Sendable, Equatable {
     /// The scenario's devices, in words ("none" without any).
-    public var devices: String
+    package var devices: String
     /// How each VMM was launched: `direct` or `jailer …`.
-    public var launch: String
+    package var launch: String
     /// Leased clones checked.
-    public var clonesChecked: Int
+    package var clonesChecked: Int
     /// Clones that lacked a device.
-    public var clonesFailed: Int
+    package var clonesFailed: Int
     /// The first problems found, at most ``maximumProblems``.
-    public var problems: [String]
+    package var problems: [String]
 
     /// Clones that had every device.
-    public var clonesPassed: Int { clonesChecked - clonesFailed }
+    package var clonesPassed: Int { clonesChecked - clonesFailed }
 
     /// Problems a report keeps.
-    public static let maximumProblems = 5
+    package static let maximumProblems = 5
 
-    public init(devices: String, launch: String, clonesChecked: Int, clonesFailed: Int, problems: [String]) {
+    package init(devices: String, launch: String, clonesChecked: Int, clonesFailed: Int, problems: [String]) {
         self.devices = devices
         self.launch = launch
         self.clonesChecked = clonesChecked
@@ -32,7 +32,7 @@ public struct DeviceReport: Codable, Sendable, Equatable {
     }
 
     /// One line for text and Markdown summaries.
-    public var summary: String {
+    package var summary: String {
         let checked =
             clonesChecked == 0
             ? "no clone checked"

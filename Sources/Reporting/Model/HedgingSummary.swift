@@ -4,19 +4,19 @@
 /// let hedging = HedgingSummary(fired: 4, won: 3, wasted: 1, restores: 0, acquires: 600)
 /// hedging.extraVMsPerThousand  // 6.7: each hedge takes a VM that must be restored again
 /// ```
-public struct HedgingSummary: Codable, Sendable, Equatable {
+package struct HedgingSummary: Codable, Sendable, Equatable {
     /// Hedges fired.
-    public var fired: Int
+    package var fired: Int
     /// Hedges whose second VM was leased.
-    public var won: Int
+    package var won: Int
     /// Hedges whose first VM was leased after all.
-    public var wasted: Int
+    package var wasted: Int
     /// Hedges that restored their second VM on demand.
-    public var restores: Int
+    package var restores: Int
     /// Acquires scheduled in the measured phases.
-    public var acquires: Int
+    package var acquires: Int
 
-    public init(fired: Int, won: Int, wasted: Int, restores: Int, acquires: Int) {
+    package init(fired: Int, won: Int, wasted: Int, restores: Int, acquires: Int) {
         self.fired = fired
         self.won = won
         self.wasted = wasted
@@ -25,5 +25,5 @@ public struct HedgingSummary: Codable, Sendable, Equatable {
     }
 
     /// Extra VMs restored per 1 000 acquires: each hedge uses up one VM more than the acquire needed.
-    public var extraVMsPerThousand: Double { acquires > 0 ? Double(fired) * 1000 / Double(acquires) : 0 }
+    package var extraVMsPerThousand: Double { acquires > 0 ? Double(fired) * 1000 / Double(acquires) : 0 }
 }

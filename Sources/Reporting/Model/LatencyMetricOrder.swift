@@ -3,12 +3,12 @@
 /// ```swift
 /// LatencyMetricOrder.sorted(["zeta", "restore", "spawn"])  // ["spawn", "restore", "zeta"]
 /// ```
-public enum LatencyMetricOrder {
+package enum LatencyMetricOrder {
     /// The latency metrics' keys, first to last.
-    public static let known = Metric.allCases.compactMap(\.latencyKey)
+    package static let known = Metric.allCases.compactMap(\.latencyKey)
 
     /// `names` in reading order.
-    public static func sorted(_ names: some Sequence<String>) -> [String] {
+    package static func sorted(_ names: some Sequence<String>) -> [String] {
         names.sorted { left, right in
             let leftRank = known.firstIndex(of: left) ?? known.count
             let rightRank = known.firstIndex(of: right) ?? known.count

@@ -4,7 +4,7 @@ extension PhaseReport {
     /// ```swift
     /// report.overall.latency(.spawn)?.p95  // e.g. 3.1
     /// ```
-    public func latency(_ metric: Metric) -> Spectrum? {
+    package func latency(_ metric: Metric) -> Spectrum? {
         metric.latencyKey.flatMap { latencies[$0] }
     }
 }

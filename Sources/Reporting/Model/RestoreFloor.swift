@@ -8,22 +8,22 @@
 /// let floor = RestoreFloor(concurrency: 12, rounds: 16, loads: spectrum)
 /// floor.value(of: .p95)  // e.g. 15.7 (ms)
 /// ```
-public struct RestoreFloor: Codable, Sendable, Equatable {
+package struct RestoreFloor: Codable, Sendable, Equatable {
     /// Loads sent at once in each round: the on-demand restores one of the scenario's bursts makes.
-    public var concurrency: Int
+    package var concurrency: Int
     /// Rounds measured (after one thrown away).
-    public var rounds: Int
+    package var rounds: Int
     /// `PUT /snapshot/load` sent → response, every load of every round, in ms.
-    public var loads: Spectrum
+    package var loads: Spectrum
 
-    public init(concurrency: Int, rounds: Int, loads: Spectrum) {
+    package init(concurrency: Int, rounds: Int, loads: Spectrum) {
         self.concurrency = concurrency
         self.rounds = rounds
         self.loads = loads
     }
 
     /// The floor's value of `statistic`, in ms; `nil` for a statistic a latency does not have.
-    public func value(of statistic: Statistic) -> Double? {
+    package func value(of statistic: Statistic) -> Double? {
         loads.value(of: statistic)
     }
 }
@@ -34,7 +34,7 @@ extension RunReport {
     /// ```swift
     /// report.floorSummary  // ["restore floor: 12 loads at once with nothing else running, 16 rounds: p50 9.8 ms, …"]
     /// ```
-    public var floorSummary: [String]? {
+    package var floorSummary: [String]? {
         var lines: [String] = []
         if let restoreFloor {
             let loads = restoreFloor.loads

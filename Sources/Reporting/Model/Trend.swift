@@ -6,14 +6,14 @@
 /// print(trend.text())
 /// try trend.html().write(toFile: "history.html", atomically: true, encoding: .utf8)
 /// ```
-public struct Trend: Sendable, Equatable {
+package struct Trend: Sendable, Equatable {
     /// One host class's runs, oldest first, and the changes found in them.
-    public struct Host: Sendable, Equatable {
-        public var hostClass: String
-        public var points: [Point]
-        public var changes: [Change]
+    package struct Host: Sendable, Equatable {
+        package var hostClass: String
+        package var points: [Point]
+        package var changes: [Change]
 
-        public init(hostClass: String, points: [Point], changes: [Change]) {
+        package init(hostClass: String, points: [Point], changes: [Change]) {
             self.hostClass = hostClass
             self.points = points
             self.changes = changes
@@ -21,13 +21,13 @@ public struct Trend: Sendable, Equatable {
     }
 
     /// One run's value.
-    public struct Point: Sendable, Equatable {
-        public var startedAt: String
-        public var commit: String?
-        public var verdict: String
-        public var value: Double
+    package struct Point: Sendable, Equatable {
+        package var startedAt: String
+        package var commit: String?
+        package var verdict: String
+        package var value: Double
 
-        public init(startedAt: String, commit: String?, verdict: String, value: Double) {
+        package init(startedAt: String, commit: String?, verdict: String, value: Double) {
             self.startedAt = startedAt
             self.commit = commit
             self.verdict = verdict
@@ -37,17 +37,17 @@ public struct Trend: Sendable, Equatable {
 
     /// A change point: the first run of the new regime, the commits it falls between, and the means either
     /// side.
-    public struct Change: Sendable, Equatable {
+    package struct Change: Sendable, Equatable {
         /// Index in ``Host/points`` of the first run after the change.
-        public var index: Int
+        package var index: Int
         /// The commit of the last run before it and of the first run after it: the change lies in between.
-        public var lastCommitBefore: String?
-        public var firstCommitAfter: String?
-        public var meanBefore: Double
-        public var meanAfter: Double
-        public var pValue: Double
+        package var lastCommitBefore: String?
+        package var firstCommitAfter: String?
+        package var meanBefore: Double
+        package var meanAfter: Double
+        package var pValue: Double
 
-        public init(
+        package init(
             index: Int,
             lastCommitBefore: String?,
             firstCommitAfter: String?,
@@ -64,25 +64,25 @@ public struct Trend: Sendable, Equatable {
         }
 
         /// The change relative to the mean before it, e.g. `+41.2 %`.
-        public var relative: Double { meanBefore == 0 ? 0 : (meanAfter - meanBefore) / meanBefore * 100 }
+        package var relative: Double { meanBefore == 0 ? 0 : (meanAfter - meanBefore) / meanBefore * 100 }
 
         /// `abc1234..def5678`, the range a `git log` of the change takes.
-        public var commitRange: String {
+        package var commitRange: String {
             "\(lastCommitBefore.map { String($0.prefix(12)) } ?? "?")..\(firstCommitAfter.map { String($0.prefix(12)) } ?? "?")"
         }
     }
 
-    public var scenario: String
-    public var metric: String
-    public var statistic: String
-    public var phase: String
+    package var scenario: String
+    package var metric: String
+    package var statistic: String
+    package var phase: String
     /// The metric's unit (`ms`, `MiB`, …; empty for counts).
-    public var unit: String
-    public var hosts: [Host]
+    package var unit: String
+    package var hosts: [Host]
     /// How changes were found, as the page states it.
-    public var method: String
+    package var method: String
 
-    public init(
+    package init(
         scenario: String,
         metric: String,
         statistic: String,
@@ -101,10 +101,10 @@ public struct Trend: Sendable, Equatable {
     }
 
     /// A title such as `smoke · restore_ms p95 (overall)`.
-    public var title: String { "\(scenario) · \(metric) \(statistic)\(phase == "overall" ? "" : " (\(phase))")" }
+    package var title: String { "\(scenario) · \(metric) \(statistic)\(phase == "overall" ? "" : " (\(phase))")" }
 
     /// The table `snapbench history` prints: per host class, its runs and then its changes.
-    public func text() -> String {
+    package func text() -> String {
         var out = "\(title)\n"
         if hosts.isEmpty { return out + "no runs recorded for this scenario and metric\n" }
         for host in hosts {

@@ -10,17 +10,17 @@
 /// let floor = WorkFloor(touchMiB: 16, samples: 5, guestMilliseconds: [9.8, 10.1, 9.9, 10.4, 10.0])
 /// floor.milliseconds  // 10.0, the median
 /// ```
-public struct WorkFloor: Codable, Sendable, Equatable {
+package struct WorkFloor: Codable, Sendable, Equatable {
     /// MiB re-touched, as the scenario's work does.
-    public var touchMiB: Int
+    package var touchMiB: Int
     /// Clones measured.
-    public var samples: Int
+    package var samples: Int
     /// Each clone's second re-touch, by the guest's TSC, in ms.
-    public var guestMilliseconds: [Double]
+    package var guestMilliseconds: [Double]
     /// Their median, in ms: the floor `work_floor_ratio` divides by.
-    public var milliseconds: Double
+    package var milliseconds: Double
 
-    public init(touchMiB: Int, samples: Int, guestMilliseconds: [Double]) {
+    package init(touchMiB: Int, samples: Int, guestMilliseconds: [Double]) {
         self.touchMiB = touchMiB
         self.samples = samples
         self.guestMilliseconds = guestMilliseconds

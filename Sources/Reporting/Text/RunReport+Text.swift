@@ -7,7 +7,7 @@ extension RunReport {
     /// ```swift
     /// print(report.summaryText())
     /// ```
-    public func summaryText() -> String {
+    package func summaryText() -> String {
         let backendNote =
             isFirecracker ? "backend firecracker" : "backend \(environment.backend.uppercased()): invented numbers"
         var lines = [

@@ -7,33 +7,33 @@ import Foundation
 /// table.append(["load", "12.40"])
 /// print(table.render())
 /// ```
-public struct TextTable: Sendable, Equatable {
+package struct TextTable: Sendable, Equatable {
     /// How a column's cells line up.
-    public enum Alignment: Sendable, Equatable {
+    package enum Alignment: Sendable, Equatable {
         case left
         case right
     }
 
     /// Column headers.
-    public var columns: [String]
+    package var columns: [String]
     /// One alignment per column.
-    public var alignments: [Alignment]
+    package var alignments: [Alignment]
     /// The rows, each with one cell per column.
-    public private(set) var rows: [[String]] = []
+    package private(set) var rows: [[String]] = []
 
     /// Creates an empty table; columns without an alignment are left-aligned.
-    public init(columns: [String], alignments: [Alignment] = []) {
+    package init(columns: [String], alignments: [Alignment] = []) {
         self.columns = columns
         self.alignments = (0..<columns.count).map { $0 < alignments.count ? alignments[$0] : .left }
     }
 
     /// Appends a row; missing cells are empty, extra cells are dropped.
-    public mutating func append(_ row: [String]) {
+    package mutating func append(_ row: [String]) {
         rows.append((0..<columns.count).map { $0 < row.count ? row[$0] : "" })
     }
 
     /// The table as lines of text: header, a rule, then the rows.
-    public func render() -> String {
+    package func render() -> String {
         let widths = columns.indices.map { column in
             ([columns[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0
         }
@@ -63,7 +63,7 @@ extension String {
 /// ```swift
 /// formatMilliseconds(12.345)  // "12.35"
 /// ```
-public func formatMilliseconds(_ value: Double?, decimals: Int = 2) -> String {
+package func formatMilliseconds(_ value: Double?, decimals: Int = 2) -> String {
     guard let value else { return "–" }
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }
@@ -84,7 +84,7 @@ public func formatMilliseconds(_ value: Double?, decimals: Int = 2) -> String {
 /// formatNumber(2.5)      // "2.5"
 /// formatNumber(1234.56)  // "1234.6"
 /// ```
-public func formatNumber(_ value: Double) -> String {
+package func formatNumber(_ value: Double) -> String {
     guard value.isFinite else { return value > 0 ? "∞" : value < 0 ? "-∞" : "NaN" }
     var text = String(format: abs(value) >= 100 ? "%.1f" : "%.3f", value)
     while text.contains("."), text.hasSuffix("0") { text.removeLast() }

@@ -4,7 +4,7 @@
 /// ExitStatus.of(report)                     // .success, .failure, .inconclusive, .incomplete or .simulated
 /// ExitStatus.worst([.success, .failure])    // .failure
 /// ```
-public enum ExitStatus: Int32, Sendable, CaseIterable, CustomStringConvertible {
+package enum ExitStatus: Int32, Sendable, CaseIterable, CustomStringConvertible {
     /// Every gate passed on real Firecracker; `compare`: no gated metric regressed.
     case success = 0
     /// A gate failed; `compare`/`ab`: a gated metric regressed.
@@ -43,12 +43,12 @@ public enum ExitStatus: Int32, Sendable, CaseIterable, CustomStringConvertible {
     }
 
     /// The most serious of `statuses` (success for none).
-    public static func worst(_ statuses: some Sequence<ExitStatus>) -> ExitStatus {
+    package static func worst(_ statuses: some Sequence<ExitStatus>) -> ExitStatus {
         statuses.max { $0.severity < $1.severity } ?? .success
     }
 
     /// The exit status a run's report calls for.
-    public static func of(_ report: RunReport) -> ExitStatus {
+    package static func of(_ report: RunReport) -> ExitStatus {
         switch report.verdict {
         case .pass: report.isFirecracker ? .success : .simulated
         case .fail: .failure
@@ -58,7 +58,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .success: "0 success"
         case .failure: "1 failure"
@@ -72,7 +72,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable, CustomStringConvertible {
     }
 
     /// The exit codes as `--help` lists them.
-    public static let help = """
+    package static let help = """
         Exit codes: 0 every gate passed on real Firecracker; 1 a gate failed; 2 a run could not complete \
         (or KVM, Firecracker or the guest is missing, or a scenario needs root and nothing was started: the \
         message says how to fix it); 3 invalid input \

@@ -11,12 +11,12 @@
 /// FileName.problem("../../evil")  // "may not contain `/`: …"
 /// try FileName.path("smoke", suffix: ".json", in: "Reports")  // "Reports/smoke.json"
 /// ```
-public enum FileName {
+package enum FileName {
     /// The longest name: with the longest suffix (`.audit.jsonl`) it stays far below a file name's 255 bytes.
-    public static let maximumLength = 100
+    package static let maximumLength = 100
 
     /// Why `name` cannot name a file, or `nil` when it can.
-    public static func problem(_ name: String) -> String? {
+    package static func problem(_ name: String) -> String? {
         let allowed = "letters, digits, `-`, `_` and `.`, not starting with `.`"
         if name.isEmpty { return "is empty; a name is \(allowed)" }
         if name.unicodeScalars.count > maximumLength {
@@ -35,7 +35,7 @@ public enum FileName {
     /// `<directory>/<name><suffix>`, after checking `name` (and `suffix`) by the rule.
     ///
     /// - Throws: ``FileNameError`` when the name breaks the rule.
-    public static func path(_ name: String, suffix: String = "", in directory: String) throws -> String {
+    package static func path(_ name: String, suffix: String = "", in directory: String) throws -> String {
         if let problem = problem(name + suffix) { throw FileNameError(name: name + suffix, problem: problem) }
         return (directory.hasSuffix("/") ? String(directory.dropLast()) : directory) + "/" + name + suffix
     }
@@ -49,18 +49,18 @@ public enum FileName {
 }
 
 /// A name that cannot name a file (``FileName``).
-public struct FileNameError: Error, Sendable, CustomStringConvertible, Equatable {
+package struct FileNameError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The name as given.
-    public var name: String
+    package var name: String
     /// What is wrong with it.
-    public var problem: String
+    package var problem: String
 
-    public init(name: String, problem: String) {
+    package init(name: String, problem: String) {
         self.name = name
         self.problem = problem
     }
 
-    public var description: String {
+    package var description: String {
         let shown = name.unicodeScalars.map { $0.value < 0x20 ? "\\u{\(String($0.value, radix: 16))}" : String($0) }
             .joined()
         return "the name \"\(shown)\" \(problem)"

@@ -2,9 +2,9 @@ import Foundation
 
 extension Gate {
     /// Why an expression is not a gate, and where in it (a 0-based offset in Unicode scalars).
-    public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    package struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The kind of problem.
-        public enum Code: String, Sendable, Equatable {
+        package enum Code: String, Sendable, Equatable {
             /// Not `<metric> <statistic> <op> <number>`.
             case badGate = "bad_gate"
             /// A metric no ``Metric`` names.
@@ -13,16 +13,16 @@ extension Gate {
             case unsupportedStatistic = "unsupported_statistic"
         }
 
-        public var code: Code
-        public var message: String
+        package var code: Code
+        package var message: String
         /// Where the offending word starts.
-        public var offset: Int
+        package var offset: Int
 
-        public var description: String { message }
+        package var description: String { message }
     }
 
     /// The grammar, for messages.
-    public static let grammar = "a gate is `<metric> <statistic> <op> <number>`, e.g. `spawn_ms p95 < 50`"
+    package static let grammar = "a gate is `<metric> <statistic> <op> <number>`, e.g. `spawn_ms p95 < 50`"
 
     /// Parses one expression, e.g. `spawn_ms p95 < 50`.
     ///
@@ -31,7 +31,7 @@ extension Gate {
     /// ```
     ///
     /// - Throws: ``ParseError`` with the offset of the word at fault.
-    public init(parsing text: String) throws(ParseError) {
+    package init(parsing text: String) throws(ParseError) {
         let tokens = Self.tokenize(text)
         let end = text.unicodeScalars.count
         func token(_ index: Int) -> Token? { index < tokens.count ? tokens[index] : nil }

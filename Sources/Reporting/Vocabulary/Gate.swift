@@ -7,9 +7,9 @@
 /// gate.metric       // .spawn
 /// gate.passes(42)   // true
 /// ```
-public struct Gate: Sendable, Equatable, Codable {
+package struct Gate: Sendable, Equatable, Codable {
     /// Comparison operators.
-    public enum Comparison: String, Sendable, Codable, CaseIterable {
+    package enum Comparison: String, Sendable, Codable, CaseIterable {
         case less = "<"
         case lessOrEqual = "<="
         case greater = ">"
@@ -17,21 +17,21 @@ public struct Gate: Sendable, Equatable, Codable {
         case equal = "=="
 
         /// Whether a smaller value is the passing side (`<`, `<=`).
-        public var wantsSmaller: Bool { self == .less || self == .lessOrEqual }
+        package var wantsSmaller: Bool { self == .less || self == .lessOrEqual }
     }
 
     /// What it measures.
-    public var metric: Metric
+    package var metric: Metric
     /// Which statistic of it.
-    public var statistic: Statistic
+    package var statistic: Statistic
     /// The comparison.
-    public var comparison: Comparison
+    package var comparison: Comparison
     /// The threshold, in the metric's unit (a fraction for `rate`).
-    public var threshold: Double
+    package var threshold: Double
     /// The expression as written.
-    public var expression: String
+    package var expression: String
 
-    public init(
+    package init(
         metric: Metric,
         statistic: Statistic,
         comparison: Comparison,
@@ -47,7 +47,7 @@ public struct Gate: Sendable, Equatable, Codable {
     }
 
     /// Whether `value` passes.
-    public func passes(_ value: Double) -> Bool {
+    package func passes(_ value: Double) -> Bool {
         switch comparison {
         case .less: value < threshold
         case .lessOrEqual: value <= threshold

@@ -7,7 +7,7 @@
 /// Metric.spawn.statistics.contains(.p95)          // true
 /// Metric(latencyKey: "restore") == .restore       // true
 /// ```
-public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
+package enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     // MARK: Latencies, in milliseconds (one sample per acquire or per restore)
 
     /// Intended arrival (open loop) or request (closed loop) → the guest's readiness line; served acquires.
@@ -130,7 +130,7 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     case faultRecovery = "fault_recovery_s"
 
     /// What kind of figure a metric is.
-    public enum Kind: String, Sendable, Codable {
+    package enum Kind: String, Sendable, Codable {
         /// A distribution of durations, in ms.
         case latency
         /// A series sampled over time, in MiB.
@@ -146,7 +146,7 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     }
 
     /// What kind of figure it is.
-    public var kind: Kind {
+    package var kind: Kind {
         switch self {
         case .spawn, .spawnWarm, .spawnOnDemand, .outcome, .restore, .firecrackerLoad, .processStart, .setUp,
             .resume, .readiness, .vsockConnect, .agentReply, .firstWork, .workingSet, .workingSetGuest, .queueWait,
@@ -161,7 +161,7 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     }
 
     /// The unit its values and thresholds are in.
-    public var unit: String {
+    package var unit: String {
         switch kind {
         case .latency: "ms"
         case .memory: "MiB"
@@ -173,18 +173,18 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     }
 
     /// For a latency, its key in ``PhaseReport/latencies`` (`spawn_ms` → `spawn`); `nil` otherwise.
-    public var latencyKey: String? {
+    package var latencyKey: String? {
         kind == .latency ? String(rawValue.dropLast(3)) : nil
     }
 
     /// The latency metric recorded under `key` in ``PhaseReport/latencies``.
-    public init?(latencyKey key: String) {
+    package init?(latencyKey key: String) {
         guard let metric = Metric(rawValue: key + "_ms"), metric.kind == .latency else { return nil }
         self = metric
     }
 
     /// The statistics a gate on it may use.
-    public var statistics: [Statistic] {
+    package var statistics: [Statistic] {
         switch kind {
         case .latency: [.p50, .p90, .p95, .p99, .p999, .min, .max, .mean, .count]
         case .memory: [.max, .min, .mean, .last, .growth]
@@ -197,11 +197,11 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
 
     /// Whether `compare` always decides on it (with the metrics the scenario's gates name): the targets
     /// snapbench exists to judge.
-    public var isHeadline: Bool { self == .spawn || self == .restore }
+    package var isHeadline: Bool { self == .spawn || self == .restore }
 
     /// Whether it is measured per acquire, so that a gate on it can be judged again without the acquires a
     /// host disturbance touched.
-    public var isPerAcquire: Bool {
+    package var isPerAcquire: Bool {
         switch self {
         case .errors, .lateStarts, .leases, .warmHits, .onDemand: true
         default: kind == .latency || kind == .ratio
@@ -209,7 +209,7 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     }
 
     /// What it measures, as every report states it.
-    public var definition: String {
+    package var definition: String {
         switch self {
         case .spawn:
             "from the intended arrival instant (open loop) or the request (closed loop) to the guest's readiness "
@@ -320,7 +320,7 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
     }
 
     /// Declaration order: the order reports list metrics in.
-    public static func < (left: Metric, right: Metric) -> Bool {
+    package static func < (left: Metric, right: Metric) -> Bool {
         let order = Metric.allCases
         return order.firstIndex(of: left)! < order.firstIndex(of: right)!
     }
@@ -332,7 +332,7 @@ public enum Metric: String, CaseIterable, Codable, Sendable, Comparable {
 /// Statistic.p95.percentile  // 95
 /// Statistic.max.percentile  // nil
 /// ```
-public enum Statistic: String, CaseIterable, Codable, Sendable {
+package enum Statistic: String, CaseIterable, Codable, Sendable {
     case p50, p90, p95, p99, p999, min, max, mean
     /// The last sample of a series.
     case last
@@ -346,7 +346,7 @@ public enum Statistic: String, CaseIterable, Codable, Sendable {
     case slope
 
     /// The percentile it names (`p999` → 99.9), or `nil`.
-    public var percentile: Double? {
+    package var percentile: Double? {
         switch self {
         case .p50: 50
         case .p90: 90

@@ -10,77 +10,77 @@
 /// log.record(.vmLease, ["vm.id": "vm-7", "lease.id": "42"])
 /// let custom = AuditEvent(rawValue: "harness.fault")  // any name works; known names are static members
 /// ```
-public struct AuditEvent: RawRepresentable, Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+package struct AuditEvent: RawRepresentable, Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
     /// The name written into the `event` key of a record, e.g. `"vm.lease"`.
-    public let rawValue: String
+    package let rawValue: String
 
     /// An event with any name; prefer the static members for the pool's own events.
-    public init(rawValue: String) {
+    package init(rawValue: String) {
         self.rawValue = rawValue
     }
 
     /// Encodes as a bare string, so records read `"event":"vm.lease"` rather than a nested object.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
     }
 
     /// Writes the bare name, e.g. `"vm.lease"`.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)
     }
 
     /// The name, e.g. `vm.lease`, as printed by `snapbench audit verify`.
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
     /// Orders by name, so per-event counts print in a stable order.
-    public static func < (lhs: AuditEvent, rhs: AuditEvent) -> Bool {
+    package static func < (lhs: AuditEvent, rhs: AuditEvent) -> Bool {
         lhs.rawValue < rhs.rawValue
     }
 
     // MARK: - Snapshots
 
     /// A golden snapshot was built.
-    public static let snapshotBuild = AuditEvent(rawValue: "snapshot.build")
+    package static let snapshotBuild = AuditEvent(rawValue: "snapshot.build")
     /// A golden snapshot's files were checked against its manifest.
-    public static let snapshotVerify = AuditEvent(rawValue: "snapshot.verify")
+    package static let snapshotVerify = AuditEvent(rawValue: "snapshot.verify")
     /// A snapshot was taken out of service because it failed a check or its clones failed.
-    public static let snapshotQuarantine = AuditEvent(rawValue: "snapshot.quarantine")
+    package static let snapshotQuarantine = AuditEvent(rawValue: "snapshot.quarantine")
     /// A snapshot's files were deleted.
-    public static let snapshotDelete = AuditEvent(rawValue: "snapshot.delete")
+    package static let snapshotDelete = AuditEvent(rawValue: "snapshot.delete")
 
     // MARK: - VMs
 
     /// A VM was restored from a snapshot.
-    public static let vmRestore = AuditEvent(rawValue: "vm.restore")
+    package static let vmRestore = AuditEvent(rawValue: "vm.restore")
     /// A VM was handed to a caller.
-    public static let vmLease = AuditEvent(rawValue: "vm.lease")
+    package static let vmLease = AuditEvent(rawValue: "vm.lease")
     /// A caller gave a VM back.
-    public static let vmRelease = AuditEvent(rawValue: "vm.release")
+    package static let vmRelease = AuditEvent(rawValue: "vm.release")
     /// A VM's process was stopped and its files removed.
-    public static let vmDestroy = AuditEvent(rawValue: "vm.destroy")
+    package static let vmDestroy = AuditEvent(rawValue: "vm.destroy")
     /// A VM's process exited without being asked to.
-    public static let vmCrash = AuditEvent(rawValue: "vm.crash")
+    package static let vmCrash = AuditEvent(rawValue: "vm.crash")
     /// An acquire took a second VM because its first had not proved readiness after the hedge delay.
-    public static let vmHedge = AuditEvent(rawValue: "vm.hedge")
+    package static let vmHedge = AuditEvent(rawValue: "vm.hedge")
     /// A hedged acquire's race ended: which VM was leased, which is destroyed.
-    public static let vmHedgeDecided = AuditEvent(rawValue: "vm.hedge.decided")
+    package static let vmHedgeDecided = AuditEvent(rawValue: "vm.hedge.decided")
 
     // MARK: - Memory pressure
 
     /// Warm VMs were destroyed to relieve memory pressure.
-    public static let pressureShed = AuditEvent(rawValue: "pressure.shed")
+    package static let pressureShed = AuditEvent(rawValue: "pressure.shed")
     /// The memory-pressure level changed.
-    public static let pressureLevel = AuditEvent(rawValue: "pressure.level")
+    package static let pressureLevel = AuditEvent(rawValue: "pressure.level")
 
     // MARK: - Pool lifecycle
 
     /// The pool's configuration was set or changed.
-    public static let configuration = AuditEvent(rawValue: "configuration")
+    package static let configuration = AuditEvent(rawValue: "configuration")
     /// The pool started.
-    public static let poolStart = AuditEvent(rawValue: "pool.start")
+    package static let poolStart = AuditEvent(rawValue: "pool.start")
     /// The pool shut down.
-    public static let poolShutdown = AuditEvent(rawValue: "pool.shutdown")
+    package static let poolShutdown = AuditEvent(rawValue: "pool.shutdown")
     /// A VMM left behind by an earlier run (one that was killed) was found and stopped at start-up.
-    public static let orphanReclaimed = AuditEvent(rawValue: "orphan.reclaimed")
+    package static let orphanReclaimed = AuditEvent(rawValue: "orphan.reclaimed")
 }

@@ -1,5 +1,5 @@
 import Firecracker
-public import Foundation
+package import Foundation
 import Glibc
 import HostSystem
 
@@ -11,27 +11,27 @@ import HostSystem
 ///     print(event, count)
 /// }
 /// ```
-public struct AuditVerification: Sendable, Equatable {
+package struct AuditVerification: Sendable, Equatable {
     /// How many records the log holds.
-    public var recordCount: Int
+    package var recordCount: Int
     /// How many records of each event.
-    public var countsByEvent: [AuditEvent: Int]
+    package var countsByEvent: [AuditEvent: Int]
     /// Lowercase hex SHA-256 of the last line (64 zeros for an empty log). Compare it with a copy kept
     /// elsewhere to detect lines cut from the end, which the chain alone cannot show.
-    public var lastHash: String
+    package var lastHash: String
     /// The first record's time, if any.
-    public var firstTime: Date?
+    package var firstTime: Date?
     /// The last record's time, if any.
-    public var lastTime: Date?
+    package var lastTime: Date?
     /// The last record's event, if any.
-    public var lastEvent: AuditEvent?
+    package var lastEvent: AuditEvent?
 
     /// Whether the log ends with the pool's shutdown record, as a pool's log does once it has drained; one
     /// that does not was cut short (or its pool was killed).
-    public var endsWithShutdown: Bool { lastEvent == .poolShutdown }
+    package var endsWithShutdown: Bool { lastEvent == .poolShutdown }
 
     /// A summary; ``AuditLog/verify(path:)`` makes these.
-    public init(
+    package init(
         recordCount: Int = 0,
         countsByEvent: [AuditEvent: Int] = [:],
         lastHash: String = AuditRecord.genesisHash,
@@ -48,13 +48,13 @@ public struct AuditVerification: Sendable, Equatable {
 
 /// Where a log ended, as kept outside it (a run's report carries it): the chain proves every line up to the
 /// last one, and only this proves the last one is the end.
-public struct AuditLogEnd: Sendable, Equatable {
+package struct AuditLogEnd: Sendable, Equatable {
     /// Records in the log.
-    public var records: Int
+    package var records: Int
     /// The SHA-256 of its last line.
-    public var lastHash: String
+    package var lastHash: String
 
-    public init(records: Int, lastHash: String) {
+    package init(records: Int, lastHash: String) {
         self.records = records
         self.lastHash = lastHash
     }
@@ -68,7 +68,7 @@ extension AuditLog {
     /// try AuditLog.verify(path: "Reports/smoke.audit.jsonl", end: AuditLogEnd(records: 348, lastHash: hash))
     /// ```
     /// - Throws: ``AuditLogError`` as ``verify(path:)`` does, and `.endMismatch` when the log ends elsewhere.
-    public static func verify(path: String, end: AuditLogEnd) throws -> AuditVerification {
+    package static func verify(path: String, end: AuditLogEnd) throws -> AuditVerification {
         let result = try verify(path: path)
         guard result.recordCount == end.records, result.lastHash == end.lastHash else {
             let how =
@@ -107,7 +107,7 @@ extension AuditLog {
     ///   (lines missing, repeated or reordered), `.brokenChain` (a line edited, inserted or removed: the
     ///   reported line is the one *after* the change, since it is that line's `previousHash` that no longer
     ///   matches), `.truncatedLastLine`; or `.io` when the file cannot be read.
-    public static func verify(path: String) throws -> AuditVerification {
+    package static func verify(path: String) throws -> AuditVerification {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw AuditLogError(

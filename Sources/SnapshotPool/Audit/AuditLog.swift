@@ -1,5 +1,5 @@
 import Firecracker
-public import Foundation
+package import Foundation
 import Glibc
 import HostSystem
 import Synchronization
@@ -30,9 +30,9 @@ import SystemPackage
 /// reader never sees half of a record except after a crash or a full disk. An existing file is continued:
 /// the chain resumes from its last line. While a log is open it holds an exclusive `flock(2)` on the file,
 /// so a second writer (another pool, another process) fails at once instead of forking the chain.
-public final class AuditLog: Sendable {
+package final class AuditLog: Sendable {
     /// The file this log appends to.
-    public let path: String
+    package let path: String
 
     private let clock: @Sendable () -> Date
     private let state: Mutex<State>
@@ -65,7 +65,7 @@ public final class AuditLog: Sendable {
     /// - Throws: ``AuditLogError`` with code `.io` when the file cannot be opened or read, `.locked` when
     ///   another log has it open, and `.truncatedLastLine` or `.badJSON` when its last line is damaged
     ///   (appending after a damaged line would bury the damage; run `snapbench audit verify` on it).
-    public init(path: String, clock: @escaping @Sendable () -> Date = { Date() }) throws {
+    package init(path: String, clock: @escaping @Sendable () -> Date = { Date() }) throws {
         self.path = path
         self.clock = clock
         let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
@@ -139,7 +139,7 @@ public final class AuditLog: Sendable {
     /// - Parameters:
     ///   - event: what happened.
     ///   - fields: details under dotted keys (`"vm.id"`, `"snapshot.digest"`, `"reason"`).
-    public func record(_ event: AuditEvent, _ fields: [String: String] = [:]) {
+    package func record(_ event: AuditEvent, _ fields: [String: String] = [:]) {
         state.withLock { state in
             guard state.fd >= 0 else {
                 Self.fail(&state, AuditLogError(.closed, "a \(event) record arrived after close()", path: path))
@@ -187,7 +187,7 @@ public final class AuditLog: Sendable {
     /// log.record(.poolShutdown)
     /// log.close()
     /// ```
-    public func close() {
+    package func close() {
         state.withLock { state in
             guard state.fd >= 0 else { return }
             // Devices such as /dev/null cannot be synced; that is not worth reporting.
@@ -200,23 +200,23 @@ public final class AuditLog: Sendable {
     // MARK: - State
 
     /// How many records were not written (I/O error, encoding error, or offered after ``close()``).
-    public var writeFailures: Int {
+    package var writeFailures: Int {
         state.withLock { $0.writeFailures }
     }
 
     /// Why the most recent failed record was not written, or `nil` if every record was.
-    public var lastWriteError: AuditLogError? {
+    package var lastWriteError: AuditLogError? {
         state.withLock { $0.lastWriteError }
     }
 
     /// The sequence number the next record will get: the number of records in the file.
-    public var nextSequence: UInt64 {
+    package var nextSequence: UInt64 {
         state.withLock { $0.nextSequence }
     }
 
     /// Lowercase hex SHA-256 of the last record's line (64 zeros for an empty log): the anchor that makes a
     /// cut at the end detectable when it is kept outside the file.
-    public var lastHash: String {
+    package var lastHash: String {
         state.withLock { $0.lastHash }
     }
 

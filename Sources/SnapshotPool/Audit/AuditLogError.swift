@@ -10,9 +10,9 @@ import Glibc
 ///     print("tampered near line \(error.line ?? 0): \(error.message)")
 /// }
 /// ```
-public struct AuditLogError: Error, Sendable, CustomStringConvertible {
+package struct AuditLogError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is. New codes may be added.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Storage: String, Hashable, Sendable {
             case io, locked, closed, encoding, badJSON, brokenChain, sequenceGap, truncatedLastLine, endMismatch
         }
@@ -20,47 +20,47 @@ public struct AuditLogError: Error, Sendable, CustomStringConvertible {
         private let storage: Storage
 
         /// The file could not be opened, read or written; `underlying` carries the errno.
-        public static let io = Code(storage: .io)
+        package static let io = Code(storage: .io)
         /// Another ``AuditLog`` (in this or another process) has the file open; two writers would fork the chain.
-        public static let locked = Code(storage: .locked)
+        package static let locked = Code(storage: .locked)
         /// A record was offered after ``AuditLog/close()``; it was not written.
-        public static let closed = Code(storage: .closed)
+        package static let closed = Code(storage: .closed)
         /// A record could not be turned into JSON.
-        public static let encoding = Code(storage: .encoding)
+        package static let encoding = Code(storage: .encoding)
         /// A line is not a JSON audit record (or is empty).
-        public static let badJSON = Code(storage: .badJSON)
+        package static let badJSON = Code(storage: .badJSON)
         /// A line's `previousHash` is not the SHA-256 of the line before it: a line was edited, inserted or
         /// removed.
-        public static let brokenChain = Code(storage: .brokenChain)
+        package static let brokenChain = Code(storage: .brokenChain)
         /// A line's `sequence` is not one more than the line before: lines are missing, repeated or reordered.
-        public static let sequenceGap = Code(storage: .sequenceGap)
+        package static let sequenceGap = Code(storage: .sequenceGap)
         /// The last line has no newline: a write was cut short (a crash or a full disk) or the file was cut.
-        public static let truncatedLastLine = Code(storage: .truncatedLastLine)
+        package static let truncatedLastLine = Code(storage: .truncatedLastLine)
         /// The log verifies, but does not end where a record kept elsewhere (a run's report) says it ended:
         /// records were cut from its end, or added after it.
-        public static let endMismatch = Code(storage: .endMismatch)
+        package static let endMismatch = Code(storage: .endMismatch)
 
         /// The code's name, e.g. `brokenChain`.
-        public var description: String { storage.rawValue }
+        package var description: String { storage.rawValue }
     }
 
     /// What kind of failure this is.
-    public let code: Code
+    package let code: Code
     /// A sentence saying what is wrong, for a person.
-    public let message: String
+    package let message: String
     /// The 1-based line where the problem was found, when it concerns one line.
-    public let line: Int?
+    package let line: Int?
     /// The file concerned.
-    public let path: String?
+    package let path: String?
     /// The lower-level error, if any (a decoding error, an errno).
-    public let underlying: (any Error)?
+    package let underlying: (any Error)?
 
     /// An error; the audit log makes these, callers only need this to fake one in tests.
     ///
     /// ```swift
     /// let error = AuditLogError(.brokenChain, "previousHash does not match line 3", line: 4, path: "audit.jsonl")
     /// ```
-    public init(
+    package init(
         _ code: Code,
         _ message: String,
         line: Int? = nil,
@@ -76,7 +76,7 @@ public struct AuditLogError: Error, Sendable, CustomStringConvertible {
 
     /// One line for a person: code, file, line, message and cause, e.g.
     /// `sequenceGap in audit.jsonl at line 3: sequence 3 follows 1 …`.
-    public var description: String {
+    package var description: String {
         var text = "\(code)"
         if let path { text += " in \(path)" }
         if let line { text += " at line \(line)" }

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// One line of an audit log: what happened, when, to what, and the hash that ties it to the line before.
 ///
@@ -17,23 +17,23 @@ public import Foundation
 /// let record = try JSONDecoder().decode(AuditRecord.self, from: Data(line.utf8))
 /// if record.event == .vmCrash { print(record.fields["vm.id"] ?? "?") }
 /// ```
-public struct AuditRecord: Codable, Sendable, Equatable {
+package struct AuditRecord: Codable, Sendable, Equatable {
     /// The `previousHash` of the first record of a log: 64 zeros.
-    public static let genesisHash = String(repeating: "0", count: 64)
+    package static let genesisHash = String(repeating: "0", count: 64)
 
     /// Position in the log: 0 for the first record, then one more per record, with no gaps.
-    public var sequence: UInt64
+    package var sequence: UInt64
     /// When the record was written, stored as ISO 8601 UTC with milliseconds.
-    public var time: Date
+    package var time: Date
     /// What happened.
-    public var event: AuditEvent
+    package var event: AuditEvent
     /// Details, under dotted keys such as `"vm.id"`, `"snapshot.digest"` or `"reason"`.
-    public var fields: [String: String]
+    package var fields: [String: String]
     /// Lowercase hex SHA-256 of the previous record's line (without its newline); ``genesisHash`` for the first.
-    public var previousHash: String
+    package var previousHash: String
 
     /// A record; ``AuditLog`` makes these, so callers only need this to build fixtures.
-    public init(
+    package init(
         sequence: UInt64,
         time: Date,
         event: AuditEvent,
@@ -53,7 +53,7 @@ public struct AuditRecord: Codable, Sendable, Equatable {
 
     /// The time is coded here as a string, not through the coder's date strategy, so the line format does not
     /// depend on how a caller configured its `JSONEncoder` or `JSONDecoder`.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         sequence = try container.decode(UInt64.self, forKey: .sequence)
         let text = try container.decode(String.self, forKey: .time)
@@ -71,7 +71,7 @@ public struct AuditRecord: Codable, Sendable, Equatable {
     }
 
     /// Writes the five keys, the time as an ISO 8601 string with milliseconds.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(sequence, forKey: .sequence)
         try container.encode(Self.timeStyle.format(time), forKey: .time)

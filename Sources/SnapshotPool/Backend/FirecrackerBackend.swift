@@ -1,9 +1,9 @@
-public import Firecracker
+package import Firecracker
 import Foundation
 import Glibc
 import HostSystem
-public import Logging
-public import MicroVM
+package import Logging
+package import MicroVM
 import Synchronization
 
 /// Restores real Firecracker clones of a golden snapshot, each in its own process and working directory.
@@ -20,45 +20,45 @@ import Synchronization
 ///     workDirectory: "/run/snapbench"
 /// ))
 /// ```
-public struct FirecrackerBackend: VMBackend {
+package struct FirecrackerBackend: VMBackend {
     /// Where and what the backend restores.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// The Firecracker binary.
-        public var installation: FirecrackerInstallation
+        package var installation: FirecrackerInstallation
         /// What the golden VM is.
-        public var spec: VMSpec
+        package var spec: VMSpec
         /// Where golden snapshots are kept (they outlive the pool).
-        public var storeDirectory: String
+        package var storeDirectory: String
         /// Where pool directories (one per pool, holding one directory per VM) are made.
-        public var workDirectory: String
+        package var workDirectory: String
         /// Golden snapshots older than this are rebuilt.
-        public var maximumSnapshotAge: Duration?
+        package var maximumSnapshotAge: Duration?
         /// How long `PUT /snapshot/load` may take.
-        public var loadTimeout: Duration = .seconds(10)
+        package var loadTimeout: Duration = .seconds(10)
         /// Network namespaces holding the snapshot's TAP devices, one per clone; `nil` when the spec has no
         /// network interfaces. The golden VM is built in the first slot.
-        public var networkSlots: NetworkSlotPool?
+        package var networkSlots: NetworkSlotPool?
         /// The memory cgroup every clone's VMM is placed in (before its load, so its memory is charged there).
-        public var cgroup: MemoryCgroup?
+        package var cgroup: MemoryCgroup?
         /// Where snapshot builds, verifications and quarantines are recorded.
-        public var audit: AuditLog?
+        package var audit: AuditLog?
         /// Run every clone through the jailer (chroot, unprivileged uid/gid); its chroot base must be on the
         /// snapshot store's filesystem (snapshot files are hard-linked into each jail).
-        public var jail: JailerOptions?
+        package var jail: JailerOptions?
         /// How clones get their guest memory: Firecracker's file mapping or snapbench's page server, with
         /// prefetch and page-cache state.
-        public var memory = GuestMemory()
+        package var memory = GuestMemory()
         /// Firecracker processes kept started ahead of need for on-demand restores (``VMMStandby``); 0 starts
         /// each one's process on its request path. With network slots each holds a slot of its own, started in
         /// its namespace: give the slot pool this many more slots.
-        public var standbyProcesses = 0
+        package var standbyProcesses = 0
         /// How a clone's load comes before everything else on the CPUs (``LoadPriority``): by default raised to
         /// nice -10 while it loads where this process may (root, `CAP_SYS_NICE`), else every VMM lowered to
         /// nice 10 once loaded.
-        public var loadPriority = LoadPriority.automatic
+        package var loadPriority = LoadPriority.automatic
         /// A snapshot another tool made, restored as it is instead of one built from ``spec``
         /// (``GoldenSnapshot/external(state:memory:spec:installation:)``).
-        public var externalSnapshot: GoldenSnapshot?
+        package var externalSnapshot: GoldenSnapshot?
         /// Where each VM's teardown is verified and recorded.
         package var teardown: TeardownLedger?
         /// For tests of the gates only: time added to every restore inside its timed load, as the regression
@@ -70,7 +70,7 @@ public struct FirecrackerBackend: VMBackend {
         /// For tests of the leak check only: VMs whose teardown skips removing their directory.
         package var skipsCleanup: (@Sendable (String) -> Bool)?
 
-        public init(installation: FirecrackerInstallation, spec: VMSpec, storeDirectory: String, workDirectory: String)
+        package init(installation: FirecrackerInstallation, spec: VMSpec, storeDirectory: String, workDirectory: String)
         {
             self.installation = installation
             self.spec = spec
@@ -82,28 +82,28 @@ public struct FirecrackerBackend: VMBackend {
     /// The first part of a pool directory's name, `pool-<pid>-<random>`: its owner tag's kind. A directory of
     /// this kind in the work directory whose owner has ended is removed, with the VMMs working in it, by the
     /// next backend's ``reclaimOrphans()``.
-    public static let poolDirectoryKind = "pool"
+    package static let poolDirectoryKind = "pool"
 
     /// Name of the marker file in a pool directory.
-    public static let poolMarker = ".snapbench-pool"
+    package static let poolMarker = ".snapbench-pool"
 
-    public var kind: BackendKind { .firecracker }
+    package var kind: BackendKind { .firecracker }
     /// The configuration.
-    public let configuration: Configuration
+    package let configuration: Configuration
     /// The golden snapshots.
-    public let store: SnapshotStore
+    package let store: SnapshotStore
     /// This pool's directory (VM directories are made inside it).
-    public let poolDirectory: String
+    package let poolDirectory: String
     private let logger: Logger
     let memoryServing: GuestMemoryServing
     /// Processes started ahead for on-demand restores; `nil` with ``Configuration/standbyProcesses`` 0.
-    public let standby: VMMStandby?
+    package let standby: VMMStandby?
     /// The network slot each process of the standby started in.
     let standbySlots: StandbySlots
     /// ``Configuration/loadPriority`` as this process may apply it, resolved once.
-    public let resolvedLoadPriority: LoadPriority
+    package let resolvedLoadPriority: LoadPriority
 
-    public init(configuration: Configuration, logger: Logger = Logger(label: "snapbench.backend")) {
+    package init(configuration: Configuration, logger: Logger = Logger(label: "snapbench.backend")) {
         self.configuration = configuration
         self.logger = logger
         self.store = SnapshotStore(
@@ -161,9 +161,9 @@ public struct FirecrackerBackend: VMBackend {
 
     /// The pages the first clone faulted in during its lease, with `memory.prefetch` `recorded`, once it
     /// has ended; later clones prefetch them.
-    public var recordedWorkingSet: PageSet? { memoryServing.recorded }
+    package var recordedWorkingSet: PageSet? { memoryServing.recorded }
 
-    public func prepare() async throws {
+    package func prepare() async throws {
         do {
             try FileManager.default.createDirectory(atPath: poolDirectory, withIntermediateDirectories: true)
             try Data("pid=\(getpid())\n".utf8).write(to: URL(fileURLWithPath: poolDirectory + "/" + Self.poolMarker))
@@ -175,12 +175,12 @@ public struct FirecrackerBackend: VMBackend {
     }
 
     /// The standby's process ids, for memory sampling: processes of the pool that hold no VM.
-    public func standbyProcessIDs() -> [Int32] { standby?.processIDs ?? [] }
+    package func standbyProcessIDs() -> [Int32] { standby?.processIDs ?? [] }
 
     /// Reclaims a killed predecessor's VMMs and pool directories, its network namespaces (`snb-<pid>-…`) and
     /// its empty memory cgroups (`snapbench-<pid>-…`): each names its owner's pid, and only dead owners' are
     /// touched.
-    public func reclaimOrphans() async -> Int {
+    package func reclaimOrphans() async -> Int {
         var reclaimed = await OrphanReclaimer(
             workDirectory: configuration.workDirectory,
             logger: logger,
@@ -199,7 +199,7 @@ public struct FirecrackerBackend: VMBackend {
         return reclaimed
     }
 
-    public func restore(id: String) async throws -> FirecrackerVM {
+    package func restore(id: String) async throws -> FirecrackerVM {
         standby?.restoreBegan()
         defer { standby?.restoreEnded() }
         let snapshot = try await store.current()
@@ -308,17 +308,17 @@ public struct FirecrackerBackend: VMBackend {
         await Task { try? await slots.release(slot) }.value
     }
 
-    public func isSnapshotFailure(_ error: any Error) -> Bool {
+    package func isSnapshotFailure(_ error: any Error) -> Bool {
         guard let error = error as? FirecrackerError else { return false }
         return error.code == .snapshotInvalid || error.code == .snapshotMissing
     }
 
     /// Nothing left to do: ``restore(id:)`` quarantined the snapshot that failed when it failed.
-    public func snapshotFailed(_ error: any Error) async {}
+    package func snapshotFailed(_ error: any Error) async {}
 
     /// The agent's failures, typed: an acquire whose VMs' agents never answered ends as `agent_timeout`, not as
     /// a bare deadline.
-    public func readinessOutcome(of error: any Error) -> PoolError.Code? {
+    package func readinessOutcome(of error: any Error) -> PoolError.Code? {
         switch (error as? FirecrackerError)?.code {
         case .agentTimeout?: .agentTimeout
         case .agentRefused?: .agentRefused
@@ -332,7 +332,7 @@ public struct FirecrackerBackend: VMBackend {
     /// Destroys the standby's processes, then removes the pool directory. Anything in it besides the marker is
     /// a VM's leftover, recorded in the teardown ledger before it goes: a leak check that ran after this removal
     /// would see nothing.
-    public func shutdown() async {
+    package func shutdown() async {
         await standby?.shutdown()
         let leftovers =
             (try? FileManager.default.contentsOfDirectory(atPath: poolDirectory))?
@@ -348,11 +348,11 @@ public struct FirecrackerBackend: VMBackend {
 }
 
 /// A real clone handed out by ``FirecrackerBackend``.
-public final class FirecrackerVM: BackendVM {
+package final class FirecrackerVM: BackendVM {
     /// The clone.
-    public let clone: ClonedVM
+    package let clone: ClonedVM
     /// The network slot it runs in, if any.
-    public let slot: NetworkSlot?
+    package let slot: NetworkSlot?
     private let slots: NetworkSlotPool?
     private let ledger: TeardownLedger?
     private let skipsCleanup: Bool
@@ -360,7 +360,7 @@ public final class FirecrackerVM: BackendVM {
     private let destroyed = SendableBox(false)
     private let resumed = SendableBox(false)
     /// The id the pool restored it under (its process may have been started under a standby's id).
-    public let id: String
+    package let id: String
 
     init(
         id: String,
@@ -380,27 +380,27 @@ public final class FirecrackerVM: BackendVM {
         self.memoryServing = memoryServing
     }
 
-    public var pid: Int32? { clone.vmm.pid }
-    public var timings: StageTimings { clone.timings }
-    public var isAlive: Bool { clone.vmm.exit == nil }
-    public var goldenGeneration: GenerationID? { clone.snapshot.manifest.goldenGeneration }
+    package var pid: Int32? { clone.vmm.pid }
+    package var timings: StageTimings { clone.timings }
+    package var isAlive: Bool { clone.vmm.exit == nil }
+    package var goldenGeneration: GenerationID? { clone.snapshot.manifest.goldenGeneration }
 
-    public func resume(timeout: Duration) async throws -> ReadinessProof {
+    package func resume(timeout: Duration) async throws -> ReadinessProof {
         resumed.update { $0 = true }
         return try await clone.resume(deadline: .now + timeout)
     }
 
-    public func waitForWork(timeout: Duration) async throws -> WorkReport? {
+    package func waitForWork(timeout: Duration) async throws -> WorkReport? {
         try await clone.waitForWork(deadline: .now + timeout)
     }
 
-    public func checkDevices() async -> [String]? {
+    package func checkDevices() async -> [String]? {
         let spec = clone.snapshot.manifest.spec
         guard DeviceInspection.applies(to: spec) else { return nil }
         return await DeviceInspection(spec: spec, vmm: clone.vmm, slot: slot).problems()
     }
 
-    public func collectTimings() async -> StageTimings {
+    package func collectTimings() async -> StageTimings {
         // Refilled VMs collected it when they were restored; on-demand ones collect it now, at release.
         if clone.timings.firecrackerLoad == nil, isAlive {
             _ = try? await clone.collectFirecrackerMetrics()
@@ -408,13 +408,13 @@ public final class FirecrackerVM: BackendVM {
         return clone.timings
     }
 
-    public func waitForExit() async -> String {
+    package func waitForExit() async -> String {
         "\(await clone.vmm.waitForExit())"
     }
 
     /// Stops the VMM, removes its directory (or jail), returns its network slot, then checks that each is
     /// really gone and records what was not in the teardown ledger.
-    public func destroy() async {
+    package func destroy() async {
         var first = false
         destroyed.update { done in
             first = !done

@@ -7,7 +7,7 @@ package import Randomness
 /// ```swift
 /// let load = LatencyDistribution.logNormal(median: .microseconds(12_400), p95: .microseconds(15_500))
 /// ```
-public enum LatencyDistribution: Sendable, Equatable, Codable {
+package enum LatencyDistribution: Sendable, Equatable, Codable {
     /// Always the same value.
     case fixed(Duration)
     /// Uniform between the bounds.

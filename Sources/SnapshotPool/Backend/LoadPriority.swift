@@ -12,7 +12,7 @@ import HostSystem
 /// ```swift
 /// LoadPriority.automatic.resolved  // .raised(-10) as root, .lowered(10) for a plain user
 /// ```
-public enum LoadPriority: Sendable, Equatable, CustomStringConvertible {
+package enum LoadPriority: Sendable, Equatable, CustomStringConvertible {
     /// `raised` where allowed, else `lowered`, by ten levels either way.
     case automatic
     /// The loading VMM runs at this niceness (below 0), every thread back at 0 once it has loaded.
@@ -24,10 +24,10 @@ public enum LoadPriority: Sendable, Equatable, CustomStringConvertible {
 
     /// The niceness difference both ways use: a load at -10 came first in a burst (restore p95 14.6–17.8 ms
     /// against 18.4–19.5 unchanged, 4 interleaved `burst` runs each).
-    public static let levels: Int32 = 10
+    package static let levels: Int32 = 10
 
     /// What `automatic` means for this process; the others as they are.
-    public var resolved: LoadPriority {
+    package var resolved: LoadPriority {
         guard self == .automatic else { return self }
         return ProcessPriority.mayRaise(to: -Self.levels) ? .raised(-Self.levels) : .lowered(Self.levels)
     }
@@ -45,7 +45,7 @@ public enum LoadPriority: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The shortest slice Linux grants (it clamps requests to 0.1–100 ms).
-    public static let loadSlice = Duration.microseconds(100)
+    package static let loadSlice = Duration.microseconds(100)
 
     /// The niceness a VMM's threads get once loaded (the vCPU thread the load started inherited the load's).
     var afterLoad: Int32? {
@@ -56,7 +56,7 @@ public enum LoadPriority: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch resolved {
         case .raised(let niceness): "each VMM at nice \(niceness) while it loads, then 0"
         case .lowered(let niceness):

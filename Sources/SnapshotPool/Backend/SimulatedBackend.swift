@@ -1,5 +1,5 @@
 import HostSystem
-public import MicroVM
+package import MicroVM
 import Randomness
 import Synchronization
 
@@ -13,35 +13,35 @@ import Synchronization
 /// let backend = SimulatedBackend(clock: ContinuousClock(), seed: 42)
 /// backend.faults.failNextRestores(2)
 /// ```
-public struct SimulatedBackend<SimulationClock: Clock<Duration>>: VMBackend {
+package struct SimulatedBackend<SimulationClock: Clock<Duration>>: VMBackend {
     /// The latencies of each stage.
-    public struct Latencies: Sendable, Equatable, Codable {
+    package struct Latencies: Sendable, Equatable, Codable {
         /// Process start → API socket.
-        public var processStart: LatencyDistribution = .logNormal(
+        package var processStart: LatencyDistribution = .logNormal(
             median: .microseconds(1_500),
             p95: .microseconds(2_500)
         )
         /// `PUT /snapshot/load`.
-        public var load: LatencyDistribution = .logNormal(median: .microseconds(12_400), p95: .microseconds(15_500))
+        package var load: LatencyDistribution = .logNormal(median: .microseconds(12_400), p95: .microseconds(15_500))
         /// `PATCH /vm` resume.
-        public var resume: LatencyDistribution = .logNormal(median: .microseconds(700), p95: .microseconds(1_000))
+        package var resume: LatencyDistribution = .logNormal(median: .microseconds(700), p95: .microseconds(1_000))
         /// Resume → guest readiness line.
-        public var readiness: LatencyDistribution = .logNormal(median: .microseconds(700), p95: .microseconds(2_500))
+        package var readiness: LatencyDistribution = .logNormal(median: .microseconds(700), p95: .microseconds(2_500))
         /// Readiness → the guest's report of its first work; `nil`: the simulated guest does none.
-        public var work: LatencyDistribution?
+        package var work: LatencyDistribution?
 
         /// The reference numbers of DESIGN.md.
-        public init() {}
+        package init() {}
     }
 
-    public var kind: BackendKind { .simulated }
+    package var kind: BackendKind { .simulated }
 
     /// The clock latencies are slept on.
-    public let clock: SimulationClock
+    package let clock: SimulationClock
     /// The stage latencies.
-    public let latencies: Latencies
+    package let latencies: Latencies
     /// Failure and crash injection.
-    public let faults: SimulatedFaults
+    package let faults: SimulatedFaults
     private let shared: Shared
 
     /// The generator and the live VMs, shared by every copy of the backend.
@@ -57,7 +57,7 @@ public struct SimulatedBackend<SimulationClock: Clock<Duration>>: VMBackend {
     ///   - clock: the clock stage latencies are slept on (a test clock makes runs instant and exact).
     ///   - seed: the random seed; the same seed draws the same latencies.
     ///   - latencies: the distributions of each stage.
-    public init(clock: SimulationClock, seed: UInt64 = 1, latencies: Latencies = Latencies()) {
+    package init(clock: SimulationClock, seed: UInt64 = 1, latencies: Latencies = Latencies()) {
         self.clock = clock
         self.latencies = latencies
         self.faults = SimulatedFaults()
@@ -65,19 +65,19 @@ public struct SimulatedBackend<SimulationClock: Clock<Duration>>: VMBackend {
     }
 
     /// VMs restored and not yet destroyed, by id.
-    public var liveVMs: [String] { shared.live.withLock { Array($0.keys).sorted() } }
+    package var liveVMs: [String] { shared.live.withLock { Array($0.keys).sorted() } }
 
-    public func prepare() async throws {
+    package func prepare() async throws {
         if let error = faults.takePrepareFailure() { throw error }
     }
 
-    public func reclaimOrphans() async -> Int { 0 }
+    package func reclaimOrphans() async -> Int { 0 }
 
-    public func isSnapshotFailure(_ error: any Error) -> Bool {
+    package func isSnapshotFailure(_ error: any Error) -> Bool {
         (error as? SimulatedFailure)?.kind == .snapshotInvalid
     }
 
-    public func restore(id: String) async throws -> SimulatedVM<SimulationClock> {
+    package func restore(id: String) async throws -> SimulatedVM<SimulationClock> {
         let startedAt = ContinuousClock.now
         let (processStart, load) = shared.random.withLock {
             ($0.sample(latencies.processStart), $0.sample(latencies.load))
@@ -98,24 +98,24 @@ public struct SimulatedBackend<SimulationClock: Clock<Duration>>: VMBackend {
         return vm
     }
 
-    public func snapshotFailed(_ error: any Error) async {
+    package func snapshotFailed(_ error: any Error) async {
         faults.recordSnapshotFailure()
     }
 
-    public func shutdown() async {}
+    package func shutdown() async {}
 
     /// Kills a live VM as if its VMM crashed.
     ///
     /// - Returns: whether a VM with that id was alive.
     @discardableResult
-    public func crash(_ id: String) -> Bool {
+    package func crash(_ id: String) -> Bool {
         guard let vm = shared.live.withLock({ $0[id] }) else { return false }
         vm.end("killed by signal 9")
         return true
     }
 
     /// The generation id the simulated golden VM "booted" with.
-    public static var goldenGeneration: GenerationID { GenerationID(high: 0x5EED, low: 0x601D) }
+    package static var goldenGeneration: GenerationID { GenerationID(high: 0x5EED, low: 0x601D) }
 
     /// A fresh generation id for a resumed clone, as Firecracker writes one on every restore; or, after
     /// ``SimulatedFaults/repeatGenerations(_:)``, the golden one again.
@@ -144,7 +144,7 @@ extension SplitMix64 {
 }
 
 /// Failures a ``SimulatedBackend`` produces on request.
-public final class SimulatedFaults: Sendable {
+package final class SimulatedFaults: Sendable {
     private struct State {
         var restoreFailures: [SimulatedFailure] = []
         var resumeFailures = 0
@@ -157,7 +157,7 @@ public final class SimulatedFaults: Sendable {
     private let state = Mutex(State())
 
     /// The next `count` restores fail with `error`.
-    public func failNextRestores(
+    package func failNextRestores(
         _ count: Int,
         with error: SimulatedFailure = SimulatedFailure(.restoreFailed, "simulated restore failure")
     ) {
@@ -165,13 +165,13 @@ public final class SimulatedFaults: Sendable {
     }
 
     /// The next `count` resumes fail readiness.
-    public func failNextResumes(_ count: Int) {
+    package func failNextResumes(_ count: Int) {
         state.withLock { $0.resumeFailures += count }
     }
 
     /// The next `count` resumes take `extra` longer to prove readiness (a straggler: a descheduled or frozen VM;
     /// one slower than the readiness timeout never proves it).
-    public func slowNextResumes(_ count: Int, by extra: Duration) {
+    package func slowNextResumes(_ count: Int, by extra: Duration) {
         state.withLock { $0.slowResumes += Array(repeating: extra, count: count) }
     }
 
@@ -181,7 +181,7 @@ public final class SimulatedFaults: Sendable {
 
     /// The next `count` resumes report the golden VM's generation id, as a Firecracker that stopped writing a
     /// new VMGenID on restore would.
-    public func repeatGenerations(_ count: Int) {
+    package func repeatGenerations(_ count: Int) {
         state.withLock { $0.repeatedGenerations += count }
     }
 
@@ -194,12 +194,12 @@ public final class SimulatedFaults: Sendable {
     }
 
     /// `prepare()` fails once with `error`.
-    public func failPrepare(with error: SimulatedFailure) {
+    package func failPrepare(with error: SimulatedFailure) {
         state.withLock { $0.prepareFailure = error }
     }
 
     /// How many times the pool reported a bad snapshot.
-    public var snapshotFailuresReported: Int { state.withLock { $0.snapshotFailuresReported } }
+    package var snapshotFailuresReported: Int { state.withLock { $0.snapshotFailuresReported } }
 
     func takeRestoreFailure() -> SimulatedFailure? {
         state.withLock { $0.restoreFailures.isEmpty ? nil : $0.restoreFailures.removeFirst() }
@@ -226,7 +226,7 @@ public final class SimulatedFaults: Sendable {
 }
 
 /// A VM of the ``SimulatedBackend``.
-public final class SimulatedVM<SimulationClock: Clock<Duration>>: BackendVM {
+package final class SimulatedVM<SimulationClock: Clock<Duration>>: BackendVM {
     private struct State {
         var timings: StageTimings
         var exit: String?
@@ -234,8 +234,8 @@ public final class SimulatedVM<SimulationClock: Clock<Duration>>: BackendVM {
         var resumes = 0
     }
 
-    public let id: String
-    public var pid: Int32? { nil }
+    package let id: String
+    package var pid: Int32? { nil }
     private let backend: SimulatedBackend<SimulationClock>
     private let state: Mutex<State>
 
@@ -245,11 +245,11 @@ public final class SimulatedVM<SimulationClock: Clock<Duration>>: BackendVM {
         self.state = Mutex(State(timings: timings))
     }
 
-    public var timings: StageTimings { state.withLock { $0.timings } }
-    public var isAlive: Bool { state.withLock { $0.exit == nil } }
-    public var goldenGeneration: GenerationID? { SimulatedBackend<SimulationClock>.goldenGeneration }
+    package var timings: StageTimings { state.withLock { $0.timings } }
+    package var isAlive: Bool { state.withLock { $0.exit == nil } }
+    package var goldenGeneration: GenerationID? { SimulatedBackend<SimulationClock>.goldenGeneration }
 
-    public func resume(timeout: Duration) async throws -> ReadinessProof {
+    package func resume(timeout: Duration) async throws -> ReadinessProof {
         guard isAlive else { throw SimulatedFailure(.vmExited, "the simulated VM \(id) is dead") }
         var (resume, readiness) = backend.sampleResume()
         readiness += backend.faults.takeSlowResume()
@@ -273,7 +273,7 @@ public final class SimulatedVM<SimulationClock: Clock<Duration>>: BackendVM {
         return ReadinessProof(token: "SIMULATED-RESUMED gen=\(generation) id=\(id) n=\(count)", observedAt: .now)
     }
 
-    public func waitForWork(timeout: Duration) async throws -> WorkReport? {
+    package func waitForWork(timeout: Duration) async throws -> WorkReport? {
         guard let distribution = backend.latencies.work else { return nil }
         let delay = backend.sampleWork(distribution)
         guard delay <= timeout else {
@@ -288,9 +288,9 @@ public final class SimulatedVM<SimulationClock: Clock<Duration>>: BackendVM {
         return WorkReport(token: "W\(microseconds)/0", guestMicroseconds: microseconds, wrongPages: 0, observedAt: .now)
     }
 
-    public func collectTimings() async -> StageTimings { timings }
+    package func collectTimings() async -> StageTimings { timings }
 
-    public func waitForExit() async -> String {
+    package func waitForExit() async -> String {
         await withCheckedContinuation { continuation in
             let exit = state.withLock { state -> String? in
                 if let exit = state.exit { return exit }
@@ -301,7 +301,7 @@ public final class SimulatedVM<SimulationClock: Clock<Duration>>: BackendVM {
         }
     }
 
-    public func destroy() async {
+    package func destroy() async {
         end("destroyed")
     }
 

@@ -5,9 +5,9 @@
 /// backend.faults.failNextRestores(1, with: SimulatedFailure(.snapshotInvalid, "crc mismatch"))
 /// // the next acquire fails with PoolError .snapshotInvalid, and the backend is told
 /// ```
-public struct SimulatedFailure: Error, Sendable, Equatable, CustomStringConvertible {
+package struct SimulatedFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// The kind of failure.
-    public enum Kind: String, Sendable, Equatable {
+    package enum Kind: String, Sendable, Equatable {
         /// The VMM could not be started or the restore failed for that VM alone.
         case restoreFailed = "restore_failed"
         /// The golden snapshot is bad: every restore from it fails.
@@ -21,14 +21,14 @@ public struct SimulatedFailure: Error, Sendable, Equatable, CustomStringConverti
     }
 
     /// The kind of failure.
-    public var kind: Kind
+    package var kind: Kind
     /// What happened, for a person.
-    public var message: String
+    package var message: String
 
-    public init(_ kind: Kind, _ message: String) {
+    package init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
-    public var description: String { "\(kind.rawValue): \(message)" }
+    package var description: String { "\(kind.rawValue): \(message)" }
 }

@@ -1,8 +1,8 @@
-public import MicroVM
+package import MicroVM
 
 /// Which kind of backend produced a VM, and so a result. Every report names it; only `.firecracker` can
 /// pass a sign-off gate.
-public enum BackendKind: String, Codable, Sendable {
+package enum BackendKind: String, Codable, Sendable {
     /// Real Firecracker processes on `/dev/kvm`.
     case firecracker
     /// ``SimulatedBackend``: latencies drawn from distributions, no VMs.
@@ -19,7 +19,7 @@ public enum BackendKind: String, Codable, Sendable {
 ///                                                                  storeDirectory: store, workDirectory: work))
 /// let pool = SnapshotPool(backend: backend, configuration: PoolConfiguration(warmTarget: 4))
 /// ```
-public protocol VMBackend: Sendable {
+package protocol VMBackend: Sendable {
     /// The VMs this backend hands out.
     associatedtype VM: BackendVM
 
@@ -63,19 +63,19 @@ public protocol VMBackend: Sendable {
 
 extension VMBackend {
     /// None: the backend starts nothing ahead of need.
-    public func standbyProcessIDs() -> [Int32] { [] }
+    package func standbyProcessIDs() -> [Int32] { [] }
 
     /// None: a readiness failure ends an acquire at its deadline.
-    public func readinessOutcome(of error: any Error) -> PoolError.Code? { nil }
+    package func readinessOutcome(of error: any Error) -> PoolError.Code? { nil }
 }
 
 extension BackendVM {
     /// Nothing to check: a VM without devices.
-    public func checkDevices() async -> [String]? { nil }
+    package func checkDevices() async -> [String]? { nil }
 }
 
 /// One VM of a backend, from restore to destroy. Never handed out twice.
-public protocol BackendVM: Sendable {
+package protocol BackendVM: Sendable {
     /// The id it was restored with.
     var id: String { get }
     /// Its VMM's process id, where there is one.

@@ -1,5 +1,5 @@
-public import Firecracker
-public import Logging
+package import Firecracker
+package import Logging
 import Synchronization
 
 /// Firecracker processes started ahead of need, API socket up and no VM loaded, for on-demand restores to take
@@ -16,19 +16,19 @@ import Synchronization
 /// let process = await standby.take()  // nil: start one yourself
 /// await standby.shutdown()            // every process it still holds is destroyed
 /// ```
-public final class VMMStandby: Sendable {
+package final class VMMStandby: Sendable {
     /// What the standby did, for the report.
-    public struct Counters: Sendable, Equatable {
+    package struct Counters: Sendable, Equatable {
         /// Processes started.
-        public var launched = 0
+        package var launched = 0
         /// Processes handed to a restore.
-        public var taken = 0
+        package var taken = 0
         /// Restores that asked and found none ready.
-        public var empty = 0
+        package var empty = 0
         /// Processes found dead when taken (killed or crashed while waiting), or dead by their load.
-        public var foundDead = 0
+        package var foundDead = 0
         /// Launches that failed.
-        public var launchFailures = 0
+        package var launchFailures = 0
     }
 
     private struct State {
@@ -40,7 +40,7 @@ public final class VMMStandby: Sendable {
     }
 
     /// How many processes it keeps ready.
-    public let target: Int
+    package let target: Int
     private let state = Mutex(State())
     private let launch: @Sendable (String) async throws -> VMMProcess
     private let discarded: @Sendable (VMMProcess) async -> Void
@@ -55,7 +55,7 @@ public final class VMMStandby: Sendable {
     ///   - discarded: told of each process the standby destroyed itself (found dead, or held at shutdown), after
     ///     its destroy: what the launch gave it (a network namespace) can go back.
     ///   - launch: starts one process under the id given (`standby-<n>`, unique within this standby).
-    public init(
+    package init(
         target: Int,
         logger: Logger = Logger(label: "snapbench.standby"),
         discarded: @escaping @Sendable (VMMProcess) async -> Void = { _ in },
@@ -69,7 +69,7 @@ public final class VMMStandby: Sendable {
     }
 
     /// Starts filling (once no restore is in flight).
-    public func start() {
+    package func start() {
         guard target > 0 else { return }
         filler.withLock { task in
             guard task == nil else { return }
@@ -79,7 +79,7 @@ public final class VMMStandby: Sendable {
     }
 
     /// The oldest ready process still alive, or `nil` when none is ready.
-    public func take() async -> VMMProcess? {
+    package func take() async -> VMMProcess? {
         while let process = state.withLock({ state -> VMMProcess? in
             guard !state.ready.isEmpty else {
                 state.counters.empty += 1
@@ -99,17 +99,17 @@ public final class VMMStandby: Sendable {
     }
 
     /// Counts a process that was alive when taken and dead at its load (the restore then started its own).
-    public func noteDiedAtLoad() {
+    package func noteDiedAtLoad() {
         state.withLock { $0.counters.foundDead += 1 }
     }
 
     /// Tells the standby a restore began: it does not launch while one is in flight.
-    public func restoreBegan() {
+    package func restoreBegan() {
         state.withLock { $0.restoring += 1 }
     }
 
     /// Tells the standby a restore ended; the last one to end lets it refill.
-    public func restoreEnded() {
+    package func restoreEnded() {
         let idle = state.withLock { state in
             state.restoring -= 1
             return state.restoring == 0
@@ -118,7 +118,7 @@ public final class VMMStandby: Sendable {
     }
 
     /// The process ids of the processes ready now.
-    public var processIDs: [Int32] { state.withLock { $0.ready.map(\.pid) } }
+    package var processIDs: [Int32] { state.withLock { $0.ready.map(\.pid) } }
 
     /// The processes ready now, oldest (the next handed out) first.
     ///
@@ -127,10 +127,10 @@ public final class VMMStandby: Sendable {
     package var readyProcesses: [VMMProcess] { state.withLock { $0.ready } }
 
     /// What it did so far.
-    public var counters: Counters { state.withLock { $0.counters } }
+    package var counters: Counters { state.withLock { $0.counters } }
 
     /// Stops filling and destroys every process it holds; a launch under way is awaited and destroyed too.
-    public func shutdown() async {
+    package func shutdown() async {
         let held = state.withLock { state in
             state.stopped = true
             defer { state.ready.removeAll() }

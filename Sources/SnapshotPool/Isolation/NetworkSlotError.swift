@@ -8,9 +8,9 @@
 ///     // every namespace is leased: wait for a release, or restore elsewhere
 /// }
 /// ```
-public struct NetworkSlotError: Error, Sendable, CustomStringConvertible {
+package struct NetworkSlotError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is. New codes may be added.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Storage: String, Hashable, Sendable {
             case commandFailed, exhausted, notLeased, destroyed, invalidConfiguration, processesRemain
         }
@@ -19,33 +19,33 @@ public struct NetworkSlotError: Error, Sendable, CustomStringConvertible {
 
         /// An `ip` command could not be started or exited unsuccessfully; ``NetworkSlotError/command`` and
         /// ``NetworkSlotError/standardError`` say which and why.
-        public static let commandFailed = Code(storage: .commandFailed)
+        package static let commandFailed = Code(storage: .commandFailed)
         /// Every slot is leased.
-        public static let exhausted = Code(storage: .exhausted)
+        package static let exhausted = Code(storage: .exhausted)
         /// The slot released is not leased from this pool.
-        public static let notLeased = Code(storage: .notLeased)
+        package static let notLeased = Code(storage: .notLeased)
         /// The pool has been destroyed.
-        public static let destroyed = Code(storage: .destroyed)
+        package static let destroyed = Code(storage: .destroyed)
         /// The prefix, count or TAP names cannot be used.
-        public static let invalidConfiguration = Code(storage: .invalidConfiguration)
+        package static let invalidConfiguration = Code(storage: .invalidConfiguration)
         /// Processes were still in a namespace after they were killed.
-        public static let processesRemain = Code(storage: .processesRemain)
+        package static let processesRemain = Code(storage: .processesRemain)
 
-        public var description: String { storage.rawValue }
+        package var description: String { storage.rawValue }
     }
 
     /// What kind of failure this is.
-    public let code: Code
+    package let code: Code
     /// A sentence saying what failed, for a person.
-    public let message: String
+    package let message: String
     /// The command that failed, program first, when the failure is a command's.
-    public let command: [String]?
+    package let command: [String]?
     /// What the command wrote on stderr (trimmed), when the failure is a command's.
-    public let standardError: String?
+    package let standardError: String?
     /// The lower-level error, if any (e.g. the reason the command could not be started).
-    public let underlying: (any Error)?
+    package let underlying: (any Error)?
 
-    public init(
+    package init(
         _ code: Code,
         _ message: String,
         command: [String]? = nil,
@@ -59,7 +59,7 @@ public struct NetworkSlotError: Error, Sendable, CustomStringConvertible {
         self.underlying = underlying
     }
 
-    public var description: String {
+    package var description: String {
         var text = "\(code): \(message)"
         if let command { text += " (command: \(command.joined(separator: " ")))" }
         if let standardError, !standardError.isEmpty { text += ": \(standardError)" }

@@ -2,7 +2,7 @@ import Firecracker
 import Foundation
 import Glibc
 import HostSystem
-public import Logging
+package import Logging
 
 // MARK: - Slot
 
@@ -22,21 +22,21 @@ public import Logging
 /// // … later, once the clone is destroyed:
 /// try await pool.release(slot)
 /// ```
-public struct NetworkSlot: Sendable, Hashable, CustomStringConvertible {
+package struct NetworkSlot: Sendable, Hashable, CustomStringConvertible {
     /// The slot's position in its pool, from 0.
-    public let index: Int
+    package let index: Int
     /// The network namespace's name, `<prefix>-<index>` (e.g. `snb-1234-0`).
-    public let namespace: String
+    package let namespace: String
     /// The TAP devices in the namespace, all up; the first is ``tapName``.
-    public let tapNames: [String]
+    package let tapNames: [String]
     /// The command prefix that runs a program inside the namespace, for ``Firecracker/VMMConfiguration/launcher``:
     /// `[ip, "netns", "exec", namespace]`.
-    public let launcher: [String]
+    package let launcher: [String]
 
     /// The first (usually the only) TAP device's name.
-    public var tapName: String { tapNames[0] }
+    package var tapName: String { tapNames[0] }
 
-    public var description: String { "\(namespace)[\(tapNames.joined(separator: ","))]" }
+    package var description: String { "\(namespace)[\(tapNames.joined(separator: ","))]" }
 
     init(index: Int, namespace: String, tapNames: [String], ipPath: String) {
         self.index = index
@@ -73,18 +73,18 @@ public struct NetworkSlot: Sendable, Hashable, CustomStringConvertible {
 /// try await pool.release(slot)
 /// try await pool.destroy()
 /// ```
-public actor NetworkSlotPool {
+package actor NetworkSlotPool {
     /// The `ip` binary used when none is given: the first of `/usr/sbin/ip`, `/sbin/ip`, `/usr/bin/ip`,
     /// `/bin/ip` that is executable.
-    public static let defaultIPPath = IPRoute.defaultPath
+    package static let defaultIPPath = IPRoute.defaultPath
 
     /// The ``OwnerTag`` kind of this package's namespace names: `snb-<pid>-…`.
-    public static let defaultKind = "snb"
+    package static let defaultKind = "snb"
 
     /// The prefix every namespace name of this pool starts with (the names are `<prefix>-<index>`).
-    public nonisolated let prefix: String
+    package nonisolated let prefix: String
     /// Every slot of the pool, leased or not.
-    public nonisolated let slots: [NetworkSlot]
+    package nonisolated let slots: [NetworkSlot]
 
     private enum State {
         /// Slots ready to lease (the longest idle first) and the leased ones by index.
@@ -103,13 +103,13 @@ public actor NetworkSlotPool {
     /// NetworkSlotPool.ownedPrefix()             // "snb-1234"
     /// NetworkSlotPool.ownedPrefix(tag: "gold")  // "snb-1234-gold"
     /// ```
-    public static func ownedPrefix(kind: String = defaultKind, tag: String? = nil) -> String {
+    package static func ownedPrefix(kind: String = defaultKind, tag: String? = nil) -> String {
         let owner = OwnerTag(kind: kind)
         return tag.map(owner.name) ?? owner.description
     }
 
     /// Where `ip netns` keeps the named namespace `name`: a handle whose inode is the namespace's.
-    public static func namespacePath(_ name: String) -> String { "/var/run/netns/" + name }
+    package static func namespacePath(_ name: String) -> String { "/var/run/netns/" + name }
 
     /// Creates `count` network namespaces named `<prefix>-0` … `<prefix>-<count-1>`, each holding one TAP
     /// device per name in `tapNames`, brought up.
@@ -126,7 +126,7 @@ public actor NetworkSlotPool {
     ///   - logger: progress at info level.
     /// - Throws: ``NetworkSlotError`` with `.invalidConfiguration`, or `.commandFailed` (e.g. a namespace of
     ///   that name already exists); the namespaces created before the failure are deleted again.
-    public init(
+    package init(
         prefix: String,
         count: Int,
         tapNames: [String],
@@ -168,7 +168,7 @@ public actor NetworkSlotPool {
     }
 
     /// How many slots can be acquired now.
-    public var availableCount: Int {
+    package var availableCount: Int {
         guard case .active(let free, _) = state else { return 0 }
         return free.count
     }
@@ -177,7 +177,7 @@ public actor NetworkSlotPool {
     ///
     /// - Returns: the slot idle the longest.
     /// - Throws: ``NetworkSlotError`` `.exhausted` when every slot is leased, `.destroyed` after ``destroy()``.
-    public func acquire() throws -> NetworkSlot {
+    package func acquire() throws -> NetworkSlot {
         guard case .active(var free, var leased) = state else {
             throw NetworkSlotError(.destroyed, "the network slot pool \(prefix) has been destroyed")
         }
@@ -199,7 +199,7 @@ public actor NetworkSlotPool {
     /// - Throws: ``NetworkSlotError`` `.notLeased` for a slot this pool did not hand out (or got back
     ///   already), `.processesRemain` or `.commandFailed` when the namespace cannot be emptied; then the slot
     ///   is not reused, and ``destroy()`` still removes it.
-    public func release(_ slot: NetworkSlot) async throws {
+    package func release(_ slot: NetworkSlot) async throws {
         guard case .active(_, let leased) = state else { return }
         guard leased[slot.index] == slot else {
             throw NetworkSlotError(.notLeased, "the network slot \(slot) is not leased from \(prefix)")
@@ -235,7 +235,7 @@ public actor NetworkSlotPool {
     /// are killed first, and the TAP devices go with their namespace. Safe to call more than once.
     ///
     /// - Throws: the first ``NetworkSlotError`` met; every namespace is still attempted.
-    public func destroy() async throws {
+    package func destroy() async throws {
         guard case .active = state else { return }
         // Marked first, so an acquire or release interleaved with the awaits below sees a destroyed pool.
         state = .destroyed
@@ -275,7 +275,7 @@ public actor NetworkSlotPool {
     /// - Returns: the namespaces deleted.
     /// - Throws: the first ``NetworkSlotError`` met; every orphan is still attempted.
     @discardableResult
-    public static func reclaimOrphans(
+    package static func reclaimOrphans(
         kind: String = defaultKind,
         ipPath: String = NetworkSlotPool.defaultIPPath,
         logger: Logger = Logger(label: "snapbench.pool.network")
@@ -358,7 +358,7 @@ public actor NetworkSlotPool {
 ///
 /// - Throws: what the pool's creation or `body` throws; a failure of the final ``NetworkSlotPool/destroy()``
 ///   is thrown only when `body` succeeded.
-public func withNetworkSlotPool<Result: Sendable>(
+package func withNetworkSlotPool<Result: Sendable>(
     prefix: String,
     count: Int,
     tapNames: [String],

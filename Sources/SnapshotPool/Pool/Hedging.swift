@@ -14,25 +14,25 @@ import HostSystem
 /// configuration.hedging = Hedging(enabled: true)                   // automatic delay
 /// configuration.hedging = Hedging(enabled: true, fixedDelay: .milliseconds(20))
 /// ```
-public struct Hedging: Sendable, Equatable, Codable {
+package struct Hedging: Sendable, Equatable, Codable {
     /// Whether acquires hedge at all.
-    public var enabled: Bool
+    package var enabled: Bool
     /// A fixed hedge delay instead of one from the readiness history.
-    public var fixedDelay: Duration?
+    package var fixedDelay: Duration?
     /// The automatic delay: the p99 of recent readiness times × this.
-    public var multiplier: Double
+    package var multiplier: Double
     /// The automatic delay's bounds; the maximum is also the delay until enough readiness times are known.
-    public var minimumDelay: Duration
-    public var maximumDelay: Duration
+    package var minimumDelay: Duration
+    package var maximumDelay: Duration
     /// At most this many hedges a second (a token bucket holding as many).
-    public var perSecond: Double
+    package var perSecond: Double
 
     /// Readiness times the automatic delay needs before it trusts their p99.
-    public static let historyNeeded = 20
+    package static let historyNeeded = 20
     /// The most VMs one acquire resumes at once: its first and two hedges.
-    public static let maximumInFlight = 3
+    package static let maximumInFlight = 3
 
-    public init(
+    package init(
         enabled: Bool = false,
         fixedDelay: Duration? = nil,
         multiplier: Double = 3,
@@ -49,14 +49,14 @@ public struct Hedging: Sendable, Equatable, Codable {
     }
 
     /// Hedging off.
-    public static let off = Hedging()
+    package static let off = Hedging()
 
     /// The hedge delay given the readiness times `history` holds.
     ///
     /// ```swift
     /// Hedging(enabled: true).delay(history)  // e.g. 9 ms: p99 3 ms × 3
     /// ```
-    public func delay(_ history: ReadinessHistory) -> Duration {
+    package func delay(_ history: ReadinessHistory) -> Duration {
         if let fixedDelay { return fixedDelay }
         guard history.count >= Self.historyNeeded, let p99 = history.percentile(99) else { return maximumDelay }
         return min(maximumDelay, max(minimumDelay, p99 * multiplier))
@@ -82,18 +82,18 @@ public struct Hedging: Sendable, Equatable, Codable {
 /// history.record(.milliseconds(2))
 /// history.percentile(99)
 /// ```
-public struct ReadinessHistory: Sendable, Equatable {
+package struct ReadinessHistory: Sendable, Equatable {
     /// How many it keeps.
-    public static let capacity = 256
+    package static let capacity = 256
     private var values: [Duration] = []
     private var next = 0
 
-    public init() {}
+    package init() {}
 
     /// How many it holds.
-    public var count: Int { values.count }
+    package var count: Int { values.count }
 
-    public mutating func record(_ duration: Duration) {
+    package mutating func record(_ duration: Duration) {
         if values.count < Self.capacity {
             values.append(duration)
         } else {
@@ -103,7 +103,7 @@ public struct ReadinessHistory: Sendable, Equatable {
     }
 
     /// The nearest-rank percentile (0–100) of the times held; `nil` when empty.
-    public func percentile(_ percentile: Double) -> Duration? {
+    package func percentile(_ percentile: Double) -> Duration? {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted()
         let rank = Int((percentile / 100 * Double(sorted.count)).rounded(.up))

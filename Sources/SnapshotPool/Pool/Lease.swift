@@ -1,7 +1,7 @@
-public import MicroVM
+package import MicroVM
 
 /// How a lease's VM was obtained.
-public enum LeasePath: String, Codable, Sendable {
+package enum LeasePath: String, Codable, Sendable {
     /// Taken from the warm set: only resume and readiness were on the caller's path.
     case warm
     /// Restored on demand because no warm VM was ready.
@@ -16,32 +16,32 @@ public enum LeasePath: String, Codable, Sendable {
 /// print(lease.path, lease.timings.queueWait)
 /// await pool.release(lease)
 /// ```
-public struct Lease: Sendable, Identifiable {
+package struct Lease: Sendable, Identifiable {
     /// The lease's number, unique within the pool.
-    public let id: UInt64
+    package let id: UInt64
     /// The VM's id.
-    public let vmID: String
+    package let vmID: String
     /// The VM's VMM process id, where there is one.
-    public let pid: Int32?
+    package let pid: Int32?
     /// Warm hit or on-demand restore.
-    public let path: LeasePath
+    package let path: LeasePath
     /// The guest's readiness proof (unique per clone).
-    public let proof: ReadinessProof
+    package let proof: ReadinessProof
     /// How long each stage took.
-    public let timings: LeaseTimings
+    package let timings: LeaseTimings
 }
 
 /// The stages of one acquire.
-public struct LeaseTimings: Sendable, Codable, Equatable {
+package struct LeaseTimings: Sendable, Codable, Equatable {
     /// From the call to `acquire` until a VM was assigned (waiting for capacity or a warm VM).
-    public var queueWait: Duration
+    package var queueWait: Duration
     /// The VM's stages: process start and load (for warm VMs, measured when they were restored, off the
     /// caller's path), resume and readiness.
-    public var stages: StageTimings
+    package var stages: StageTimings
     /// From the call to `acquire` until it returned.
-    public var acquire: Duration
+    package var acquire: Duration
 
-    public init(queueWait: Duration, stages: StageTimings, acquire: Duration) {
+    package init(queueWait: Duration, stages: StageTimings, acquire: Duration) {
         self.queueWait = queueWait
         self.stages = stages
         self.acquire = acquire

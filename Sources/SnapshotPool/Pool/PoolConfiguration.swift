@@ -4,36 +4,36 @@
 /// var configuration = PoolConfiguration(warmTarget: 4, maximumVMs: 16)
 /// configuration.acquireTimeout = .seconds(2)
 /// ```
-public struct PoolConfiguration: Sendable, Equatable, Codable {
+package struct PoolConfiguration: Sendable, Equatable, Codable {
     /// How many restored, paused VMs the pool keeps ready.
-    public var warmTarget: Int
+    package var warmTarget: Int
     /// The most VMs at once: warm + restoring + leased. Acquires beyond it wait.
-    public var maximumVMs: Int
+    package var maximumVMs: Int
     /// How many background restores may run at once.
-    public var refillConcurrency: Int = 1
+    package var refillConcurrency: Int = 1
     /// How long `acquire` may take when the caller names no deadline.
-    public var acquireTimeout: Duration = .seconds(5)
+    package var acquireTimeout: Duration = .seconds(5)
     /// How long the guest may take to prove it runs after resume.
-    public var readinessTimeout: Duration = .seconds(2)
+    package var readinessTimeout: Duration = .seconds(2)
     /// Warm VMs older than this are replaced by fresh clones; `nil` keeps them indefinitely.
-    public var maximumWarmAge: Duration?
+    package var maximumWarmAge: Duration?
     /// Under elevated memory pressure, refill stops at this many warm VMs.
-    public var elevatedWarmFloor: Int = 1
+    package var elevatedWarmFloor: Int = 1
     /// Hedged acquires (``Hedging``): off unless enabled.
-    public var hedging = Hedging.off
+    package var hedging = Hedging.off
 
     /// Creates a configuration.
     ///
     /// - Parameters:
     ///   - warmTarget: VMs kept ready (≥ 0).
     ///   - maximumVMs: the cap on all VMs (≥ 1, defaults to 4 × the warm target, at least 4).
-    public init(warmTarget: Int, maximumVMs: Int? = nil) {
+    package init(warmTarget: Int, maximumVMs: Int? = nil) {
         self.warmTarget = warmTarget
         self.maximumVMs = maximumVMs ?? max(4, warmTarget * 4)
     }
 
     /// Problems that make the configuration unusable, as sentences; empty when it is valid.
-    public var problems: [String] {
+    package var problems: [String] {
         var problems: [String] = []
         if warmTarget < 0 { problems.append("warmTarget must be ≥ 0 (is \(warmTarget))") }
         if maximumVMs < 1 { problems.append("maximumVMs must be ≥ 1 (is \(maximumVMs))") }

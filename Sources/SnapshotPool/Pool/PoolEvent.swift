@@ -1,5 +1,5 @@
 /// Something the pool did, in order, for observers (the harness timeline, tests, the audit log).
-public enum PoolEvent: Sendable, Equatable {
+package enum PoolEvent: Sendable, Equatable {
     /// The pool is running with its golden snapshot ready; `reclaimed` leftovers of a predecessor removed.
     case started(reclaimed: Int)
     /// A VM was restored and joined the warm set.

@@ -7,29 +7,29 @@
 /// )
 /// let pool = SnapshotPool(backend: backend, configuration: configuration, services: services)
 /// ```
-public struct PoolServices: Sendable {
+package struct PoolServices: Sendable {
     /// Memory-pressure monitoring; `nil` keeps the level at normal unless ``SnapshotPool/apply(pressure:)``
     /// is called.
-    public var pressure: PressureMonitoring?
+    package var pressure: PressureMonitoring?
     /// The audit log every security-relevant operation is recorded in.
-    public var audit: AuditLog?
+    package var audit: AuditLog?
 
-    public init(pressure: PressureMonitoring? = nil, audit: AuditLog? = nil) {
+    package init(pressure: PressureMonitoring? = nil, audit: AuditLog? = nil) {
         self.pressure = pressure
         self.audit = audit
     }
 }
 
 /// Where the pool reads memory pressure from, and how it judges it.
-public struct PressureMonitoring: Sendable {
+package struct PressureMonitoring: Sendable {
     /// The readings (PSI, cgroup usage against its limit, MemAvailable).
-    public var source: any MemoryPressureSource
+    package var source: any MemoryPressureSource
     /// The levels' thresholds and hysteresis.
-    public var thresholds: PressureThresholds
+    package var thresholds: PressureThresholds
     /// How often to read (1–10 Hz is plenty: the readings are averages themselves).
-    public var interval: Duration
+    package var interval: Duration
 
-    public init(
+    package init(
         source: any MemoryPressureSource,
         thresholds: PressureThresholds = PressureThresholds(),
         interval: Duration = .milliseconds(200)

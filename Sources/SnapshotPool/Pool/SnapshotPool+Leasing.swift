@@ -1,6 +1,6 @@
 import DequeModule
 import Logging
-public import MicroVM
+package import MicroVM
 
 // MARK: - Acquire and release
 
@@ -15,7 +15,7 @@ extension SnapshotPool {
     /// - Returns: the lease; release it with ``release(_:)``.
     /// - Throws: `PoolError` — `.capacity` or `.deadline` when time runs out, `.memoryPressure`,
     ///   `.snapshotInvalid`, `.backendFailure`, `.shuttingDown` — or `CancellationError`.
-    public nonisolated func acquire(timeout: Duration? = nil) async throws -> Lease {
+    package nonisolated func acquire(timeout: Duration? = nil) async throws -> Lease {
         // Taken before the hop onto the actor: waiting for the actor is the pool's time, not the caller's.
         let requested = clock.now
         return try await acquire(requested: requested, timeout: timeout)
@@ -36,7 +36,7 @@ extension SnapshotPool {
     /// ```swift
     /// let token = try await pool.withLease { $0.proof.token }
     /// ```
-    public func withLease<T: Sendable>(timeout: Duration? = nil, _ body: (Lease) async throws -> T) async throws -> T {
+    package func withLease<T: Sendable>(timeout: Duration? = nil, _ body: (Lease) async throws -> T) async throws -> T {
         let lease = try await acquire(timeout: timeout)
         do {
             let result = try await body(lease)
@@ -58,7 +58,7 @@ extension SnapshotPool {
     /// - Returns: the report; `nil` when the guest does no such work.
     /// - Throws: ``PoolError`` `.shuttingDown` when the lease is no longer out, or the backend's error when
     ///   the report does not come in time.
-    public func work(of lease: Lease, timeout: Duration) async throws -> WorkReport? {
+    package func work(of lease: Lease, timeout: Duration) async throws -> WorkReport? {
         guard let vm = leased[lease.vmID] else {
             throw PoolError(.shuttingDown, "lease \(lease.vmID) is not out any more")
         }
@@ -75,7 +75,7 @@ extension SnapshotPool {
     ///
     /// - Returns: the problems found, empty when every device is there; `nil` when the VM has none to check.
     /// - Throws: ``PoolError`` `.shuttingDown` when the lease is no longer out.
-    public func checkDevices(of lease: Lease) async throws -> [String]? {
+    package func checkDevices(of lease: Lease) async throws -> [String]? {
         guard let vm = leased[lease.vmID] else {
             throw PoolError(.shuttingDown, "lease \(lease.vmID) is not out any more")
         }
@@ -89,7 +89,7 @@ extension SnapshotPool {
     ///   caller's path, such as Firecracker's own load metric of an on-demand restore); `nil` when the lease
     ///   was already released.
     @discardableResult
-    public func release(_ lease: Lease) async -> StageTimings? {
+    package func release(_ lease: Lease) async -> StageTimings? {
         guard let vm = leased.removeValue(forKey: lease.vmID) else { return nil }
         counters.released += 1
         let timings = await vm.collectTimings()

@@ -9,7 +9,7 @@ extension SnapshotPool {
     ///
     /// - Throws: `PoolError(.invalidConfiguration)`, `PoolError(.shuttingDown)` when called twice, or the
     ///   backend's preparation error.
-    public func run() async throws {
+    package func run() async throws {
         guard phase == .idle else { throw PoolError(.shuttingDown, "run() was already called on this pool") }
         guard configuration.problems.isEmpty else {
             phase = .stopped
@@ -95,7 +95,7 @@ extension SnapshotPool {
 
     /// Drains the pool: refuses new acquires, answers every waiter with `.shuttingDown`, destroys every VM
     /// (warm, restoring and leased), and returns when nothing is left.
-    public func shutdown() async {
+    package func shutdown() async {
         switch phase {
         case .idle:
             phase = .stopped
@@ -286,7 +286,7 @@ extension SnapshotPool {
 
     /// Applies a memory-pressure level: elevated holds refill at the floor; critical destroys warm VMs and
     /// refuses on-demand restores until it recovers.
-    public func apply(pressure level: PressureLevel, reading: MemoryPressureReading? = nil) async {
+    package func apply(pressure level: PressureLevel, reading: MemoryPressureReading? = nil) async {
         if let reading { latestPressureReading = reading }
         guard level != pressure else { return }
         pressure = level

@@ -1,5 +1,5 @@
 import DequeModule
-public import Logging
+package import Logging
 
 /// A pool of restored, paused Firecracker VMs: it keeps a warm set, hands each VM out once, refills in the
 /// background, restores on demand when the warm set is empty, replaces VMs whose VMM dies, and protects
@@ -18,7 +18,7 @@ public import Logging
 ///     await pool.shutdown()
 /// }
 /// ```
-public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
+package actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
     // MARK: - State
 
     typealias Phase = PoolState
@@ -47,11 +47,11 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
     }
 
     /// The backend VMs come from.
-    public nonisolated let backend: Backend
+    package nonisolated let backend: Backend
     /// The configuration the pool was created with.
-    public nonisolated let configuration: PoolConfiguration
+    package nonisolated let configuration: PoolConfiguration
     /// Pressure monitoring and the audit log.
-    public nonisolated let services: PoolServices
+    package nonisolated let services: PoolServices
 
     let clock: PoolClock
     let logger: Logger
@@ -87,7 +87,7 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
     let createdAt: PoolClock.Instant
 
     /// Creates a pool on `backend` measured on `clock`. Nothing starts until ``run()``.
-    public init(
+    package init(
         backend: Backend,
         configuration: PoolConfiguration,
         services: PoolServices = PoolServices(),
@@ -108,7 +108,7 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
     var totalVMs: Int { warm.count + leased.count + refilling + restoringOnDemand + stragglers.count }
 
     /// A snapshot of the pool's counts.
-    public func statistics() -> PoolStatistics {
+    package func statistics() -> PoolStatistics {
         PoolStatistics(
             warm: warm.count,
             restoring: refilling + restoringOnDemand,
@@ -127,7 +127,7 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
     /// ```swift
     /// let victims = await pool.inventory().filter { $0.state == .warm }.compactMap(\.pid)
     /// ```
-    public func inventory() -> [PoolVM] {
+    package func inventory() -> [PoolVM] {
         warm.map { PoolVM(id: $0.vm.id, pid: $0.vm.pid, state: .warm) }
             + leased.values.sorted { $0.id < $1.id }.map { PoolVM(id: $0.id, pid: $0.pid, state: .leased) }
     }
@@ -135,7 +135,7 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
     /// A stream of what the pool does from now on, in order, ending when the pool has drained.
     ///
     /// Events are only kept for subscribers, so an unobserved pool holds none.
-    public nonisolated func subscribe() -> AsyncStream<PoolEvent> {
+    package nonisolated func subscribe() -> AsyncStream<PoolEvent> {
         eventSink.subscribe()
     }
 
@@ -154,7 +154,7 @@ public actor SnapshotPool<Backend: VMBackend, PoolClock: Clock<Duration>> {
 
 extension SnapshotPool where PoolClock == ContinuousClock {
     /// Creates a pool on `backend` measured on the continuous clock.
-    public init(
+    package init(
         backend: Backend,
         configuration: PoolConfiguration,
         services: PoolServices = PoolServices(),
@@ -171,62 +171,62 @@ extension SnapshotPool where PoolClock == ContinuousClock {
 }
 
 /// The pool's counts at one instant.
-public struct PoolStatistics: Sendable, Equatable {
+package struct PoolStatistics: Sendable, Equatable {
     /// Counters that only grow.
-    public struct Counters: Sendable, Equatable, Codable {
+    package struct Counters: Sendable, Equatable, Codable {
         /// Leases handed out from the warm set.
-        public var warmHits = 0
+        package var warmHits = 0
         /// Leases handed out after an on-demand restore.
-        public var onDemand = 0
+        package var onDemand = 0
         /// Leases released.
-        public var released = 0
+        package var released = 0
         /// Warm VMs whose VMM died and were replaced.
-        public var warmCrashes = 0
+        package var warmCrashes = 0
         /// Leased VMs whose VMM died while leased.
-        public var leasedCrashes = 0
+        package var leasedCrashes = 0
         /// VMs destroyed because they failed to prove readiness.
-        public var readinessFailures = 0
+        package var readinessFailures = 0
         /// Restores that failed.
-        public var restoreFailures = 0
+        package var restoreFailures = 0
         /// Warm VMs destroyed under memory pressure.
-        public var shed = 0
+        package var shed = 0
         /// Warm VMs replaced for age.
-        public var expired = 0
+        package var expired = 0
         /// Acquires that ended in an error, by code.
-        public var failures: [String: Int] = [:]
+        package var failures: [String: Int] = [:]
         /// Hedged acquires: a second VM taken because the first had not proved readiness after the hedge delay.
-        public var hedges = 0
+        package var hedges = 0
         /// Hedges whose second VM proved readiness first and was leased.
-        public var hedgesWon = 0
+        package var hedgesWon = 0
         /// Hedges whose first VM proved readiness first after all: the second was destroyed unused.
-        public var hedgesWasted = 0
+        package var hedgesWasted = 0
         /// Hedges that restored their second VM on demand (no warm one was left).
-        public var hedgeRestores = 0
-        public init() {}
+        package var hedgeRestores = 0
+        package init() {}
     }
 
     /// Restored, paused VMs ready to hand out.
-    public var warm: Int
+    package var warm: Int
     /// Restores under way.
-    public var restoring: Int
+    package var restoring: Int
     /// VMs handed out and not yet released.
-    public var leased: Int
+    package var leased: Int
     /// Acquires waiting for a VM.
-    public var waiting: Int
+    package var waiting: Int
     /// The current memory-pressure level.
-    public var pressure: PressureLevel
+    package var pressure: PressureLevel
     /// The pool's state.
-    public var state: PoolState
+    package var state: PoolState
     /// The latest memory-pressure reading, when the pool monitors pressure.
-    public var pressureReading: MemoryPressureReading?
+    package var pressureReading: MemoryPressureReading?
     /// Counters since start.
-    public var counters: Counters
+    package var counters: Counters
     /// VMs a hedged acquire stopped waiting for, still ending their resume before they are destroyed.
-    public var stragglers: Int = 0
+    package var stragglers: Int = 0
 }
 
 /// Where the pool is in its life.
-public enum PoolState: String, Sendable, Equatable {
+package enum PoolState: String, Sendable, Equatable {
     /// Made, not started.
     case idle
     /// Preparing its backend and snapshot.
@@ -240,9 +240,9 @@ public enum PoolState: String, Sendable, Equatable {
 }
 
 /// One of the pool's VMs, as ``SnapshotPool/inventory()`` lists it.
-public struct PoolVM: Sendable, Equatable {
+package struct PoolVM: Sendable, Equatable {
     /// Where a VM is in its life.
-    public enum State: String, Sendable, Equatable {
+    package enum State: String, Sendable, Equatable {
         /// Paused in the warm set.
         case warm
         /// Handed out.
@@ -253,13 +253,13 @@ public struct PoolVM: Sendable, Equatable {
     }
 
     /// The VM's id.
-    public var id: String
+    package var id: String
     /// Its VMM's process id, where there is one.
-    public var pid: Int32?
+    package var pid: Int32?
     /// Warm or leased.
-    public var state: State
+    package var state: State
 
-    public init(id: String, pid: Int32?, state: State) {
+    package init(id: String, pid: Int32?, state: State) {
         self.id = id
         self.pid = pid
         self.state = state

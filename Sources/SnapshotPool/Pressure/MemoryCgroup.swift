@@ -2,7 +2,7 @@ import Firecracker
 import Foundation
 import Glibc
 import HostSystem
-public import Logging
+package import Logging
 import SystemPackage
 
 /// A memory cgroup that holds the pool's VMM processes, so their memory is counted together and capped.
@@ -29,9 +29,9 @@ import SystemPackage
 ///
 /// A long-lived owner (the pool) may instead call ``create(prefix:placement:logger:)`` at start and
 /// ``destroy(killingProcesses:timeout:)`` at shutdown.
-public struct MemoryCgroup: Sendable, CustomStringConvertible {
+package struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// The first part of this package's cgroup names, `snapbench-<pid>-<random>` (their owner tag's kind).
-    public static let defaultPrefix = "snapbench"
+    package static let defaultPrefix = "snapbench"
 
     /// Where new cgroups may be created: one parent directory per hierarchy.
     ///
@@ -39,14 +39,14 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// let placement = MemoryCgroup.Placement.discover()  // from /proc/self/mounts
     /// let custom = MemoryCgroup.Placement(v2Parent: "/sys/fs/cgroup/snapbench.slice", v1Parent: nil)
     /// ```
-    public struct Placement: Sendable, Equatable {
+    package struct Placement: Sendable, Equatable {
         /// A cgroup2 directory to create children in, `nil` to never use v2.
-        public var v2Parent: String?
+        package var v2Parent: String?
         /// A v1 memory-hierarchy directory to create children in, `nil` to never use v1.
-        public var v1Parent: String?
+        package var v1Parent: String?
 
         /// Creates a placement from explicit parents.
-        public init(v2Parent: String?, v1Parent: String?) {
+        package init(v2Parent: String?, v1Parent: String?) {
             self.v2Parent = v2Parent
             self.v1Parent = v1Parent
         }
@@ -56,7 +56,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
         ///
         /// - Parameter mounts: the text of `/proc/self/mounts`; read from the system when `nil`.
         /// - Returns: the roots of both hierarchies, each `nil` when not mounted.
-        public static func discover(mounts: String? = nil) -> Placement {
+        package static func discover(mounts: String? = nil) -> Placement {
             let found = mounts.map(CgroupMounts.parse) ?? CgroupMounts.current()
             return Placement(v2Parent: found.v2, v1Parent: found.v1Memory)
         }
@@ -68,40 +68,40 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// let events = try cgroup.events()
     /// print("limit hit \(events.limitHits ?? 0) times, \(events.oomKills ?? 0) OOM kill(s)")
     /// ```
-    public struct Events: Sendable, Equatable, Codable {
+    package struct Events: Sendable, Equatable, Codable {
         /// How many times usage hit the limit: v1 `memory.failcnt`, v2 `max` in `memory.events`.
-        public var limitHits: UInt64?
+        package var limitHits: UInt64?
         /// How many processes the cgroup's OOM killer killed: `oom_kill` in v1 `memory.oom_control` or v2
         /// `memory.events`.
-        public var oomKills: UInt64?
+        package var oomKills: UInt64?
 
         /// Creates a set of counters.
-        public init(limitHits: UInt64? = nil, oomKills: UInt64? = nil) {
+        package init(limitHits: UInt64? = nil, oomKills: UInt64? = nil) {
             self.limitHits = limitHits
             self.oomKills = oomKills
         }
     }
 
     /// The cgroup's directory and interface.
-    public let location: CgroupLocation
+    package let location: CgroupLocation
     private let logger: Logger
 
     /// The interface this cgroup speaks.
-    public var version: CgroupVersion { location.version }
+    package var version: CgroupVersion { location.version }
     /// The absolute path of the cgroup directory.
-    public var path: String { location.path }
+    package var path: String { location.path }
     /// The directory name, `<prefix>-<pid>-<random>`.
-    public var name: String { String(path.split(separator: "/").last ?? "") }
+    package var name: String { String(path.split(separator: "/").last ?? "") }
     /// The parent cgroup directory, where ``destroy(killingProcesses:timeout:)`` moves leftover processes.
-    public var parentPath: String {
+    package var parentPath: String {
         guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
         return String(path[..<slash])
     }
 
-    public var description: String { "memory cgroup \(version) \(path)" }
+    package var description: String { "memory cgroup \(version) \(path)" }
 
     /// A source that reads this cgroup's usage, limit and (v2) pressure together with the host's signals.
-    public var pressureSource: SystemPressureSource { SystemPressureSource(cgroup: location) }
+    package var pressureSource: SystemPressureSource { SystemPressureSource(cgroup: location) }
 
     /// Wraps an existing cgroup directory without creating anything.
     ///
@@ -113,7 +113,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// - Parameters:
     ///   - location: the directory and its interface.
     ///   - logger: receives creation and removal at `debug`.
-    public init(
+    package init(
         location: CgroupLocation,
         logger: Logger = Logger(label: "snapbench.cgroup", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
@@ -133,7 +133,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// - Parameter placement: the candidate parents.
     /// - Returns: the v2 parent when it is writable and delegates the memory controller, else the v1 parent
     ///   when it is a writable memory hierarchy, else `nil`.
-    public static func usableParent(placement: Placement = .discover()) -> CgroupLocation? {
+    package static func usableParent(placement: Placement = .discover()) -> CgroupLocation? {
         if let parent = placement.v2Parent, access(parent, W_OK) == 0,
             let controllers = SystemFile.readIfPresent(parent + "/cgroup.subtree_control"),
             controllers.split(whereSeparator: { $0 == " " || $0.isNewline }).contains("memory")
@@ -163,7 +163,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// - Returns: the new cgroup.
     /// - Throws: ``MemoryCgroupError`` `.noController` when no hierarchy can take it, `.create` when
     ///   `mkdir` fails.
-    public static func create(
+    package static func create(
         prefix: String = defaultPrefix,
         placement: Placement = .discover(),
         logger: Logger = Logger(label: "snapbench.cgroup", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -218,7 +218,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// - Returns: what `body` returned.
     /// - Throws: ``MemoryCgroupError`` from creating, limiting or removing the cgroup, or what `body` threw
     ///   (the cgroup is still removed; a removal error is then dropped in favour of `body`'s).
-    public static func withCgroup<Value>(
+    package static func withCgroup<Value>(
         prefix: String = defaultPrefix,
         placement: Placement = .discover(),
         limitBytes: UInt64? = nil,
@@ -257,7 +257,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     ///   - timeout: how long to wait for processes to leave and the directory to be removable.
     /// - Throws: ``MemoryCgroupError`` `.processesRemain` when processes are still inside at the timeout,
     ///   `.remove` when `rmdir` fails for another reason, `.write` when a process cannot be moved.
-    public func destroy(killingProcesses: Bool = false, timeout: Duration = .seconds(5)) throws(MemoryCgroupError) {
+    package func destroy(killingProcesses: Bool = false, timeout: Duration = .seconds(5)) throws(MemoryCgroupError) {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         var signalled = false
@@ -328,7 +328,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     ///   - logger: receives each removal at `info`.
     /// - Returns: the paths removed.
     @discardableResult
-    public static func reclaimOrphans(
+    package static func reclaimOrphans(
         prefix: String = defaultPrefix,
         placement: Placement = .discover(),
         logger: Logger = Logger(label: "snapbench.cgroup", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -390,7 +390,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     ///
     /// - Parameter bytes: the limit (the kernel rounds it down to whole pages), `nil` for none.
     /// - Throws: ``MemoryCgroupError`` `.write` naming the control file.
-    public func setLimit(bytes: UInt64?) throws(MemoryCgroupError) {
+    package func setLimit(bytes: UInt64?) throws(MemoryCgroupError) {
         switch version {
         case .v1: try Self.writeControl(bytes.map { "\($0)" } ?? "-1", to: path + "/memory.limit_in_bytes")
         case .v2: try Self.writeControl(bytes.map { "\($0)" } ?? "max", to: path + "/memory.max")
@@ -405,7 +405,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     ///
     /// - Parameter pid: the process.
     /// - Throws: ``MemoryCgroupError`` `.write` (errno `ESRCH` when the process is gone).
-    public func add(pid: Int32) throws(MemoryCgroupError) {
+    package func add(pid: Int32) throws(MemoryCgroupError) {
         try Self.writeControl("\(pid)", to: path + "/cgroup.procs")
     }
 
@@ -416,7 +416,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// ```
     ///
     /// - Throws: ``MemoryCgroupError`` `.read`, or `.invalidContents` for a line that is not a pid.
-    public func processes() throws(MemoryCgroupError) -> [Int32] {
+    package func processes() throws(MemoryCgroupError) -> [Int32] {
         let file = path + "/cgroup.procs"
         var pids: [Int32] = []
         for line in try Self.readControl(file).split(whereSeparator: \.isNewline) {
@@ -435,7 +435,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// ```
     ///
     /// - Throws: ``MemoryCgroupError`` `.read` or `.invalidContents`.
-    public func usage() throws(MemoryCgroupError) -> UInt64 {
+    package func usage() throws(MemoryCgroupError) -> UInt64 {
         let file = path + (version == .v1 ? "/memory.usage_in_bytes" : "/memory.current")
         guard let bytes = MemoryPressureReading.parseCgroupBytes(try Self.readControl(file)) else {
             throw MemoryCgroupError(.invalidContents, path: file, "not a byte count")
@@ -450,7 +450,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// ```
     ///
     /// - Throws: ``MemoryCgroupError`` `.read` or `.invalidContents`.
-    public func limit() throws(MemoryCgroupError) -> MemoryLimit {
+    package func limit() throws(MemoryCgroupError) -> MemoryLimit {
         let file = path + (version == .v1 ? "/memory.limit_in_bytes" : "/memory.max")
         let text = try Self.readControl(file)
         let limit =
@@ -469,7 +469,7 @@ public struct MemoryCgroup: Sendable, CustomStringConvertible {
     /// ```
     ///
     /// - Throws: ``MemoryCgroupError`` `.read` when the counters file cannot be read.
-    public func events() throws(MemoryCgroupError) -> Events {
+    package func events() throws(MemoryCgroupError) -> Events {
         switch version {
         case .v1:
             let failures = MemoryPressureReading.parseCgroupBytes(try Self.readControl(path + "/memory.failcnt"))

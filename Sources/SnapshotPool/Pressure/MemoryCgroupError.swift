@@ -9,9 +9,9 @@ import HostSystem
 ///     print("cannot write \(error.path): errno \(error.errno ?? 0)")
 /// }
 /// ```
-public struct MemoryCgroupError: Error, Sendable, CustomStringConvertible {
+package struct MemoryCgroupError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is. New codes may be added.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Storage: String, Hashable, Sendable {
             case noController, create, read, write, invalidContents, processesRemain, remove
         }
@@ -20,41 +20,41 @@ public struct MemoryCgroupError: Error, Sendable, CustomStringConvertible {
 
         /// Neither a cgroup2 mount with the memory controller delegated nor a writable v1 memory hierarchy
         /// exists.
-        public static let noController = Code(storage: .noController)
+        package static let noController = Code(storage: .noController)
         /// The cgroup directory could not be created.
-        public static let create = Code(storage: .create)
+        package static let create = Code(storage: .create)
         /// A control file could not be read.
-        public static let read = Code(storage: .read)
+        package static let read = Code(storage: .read)
         /// A control file refused a write (a limit below current usage, a pid that is gone, no permission).
-        public static let write = Code(storage: .write)
+        package static let write = Code(storage: .write)
         /// A control file held something that is not what its format promises.
-        public static let invalidContents = Code(storage: .invalidContents)
+        package static let invalidContents = Code(storage: .invalidContents)
         /// Processes were still in the cgroup when it had to be empty.
-        public static let processesRemain = Code(storage: .processesRemain)
+        package static let processesRemain = Code(storage: .processesRemain)
         /// The cgroup directory could not be removed.
-        public static let remove = Code(storage: .remove)
+        package static let remove = Code(storage: .remove)
 
-        public var description: String { storage.rawValue }
+        package var description: String { storage.rawValue }
     }
 
     /// What kind of failure this is.
-    public let code: Code
+    package let code: Code
     /// The file or directory the operation was on.
-    public let path: String
+    package let path: String
     /// A sentence saying what failed, for a person.
-    public let message: String
+    package let message: String
     /// The `errno` of the failed system call, when one failed.
-    public let errno: Int32?
+    package let errno: Int32?
 
     /// Creates an error.
-    public init(_ code: Code, path: String, _ message: String, errno: Int32? = nil) {
+    package init(_ code: Code, path: String, _ message: String, errno: Int32? = nil) {
         self.code = code
         self.path = path
         self.message = message
         self.errno = errno
     }
 
-    public var description: String {
+    package var description: String {
         var text = "\(code): \(message) (\(path))"
         if let errno { text += " [errno \(errno): \(SystemFile.errorText(errno))]" }
         return text

@@ -1,4 +1,4 @@
-public import Logging
+package import Logging
 import Synchronization
 
 /// One change of the pressure level, with the reading that caused it.
@@ -8,18 +8,18 @@ import Synchronization
 ///     print("\(change.from) → \(change.to) at \(change.at): PSI \(change.reading.psiSomeAvg10 ?? 0) %")
 /// }
 /// ```
-public struct PressureChange<Instant: InstantProtocol>: Sendable, Equatable {
+package struct PressureChange<Instant: InstantProtocol>: Sendable, Equatable {
     /// The level before this reading.
-    public var from: PressureLevel
+    package var from: PressureLevel
     /// The level after this reading.
-    public var to: PressureLevel
+    package var to: PressureLevel
     /// The reading that moved the level.
-    public var reading: MemoryPressureReading
+    package var reading: MemoryPressureReading
     /// When the reading was taken, on the monitor's clock.
-    public var at: Instant
+    package var at: Instant
 
     /// Creates a change.
-    public init(from: PressureLevel, to: PressureLevel, reading: MemoryPressureReading, at: Instant) {
+    package init(from: PressureLevel, to: PressureLevel, reading: MemoryPressureReading, at: Instant) {
         self.from = from
         self.to = to
         self.reading = reading
@@ -48,7 +48,7 @@ public struct PressureChange<Instant: InstantProtocol>: Sendable, Equatable {
 ///     }
 /// }
 /// ```
-public final class MemoryPressureMonitor<Source: MemoryPressureSource, C: Clock<Duration>>: Sendable {
+package final class MemoryPressureMonitor<Source: MemoryPressureSource, C: Clock<Duration>>: Sendable {
     private enum Phase {
         case idle
         case running
@@ -62,16 +62,16 @@ public final class MemoryPressureMonitor<Source: MemoryPressureSource, C: Clock<
     }
 
     /// Where readings come from.
-    public let source: Source
+    package let source: Source
     /// The clock that paces the readings and stamps the changes.
-    public let clock: C
+    package let clock: C
     /// Time between the starts of two readings.
-    public let interval: Duration
+    package let interval: Duration
     /// Level changes, in order. Finishes when ``run()`` returns.
     ///
     /// Only the newest 16 changes are buffered for a consumer that falls behind: the current level matters
     /// more than the history, and ``level`` always has it.
-    public let changes: AsyncStream<PressureChange<C.Instant>>
+    package let changes: AsyncStream<PressureChange<C.Instant>>
 
     private let continuation: AsyncStream<PressureChange<C.Instant>>.Continuation
     private let state: Mutex<State>
@@ -86,7 +86,7 @@ public final class MemoryPressureMonitor<Source: MemoryPressureSource, C: Clock<
     ///     much faster than once a second add cost without adding information.
     ///   - thresholds: where the levels change.
     ///   - logger: receives level changes at `info`.
-    public init(
+    package init(
         source: Source,
         clock: C,
         interval: Duration = .seconds(1),
@@ -110,10 +110,10 @@ public final class MemoryPressureMonitor<Source: MemoryPressureSource, C: Clock<
     /// ```swift
     /// if monitor.level >= .elevated { return }  // do not refill now
     /// ```
-    public var level: PressureLevel { state.withLock { $0.classifier.level } }
+    package var level: PressureLevel { state.withLock { $0.classifier.level } }
 
     /// The most recent reading, `nil` before the first.
-    public var latestReading: MemoryPressureReading? { state.withLock { $0.latestReading } }
+    package var latestReading: MemoryPressureReading? { state.withLock { $0.latestReading } }
 
     /// Reads the source now and then every ``interval`` until the calling task is cancelled, then finishes
     /// ``changes``.
@@ -121,7 +121,7 @@ public final class MemoryPressureMonitor<Source: MemoryPressureSource, C: Clock<
     /// Call it once: a second call, concurrent or later, returns at once, because the stream it would feed
     /// has one consumer and one end. A reading that overruns its slot does not cause a burst of catch-up
     /// readings; the next one is one interval after the late one.
-    public func run() async {
+    package func run() async {
         let starts = state.withLock { state in
             guard case .idle = state.phase else { return false }
             state.phase = .running

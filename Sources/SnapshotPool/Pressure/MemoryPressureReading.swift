@@ -12,25 +12,25 @@
 ///     print("host is short of memory: \(reading.memAvailableBytes ?? 0) bytes available")
 /// }
 /// ```
-public struct MemoryPressureReading: Sendable, Codable, Equatable {
+package struct MemoryPressureReading: Sendable, Codable, Equatable {
     /// `some avg10` of the memory PSI, in percent: the share of the last 10 s in which at least one task
     /// stalled on memory.
-    public var psiSomeAvg10: Double?
+    package var psiSomeAvg10: Double?
     /// `full avg10` of the memory PSI, in percent: the share of the last 10 s in which every non-idle task
     /// stalled on memory at once.
-    public var psiFullAvg10: Double?
+    package var psiFullAvg10: Double?
     /// Bytes charged to the pool cgroup (v1 `memory.usage_in_bytes`, v2 `memory.current`).
-    public var cgroupUsageBytes: UInt64?
+    package var cgroupUsageBytes: UInt64?
     /// The pool cgroup's hard limit in bytes; `nil` when there is no cgroup or it has no limit.
-    public var cgroupLimitBytes: UInt64?
+    package var cgroupLimitBytes: UInt64?
     /// `MemAvailable` from `/proc/meminfo`, in bytes: what the kernel estimates it can hand out without
     /// swapping.
-    public var memAvailableBytes: UInt64?
+    package var memAvailableBytes: UInt64?
     /// `MemTotal` from `/proc/meminfo`, in bytes.
-    public var memTotalBytes: UInt64?
+    package var memTotalBytes: UInt64?
 
     /// Creates a reading; every signal defaults to "not read".
-    public init(
+    package init(
         psiSomeAvg10: Double? = nil,
         psiFullAvg10: Double? = nil,
         cgroupUsageBytes: UInt64? = nil,
@@ -52,13 +52,13 @@ public struct MemoryPressureReading: Sendable, Codable, Equatable {
     /// ```swift
     /// MemoryPressureReading(cgroupUsageBytes: 48 << 20, cgroupLimitBytes: 64 << 20).cgroupUsageFraction  // 0.75
     /// ```
-    public var cgroupUsageFraction: Double? {
+    package var cgroupUsageFraction: Double? {
         guard let usage = cgroupUsageBytes, let limit = cgroupLimitBytes, limit > 0 else { return nil }
         return Double(usage) / Double(limit)
     }
 
     /// `MemAvailable` as a fraction of `MemTotal`, or `nil` without both numbers or with a zero total.
-    public var memAvailableFraction: Double? {
+    package var memAvailableFraction: Double? {
         guard let available = memAvailableBytes, let total = memTotalBytes, total > 0 else { return nil }
         return Double(available) / Double(total)
     }
@@ -72,18 +72,18 @@ public struct MemoryPressureReading: Sendable, Codable, Equatable {
 /// let stats = MemoryPressureReading.parsePressure("some avg10=1.50 avg60=0.20 avg300=0.00 total=1234")
 /// stats.some?.avg10  // 1.5
 /// ```
-public struct PressureStallLine: Sendable, Codable, Equatable {
+package struct PressureStallLine: Sendable, Codable, Equatable {
     /// Percent of the last 10 s stalled.
-    public var avg10: Double
+    package var avg10: Double
     /// Percent of the last 60 s stalled.
-    public var avg60: Double
+    package var avg60: Double
     /// Percent of the last 300 s stalled.
-    public var avg300: Double
+    package var avg300: Double
     /// Total stall time since boot (or since the cgroup was created), in microseconds.
-    public var totalMicroseconds: UInt64
+    package var totalMicroseconds: UInt64
 
     /// Creates a line from its four numbers.
-    public init(avg10: Double, avg60: Double, avg300: Double, totalMicroseconds: UInt64) {
+    package init(avg10: Double, avg60: Double, avg300: Double, totalMicroseconds: UInt64) {
         self.avg10 = avg10
         self.avg60 = avg60
         self.avg300 = avg300
@@ -100,14 +100,14 @@ public struct PressureStallLine: Sendable, Codable, Equatable {
 /// let psi = MemoryPressureReading.parsePressure(try String(contentsOfFile: "/proc/pressure/memory", encoding: .utf8))
 /// if let full = psi.full, full.avg10 > 5 { print("everything stalled on memory \(full.avg10) % of the last 10 s") }
 /// ```
-public struct PressureStallInformation: Sendable, Codable, Equatable {
+package struct PressureStallInformation: Sendable, Codable, Equatable {
     /// The `some` line: at least one task stalled.
-    public var some: PressureStallLine?
+    package var some: PressureStallLine?
     /// The `full` line: all non-idle tasks stalled at once.
-    public var full: PressureStallLine?
+    package var full: PressureStallLine?
 
     /// Creates the contents from its two lines.
-    public init(some: PressureStallLine? = nil, full: PressureStallLine? = nil) {
+    package init(some: PressureStallLine? = nil, full: PressureStallLine? = nil) {
         self.some = some
         self.full = full
     }
@@ -121,21 +121,21 @@ public struct PressureStallInformation: Sendable, Codable, Equatable {
 /// case .bytes(let bytes): print("limit \(bytes >> 20) MiB")
 /// }
 /// ```
-public enum MemoryLimit: Sendable, Codable, Equatable, CustomStringConvertible {
+package enum MemoryLimit: Sendable, Codable, Equatable, CustomStringConvertible {
     /// No limit is set (v2 `max`; v1 a page-rounded `Int64.max` or anything ≥ 2^62).
     case unlimited
     /// A limit of this many bytes.
     case bytes(UInt64)
 
     /// The limit in bytes, `nil` when unlimited.
-    public var bytes: UInt64? {
+    package var bytes: UInt64? {
         switch self {
         case .unlimited: nil
         case .bytes(let bytes): bytes
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unlimited: "unlimited"
         case .bytes(let bytes): "\(bytes) bytes"
@@ -151,7 +151,7 @@ extension MemoryPressureReading {
     /// Why a threshold rather than one magic number: v1 reports its "unlimited" as `Int64.max` rounded down to
     /// the page size (9223372036854771712 with 4 KiB pages), which differs with the page size, and no real
     /// machine has 4 EiB of memory.
-    public static let unlimitedThreshold: UInt64 = 1 << 62
+    package static let unlimitedThreshold: UInt64 = 1 << 62
 
     /// Parses a PSI file: `/proc/pressure/memory`, or a cgroup v2 `memory.pressure` (same format).
     ///
@@ -166,7 +166,7 @@ extension MemoryPressureReading {
     /// - Parameter text: the file's contents.
     /// - Returns: the lines that parsed; a line with a missing or malformed field is left out rather than
     ///   guessed at.
-    public static func parsePressure(_ text: String) -> PressureStallInformation {
+    package static func parsePressure(_ text: String) -> PressureStallInformation {
         var result = PressureStallInformation()
         for line in text.split(whereSeparator: \.isNewline) {
             let words = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -203,7 +203,7 @@ extension MemoryPressureReading {
     ///
     /// - Parameter text: the file's contents.
     /// - Returns: every line that had a name and a number.
-    public static func parseMeminfo(_ text: String) -> [String: UInt64] {
+    package static func parseMeminfo(_ text: String) -> [String: UInt64] {
         var result: [String: UInt64] = [:]
         for line in text.split(whereSeparator: \.isNewline) {
             guard let colon = line.firstIndex(of: ":") else { continue }
@@ -230,7 +230,7 @@ extension MemoryPressureReading {
     ///
     /// - Parameter text: the file's contents.
     /// - Returns: the number, or `nil` when the text is not one unsigned integer.
-    public static func parseCgroupBytes(_ text: String) -> UInt64? {
+    package static func parseCgroupBytes(_ text: String) -> UInt64? {
         UInt64(text.trimmingSpaces)
     }
 
@@ -243,7 +243,7 @@ extension MemoryPressureReading {
     ///
     /// - Parameter text: the file's contents.
     /// - Returns: the limit, `.unlimited` for any value ≥ ``unlimitedThreshold``, `nil` when unparseable.
-    public static func parseCgroupV1Limit(_ text: String) -> MemoryLimit? {
+    package static func parseCgroupV1Limit(_ text: String) -> MemoryLimit? {
         guard let bytes = parseCgroupBytes(text) else { return nil }
         return bytes >= unlimitedThreshold ? .unlimited : .bytes(bytes)
     }
@@ -257,7 +257,7 @@ extension MemoryPressureReading {
     ///
     /// - Parameter text: the file's contents.
     /// - Returns: the limit, `.unlimited` for `max`, `nil` when unparseable.
-    public static func parseCgroupV2Max(_ text: String) -> MemoryLimit? {
+    package static func parseCgroupV2Max(_ text: String) -> MemoryLimit? {
         let trimmed = text.trimmingSpaces
         if trimmed == "max" { return .unlimited }
         return parseCgroupV1Limit(String(trimmed))
@@ -273,7 +273,7 @@ extension MemoryPressureReading {
     ///
     /// - Parameter text: the file's contents.
     /// - Returns: every pair whose value is an unsigned integer.
-    public static func parseFlatKeyed(_ text: String) -> [String: UInt64] {
+    package static func parseFlatKeyed(_ text: String) -> [String: UInt64] {
         var result: [String: UInt64] = [:]
         for line in text.split(whereSeparator: \.isNewline) {
             let words = line.split(separator: " ", omittingEmptySubsequences: true)

@@ -10,7 +10,7 @@ import HostSystem
 ///     func read() -> MemoryPressureReading { MemoryPressureReading(psiSomeAvg10: 55) }
 /// }
 /// ```
-public protocol MemoryPressureSource: Sendable {
+package protocol MemoryPressureSource: Sendable {
     /// Takes one reading. Never throws: a signal that cannot be read is `nil` in the reading.
     func read() -> MemoryPressureReading
 }
@@ -20,7 +20,7 @@ public protocol MemoryPressureSource: Sendable {
 /// ```swift
 /// let usageFile = version == .v1 ? "memory.usage_in_bytes" : "memory.current"
 /// ```
-public enum CgroupVersion: String, Sendable, Codable, Hashable {
+package enum CgroupVersion: String, Sendable, Codable, Hashable {
     /// The legacy per-controller hierarchy (`memory.limit_in_bytes`, `memory.usage_in_bytes`).
     case v1
     /// The unified hierarchy (`memory.max`, `memory.current`, `memory.pressure`).
@@ -32,14 +32,14 @@ public enum CgroupVersion: String, Sendable, Codable, Hashable {
 /// ```swift
 /// let location = CgroupLocation(version: .v1, path: "/sys/fs/cgroup/memory/snapbench-4242-1a2b3c4d")
 /// ```
-public struct CgroupLocation: Sendable, Codable, Hashable {
+package struct CgroupLocation: Sendable, Codable, Hashable {
     /// The interface of the directory's control files.
-    public var version: CgroupVersion
+    package var version: CgroupVersion
     /// The absolute path of the cgroup directory.
-    public var path: String
+    package var path: String
 
     /// Creates a location.
-    public init(version: CgroupVersion, path: String) {
+    package init(version: CgroupVersion, path: String) {
         self.version = version
         self.path = path
     }
@@ -60,23 +60,23 @@ public struct CgroupLocation: Sendable, Codable, Hashable {
 /// // In tests, point it at a directory tree that mirrors /proc and /sys:
 /// let fake = SystemPressureSource(root: "/tmp/fake-root")  // reads /tmp/fake-root/proc/meminfo, ...
 /// ```
-public struct SystemPressureSource: MemoryPressureSource {
+package struct SystemPressureSource: MemoryPressureSource {
     /// Prepended to every absolute path read (`""` for the real files); lets tests supply a fake tree.
-    public var root: String
+    package var root: String
     /// The pool cgroup whose usage, limit and (v2) pressure are read; `nil` for host signals only.
-    public var cgroup: CgroupLocation?
+    package var cgroup: CgroupLocation?
 
     /// Creates a source.
     ///
     /// - Parameters:
     ///   - root: a path prefix for every file read; `""` reads the real `/proc` and `/sys`.
     ///   - cgroup: the pool cgroup to read, if any.
-    public init(root: String = "", cgroup: CgroupLocation? = nil) {
+    package init(root: String = "", cgroup: CgroupLocation? = nil) {
         self.root = root
         self.cgroup = cgroup
     }
 
-    public func read() -> MemoryPressureReading {
+    package func read() -> MemoryPressureReading {
         var reading = MemoryPressureReading()
         let meminfo = SystemFile.readIfPresent(root + "/proc/meminfo").map(MemoryPressureReading.parseMeminfo)
         reading.memAvailableBytes = meminfo?["MemAvailable"]

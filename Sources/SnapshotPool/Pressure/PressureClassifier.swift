@@ -18,13 +18,13 @@
 /// classifier.classify(MemoryPressureReading(psiSomeAvg10: 1))   // still .critical (2)
 /// classifier.classify(MemoryPressureReading(psiSomeAvg10: 1))   // .normal (3 calm readings)
 /// ```
-public struct PressureClassifier: Sendable, Equatable {
+package struct PressureClassifier: Sendable, Equatable {
     /// The thresholds in force; changing them takes effect with the next reading.
-    public var thresholds: PressureThresholds
+    package var thresholds: PressureThresholds
     /// The current level.
-    public private(set) var level: PressureLevel
+    package private(set) var level: PressureLevel
     /// How many consecutive readings so far were calm enough to leave the current level.
-    public private(set) var calmReadings: Int = 0
+    package private(set) var calmReadings: Int = 0
     /// The worst recovery level seen in the current calm streak: where the level goes when the streak ends.
     private var calmTarget: PressureLevel = .normal
 
@@ -33,7 +33,7 @@ public struct PressureClassifier: Sendable, Equatable {
     /// - Parameters:
     ///   - thresholds: where levels change.
     ///   - initialLevel: the level before the first reading; `.normal` unless resuming a known state.
-    public init(thresholds: PressureThresholds = PressureThresholds(), initialLevel: PressureLevel = .normal) {
+    package init(thresholds: PressureThresholds = PressureThresholds(), initialLevel: PressureLevel = .normal) {
         self.thresholds = thresholds
         self.level = initialLevel
     }
@@ -47,7 +47,7 @@ public struct PressureClassifier: Sendable, Equatable {
     /// - Parameter reading: the newest reading.
     /// - Returns: the level now in force (also in ``level``).
     @discardableResult
-    public mutating func classify(_ reading: MemoryPressureReading) -> PressureLevel {
+    package mutating func classify(_ reading: MemoryPressureReading) -> PressureLevel {
         let indicated = thresholds.level(for: reading)
         if indicated > level {
             level = indicated

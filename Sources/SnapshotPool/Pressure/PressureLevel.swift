@@ -6,7 +6,7 @@
 /// if classifier.level >= .elevated { pauseRefill() }
 /// if classifier.level == .critical { shedWarmVMs() }
 /// ```
-public enum PressureLevel: String, Sendable, Codable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
+package enum PressureLevel: String, Sendable, Codable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
     /// Every signal is comfortably below its thresholds.
     case normal
     /// Some signal crossed its elevated threshold: stop growing, keep what is warm.
@@ -24,9 +24,9 @@ public enum PressureLevel: String, Sendable, Codable, Hashable, CaseIterable, Co
         }
     }
 
-    public static func < (lhs: PressureLevel, rhs: PressureLevel) -> Bool {
+    package static func < (lhs: PressureLevel, rhs: PressureLevel) -> Bool {
         lhs.rank < rhs.rank
     }
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 }

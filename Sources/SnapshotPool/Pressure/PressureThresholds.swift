@@ -20,24 +20,24 @@
 /// thresholds.calmReadingsToRecover = 5
 /// var classifier = PressureClassifier(thresholds: thresholds)
 /// ```
-public struct PressureThresholds: Sendable, Codable, Equatable {
+package struct PressureThresholds: Sendable, Codable, Equatable {
     /// PSI `some avg10`, in percent, at or above which the level is at least elevated.
-    public var psiSomeElevated: Double
+    package var psiSomeElevated: Double
     /// PSI `some avg10`, in percent, at or above which the level is critical.
-    public var psiSomeCritical: Double
+    package var psiSomeCritical: Double
     /// Cgroup usage as a fraction of its limit at or above which the level is at least elevated.
-    public var cgroupUsageElevated: Double
+    package var cgroupUsageElevated: Double
     /// Cgroup usage as a fraction of its limit at or above which the level is critical.
-    public var cgroupUsageCritical: Double
+    package var cgroupUsageCritical: Double
     /// `MemAvailable ÷ MemTotal` below which the level is at least elevated.
-    public var memAvailableElevated: Double
+    package var memAvailableElevated: Double
     /// `MemAvailable ÷ MemTotal` below which the level is critical.
-    public var memAvailableCritical: Double
+    package var memAvailableCritical: Double
     /// The hysteresis margin, in (0, 1]: recovery thresholds are the thresholds × this factor (or ÷ it for
     /// `MemAvailable`). 1 means no margin; values outside the range are clamped.
-    public var recoveryFactor: Double
+    package var recoveryFactor: Double
     /// How many consecutive calm readings it takes to drop a level; at least 1 is used.
-    public var calmReadingsToRecover: Int
+    package var calmReadingsToRecover: Int
 
     /// Creates thresholds; the defaults suit a host dedicated to the pool.
     ///
@@ -50,7 +50,7 @@ public struct PressureThresholds: Sendable, Codable, Equatable {
     ///   - memAvailableCritical: `MemAvailable ÷ MemTotal` below which it is critical.
     ///   - recoveryFactor: the hysteresis margin.
     ///   - calmReadingsToRecover: consecutive calm readings before a level drops.
-    public init(
+    package init(
         psiSomeElevated: Double = 10,
         psiSomeCritical: Double = 40,
         cgroupUsageElevated: Double = 0.80,
@@ -76,7 +76,7 @@ public struct PressureThresholds: Sendable, Codable, Equatable {
     /// ```swift
     /// PressureThresholds().level(for: MemoryPressureReading(psiSomeAvg10: 12))  // .elevated
     /// ```
-    public func level(for reading: MemoryPressureReading) -> PressureLevel {
+    package func level(for reading: MemoryPressureReading) -> PressureLevel {
         level(for: reading, margin: 1)
     }
 
@@ -87,7 +87,7 @@ public struct PressureThresholds: Sendable, Codable, Equatable {
     /// // 9 % is below the elevated threshold (10) but not below its recovery threshold (8).
     /// PressureThresholds().recoveryLevel(for: MemoryPressureReading(psiSomeAvg10: 9))  // .elevated
     /// ```
-    public func recoveryLevel(for reading: MemoryPressureReading) -> PressureLevel {
+    package func recoveryLevel(for reading: MemoryPressureReading) -> PressureLevel {
         level(for: reading, margin: min(1, max(recoveryFactor, .leastNormalMagnitude)))
     }
 

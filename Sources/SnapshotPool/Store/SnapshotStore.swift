@@ -1,7 +1,7 @@
-public import Firecracker
+package import Firecracker
 import Foundation
 import HostSystem
-public import Logging
+package import Logging
 
 /// Golden snapshots on disk, one directory per compatibility key: built from a ``VMSpec`` when missing,
 /// verified before use, rebuilt when stale or incompatible, quarantined after a failed load.
@@ -10,22 +10,22 @@ public import Logging
 /// let store = SnapshotStore(directory: "/var/lib/snapbench/snapshots", installation: installation, spec: spec)
 /// let snapshot = try await store.current()
 /// ```
-public actor SnapshotStore {
+package actor SnapshotStore {
     /// Where snapshots live.
-    public nonisolated let directory: String
+    package nonisolated let directory: String
     /// The Firecracker binary snapshots are made with.
-    public nonisolated let installation: FirecrackerInstallation
+    package nonisolated let installation: FirecrackerInstallation
     /// What the golden VM is.
-    public nonisolated let spec: VMSpec
+    package nonisolated let spec: VMSpec
     /// Snapshots older than this are rebuilt; `nil` keeps them.
-    public nonisolated let maximumAge: Duration?
+    package nonisolated let maximumAge: Duration?
     /// A command prefix the golden VM's Firecracker runs under (e.g. a network namespace).
-    public nonisolated let launcher: [String]
+    package nonisolated let launcher: [String]
     /// Where builds, verifications, quarantines and deletions are recorded.
-    public nonisolated let audit: AuditLog?
+    package nonisolated let audit: AuditLog?
 
     /// A snapshot another tool made, used instead of building one: never moved, rebuilt or written.
-    public nonisolated let external: GoldenSnapshot?
+    package nonisolated let external: GoldenSnapshot?
     /// Why the external snapshot failed to load, once it has.
     private var externalFailure: String?
 
@@ -33,10 +33,10 @@ public actor SnapshotStore {
     private var cached: GoldenSnapshot?
     private var building: Task<GoldenSnapshot, any Error>?
     /// What the store did, for the audit log and reports.
-    public private(set) var history: [StoreEvent] = []
+    package private(set) var history: [StoreEvent] = []
 
     /// Something the store did.
-    public enum StoreEvent: Sendable, Equatable {
+    package enum StoreEvent: Sendable, Equatable {
         /// A snapshot was built (`reason` says why).
         case built(digest: String, reason: String)
         /// A snapshot on disk was verified and is used.
@@ -47,7 +47,7 @@ public actor SnapshotStore {
         case deleted(digest: String, reason: String)
     }
 
-    public init(
+    package init(
         directory: String,
         installation: FirecrackerInstallation,
         spec: VMSpec,
@@ -70,7 +70,7 @@ public actor SnapshotStore {
     /// The snapshot to restore from: the cached one, or one from disk that verifies, or a new build.
     ///
     /// - Throws: `FirecrackerError` when no snapshot can be built.
-    public func current() async throws -> GoldenSnapshot {
+    package func current() async throws -> GoldenSnapshot {
         if let external {
             if let externalFailure {
                 throw FirecrackerError(
@@ -134,7 +134,7 @@ public actor SnapshotStore {
     ///   - directory: the snapshot that failed; when it is no longer the current one (a concurrent failure
     ///     already quarantined it and a new one was built), nothing happens, so a good rebuild is never
     ///     thrown away for an old failure.
-    public func quarantine(reason: String, directory failed: String? = nil) {
+    package func quarantine(reason: String, directory failed: String? = nil) {
         if let external {
             // Never moved: it is someone else's. Later restores are refused with the reason.
             externalFailure = reason
