@@ -102,11 +102,7 @@ extension SnapshotPool {
         do {
             restored = try await backend.restore(id: makeID("hedge"))
         } catch {
-            restoringOnDemand -= 1
-            restoreFinished()
-            counters.restoreFailures += 1
-            emit(.restoreFailed(reason: "\(error)"))
-            capacityFreed()
+            onDemandRestoreFailed(error)
             return nil
         }
         restoringOnDemand -= 1
@@ -140,6 +136,16 @@ extension SnapshotPool {
             emit(.readinessFailed(vmID: vm.id, reason: "\(error)"))
         }
         await vm.destroy()
+        capacityFreed()
+    }
+
+    /// An on-demand restore (an acquire's or a hedge's) that failed: its slot and capacity freed, the failure
+    /// counted and told.
+    func onDemandRestoreFailed(_ error: any Error) {
+        restoringOnDemand -= 1
+        restoreFinished()
+        counters.restoreFailures += 1
+        emit(.restoreFailed(reason: "\(error)"))
         capacityFreed()
     }
 

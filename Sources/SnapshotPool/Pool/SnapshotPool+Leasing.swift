@@ -179,11 +179,7 @@ extension SnapshotPool {
             do {
                 vm = try await backend.restore(id: makeID("od"))
             } catch {
-                restoringOnDemand -= 1
-                restoreFinished()
-                counters.restoreFailures += 1
-                emit(.restoreFailed(reason: "\(error)"))
-                capacityFreed()
+                onDemandRestoreFailed(error)
                 if backend.isSnapshotFailure(error) {
                     emit(.snapshotFailed(reason: "\(error)"))
                     await backend.snapshotFailed(error)
