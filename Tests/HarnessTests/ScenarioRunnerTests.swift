@@ -126,6 +126,9 @@ struct ScenarioRunnerTests {
         options.progress = { progress.append($0.phase) }
         options.extraGates = [try Gate(parsing: "leases count > 0")]
         options.commit = "0123456789ab"
+        // The failing gate below must fail whatever else this host runs (a build beside the tests took every
+        // acquire out of its second judgement and left it inconclusive, 3 times in 6).
+        options.detectsDisturbances = false
         let report = try await ScenarioRunner(
             scenario: Self.scenario(
                 load: .constantArrivalRate(rate: 50, duration: .seconds(2)),
@@ -722,5 +725,11 @@ struct GateEvaluationTests {
         #expect(detector.disturbances[1].evidence == ["other processes used 120 % of a CPU"])
         // The dispatcher's own lag (50 ms in every sample) is never evidence: a slow pool could cause it.
         #expect(!detector.disturbances.flatMap(\.evidence).contains { $0.contains("dispatch") })
+        // With the thresholds of a gate test, the same samples hold no disturbance.
+        var never = DisturbanceDetector()
+        never.thresholds = .never
+        let none = [sample(0.0), sample(0.2, late: 291), sample(0.4, steal: 100), sample(0.6, other: 200)]
+            .map { never.observe($0) }
+        #expect(none == [false, false, false, false] && never.disturbances.isEmpty)
     }
 }

@@ -65,7 +65,11 @@ struct RunExecution<Backend: VMBackend>: Sendable {
         let startedAt = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         let start = ContinuousClock.now
         let recorder = RunRecorder(live: live)
-        let sampler = TimelineSampler(cgroup: resources.cgroup, live: live)
+        let sampler = TimelineSampler(
+            cgroup: resources.cgroup,
+            live: live,
+            disturbances: options.detectsDisturbances ? .init() : .never
+        )
         defer { sampler.stop() }
         let dispatcher = Dispatcher(name: "snapbench.dispatch")
         defer { dispatcher.stop() }

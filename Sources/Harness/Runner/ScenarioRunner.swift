@@ -48,6 +48,10 @@ package struct ScenarioRunner: Sendable {
         /// For tests of the gates only: time added to every restore inside its timed load, as the regression
         /// drill build adds.
         package var regressionDrill: Duration?
+        /// For tests of the gates only: whether the host's disturbances (CPU steal, other processes' CPU, a late
+        /// real-time thread) take the acquires they touch out of a failed gate's second judgement. Off, a failed
+        /// gate stays failed whatever else the host runs, so a test's verdict cannot depend on a build beside it.
+        package var detectsDisturbances = true
         /// For tests of the leak check only: VMs (by id) whose teardown skips removing their directory.
         package var skipsCleanup: (@Sendable (String) -> Bool)?
         /// Serve live metrics (Prometheus text) at `host:port` while the run lasts; port 0 lets the system pick.

@@ -21,6 +21,9 @@ struct DisturbanceDetector: Sendable {
         var otherPercent = 50.0
         /// Lateness of a real-time thread's wake-up, in ms.
         var realTimeLateMs = 10.0
+
+        /// Nothing is a disturbance (tests of the gates whose verdicts must not depend on the host's load).
+        static let never = Thresholds(stealPercent: .infinity, otherPercent: .infinity, realTimeLateMs: .infinity)
     }
 
     var thresholds = Thresholds()

@@ -42,14 +42,22 @@ final class TimelineSampler: Sendable {
     /// Where each sample's pool state and memory are also shown live.
     private let live: LiveMetrics?
 
-    init(interval: Duration = .milliseconds(200), cgroup: MemoryCgroup?, live: LiveMetrics? = nil) {
+    init(
+        interval: Duration = .milliseconds(200),
+        cgroup: MemoryCgroup?,
+        live: LiveMetrics? = nil,
+        disturbances: DisturbanceDetector.Thresholds = .init()
+    ) {
         self.interval = interval
         self.cgroup = cgroup
         self.live = live
         self.meter = HostActivityMeter(heartbeat: heartbeat)
         // The whole timeline's storage up front (about 1 MiB): grown as the run goes, it would itself read as
         // allocator growth per lease (12 bytes per lease in churn, measured).
-        state.withLock { $0.samples.reserveCapacity(Self.maximumSamples) }
+        state.withLock {
+            $0.samples.reserveCapacity(Self.maximumSamples)
+            $0.detector.thresholds = disturbances
+        }
         heartbeat.start()
     }
 
