@@ -233,12 +233,12 @@ struct YourOwnVMTests {
         try FileManager.default.copyItem(atPath: try ProjectPaths.locateStandInRootfs(), toPath: rootfs)
         func refusal(
             _ adjust: @escaping (inout VMSpec) -> Void,
-            before: (GoldenSnapshot) throws -> Void = { _ in }
+            beforeCheck: () throws -> Void = {}
         )
             async throws -> String
         {
             try await withGoldenSnapshot(adjust: adjust) { installation, snapshot, _ in
-                try before(snapshot)
+                try beforeCheck()
                 let external = ExternalSnapshot(state: snapshot.statePath, memory: snapshot.memoryPath)
                 let error = try await #require(throws: RunError.self) {
                     try await ExternalSnapshotCheck(snapshot: external, installation: installation)
@@ -257,7 +257,7 @@ struct YourOwnVMTests {
         }
         let writable = try await refusal(drive(false))
         #expect(writable.contains("drive `data` is writable at the absolute path \(rootfs)"), "\(writable)")
-        let missing = try await refusal(drive(true)) { _ in
+        let missing = try await refusal(drive(true)) {
             try FileManager.default.moveItem(atPath: rootfs, toPath: rootfs + ".gone")
         }
         #expect(missing.contains("drive `data` needs \(rootfs), which does not exist"), "\(missing)")
