@@ -55,6 +55,10 @@ struct BurstFloorTests {
         let floor = try #require(report.burstFloor, "\(report.gates.map { $0.reason ?? "" })")
         // Every burst's 6 acquires, served warm or on demand; the 20 steady ones are no burst's.
         #expect(abs(floor.warmHitsPerBurst + floor.onDemandPerBurst - 6) < 0.01, "\(floor)")
+        // Five spawns alone before the load, and one in each of the 2 gaps the pool was idle in.
+        let between = try #require(floor.samplesBetweenBursts)
+        #expect(between <= 2 && floor.samples == 5 + between, "\(floor)")
+        try ReportSchema.check(report)
         #expect(report.restoreFloor == nil && report.verdict == .pass, "\(report.gates.map { $0.reason ?? "" })")
         #expect(Leftovers.childVMMs().isEmpty)
     }

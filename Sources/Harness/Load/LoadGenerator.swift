@@ -29,9 +29,8 @@ struct LoadGenerator<Backend: VMBackend>: Sendable {
     /// The outcome of a lease whose clone lacked a device of its snapshot.
     static var missingDevice: String { "missing_device" }
 
-    /// Runs one phase; returns when its every acquire has ended.
-    func run(_ phase: Phase, index: Int) async throws {
-        let phaseStart = ContinuousClock.now
+    /// Runs one phase, its arrivals counted from `phaseStart`; returns when its every acquire has ended.
+    func run(_ phase: Phase, index: Int, start phaseStart: ContinuousClock.Instant = .now) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             if let progress {
                 let ticker = ProgressTicker(

@@ -25,16 +25,41 @@ package struct SpawnCostProbe: Sendable {
         package var warm: [Double] = []
         /// Process start → readiness, per sample.
         package var onDemand: [Double] = []
+        /// How many of the samples were taken between a run's bursts (the rest before its load).
+        package var betweenBursts = 0
 
-        package init(warm: [Double] = [], onDemand: [Double] = []) {
+        package init(warm: [Double] = [], onDemand: [Double] = [], betweenBursts: Int = 0) {
             self.warm = warm
             self.onDemand = onDemand
+            self.betweenBursts = betweenBursts
+        }
+
+        /// These samples and `later`'s, taken between bursts.
+        ///
+        /// ```swift
+        /// let costs = before.adding(betweenBursts: gap)  // gap's samples counted in `betweenBursts`
+        /// ```
+        package func adding(betweenBursts later: Costs) -> Costs {
+            Costs(
+                warm: warm + later.warm,
+                onDemand: onDemand + later.onDemand,
+                betweenBursts: betweenBursts + later.warm.count
+            )
         }
 
         /// The median CPU of one warm spawn, in ms.
         package var warmMilliseconds: Double { Self.median(warm) }
         /// The median CPU of one on-demand spawn, in ms.
         package var onDemandMilliseconds: Double { Self.median(onDemand) }
+        /// The median CPU of one on-demand spawn before the load, and between bursts (`nil` when none was), in ms:
+        /// how far the host moved while the run ran.
+        package var onDemandMillisecondsApart: (beforeLoad: Double, betweenBursts: Double?) {
+            let before = onDemand.count - betweenBursts
+            return (
+                Self.median(Array(onDemand.prefix(before))),
+                betweenBursts > 0 ? Self.median(Array(onDemand.suffix(betweenBursts))) : nil
+            )
+        }
 
         static func median(_ values: [Double]) -> Double {
             let sorted = values.sorted()
@@ -79,6 +104,15 @@ package struct SpawnCostProbe: Sendable {
             costs.onDemand.append(onDemand.inMilliseconds)
         }
         return costs
+    }
+
+    /// One clone, with nothing thrown away first: between a run's bursts, when the caches are warm from the burst.
+    ///
+    /// - Throws: its restore or readiness failure; the clone is destroyed and its directory removed whatever happens.
+    package func measureOne(_ index: Int) async throws -> Costs {
+        defer { try? FileManager.default.removeItem(atPath: workDirectory) }
+        let (warm, onDemand) = try await sample(index)
+        return Costs(warm: [warm.inMilliseconds], onDemand: [onDemand.inMilliseconds])
     }
 
     /// One clone: the CPU of its resume → readiness, and of its whole spawn.

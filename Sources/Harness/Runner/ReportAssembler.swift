@@ -133,7 +133,7 @@ struct ReportAssembler: Sendable {
     }
 
     /// The floor of the measured bursts: their served warm hits and on-demand spawns per burst (of the burst
-    /// phases alone), at the costs measured before the pool started.
+    /// phases alone), at the costs measured before the pool started and between the bursts.
     private func burstFloor() -> BurstFloor? {
         guard let costs = outcome.spawnCosts, let bursts = scenario.measuredBursts, bursts > 0 else { return nil }
         let served = outcome.bursts ?? outcome.overall
@@ -141,6 +141,8 @@ struct ReportAssembler: Sendable {
             warmSpawnCPUMilliseconds: costs.warmMilliseconds,
             onDemandSpawnCPUMilliseconds: costs.onDemandMilliseconds,
             samples: costs.warm.count,
+            samplesBetweenBursts: costs.betweenBursts,
+            onDemandApart: costs.onDemandMillisecondsApart,
             cores: ProcessInfo.processInfo.activeProcessorCount,
             warmHitsPerBurst: Double(served.latency(.spawnWarm)?.count ?? 0) / Double(bursts),
             onDemandPerBurst: Double(served.latency(.spawnOnDemand)?.count ?? 0) / Double(bursts)

@@ -77,7 +77,15 @@ struct RunExecution<Backend: VMBackend>: Sendable {
         let floors = await measureFloors()
         let pool = makePool()
         let log = FaultLog(recordsLeases: !scenario.faults.isEmpty)
-        let load = await run(pool, log: log, recorder: recorder, sampler: sampler, dispatcher: dispatcher, start: start)
+        let load = await run(
+            pool,
+            log: log,
+            recorder: recorder,
+            sampler: sampler,
+            dispatcher: dispatcher,
+            start: start,
+            samplesBetweenBursts: floors.spawnCosts.value != nil
+        )
         let counters = await pool.statistics().counters
         sampler.sample(start: start, pool: nil, recorder: recorder)
         recorder.settleAll(disturbances: sampler.disturbances)
@@ -105,8 +113,8 @@ struct RunExecution<Backend: VMBackend>: Sendable {
             dispatcherRealTime: dispatcher.isRealTime,
             heartbeatRealTime: sampler.heartbeatIsRealTime,
             disturbedAcquires: recorder.excludedCount,
-            spawnCosts: floors.spawnCosts.value,
-            spawnCostProblem: floors.spawnCosts.problem,
+            spawnCosts: floors.spawnCosts.value?.adding(betweenBursts: load.betweenBursts.costs),
+            spawnCostProblem: floors.spawnCosts.problem ?? load.betweenBursts.problem,
             restoreFloor: floors.restore.value,
             restoreFloorProblem: floors.restore.problem,
             workFloor: floors.work.value,
@@ -138,6 +146,8 @@ struct RunExecution<Backend: VMBackend>: Sendable {
         var countersAtMeasuredStart = PoolStatistics.Counters()
         var descriptorsBefore: [Int32: String] = [:]
         var allocatedBefore: UInt64?
+        /// Spawns measured alone between the measured bursts.
+        var betweenBursts = SpawnCostsSampled()
     }
 
     private func makePool() -> SnapshotPool<Backend, ContinuousClock> {
@@ -214,7 +224,8 @@ struct RunExecution<Backend: VMBackend>: Sendable {
         recorder: RunRecorder,
         sampler: TimelineSampler,
         dispatcher: Dispatcher,
-        start: ContinuousClock.Instant
+        start: ContinuousClock.Instant,
+        samplesBetweenBursts: Bool
     ) async -> LoadResult {
         let events = pool.subscribe()
         let scheduler = FaultScheduler(
@@ -276,7 +287,15 @@ struct RunExecution<Backend: VMBackend>: Sendable {
                         result.countersAtMeasuredStart = await pool.statistics().counters
                     }
                     let index = recorder.beginPhase(phase.name, warmup: phase.warmup)
-                    try await generator.run(phase, index: index)
+                    let sampled = try await runPhase(
+                        phase,
+                        index: index,
+                        generator: generator,
+                        pool: pool,
+                        samplesBetweenBursts: samplesBetweenBursts && result.betweenBursts.problem == nil
+                    )
+                    result.betweenBursts.costs = result.betweenBursts.costs.adding(betweenBursts: sampled.costs)
+                    result.betweenBursts.problem = result.betweenBursts.problem ?? sampled.problem
                 }
                 result.loadEnd = start.duration(to: .now).inSeconds
                 result.occurrences = await faults?.value ?? []
@@ -294,6 +313,43 @@ struct RunExecution<Backend: VMBackend>: Sendable {
         }
         if let error = poolFailure.value { result.failure = error }
         return result
+    }
+
+    /// Runs one phase; beside a measured burst phase, measures one spawn alone in each gap between its bursts
+    /// (the burst's floor then covers the minutes it judges), ending that with the phase.
+    private func runPhase(
+        _ phase: Phase,
+        index: Int,
+        generator: LoadGenerator<Backend>,
+        pool: SnapshotPool<Backend, ContinuousClock>,
+        samplesBetweenBursts: Bool
+    ) async throws -> SpawnCostsSampled {
+        guard samplesBetweenBursts, !phase.warmup, case .burst(_, _, let bursts, let interval) = phase.load,
+            let measureOne = resources.spawnCostBetweenBursts
+        else {
+            try await generator.run(phase, index: index)
+            return SpawnCostsSampled()
+        }
+        let sampler = SpawnCostsBetweenBursts(
+            clock: ContinuousClock(),
+            isIdle: { await pool.isIdle() },
+            measureOne: measureOne,
+            logger: options.logger
+        )
+        let start = ContinuousClock.now
+        return try await withThrowingTaskGroup(of: SpawnCostsSampled?.self) { group in
+            group.addTask { await sampler.run(start: start, bursts: bursts, interval: interval) }
+            group.addTask {
+                try await generator.run(phase, index: index, start: start)
+                return nil
+            }
+            var sampled = SpawnCostsSampled()
+            while let next = try await group.next() {
+                // The load ended: a gap after the last burst is no gap.
+                if let next { sampled = next } else { group.cancelAll() }
+            }
+            return sampled
+        }
     }
 
     private func waitUntilStarted(_ pool: SnapshotPool<Backend, ContinuousClock>) async throws {

@@ -26,6 +26,9 @@ struct RunResources<Backend: VMBackend>: Sendable {
     /// Measures the CPU of one warm and one on-demand spawn alone (before the pool starts); `nil` where spawns
     /// use no CPU of this host (the simulated backend).
     var spawnCosts: (@Sendable () async throws -> SpawnCostProbe.Costs)? = nil
+    /// Measures one spawn alone between a run's bursts (its caches warm from the burst): the floor then covers
+    /// the same minutes as the bursts it judges; `nil` where spawns use no CPU of this host.
+    var spawnCostBetweenBursts: (@Sendable (_ index: Int) async throws -> SpawnCostProbe.Costs)? = nil
     /// Measures the host's own floor for a burst's restores (that many loads at once, nothing else running);
     /// `nil` where restores use no CPU of this host.
     var restoreFloor: (@Sendable (_ concurrency: Int) async throws -> RestoreFloor)? = nil
@@ -129,6 +132,23 @@ extension RunResources where Backend == FirecrackerBackend {
         let isolated = isolation.networkSlots != nil || isolation.jail != nil
         let fileBacked = scenario.pool.memory.backend == .file && spec.blockDevices == nil
         let logger = options.logger
+        let standbyProcesses = scenario.pool.standbyProcesses > 0
+        let spawnCostProbe: @Sendable () async throws -> SpawnCostProbe = {
+            if isolated {
+                throw RunError(
+                    .invalidRequest,
+                    "the spawn-cost probe restores unjailed VMs without network namespaces, so a burst of "
+                        + "clones with network interfaces or a jail has no floor"
+                )
+            }
+            return SpawnCostProbe(
+                installation: installation,
+                snapshot: try await store.current(),
+                workDirectory: costDirectory,
+                processStartedAhead: standbyProcesses,
+                logger: logger
+            )
+        }
         var resources = RunResources(
             backend: backend,
             installation: installation,
@@ -147,23 +167,8 @@ extension RunResources where Backend == FirecrackerBackend {
                     filesystem: fixedFilesystem
                 )
             },
-            spawnCosts: {
-                if isolated {
-                    throw RunError(
-                        .invalidRequest,
-                        "the spawn-cost probe restores unjailed VMs without network namespaces, so a burst of "
-                            + "clones with network interfaces or a jail has no floor"
-                    )
-                }
-                return try await SpawnCostProbe(
-                    installation: installation,
-                    snapshot: try await store.current(),
-                    workDirectory: costDirectory,
-                    processStartedAhead: scenario.pool.standbyProcesses > 0,
-                    logger: logger
-                )
-                .measure(samples: RunResources.spawnCostSamples)
-            },
+            spawnCosts: { try await spawnCostProbe().measure(samples: RunResources.spawnCostSamples) },
+            spawnCostBetweenBursts: { index in try await spawnCostProbe().measureOne(index) },
             restoreFloor: { concurrency in
                 guard !isolated, fileBacked else {
                     throw RunError(

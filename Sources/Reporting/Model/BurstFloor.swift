@@ -17,6 +17,13 @@ package struct BurstFloor: Codable, Sendable, Equatable {
     package var onDemandSpawnCPUMilliseconds: Double
     /// Spawns measured alone for each cost.
     package var samples: Int
+    /// How many of them were measured between the bursts, halfway from one to the next with the pool idle (the
+    /// rest before the load); absent in reports made before they were.
+    package var samplesBetweenBursts: Int?
+    /// The median CPU of one on-demand spawn alone before the load and between the bursts, in ms (absent when
+    /// none was measured between bursts): how far the host moved while the run ran.
+    package var onDemandBeforeLoadMilliseconds: Double?
+    package var onDemandBetweenBurstsMilliseconds: Double?
     /// Online CPUs.
     package var cores: Int
     /// Served warm hits per burst in the measured burst phases.
@@ -30,6 +37,8 @@ package struct BurstFloor: Codable, Sendable, Equatable {
         warmSpawnCPUMilliseconds: Double,
         onDemandSpawnCPUMilliseconds: Double,
         samples: Int,
+        samplesBetweenBursts: Int? = nil,
+        onDemandApart: (beforeLoad: Double, betweenBursts: Double?)? = nil,
         cores: Int,
         warmHitsPerBurst: Double,
         onDemandPerBurst: Double
@@ -37,11 +46,35 @@ package struct BurstFloor: Codable, Sendable, Equatable {
         self.warmSpawnCPUMilliseconds = warmSpawnCPUMilliseconds
         self.onDemandSpawnCPUMilliseconds = onDemandSpawnCPUMilliseconds
         self.samples = samples
+        self.samplesBetweenBursts = samplesBetweenBursts
+        if let onDemandApart, let between = onDemandApart.betweenBursts {
+            self.onDemandBeforeLoadMilliseconds = onDemandApart.beforeLoad
+            self.onDemandBetweenBurstsMilliseconds = between
+        }
         self.cores = cores
         self.warmHitsPerBurst = warmHitsPerBurst
         self.onDemandPerBurst = onDemandPerBurst
         self.milliseconds =
             (warmHitsPerBurst * warmSpawnCPUMilliseconds + onDemandPerBurst * onDemandSpawnCPUMilliseconds)
             / Double(max(1, cores))
+    }
+
+    /// The floor in one sentence, with what it was computed from.
+    ///
+    /// ```swift
+    /// floor.summary  // "spawn floor (CPU-bound): 39.9 ms per burst — 4 warm × 1.59 ms + 12 on demand × 6.12 ms …"
+    /// ```
+    package var summary: String {
+        "spawn floor (CPU-bound): \(formatNumber(milliseconds)) ms per burst — "
+            + "\(formatNumber(warmHitsPerBurst)) warm × \(formatNumber(warmSpawnCPUMilliseconds)) ms "
+            + "+ \(formatNumber(onDemandPerBurst)) on demand × "
+            + "\(formatNumber(onDemandSpawnCPUMilliseconds)) ms of CPU, ÷ \(cores) cores "
+            + "(medians of \(samples) spawns alone: "
+            + "\(samples - (samplesBetweenBursts ?? 0)) before the load, "
+            + "\(samplesBetweenBursts ?? 0) between bursts"
+            + (onDemandBetweenBurstsMilliseconds.map { between in
+                "; on demand \(formatNumber(onDemandBeforeLoadMilliseconds ?? 0)) ms before the load, "
+                    + "\(formatNumber(between)) ms between bursts"
+            } ?? "") + ")"
     }
 }

@@ -44,14 +44,7 @@ extension RunReport {
                     + "p95 \(formatNumber(loads.p95)) ms, max \(formatNumber(loads.max)) ms"
             )
         }
-        if let burstFloor {
-            lines.append(
-                "spawn floor (CPU-bound): \(formatNumber(burstFloor.milliseconds)) ms per burst — "
-                    + "\(formatNumber(burstFloor.warmHitsPerBurst)) warm × \(formatNumber(burstFloor.warmSpawnCPUMilliseconds)) ms "
-                    + "+ \(formatNumber(burstFloor.onDemandPerBurst)) on demand × "
-                    + "\(formatNumber(burstFloor.onDemandSpawnCPUMilliseconds)) ms of CPU, ÷ \(burstFloor.cores) cores"
-            )
-        }
+        if let burstFloor { lines.append(burstFloor.summary) }
         if let hedging {
             lines.append(
                 "hedged acquires: \(hedging.fired) fired (\(hedging.won) won, \(hedging.wasted) wasted, \(hedging.restores) "
