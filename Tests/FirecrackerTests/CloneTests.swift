@@ -481,9 +481,13 @@ private enum KernelView {
         return false
     }
 
-    /// Waits until a connection accepted on the Unix socket bound at `path` has bytes in its receive queue that
-    /// its server has not read (`ss` lists an accepted connection under its listener's path), polling; `false`
-    /// after `timeout`.
+    /// Waits until a connection to the Unix socket bound at `path` has bytes its server has not read, polling;
+    /// `false` after `timeout`.
+    ///
+    /// Seen from either end: an accepted connection is listed under its listener's path with its receive queue;
+    /// one the server never accepted (the VMM was stopped before its API thread got to it, as happens on a loaded
+    /// host) is not listed at all, so this process's own end counts too, whose send queue holds the bytes until
+    /// the peer reads them.
     static func waitForUnreadBytes(on path: String, ss: String, within timeout: Duration = .seconds(10)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -493,12 +497,13 @@ private enum KernelView {
         return false
     }
 
-    /// The unread bytes of the established connections on the Unix socket bound at `path`: a line of `ss -xnH`
-    /// reads `u_str ESTAB <Recv-Q> <Send-Q> <path> <inode> <peer> <peer inode>`.
+    /// The unread bytes of the established connections on the Unix socket bound at `path` (a line of `ss -xnpH`
+    /// reads `u_str ESTAB <Recv-Q> <Send-Q> <path> <inode> <peer> <peer inode> users:((…,pid=<pid>,…))`), plus
+    /// the bytes this process sent on its own Unix stream connections that no peer has read.
     private static func unreadBytes(on path: String, ss: String) -> Int {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ss)
-        process.arguments = ["-x", "-n", "-H"]
+        process.arguments = ["-x", "-n", "-p", "-H"]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -509,10 +514,13 @@ private enum KernelView {
         }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let ownProcess = "pid=\(getpid()),"
         return String(decoding: data, as: UTF8.self).split(separator: "\n").reduce(0) { total, line in
             let fields = line.split(whereSeparator: \.isWhitespace)
-            guard fields.count > 4, fields[1] == "ESTAB", fields[4] == path else { return total }
-            return total + (Int(fields[2]) ?? 0)
+            guard fields.count > 4, fields[0] == "u_str", fields[1] == "ESTAB" else { return total }
+            if fields[4] == path { return total + (Int(fields[2]) ?? 0) }
+            if line.contains(ownProcess) { return total + (Int(fields[3]) ?? 0) }
+            return total
         }
     }
 }
