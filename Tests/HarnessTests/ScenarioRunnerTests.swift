@@ -732,4 +732,33 @@ struct GateEvaluationTests {
             .map { never.observe($0) }
         #expect(none == [false, false, false, false] && never.disturbances.isEmpty)
     }
+
+    @Test("a late arrival marks its interval only when the hypervisor stole at least as much CPU in it")
+    func lateArrivalUnderSteal() {
+        func sample(_ time: Double, steal: Double, lag: Double) -> TimelineSample {
+            var sample = GateEvaluationTests.sample(time, 1)
+            sample.stealPercent = steal
+            sample.otherCPUPercent = 0
+            sample.heartbeatLateMs = 0.1
+            sample.dispatchLagMaxMs = lag
+            return sample
+        }
+        var detector = DisturbanceDetector()
+        // 200 ms intervals: 5 % of a CPU stolen is 10 ms, which explains a 2.3 ms lag, not a 12 ms one; no steal
+        // explains nothing; an arrival on time needs no explaining.
+        let flagged = [
+            sample(0.0, steal: 0, lag: 0), sample(0.2, steal: 5, lag: 2.3), sample(3.0, steal: 0, lag: 2.8),
+            sample(3.2, steal: 5, lag: 12), sample(6.0, steal: 5, lag: 0.4), sample(6.2, steal: 0, lag: 0),
+        ].map { detector.observe($0) }
+        #expect(flagged == [false, true, false, false, false, false])
+        #expect(detector.disturbances.count == 1)
+        #expect(
+            detector.disturbances.first?.evidence == ["an arrival 2.3 ms late while the hypervisor stole 10 ms of CPU"]
+        )
+        var never = DisturbanceDetector()
+        never.thresholds = .never
+        #expect(
+            ![sample(0.0, steal: 0, lag: 0), sample(0.2, steal: 5, lag: 2.3)].map { never.observe($0) }.contains(true)
+        )
+    }
 }

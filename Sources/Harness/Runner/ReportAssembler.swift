@@ -164,7 +164,8 @@ struct ReportAssembler: Sendable {
         var definitions = Dictionary(uniqueKeysWithValues: Metric.allCases.map { ($0.rawValue, $0.definition) })
         definitions["disturbance"] =
             "a sample interval (200 ms) in which the hypervisor stole at least 20 % of a CPU, processes outside the "
-            + "run used at least 50 % of one, or a real-time thread (heartbeat, dispatcher) woke at least 10 ms late; "
+            + "run used at least 50 % of one, a real-time thread (heartbeat, dispatcher) woke at least 10 ms late, or "
+            + "an arrival started more than 1 ms late while the hypervisor stole at least that much CPU; "
             + "acquires exposed to it, or within 1 s after it, are left out of the undisturbed figures"
         definitions["gate bounds"] =
             "rates: one-sided 95 % Wilson bounds; percentiles: distribution-free one-sided 95 % order-statistic "
