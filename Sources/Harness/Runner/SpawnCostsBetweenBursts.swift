@@ -50,8 +50,9 @@ struct SpawnCostsBetweenBursts<SamplingClock: Clock<Duration>>: Sendable {
                 sampled.costs = sampled.costs.adding(betweenBursts: costs)
             } catch {
                 if !Task.isCancelled {
-                    sampled.problem = "a spawn between bursts could not be measured: \(error)"
-                    logger.warning("\(sampled.problem ?? "")")
+                    let problem = "a spawn between bursts could not be measured: \(error)"
+                    sampled.problem = problem
+                    logger.warning("\(problem)")
                 }
                 break
             }

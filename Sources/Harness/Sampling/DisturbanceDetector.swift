@@ -66,7 +66,8 @@ struct DisturbanceDetector: Sendable {
             lag > RunRecorder.lateStartThreshold.inMilliseconds
         {
             let stolenMs = steal / 100 * (sample.time - start) * 1000
-            if stolenMs > 0, stolenMs >= lag {
+            // The lag is over 1 ms here, so no interval without steal qualifies.
+            if stolenMs >= lag {
                 evidence.append(
                     "an arrival \(formatNumber(lag)) ms late while the hypervisor stole \(formatNumber(stolenMs)) ms of CPU"
                 )
