@@ -101,6 +101,8 @@ extern u64 c_retouch(u64 *wrong);
 #define WAITING 512
 /* What this side offers the host: lines are consumed as they arrive, so the whole window is always free. */
 #define BUF_ALLOC 65536
+/* Control packets owed to the host while every tx descriptor is in flight. */
+#define OWED 16
 
 struct desc {
     u64 addr;
@@ -159,6 +161,13 @@ struct connection {
     char waiting[WAITING];
 };
 
+/* A control packet (RESPONSE, RST, CREDIT_UPDATE) that found every tx descriptor in flight. */
+struct owed {
+    u32 peer_port;
+    u32 local_port;
+    u16 op;
+};
+
 /* The driver's whole state. In .bss, which guest.S zeroes at boot; part of every snapshot. */
 static struct {
     volatile u8 *mmio;
@@ -167,6 +176,8 @@ static struct {
     u32 tx_busy; /* bit i: tx descriptor i is in flight */
     u32 notify;  /* bit q: queue q has new buffers for the device */
     u32 waiting; /* 1 while a connection may have replies waiting (cleared once all are sent) */
+    u32 owed_count;
+    struct owed owed[OWED]; /* in the order they were due, sent before anything else at the next interrupt */
     struct queue rx, tx, event;
     struct connection connections[CONNECTIONS];
     u8 rx_buffers[QUEUE_SIZE][RX_BUFFER] __attribute__((aligned(8)));
@@ -325,16 +336,55 @@ static void reply(struct connection *connection, const char *text, u32 length) {
     flush(connection);
 }
 
+/* A control packet from `local_port` (the agent's port, or the one a refused packet was sent to), carrying
+ * `connection`'s counters. One that finds every tx descriptor in flight is owed, in order, and goes out at the
+ * next interrupt: dropped, a RESPONSE or an RST left the host's connect unanswered, since Firecracker gives up on
+ * a connection only when something else wakes its muxer (12 connections waiting at boot left 4 hanging). */
+static void control(struct connection *connection, u32 local_port, u16 op) {
+    if (!agent.owed_count) {
+        u32 port = agent.port;
+        agent.port = local_port;
+        int sent = send(connection, op, 0, 0, 0);
+        agent.port = port;
+        if (sent) return;
+    }
+    if (agent.owed_count == OWED) return; /* only a host flooding a stalled device gets here; it times out */
+    struct owed *owed = &agent.owed[agent.owed_count++];
+    owed->peer_port = connection->peer_port;
+    owed->local_port = local_port;
+    owed->op = op;
+}
+
+static struct connection *find(u32 peer_port);
+
+/* Sends the owed control packets, in order, while tx descriptors are free. */
+static void pay_owed(void) {
+    /* Static: a connection on the stack would be zeroed with a memset this freestanding guest does not have;
+     * this one's counters stay 0 (a control packet carries no payload). */
+    static struct connection gone;
+    u32 paid = 0;
+    for (; paid < agent.owed_count; paid++) {
+        struct owed *owed = &agent.owed[paid];
+        struct connection *connection = owed->local_port == agent.port ? find(owed->peer_port) : 0;
+        if (!connection) {
+            gone.peer_port = owed->peer_port;
+            connection = &gone;
+        }
+        u32 port = agent.port;
+        agent.port = owed->local_port;
+        int sent = send(connection, owed->op, 0, 0, 0);
+        agent.port = port;
+        if (!sent) break;
+    }
+    for (u32 i = paid; i < agent.owed_count; i++) agent.owed[i - paid] = agent.owed[i];
+    agent.owed_count -= paid;
+}
+
 /* A reset for a packet that has no connection here: the header's own ports, swapped. */
 static void refuse(const struct header *packet) {
-    /* Static: a connection on the stack would be zeroed with a memset this freestanding guest does not have;
-     * this one's counters stay 0 (an RST carries no payload). */
-    static struct connection stray;
+    static struct connection stray; /* static for the same reason as pay_owed's */
     stray.peer_port = packet->src_port;
-    u32 port = agent.port;
-    agent.port = packet->dst_port;
-    send(&stray, OP_RST, 0, 0, 0);
-    agent.port = port;
+    control(&stray, packet->dst_port, OP_RST);
 }
 
 /* --- the agent -------------------------------------------------------------------------------------- */
@@ -416,7 +466,7 @@ static void receive(const struct header *packet, const u8 *payload) {
         connection->peer_port = packet->src_port;
         connection->peer_buf_alloc = packet->buf_alloc;
         connection->peer_fwd_cnt = packet->fwd_cnt;
-        send(connection, OP_RESPONSE, 0, 0, 0);
+        control(connection, agent.port, OP_RESPONSE);
         return;
     }
     if (!connection) {
@@ -449,10 +499,10 @@ static void receive(const struct header *packet, const u8 *payload) {
         connection->received += packet->len;
         break;
     case OP_CREDIT_REQUEST:
-        send(connection, OP_CREDIT_UPDATE, 0, 0, 0);
+        control(connection, agent.port, OP_CREDIT_UPDATE);
         break;
     case OP_SHUTDOWN:
-        send(connection, OP_RST, 0, 0, 0);
+        control(connection, agent.port, OP_RST);
         connection->peer_port = 0;
         break;
     case OP_RST:
@@ -487,6 +537,7 @@ void agent_interrupt(void) {
         agent.tx_busy &= ~(1u << agent.tx.used.ring[agent.tx.last_used % QUEUE_SIZE].id);
         agent.tx.last_used++;
     }
+    if (agent.owed_count) pay_owed();
     if (agent.waiting) {
         u32 left = 0;
         for (int i = 0; i < CONNECTIONS; i++) {
@@ -574,11 +625,15 @@ u64 agent_start(const char *cmdline) {
     setup_queue(0, &agent.rx);
     setup_queue(1, &agent.tx);
     setup_queue(2, &agent.event);
-    mmio_write(MMIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
-    agent.guest_cid = mmio_read(MMIO_CONFIG) | ((u64)mmio_read(MMIO_CONFIG + 4) << 32);
-    /* The device's pin: edge, active high, to this vCPU (x2APIC id 0), unmasked last. */
+    /* The device's pin: edge, active high, to this vCPU (x2APIC id 0), unmasked before the device goes live.
+     * Connections the host opened while the guest booted are delivered the moment DRIVER_OK activates the
+     * device, and an edge on a masked pin is lost: with the pin unmasked later, the first batch filled every rx
+     * buffer with no interrupt to say so, the device had nowhere to put more, and the agent never answered.
+     * Unmasked first, that edge waits in the local APIC until this boot path idles with interrupts on. */
     ioapic_write(0x11 + 2 * irq, 0);
     ioapic_write(0x10 + 2 * irq, AGENT_VECTOR);
+    mmio_write(MMIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
+    agent.guest_cid = mmio_read(MMIO_CONFIG) | ((u64)mmio_read(MMIO_CONFIG + 4) << 32);
     mmio_write(MMIO_QUEUE_NOTIFY, 0);
     mmio_write(MMIO_QUEUE_NOTIFY, 2);
     agent.notify = 0;

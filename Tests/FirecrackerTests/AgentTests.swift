@@ -259,6 +259,67 @@ extension RealFirecracker {
             #expect(Leftovers.childVMMs().isEmpty)
         }
 
+        @Test(
+            "connections the host opened while the guest was off are all settled once it boots: none is left hanging"
+        )
+        func connectionsWaitingAtBoot() async throws {
+            let installation = try await TestEnvironment.installation()
+            let scratch = try TestEnvironment.scratchDirectory()
+            defer { TestEnvironment.remove(scratch) }
+            var spec = VMSpec.builtInGuest(imagePath: try TestEnvironment.guestPath(), workingSetMiB: 4)
+            Self.agentSpec(&spec)
+            let vmm = try await VMMProcess.launch(
+                VMMConfiguration(binary: installation.firecrackerPath, workingDirectory: scratch + "/vm", id: "waiting")
+            )
+            do {
+                try await vmm.api.configure(BootSource(kernelImagePath: spec.kernelImagePath, bootArgs: spec.bootArgs))
+                try await vmm.api.configure(MachineConfiguration(vcpuCount: 1, memSizeMib: spec.memoryMiB))
+                try await vmm.api.configure(try #require(spec.vsock))
+                // More than the guest has rx buffers (8): the device fills every one the moment the driver
+                // activates it. The guest that unmasked its interrupt line only after that lost the one interrupt
+                // saying so, and then answered nothing at all (a host asking every 15 ms from the start of the
+                // boot hit it whenever the boot took longer than 8 tries).
+                var early: [EarlyVsockConnection] = []
+                for _ in 0..<12 {
+                    early.append(
+                        try await EarlyVsockConnection.open(
+                            socketPath: vmm.workingDirectory + "/vsock.sock",
+                            port: AgentProbe.builtIn.port,
+                            request: "ready"
+                        )
+                    )
+                }
+                try await vmm.api.perform(InstanceAction(.instanceStart))
+                var answered = 0
+                for connection in early {
+                    switch await connection.result(within: .seconds(5)) {
+                    case .answered(let reply):
+                        #expect(reply.hasPrefix("R"), "\(reply)")
+                        answered += 1
+                    case .closed:
+                        break  // refused: the guest keeps 4 connections, and says so to the rest
+                    case .timedOut(let received):
+                        Issue.record(
+                            "a connection opened before the boot was neither answered nor refused: \(received)"
+                        )
+                    }
+                }
+                #expect(answered >= 1)
+                let after = try await AgentChannel.ask(
+                    socketPath: vmm.workingDirectory + "/vsock.sock",
+                    port: AgentProbe.builtIn.port,
+                    request: "ready",
+                    deadline: .now + .seconds(2)
+                )
+                #expect(after.reply.hasPrefix("R"), "\(after.reply)")
+            } catch {
+                await vmm.destroy()
+                throw error
+            }
+            await vmm.destroy()
+            #expect(Leftovers.childVMMs().isEmpty)
+        }
+
         @Test("a golden VM whose agent is its only boot signal is snapshotted once the agent answers")
         func bootByAgent() async throws {
             try await withGoldenSnapshot(adjust: Self.agentAsBootSignal) { installation, snapshot, clones in
