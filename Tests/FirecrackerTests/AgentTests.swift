@@ -39,6 +39,30 @@ extension RealFirecracker {
             spec.blockDevices = BlockDevices(count: 2, sizeMiB: 1, sharing: .readOnly)
         }
 
+        /// A VMM with the built-in guest and a vsock device, configured and not started: for what a host does
+        /// while the guest boots.
+        static func configuredVMM(
+            in scratch: String,
+            id: String,
+            adjust: (inout VMSpec) -> Void
+        ) async throws -> VMMProcess {
+            let installation = try await TestEnvironment.installation()
+            var spec = VMSpec.builtInGuest(imagePath: try TestEnvironment.guestPath(), workingSetMiB: 4)
+            adjust(&spec)
+            let vmm = try await VMMProcess.launch(
+                VMMConfiguration(binary: installation.firecrackerPath, workingDirectory: scratch + "/vm", id: id)
+            )
+            do {
+                try await vmm.api.configure(BootSource(kernelImagePath: spec.kernelImagePath, bootArgs: spec.bootArgs))
+                try await vmm.api.configure(MachineConfiguration(vcpuCount: 1, memSizeMib: spec.memoryMiB))
+                try await vmm.api.configure(try #require(spec.vsock))
+            } catch {
+                await vmm.destroy()
+                throw error
+            }
+            return vmm
+        }
+
         @Test("each clone is ready when its agent answers over a new vsock connection, with its own generation id")
         func readinessOverVsock() async throws {
             try await withGoldenSnapshot(adjust: Self.agentWithWork) {
@@ -221,18 +245,10 @@ extension RealFirecracker {
 
         @Test("the agent first answers once the guest has booted: its READY line is on the console before any reply")
         func answersAfterBoot() async throws {
-            let installation = try await TestEnvironment.installation()
             let scratch = try TestEnvironment.scratchDirectory()
             defer { TestEnvironment.remove(scratch) }
-            var spec = VMSpec.builtInGuest(imagePath: try TestEnvironment.guestPath(), workingSetMiB: 4)
-            Self.agentQuiet(&spec)
-            let vmm = try await VMMProcess.launch(
-                VMMConfiguration(binary: installation.firecrackerPath, workingDirectory: scratch + "/vm", id: "early")
-            )
+            let vmm = try await Self.configuredVMM(in: scratch, id: "early", adjust: Self.agentQuiet)
             do {
-                try await vmm.api.configure(BootSource(kernelImagePath: spec.kernelImagePath, bootArgs: spec.bootArgs))
-                try await vmm.api.configure(MachineConfiguration(vcpuCount: 1, memSizeMib: spec.memoryMiB))
-                try await vmm.api.configure(try #require(spec.vsock))
                 try await vmm.api.perform(InstanceAction(.instanceStart))
                 // Asked back to back from the start: a host whose boot signal is this answer (a golden VM of the
                 // `guest: linux` path) snapshots the guest as it is at the first reply.
@@ -263,18 +279,10 @@ extension RealFirecracker {
             "connections the host opened while the guest was off are all settled once it boots: none is left hanging"
         )
         func connectionsWaitingAtBoot() async throws {
-            let installation = try await TestEnvironment.installation()
             let scratch = try TestEnvironment.scratchDirectory()
             defer { TestEnvironment.remove(scratch) }
-            var spec = VMSpec.builtInGuest(imagePath: try TestEnvironment.guestPath(), workingSetMiB: 4)
-            Self.agentSpec(&spec)
-            let vmm = try await VMMProcess.launch(
-                VMMConfiguration(binary: installation.firecrackerPath, workingDirectory: scratch + "/vm", id: "waiting")
-            )
+            let vmm = try await Self.configuredVMM(in: scratch, id: "waiting", adjust: Self.agentOnly)
             do {
-                try await vmm.api.configure(BootSource(kernelImagePath: spec.kernelImagePath, bootArgs: spec.bootArgs))
-                try await vmm.api.configure(MachineConfiguration(vcpuCount: 1, memSizeMib: spec.memoryMiB))
-                try await vmm.api.configure(try #require(spec.vsock))
                 // More than the guest has rx buffers (8): the device fills every one the moment the driver
                 // activates it. The guest that unmasked its interrupt line only after that lost the one interrupt
                 // saying so, and then answered nothing at all (a host asking every 15 ms from the start of the
