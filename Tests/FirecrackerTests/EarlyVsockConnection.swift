@@ -45,9 +45,7 @@ final class EarlyVsockConnection: Sendable {
     /// What came back, waiting at most `timeout` more; the connection is closed afterwards.
     func result(within timeout: Duration) async -> Outcome {
         let channel = self.channel
-        let (seconds, attoseconds) = timeout.components
-        let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
             channel.pipeline.fireUserInboundEventTriggered(OutcomeCollector.TimedOut())
         }
         let outcome = (try? await outcome.get()) ?? .closed(received: "")
