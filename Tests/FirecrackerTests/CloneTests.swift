@@ -36,7 +36,10 @@ extension RealFirecracker {
                     tokens.insert(proof.token)
                     // A guest told to do no work after its resume reports none.
                     #expect(try await clone.waitForWork(deadline: .now + .seconds(1)) == nil)
-                    try await clone.collectFirecrackerMetrics()
+                    let decoded = try await clone.collectFirecrackerMetrics()
+                    // The pool's scan of the file gives what the full decode of Firecracker's own lines gives.
+                    let scanned = FirecrackerMetrics.latestLoadSnapshotMicroseconds(inFile: clone.vmm.metricsPath)
+                    #expect(scanned != nil && scanned == decoded?.loadSnapshotMicroseconds)
                     let timings = clone.timings
                     #expect(timings.processStart != nil && timings.load != nil && timings.resume != nil)
                     #expect(timings.readiness != nil && timings.firecrackerLoad != nil)

@@ -35,4 +35,33 @@ struct MetricsTests {
         try "not json\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(throws: FirecrackerError.self) { try FirecrackerMetrics.latest(inFile: path) }
     }
+
+    @Test("the load latency scanned from a metrics file's bytes is the one the full decode gives")
+    func scannedLoadLatency() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID()).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func scanned(_ text: String) throws -> UInt64? {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return FirecrackerMetrics.latestLoadSnapshotMicroseconds(inFile: path)
+        }
+        let decoys =
+            #"{"put_api_requests":{"load_snapshot_count":7},"latencies_us":{"vmm_load_snapshot":5,"#
+            + #""note":"load_snapshot","load_snapshot" : 4321 ,"resume_vm":2}}"#
+        #expect(try scanned(decoys + "\n") == 4321)
+        #expect(try FirecrackerMetrics(line: decoys).loadSnapshotMicroseconds == 4321)
+        // A later zero is "no load since": the earlier figure stands, as when the whole file is decoded.
+        let lines = #"{"latencies_us":{"load_snapshot":900}}"# + "\n" + #"{"latencies_us":{"load_snapshot":0}}"#
+        #expect(try scanned(lines + "\n") == 900)
+        #expect(try FirecrackerMetrics.latest(inFile: path)?.loadSnapshotMicroseconds == 900)
+        #expect(try scanned(lines + "\n" + #"{"latencies_us":{"load_snapshot":1200}}"#) == 1200)
+        // What is not an unsigned integer is no figure; a line that is not JSON is skipped.
+        #expect(try scanned(#"{"latencies_us":{"load_snapshot":12.5}}"#) == nil)
+        #expect(try scanned(#"{"latencies_us":{"load_snapshot":-3}}"#) == nil)
+        #expect(try scanned(#"{"latencies_us":{"load_snapshot":"12"}}"#) == nil)
+        #expect(try scanned(#"{"latencies_us":{"load_snapshot":99999999999999999999}}"#) == nil)
+        #expect(try scanned(#"{"latencies_us":{"load_snapshot":77}}"# + "\nnot json\n") == 77)
+        #expect(try scanned(#"{"api_server":{"load_snapshot":5}}"#) == nil)
+        #expect(try scanned("") == nil)
+        #expect(FirecrackerMetrics.latestLoadSnapshotMicroseconds(inFile: path + ".missing") == nil)
+    }
 }

@@ -491,6 +491,19 @@ package final class ClonedVM: Sendable {
         return metrics
     }
 
+    /// Asks Firecracker to flush its metrics and records only its load latency in ``timings``, read from the
+    /// file without decoding it (``FirecrackerMetrics/latestLoadSnapshotMicroseconds(inFile:)``): what the
+    /// pool does at the release of every clone restored on demand, so it costs a burst as little as it can.
+    ///
+    /// - Returns: the latency recorded, in µs; `nil` when Firecracker wrote none.
+    @discardableResult
+    package func collectFirecrackerLoad() async throws -> UInt64? {
+        try await vmm.api.perform(InstanceAction(.flushMetrics))
+        let micros = FirecrackerMetrics.latestLoadSnapshotMicroseconds(inFile: vmm.metricsPath)
+        if let micros { stageTimings.update { $0.firecrackerLoad = .microseconds(micros) } }
+        return micros
+    }
+
     /// Stops the VMM, reaps it and removes the working directory (unless told not to, for leak-check tests).
     package func destroy(removingWorkspace: Bool = true) async {
         await vmm.destroy(removingWorkspace: removingWorkspace)

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import HostSystem
 package import Logging
 
@@ -121,11 +122,12 @@ package struct GoldenSnapshot: Sendable, Equatable {
     ///
     /// - Throws: `FirecrackerError(.snapshotMissing)` or `.snapshotInvalid`.
     package func checkFilesPresent() throws {
-        let manager = FileManager.default
-        for path in [statePath, memoryPath] where !manager.fileExists(atPath: path) {
+        // One stat(2) per file: every restore checks, and FileManager's attributes also look up owner names.
+        var status = stat()
+        for path in [statePath, memoryPath] where stat(path, &status) != 0 {
             throw FirecrackerError(.snapshotMissing, "the snapshot file \(path) is missing")
         }
-        let size = (try? manager.attributesOfItem(atPath: memoryPath)[.size] as? NSNumber)?.uint64Value ?? 0
+        let size = UInt64(max(0, status.st_size))
         guard size == manifest.memoryBytes else {
             throw FirecrackerError(
                 .snapshotInvalid,

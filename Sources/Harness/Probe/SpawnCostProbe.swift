@@ -27,11 +27,15 @@ package struct SpawnCostProbe: Sendable {
         package var onDemand: [Double] = []
         /// How many of the samples were taken between a run's bursts (the rest before its load).
         package var betweenBursts = 0
+        /// snapbench's own part of each on-demand sample (the rest is its VMM's): what the harness and the
+        /// pool cost a spawn, apart from Firecracker. Empty where it was not measured apart.
+        package var ownOnDemand: [Double] = []
 
-        package init(warm: [Double] = [], onDemand: [Double] = [], betweenBursts: Int = 0) {
+        package init(warm: [Double] = [], onDemand: [Double] = [], betweenBursts: Int = 0, ownOnDemand: [Double] = []) {
             self.warm = warm
             self.onDemand = onDemand
             self.betweenBursts = betweenBursts
+            self.ownOnDemand = ownOnDemand
         }
 
         /// These samples and `later`'s, taken between bursts.
@@ -43,7 +47,8 @@ package struct SpawnCostProbe: Sendable {
             Costs(
                 warm: warm + later.warm,
                 onDemand: onDemand + later.onDemand,
-                betweenBursts: betweenBursts + later.warm.count
+                betweenBursts: betweenBursts + later.warm.count,
+                ownOnDemand: ownOnDemand + later.ownOnDemand
             )
         }
 
@@ -51,6 +56,8 @@ package struct SpawnCostProbe: Sendable {
         package var warmMilliseconds: Double { Self.median(warm) }
         /// The median CPU of one on-demand spawn, in ms.
         package var onDemandMilliseconds: Double { Self.median(onDemand) }
+        /// The median of snapbench's own CPU in one on-demand spawn, in ms; `nil` when it was not measured apart.
+        package var ownOnDemandMilliseconds: Double? { ownOnDemand.isEmpty ? nil : Self.median(ownOnDemand) }
         /// The median CPU of one on-demand spawn before the load, and between bursts (`nil` when none was), in ms:
         /// how far the host moved while the run ran.
         package var onDemandMillisecondsApart: (beforeLoad: Double, betweenBursts: Double?) {
@@ -98,10 +105,11 @@ package struct SpawnCostProbe: Sendable {
         defer { try? FileManager.default.removeItem(atPath: workDirectory) }
         var costs = Costs()
         for index in 0...samples {
-            let (warm, onDemand) = try await sample(index)
+            let spawn = try await sample(index)
             guard index > 0 else { continue }
-            costs.warm.append(warm.inMilliseconds)
-            costs.onDemand.append(onDemand.inMilliseconds)
+            costs.warm.append(spawn.warm.inMilliseconds)
+            costs.onDemand.append(spawn.onDemand.inMilliseconds)
+            costs.ownOnDemand.append(spawn.ownOnDemand.inMilliseconds)
         }
         return costs
     }
@@ -111,12 +119,16 @@ package struct SpawnCostProbe: Sendable {
     /// - Throws: its restore or readiness failure; the clone is destroyed and its directory removed whatever happens.
     package func measureOne(_ index: Int) async throws -> Costs {
         defer { try? FileManager.default.removeItem(atPath: workDirectory) }
-        let (warm, onDemand) = try await sample(index)
-        return Costs(warm: [warm.inMilliseconds], onDemand: [onDemand.inMilliseconds])
+        let spawn = try await sample(index)
+        return Costs(
+            warm: [spawn.warm.inMilliseconds],
+            onDemand: [spawn.onDemand.inMilliseconds],
+            ownOnDemand: [spawn.ownOnDemand.inMilliseconds]
+        )
     }
 
-    /// One clone: the CPU of its resume → readiness, and of its whole spawn.
-    private func sample(_ index: Int) async throws -> (warm: Duration, onDemand: Duration) {
+    /// One clone: the CPU of its resume → readiness, of its whole spawn, and snapbench's own part of the latter.
+    private func sample(_ index: Int) async throws -> (warm: Duration, onDemand: Duration, ownOnDemand: Duration) {
         try Task.checkCancellation()
         let ownAtStart = SendableBox(CPURuntime.ownProcess())
         let vmmAtStart = SendableBox(Duration.zero)
@@ -145,7 +157,8 @@ package struct SpawnCostProbe: Sendable {
             let ownReady = CPURuntime.ownProcess()
             await clone.destroy()
             let warm = (vmmReady - vmmRestored) + (ownReady - ownRestored)
-            return (warm, (vmmReady - vmmAtStart.value) + (ownReady - ownAtStart.value))
+            let own = ownReady - ownAtStart.value
+            return (warm, (vmmReady - vmmAtStart.value) + own, own)
         } catch {
             await clone.destroy()
             throw error

@@ -143,6 +143,7 @@ struct ReportAssembler: Sendable {
             samples: costs.warm.count,
             samplesBetweenBursts: costs.betweenBursts,
             onDemandApart: costs.onDemandMillisecondsApart,
+            ownOnDemandMilliseconds: costs.ownOnDemandMilliseconds,
             cores: ProcessInfo.processInfo.activeProcessorCount,
             warmHitsPerBurst: Double(served.latency(.spawnWarm)?.count ?? 0) / Double(bursts),
             onDemandPerBurst: Double(served.latency(.spawnOnDemand)?.count ?? 0) / Double(bursts)

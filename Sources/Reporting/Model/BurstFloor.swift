@@ -24,6 +24,9 @@ package struct BurstFloor: Codable, Sendable, Equatable {
     /// none was measured between bursts): how far the host moved while the run ran.
     package var onDemandBeforeLoadMilliseconds: Double?
     package var onDemandBetweenBurstsMilliseconds: Double?
+    /// The median of snapbench's own CPU in one on-demand spawn alone (its process: the pool, the harness and
+    /// their threads; the rest is the VMM's), in ms; absent in reports made before it was measured apart.
+    package var ownOnDemandMilliseconds: Double?
     /// Online CPUs.
     package var cores: Int
     /// Served warm hits per burst in the measured burst phases.
@@ -39,6 +42,7 @@ package struct BurstFloor: Codable, Sendable, Equatable {
         samples: Int,
         samplesBetweenBursts: Int? = nil,
         onDemandApart: (beforeLoad: Double, betweenBursts: Double?)? = nil,
+        ownOnDemandMilliseconds: Double? = nil,
         cores: Int,
         warmHitsPerBurst: Double,
         onDemandPerBurst: Double
@@ -51,6 +55,7 @@ package struct BurstFloor: Codable, Sendable, Equatable {
             self.onDemandBeforeLoadMilliseconds = onDemandApart.beforeLoad
             self.onDemandBetweenBurstsMilliseconds = between
         }
+        self.ownOnDemandMilliseconds = ownOnDemandMilliseconds
         self.cores = cores
         self.warmHitsPerBurst = warmHitsPerBurst
         self.onDemandPerBurst = onDemandPerBurst
@@ -75,6 +80,8 @@ package struct BurstFloor: Codable, Sendable, Equatable {
             + (onDemandBetweenBurstsMilliseconds.map { between in
                 "; on demand \(formatNumber(onDemandBeforeLoadMilliseconds ?? 0)) ms before the load, "
                     + "\(formatNumber(between)) ms between bursts"
-            } ?? "") + ")"
+            } ?? "")
+            + (ownOnDemandMilliseconds.map { "; snapbench's own part of an on-demand one \(formatNumber($0)) ms" } ?? "")
+            + ")"
     }
 }

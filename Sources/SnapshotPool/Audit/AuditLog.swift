@@ -49,8 +49,6 @@ package final class AuditLog: Sendable {
         /// Set when a partial line could not be removed: the next record starts on a fresh line so that only
         /// the damaged line is lost, not the record after it too.
         var needsNewline = false
-        /// Kept here, under the lock, because `JSONEncoder` is a class with mutable configuration.
-        let encoder: JSONEncoder
     }
 
     /// Opens (or creates) the log at `path`, continuing its chain if it already has records.
@@ -103,17 +101,14 @@ package final class AuditLog: Sendable {
                 }
                 tail = try Self.readTail(fd: fd, size: info.st_size, path: path)
             }
-            let encoder = JSONEncoder()
-            // Sorted keys make a record's bytes a function of its content alone, so a line can be rebuilt
-            // and compared; unescaped slashes keep paths in fields readable.
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            // Each line is `AuditRecord.jsonLine()`: keys sorted, so a record's bytes are a function of its
+            // content alone and a line can be rebuilt and compared; slashes unescaped, so paths stay readable.
             state = Mutex(
                 State(
                     fd: fd,
                     regularFile: regularFile,
                     nextSequence: tail.nextSequence,
-                    lastHash: tail.lastHash,
-                    encoder: encoder
+                    lastHash: tail.lastHash
                 )
             )
         } catch {
@@ -152,13 +147,7 @@ package final class AuditLog: Sendable {
                 fields: fields,
                 previousHash: state.lastHash
             )
-            let line: Data
-            do {
-                line = try state.encoder.encode(record)
-            } catch {
-                Self.fail(&state, AuditLogError(.encoding, "cannot encode a \(event) record", underlying: error))
-                return
-            }
+            let line = Data(record.jsonLine())
             var bytes = Data(capacity: line.count + 2)
             if state.needsNewline { bytes.append(0x0A) }
             bytes.append(line)

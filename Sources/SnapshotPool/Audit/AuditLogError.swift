@@ -14,7 +14,7 @@ package struct AuditLogError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is. New codes may be added.
     package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Storage: String, Hashable, Sendable {
-            case io, locked, closed, encoding, badJSON, brokenChain, sequenceGap, truncatedLastLine, endMismatch
+            case io, locked, closed, badJSON, brokenChain, sequenceGap, truncatedLastLine, endMismatch
         }
 
         private let storage: Storage
@@ -25,8 +25,6 @@ package struct AuditLogError: Error, Sendable, CustomStringConvertible {
         package static let locked = Code(storage: .locked)
         /// A record was offered after ``AuditLog/close()``; it was not written.
         package static let closed = Code(storage: .closed)
-        /// A record could not be turned into JSON.
-        package static let encoding = Code(storage: .encoding)
         /// A line is not a JSON audit record (or is empty).
         package static let badJSON = Code(storage: .badJSON)
         /// A line's `previousHash` is not the SHA-256 of the line before it: a line was edited, inserted or

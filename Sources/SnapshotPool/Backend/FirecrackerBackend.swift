@@ -272,7 +272,7 @@ package struct FirecrackerBackend: VMBackend {
             if id.hasPrefix("warm-") {
                 // Off the caller's path (a background refill), so Firecracker's own load metric costs no one a
                 // request on the hot path; on-demand restores skip it.
-                _ = try? await clone.collectFirecrackerMetrics()
+                _ = try? await clone.collectFirecrackerLoad()
             }
             return FirecrackerVM(
                 id: id,
@@ -403,7 +403,7 @@ package final class FirecrackerVM: BackendVM {
     package func collectTimings() async -> StageTimings {
         // Refilled VMs collected it when they were restored; on-demand ones collect it now, at release.
         if clone.timings.firecrackerLoad == nil, isAlive {
-            _ = try? await clone.collectFirecrackerMetrics()
+            _ = try? await clone.collectFirecrackerLoad()
         }
         return clone.timings
     }
