@@ -110,6 +110,34 @@ extension RealFirecracker {
             }
         }
 
+        @Test("a memory file that is a directory, or of another size than recorded, is refused before any VMM starts")
+        func memoryNotAsRecorded() async throws {
+            try await withGoldenSnapshot { installation, snapshot, clones in
+                let original = snapshot.memoryPath + ".kept"
+                try FileManager.default.moveItem(atPath: snapshot.memoryPath, toPath: original)
+                try FileManager.default.createDirectory(atPath: snapshot.memoryPath, withIntermediateDirectories: false)
+                let directory = try #require(throws: FirecrackerError.self) { try snapshot.checkFilesPresent() }
+                #expect(directory.code == .snapshotInvalid && directory.message.contains("not a regular file"))
+                try FileManager.default.removeItem(atPath: snapshot.memoryPath)
+                try FileManager.default.moveItem(atPath: original, toPath: snapshot.memoryPath)
+                try snapshot.checkFilesPresent()
+                let handle = try #require(FileHandle(forWritingAtPath: snapshot.memoryPath))
+                try handle.truncate(atOffset: 4096)
+                try handle.close()
+                let error = try await #require(throws: FirecrackerError.self) {
+                    try await ClonedVM.restore(
+                        from: snapshot,
+                        installation: installation,
+                        workingDirectory: clones + "/c",
+                        id: "c"
+                    )
+                }
+                #expect(error.code == .snapshotInvalid && error.message.contains("has 4096 bytes"))
+                #expect(Leftovers.childVMMs().isEmpty)
+                #expect(!FileManager.default.fileExists(atPath: clones + "/c"))
+            }
+        }
+
         @Test("a truncated state file is .snapshotInvalid with Firecracker's reason; verify() catches it too")
         func truncatedState() async throws {
             try await withGoldenSnapshot { installation, snapshot, clones in

@@ -62,6 +62,12 @@ struct MetricsTests {
         #expect(try scanned(#"{"latencies_us":{"load_snapshot":77}}"# + "\nnot json\n") == 77)
         #expect(try scanned(#"{"api_server":{"load_snapshot":5}}"#) == nil)
         #expect(try scanned("") == nil)
+        #expect(try scanned("\n") == nil)
+        #expect(try scanned(" \n\t\n") == nil)
+        // A last line cut short (no closing brace) is skipped: the line before it stands.
+        #expect(
+            try scanned(#"{"latencies_us":{"load_snapshot":64}}"# + "\n" + #"{"latencies_us":{"load_snapshot":5"#) == 64
+        )
         #expect(FirecrackerMetrics.latestLoadSnapshotMicroseconds(inFile: path + ".missing") == nil)
     }
 }

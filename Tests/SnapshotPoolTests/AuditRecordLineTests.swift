@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 import SnapshotPool
 import Testing
 
@@ -14,12 +15,16 @@ struct AuditRecordLineTests {
     static let awkward = [
         "", "plain", "with \"quotes\" and \\ backslashes", "path/with/slashes", "line\nbreak\r\ttab",
         "bell\u{07} back\u{08} feed\u{0C} unit\u{1F} del\u{7F}", "ünïcödé ✓ 🚀", "{\"json\":[1,2]}",
+        "nul\u{0} vt\u{0B}", "separators \u{2028} \u{2029}",
     ]
 
     @Test("each line is the bytes JSONEncoder gives with sorted keys and unescaped slashes, and decodes back")
     func sameBytesAsJSONEncoder() throws {
-        var generator = SystemRandomNumberGenerator()
-        let keys = ["vm.id", "vm.10", "vm.9", "Reason", "reason", "a", "a.b", "z_last", "lease.id", "snapshot.digest"]
+        var generator = SplitMix64(seed: 2028)
+        let keys = [
+            "vm.id", "vm.10", "vm.9", "Reason", "reason", "a", "a.b", "z_last", "lease.id", "snapshot.digest", "é", "Z",
+            "\u{212B}", "Å",
+        ]
         for round in 0..<200 {
             var fields: [String: String] = [:]
             for _ in 0..<Int.random(in: 0...5, using: &generator) {

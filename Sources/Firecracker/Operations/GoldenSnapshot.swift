@@ -118,16 +118,24 @@ package struct GoldenSnapshot: Sendable, Equatable {
         }
     }
 
-    /// Checks only that both files exist and the memory file has its recorded size (cheap: two `stat`s).
+    /// Checks only that both files exist as regular files (links followed, as Firecracker follows them) and the
+    /// memory file has its recorded size (cheap: two `stat`s).
     ///
     /// - Throws: `FirecrackerError(.snapshotMissing)` or `.snapshotInvalid`.
     package func checkFilesPresent() throws {
-        // One stat(2) per file: every restore checks, and FileManager's attributes also look up owner names.
-        var status = stat()
-        for path in [statePath, memoryPath] where stat(path, &status) != 0 {
-            throw FirecrackerError(.snapshotMissing, "the snapshot file \(path) is missing")
+        // stat(2) itself: every restore checks, and FileManager's attributes also look up the owner's names.
+        func regularFile(_ path: String) throws -> stat {
+            var status = stat()
+            guard stat(path, &status) == 0 else {
+                throw FirecrackerError(.snapshotMissing, "the snapshot file \(path) is missing")
+            }
+            guard status.st_mode & S_IFMT == S_IFREG else {
+                throw FirecrackerError(.snapshotInvalid, "the snapshot file \(path) is not a regular file")
+            }
+            return status
         }
-        let size = UInt64(max(0, status.st_size))
+        _ = try regularFile(statePath)
+        let size = UInt64(max(0, try regularFile(memoryPath).st_size))
         guard size == manifest.memoryBytes else {
             throw FirecrackerError(
                 .snapshotInvalid,

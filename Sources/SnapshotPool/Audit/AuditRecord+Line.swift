@@ -17,11 +17,11 @@ extension AuditRecord {
         out.append(contentsOf: #"{"event":"#.utf8)
         Self.appendString(event.rawValue, to: &out)
         out.append(contentsOf: #","fields":{"#.utf8)
-        for (index, key) in fields.keys.sorted(by: Self.keyOrder).enumerated() {
+        for (index, field) in fields.sorted(by: { Self.keyOrder($0.key, $1.key) }).enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            Self.appendString(key, to: &out)
+            Self.appendString(field.key, to: &out)
             out.append(UInt8(ascii: ":"))
-            Self.appendString(fields[key] ?? "", to: &out)
+            Self.appendString(field.value, to: &out)
         }
         out.append(contentsOf: #"},"previousHash":"#.utf8)
         Self.appendString(previousHash, to: &out)
@@ -33,7 +33,9 @@ extension AuditRecord {
         return out
     }
 
-    /// The order `JSONEncoder`'s `.sortedKeys` gives dictionary keys.
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// The order `JSONEncoder`'s `.sortedKeys` gives dictionary keys (on Linux: their UTF-8 bytes).
     static func keyOrder(_ left: String, _ right: String) -> Bool {
         left.utf8.lexicographicallyPrecedes(right.utf8)
     }
@@ -52,10 +54,9 @@ extension AuditRecord {
             case 0x08: out.append(contentsOf: #"\b"#.utf8)
             case 0x0C: out.append(contentsOf: #"\f"#.utf8)
             case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
                 out.append(contentsOf: #"\u00"#.utf8)
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0F)])
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0x0F)])
             default: out.append(byte)
             }
         }
