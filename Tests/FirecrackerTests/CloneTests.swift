@@ -91,18 +91,27 @@ extension RealFirecracker {
             }
         }
 
+        /// The error a restore of `snapshot` into `clones/c` must throw.
+        static func refusedRestore(
+            of snapshot: GoldenSnapshot,
+            installation: FirecrackerInstallation,
+            into clones: String
+        ) async throws -> FirecrackerError {
+            try await #require(throws: FirecrackerError.self) {
+                try await ClonedVM.restore(
+                    from: snapshot,
+                    installation: installation,
+                    workingDirectory: clones + "/c",
+                    id: "c"
+                )
+            }
+        }
+
         @Test("a missing memory file is .snapshotMissing naming the file, before any VMM starts")
         func missingMemory() async throws {
             try await withGoldenSnapshot { installation, snapshot, clones in
                 try FileManager.default.removeItem(atPath: snapshot.memoryPath)
-                let error = try await #require(throws: FirecrackerError.self) {
-                    try await ClonedVM.restore(
-                        from: snapshot,
-                        installation: installation,
-                        workingDirectory: clones + "/c",
-                        id: "c"
-                    )
-                }
+                let error = try await Self.refusedRestore(of: snapshot, installation: installation, into: clones)
                 #expect(error.code == .snapshotMissing)
                 #expect(error.message.contains("vm.mem"))
                 #expect(Leftovers.childVMMs().isEmpty)
@@ -124,14 +133,7 @@ extension RealFirecracker {
                 let handle = try #require(FileHandle(forWritingAtPath: snapshot.memoryPath))
                 try handle.truncate(atOffset: 4096)
                 try handle.close()
-                let error = try await #require(throws: FirecrackerError.self) {
-                    try await ClonedVM.restore(
-                        from: snapshot,
-                        installation: installation,
-                        workingDirectory: clones + "/c",
-                        id: "c"
-                    )
-                }
+                let error = try await Self.refusedRestore(of: snapshot, installation: installation, into: clones)
                 #expect(error.code == .snapshotInvalid && error.message.contains("has 4096 bytes"))
                 #expect(Leftovers.childVMMs().isEmpty)
                 #expect(!FileManager.default.fileExists(atPath: clones + "/c"))
@@ -145,14 +147,7 @@ extension RealFirecracker {
                 try handle.truncate(atOffset: 100)
                 try handle.close()
                 #expect(throws: FirecrackerError.self) { try snapshot.verify() }
-                let error = try await #require(throws: FirecrackerError.self) {
-                    try await ClonedVM.restore(
-                        from: snapshot,
-                        installation: installation,
-                        workingDirectory: clones + "/c",
-                        id: "c"
-                    )
-                }
+                let error = try await Self.refusedRestore(of: snapshot, installation: installation, into: clones)
                 #expect(error.code == .snapshotInvalid)
                 #expect(error.faultMessage?.isEmpty == false)
                 #expect(Leftovers.childVMMs().isEmpty)
