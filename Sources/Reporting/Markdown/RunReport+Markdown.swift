@@ -51,7 +51,8 @@ extension RunReport {
                     case .pass: "pass"
                     case .disturbed: "pass (disturbed): " + Self.cell(gate.disturbance ?? "")
                     case .fail: "**FAIL**" + (gate.reason.map { ": \(Self.cell($0))" } ?? "")
-                    case .inconclusive: "**INCONCLUSIVE**" + (gate.reason.map { ": \(Self.cell($0))" } ?? "")
+                    case .inconclusive:
+                        "**INCONCLUSIVE**" + ((gate.disturbance ?? gate.reason).map { ": \(Self.cell($0))" } ?? "")
                     case .hostBound: "**HOST-BOUND**" + (gate.reason.map { ": \(Self.cell($0))" } ?? "")
                     }
                 lines.append(

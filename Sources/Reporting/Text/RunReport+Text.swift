@@ -62,7 +62,9 @@ extension RunReport {
                 "   \(label)  \(gate.expression)" + (gate.measured.map { "  (measured \(formatNumber($0)))" } ?? "")
             switch gate.outcome {
             case .pass: break
-            case .fail, .inconclusive, .hostBound: line += gate.reason.map { "  — \($0)" } ?? ""
+            case .fail, .hostBound: line += gate.reason.map { "  — \($0)" } ?? ""
+            // Undecided after a disturbance: what the undisturbed acquires gave is the reason, not the first bound.
+            case .inconclusive: line += (gate.disturbance ?? gate.reason).map { "  — \($0)" } ?? ""
             case .disturbed: line += gate.disturbance.map { "  — \($0)" } ?? ""
             }
             lines.append(line)
@@ -75,8 +77,14 @@ extension RunReport {
                 "   (HOST: host-bound — the pool passed its ratio to this host's floor, which leaves the target no room)"
             )
         }
-        if gates.contains(where: { $0.outcome == .inconclusive }) {
+        if gates.contains(where: { $0.outcome == .inconclusive && $0.disturbance == nil }) {
             lines.append("   (OPEN: the samples cannot decide it either way; run longer or again)")
+        }
+        if gates.contains(where: { $0.outcome == .inconclusive && $0.disturbance != nil }) {
+            lines.append(
+                "   (OPEN after a disturbance: failed or undecided while the host was disturbed, and the acquires it did "
+                    + "not touch are too few to decide it; run again when the host is quiet)"
+            )
         }
         return lines.joined(separator: "\n")
     }

@@ -1,0 +1,153 @@
+import Foundation
+import Reporting
+import SnapshotPool
+import TestSupport
+import Testing
+
+@testable import Harness
+
+/// `scripts/test` lets a smoke run that was inconclusive twice through only because the host was disturbed
+/// (and says so) and fails every other one; `scripts/undecided-by-host` draws that line from the report. The
+/// reports here are judged by the real `GateEvaluator`, so the script reads what `snapbench run` writes.
+@Suite("scripts/undecided-by-host", .timeLimit(.minutes(2)))
+struct UndecidedByHostTests {
+    private static let script = TestEnvironment.packageRoot + "/scripts/undecided-by-host"
+
+    /// The script's exit status and output on `reports` (a string is written as the file's content as is).
+    private static func judge(_ reports: [RunReport]) throws -> (status: Int32, output: String) {
+        try judge(files: reports.map { try RunReport.encoder().encode($0) })
+    }
+
+    private static func judge(files: [Data]) throws -> (status: Int32, output: String) {
+        let scratch = try TestEnvironment.scratchDirectory()
+        defer { TestEnvironment.remove(scratch) }
+        var paths: [String] = []
+        for (index, data) in files.enumerated() {
+            let path = scratch + "/report-\(index).json"
+            try data.write(to: URL(fileURLWithPath: path))
+            paths.append(path)
+        }
+        let outputPath = scratch + "/output.txt"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        defer { try? output.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script] + paths
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        process.waitUntilExit()
+        return (process.terminationStatus, try String(contentsOfFile: outputPath, encoding: .utf8))
+    }
+
+    /// A smoke report with `gates` judged on `figures`, and the verdict they call for.
+    private static func report(_ gates: [String], on figures: GateEvaluator.Figures) throws -> RunReport {
+        let results = GateEvaluator(figures: figures).evaluate(try gates.map { try Gate(parsing: $0) })
+        var report = ReportFixtures.report(scenario: "smoke", phases: [], gates: results)
+        report.environment.backend = "firecracker"
+        report.verdict = ReportAssembler.verdict(of: results)
+        return report
+    }
+
+    /// 888 arrivals, 46 of them late, as the CI runner's user measured under 24–58 % steal; `undisturbed` of them
+    /// (with `undisturbedLate` late) outside the disturbances.
+    private static func lateArrivals(undisturbed: Int, undisturbedLate: Int) -> GateEvaluator.Figures {
+        let spawns = Array(repeating: 4.0, count: 888)
+        var figures = GateEvaluator.Figures(
+            overall: GateEvaluationTests.phase(spawn: spawns, late: 46),
+            undisturbed: GateEvaluationTests.phase(
+                spawn: Array(spawns.prefix(undisturbed)),
+                late: undisturbedLate
+            ),
+            timeline: [],
+            counters: .init(),
+            leaks: 0
+        )
+        figures.disturbances = [
+            Disturbance(start: 3.26, end: 13.51, evidence: ["CPU steal 52.8 % of a CPU"])
+        ]
+        return figures
+    }
+
+    @Test("undecided only because the host was disturbed: exit 0, with the gate and its evidence")
+    func undecidedByTheHost() throws {
+        let report = try Self.report(
+            ["spawn_ms p95 < 50", "late_starts rate < 0.01"],
+            on: Self.lateArrivals(undisturbed: 70, undisturbedLate: 0)
+        )
+        #expect(report.verdict == .inconclusive)
+        let (status, output) = try Self.judge([report])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("`late_starts rate < 0.01` undecided by the host"), "\(output)")
+        #expect(output.contains("CPU steal 52.8 % of a CPU"), "\(output)")
+        #expect(!output.contains("spawn_ms"), "a passing gate is not listed: \(output)")
+        // The run's own summary says why the gate is open, not only that its first bound was on the failing side.
+        let summary = report.summaryText()
+        #expect(summary.contains("without the 818 acquires it touched"), "\(summary)")
+        #expect(summary.contains("OPEN after a disturbance"), "\(summary)")
+        #expect(!summary.contains("(OPEN: the samples cannot decide it either way"), "\(summary)")
+        #expect(report.markdown().contains("**INCONCLUSIVE**: the host was disturbed"), "\(report.markdown())")
+    }
+
+    @Test("late outside the disturbances too: the gate fails, and the script does not excuse it")
+    func lateOutsideTheDisturbance() throws {
+        let report = try Self.report(
+            ["late_starts rate < 0.01"],
+            on: Self.lateArrivals(undisturbed: 600, undisturbedLate: 40)
+        )
+        #expect(report.verdict == .fail)
+        let (status, output) = try Self.judge([report])
+        #expect(status == 1 && output.contains("the verdict is fail"), "\(output)")
+    }
+
+    @Test("too close to call with no disturbance to blame: not the host's, exit 1")
+    func undecidedWithoutDisturbance() throws {
+        // 3 late of 300: a rate whose bounds straddle 0.01, and no disturbance at all.
+        let figures = GateEvaluator.Figures(
+            overall: GateEvaluationTests.phase(spawn: Array(repeating: 4, count: 300), late: 3),
+            timeline: [],
+            counters: .init(),
+            leaks: 0
+        )
+        let report = try Self.report(["late_starts rate < 0.01"], on: figures)
+        #expect(report.verdict == .inconclusive)
+        let (status, output) = try Self.judge([report])
+        #expect(status == 1, "\(output)")
+        #expect(output.contains("undecided with no host disturbance to blame"), "\(output)")
+    }
+
+    @Test("every report must be the host's: one of two undecided by itself makes it exit 1")
+    func everyReport() throws {
+        let byHost = try Self.report(
+            ["late_starts rate < 0.01"],
+            on: Self.lateArrivals(undisturbed: 70, undisturbedLate: 0)
+        )
+        let close = try Self.report(
+            ["late_starts rate < 0.01"],
+            on: GateEvaluator.Figures(
+                overall: GateEvaluationTests.phase(spawn: Array(repeating: 4, count: 300), late: 3),
+                timeline: [],
+                counters: .init(),
+                leaks: 0
+            )
+        )
+        #expect(try Self.judge([byHost, close]).status == 1)
+        #expect(try Self.judge([byHost, byHost]).status == 0)
+    }
+
+    @Test("a pass is not inconclusive, an unreadable report is an error, and no report is a usage error")
+    func otherInputs() throws {
+        let passed = try Self.report(
+            ["late_starts rate < 0.01"],
+            on: Self.lateArrivals(undisturbed: 700, undisturbedLate: 0)
+        )
+        #expect(passed.verdict == .pass)
+        let (status, output) = try Self.judge([passed])
+        #expect(status == 1 && output.contains("the verdict is pass"), "\(output)")
+        #expect(try Self.judge(files: [Data("{\"verdict\": ".utf8)]).status == 2)
+        #expect(try Self.judge(files: [Data("{\"gates\": []}".utf8)]).status == 2)
+        let usage = try Self.judge(files: [])
+        #expect(usage.status == 2 && usage.output.contains("Usage: scripts/undecided-by-host"), "\(usage.output)")
+    }
+}
