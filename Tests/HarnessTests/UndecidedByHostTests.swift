@@ -76,7 +76,8 @@ struct UndecidedByHostTests {
             ["spawn_ms p95 < 50", "late_starts rate < 0.01"],
             on: Self.lateArrivals(undisturbed: 70, undisturbedLate: 0)
         )
-        #expect(report.verdict == .inconclusive)
+        #expect(report.verdict == .inconclusive && report.gates[1].undecidedByHost == true)
+        #expect(report.gates[0].undecidedByHost == nil, "a passing gate carries no flag")
         let (status, output) = try Self.judge([report])
         #expect(status == 0, "\(output)")
         #expect(output.contains("`late_starts rate < 0.01` undecided by the host"), "\(output)")
@@ -88,6 +89,50 @@ struct UndecidedByHostTests {
         #expect(summary.contains("OPEN after a disturbance"), "\(summary)")
         #expect(!summary.contains("(OPEN: the samples cannot decide it either way"), "\(summary)")
         #expect(report.markdown().contains("**INCONCLUSIVE**: the host was disturbed"), "\(report.markdown())")
+    }
+
+    @Test("undecided without the touched acquires, and the whole run at their rate would not decide it: exit 1")
+    func undecidedByTheBuild() throws {
+        // 6 late of the 862 left: at that rate the whole run's 888 have 6 late, which cannot decide 1 % either.
+        let report = try Self.report(
+            ["late_starts rate < 0.01"],
+            on: Self.lateArrivals(undisturbed: 862, undisturbedLate: 6)
+        )
+        #expect(report.verdict == .inconclusive)
+        #expect(report.gates[0].undecidedByHost == false)
+        #expect(report.gates[0].disturbance?.contains("the build is close to the target") == true)
+        let (status, output) = try Self.judge([report])
+        #expect(status == 1 && output.contains("undecided by the build, not only the host"), "\(output)")
+        // 4 of the 862: the whole run at that rate (4 of 888) decides it, so only the host left it open.
+        let byHost = try Self.report(
+            ["late_starts rate < 0.01"],
+            on: Self.lateArrivals(undisturbed: 862, undisturbedLate: 4)
+        )
+        #expect(byHost.gates[0].undecidedByHost == true)
+        #expect(try Self.judge([byHost]).status == 0)
+    }
+
+    @Test("a percentile gate the host left too few samples for: the whole run at their figures passes it")
+    func percentileUndecidedByTheHost() throws {
+        // A stall pushed 20 of 200 spawns to 400 ms; only 30 were left untouched, too few for a p95 bound.
+        var figures = GateEvaluator.Figures(
+            overall: GateEvaluationTests.phase(
+                spawn: Array(repeating: 3, count: 180) + Array(repeating: 400, count: 20)
+            ),
+            undisturbed: GateEvaluationTests.phase(spawn: Array(repeating: 3, count: 30)),
+            timeline: [],
+            counters: .init(),
+            leaks: 0
+        )
+        figures.disturbances = [Disturbance(start: 40, end: 41, evidence: ["real-time heartbeat 291 ms late"])]
+        let report = try Self.report(["spawn_ms p95 < 50"], on: figures)
+        #expect(report.verdict == .inconclusive && report.gates[0].undecidedByHost == true)
+        #expect(try Self.judge([report]).status == 0)
+        // The 30 left are slow too: the whole run at their figures fails, so the gate fails, not the host's.
+        figures.undisturbed = GateEvaluationTests.phase(spawn: Array(repeating: 60, count: 30))
+        let slow = try Self.report(["spawn_ms p95 < 50"], on: figures)
+        #expect(slow.gates[0].undecidedByHost != true)
+        #expect(try Self.judge([slow]).status == 1)
     }
 
     @Test("late outside the disturbances too: the gate fails, and the script does not excuse it")

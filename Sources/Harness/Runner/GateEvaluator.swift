@@ -6,7 +6,8 @@ package import SnapshotPool
 /// percentiles with confidence bounds (``GateDecision``). A gate on per-acquire figures that failed, or could
 /// not be decided, while the host was disturbed is judged again on the acquires no disturbance touched: when
 /// they pass it, the gate is `disturbed` (it lets the run pass, with the evidence); when they cannot decide it,
-/// `inconclusive`; when they fail it, it fails — a stall never hides a regression that shows outside it.
+/// `inconclusive` (``GateResult/undecidedByHost`` says whether the whole run at their figures would have passed:
+/// then only the host left it open); when they fail it, it fails — a stall never hides a regression that shows outside it.
 ///
 /// Warm-up phases are left out of every gate alike: latencies and counts come from the measured phases, the
 /// pool's counters from their start, memory from their samples.
@@ -124,7 +125,17 @@ package struct GateEvaluator: Sendable {
             result.disturbance = context + " — passes"
         case .inconclusive:
             result.status = .inconclusive
-            result.disturbance = context + " — cannot be decided from them"
+            // Had the host left the touched acquires alone and they behaved as the others, would the whole run
+            // have decided it? Then the host took the decision away; if not, the build is too close to call.
+            let whole = evaluate(gate, on: undisturbed.scaled(to: measured.scheduled))
+            let byHost = whole.outcome == .pass
+            result.undecidedByHost = byHost
+            result.disturbance =
+                context + " — cannot be decided from them: "
+                + (byHost
+                    ? "too few are left; all \(measured.scheduled) at their figures would pass, so the host left it open"
+                    : "all \(measured.scheduled) at their figures would not decide it either; the build is close to the "
+                        + "target")
         case .fail, .disturbed, .hostBound:
             result.status = .fail
             result.passed = false

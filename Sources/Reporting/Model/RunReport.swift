@@ -569,6 +569,10 @@ package struct GateResult: Codable, Sendable, Equatable {
     /// For a gate that failed while the host was disturbed: the evidence and what the undisturbed acquires
     /// gave.
     package var disturbance: String?
+    /// For a gate left inconclusive by its undisturbed acquires: `true` when the whole run, at their figures,
+    /// would have passed it (too few were left: the host left it open), `false` when it would not have decided
+    /// it either (the build is close to the target). `nil` for every other gate.
+    package var undecidedByHost: Bool?
 
     package init(
         expression: String,
