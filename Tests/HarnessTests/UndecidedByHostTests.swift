@@ -89,6 +89,7 @@ struct UndecidedByHostTests {
         #expect(summary.contains("OPEN after a disturbance"), "\(summary)")
         #expect(!summary.contains("(OPEN: the samples cannot decide it either way"), "\(summary)")
         #expect(report.markdown().contains("**INCONCLUSIVE**: the host was disturbed"), "\(report.markdown())")
+        try ReportSchema.check(report)
     }
 
     @Test("undecided without the touched acquires, and the whole run at their rate would not decide it: exit 1")
@@ -103,10 +104,14 @@ struct UndecidedByHostTests {
         #expect(report.gates[0].disturbance?.contains("the build is close to the target") == true)
         let (status, output) = try Self.judge([report])
         #expect(status == 1 && output.contains("undecided by the build, not only the host"), "\(output)")
-        // 4 of the 862: the whole run at that rate (4 of 888) decides it, so only the host left it open.
+        #expect(report.summaryText().contains("OPEN, close to the target"), "\(report.summaryText())")
+        #expect(!report.summaryText().contains("OPEN after a disturbance"), "\(report.summaryText())")
+        try ReportSchema.check(report)
+        // 1 of 400 left cannot decide 1 % (446 are needed with one late), but the whole run at that rate (2 of
+        // 888) does: only the host left it open.
         let byHost = try Self.report(
             ["late_starts rate < 0.01"],
-            on: Self.lateArrivals(undisturbed: 862, undisturbedLate: 4)
+            on: Self.lateArrivals(undisturbed: 400, undisturbedLate: 1)
         )
         #expect(byHost.gates[0].undecidedByHost == true)
         #expect(try Self.judge([byHost]).status == 0)
@@ -128,11 +133,16 @@ struct UndecidedByHostTests {
         let report = try Self.report(["spawn_ms p95 < 50"], on: figures)
         #expect(report.verdict == .inconclusive && report.gates[0].undecidedByHost == true)
         #expect(try Self.judge([report]).status == 0)
-        // The 30 left are slow too: the whole run at their figures fails, so the gate fails, not the host's.
-        figures.undisturbed = GateEvaluationTests.phase(spawn: Array(repeating: 60, count: 30))
+        // 3 of the 30 left are slow (10 %): undecided from 30, and the whole run at their figures fails it, so the
+        // build, not the host, left it open.
+        figures.undisturbed = GateEvaluationTests.phase(
+            spawn: Array(repeating: 3, count: 27) + Array(repeating: 60, count: 3)
+        )
         let slow = try Self.report(["spawn_ms p95 < 50"], on: figures)
-        #expect(slow.gates[0].undecidedByHost != true)
+        #expect(slow.verdict == .inconclusive && slow.gates[0].undecidedByHost == false)
         #expect(try Self.judge([slow]).status == 1)
+        try ReportSchema.check(report)
+        try ReportSchema.check(slow)
     }
 
     @Test("late outside the disturbances too: the gate fails, and the script does not excuse it")
@@ -190,9 +200,45 @@ struct UndecidedByHostTests {
         #expect(passed.verdict == .pass)
         let (status, output) = try Self.judge([passed])
         #expect(status == 1 && output.contains("the verdict is pass"), "\(output)")
+        // A simulated run never judges a build, whatever its gates say.
+        var simulated = try Self.report(
+            ["late_starts rate < 0.01"],
+            on: Self.lateArrivals(undisturbed: 70, undisturbedLate: 0)
+        )
+        simulated.environment.backend = "simulated"
+        let refused = try Self.judge([simulated])
+        #expect(refused.status == 1 && refused.output.contains("simulated backend"), "\(refused.output)")
         #expect(try Self.judge(files: [Data("{\"verdict\": ".utf8)]).status == 2)
+        #expect(try Self.judge(files: [Data("{\"verdict\": \"inconclusive\", \"gates\": null}".utf8)]).status == 2)
         #expect(try Self.judge(files: [Data("{\"gates\": []}".utf8)]).status == 2)
         let usage = try Self.judge(files: [])
         #expect(usage.status == 2 && usage.output.contains("Usage: scripts/undecided-by-host"), "\(usage.output)")
+    }
+
+    @Test("scaling keeps shares: counts sum to the new total, a tail of single samples grows with the bulk")
+    func scaling() {
+        // 582 at 3 ms and 30 single samples of 51–80 ms (4.9 %), scaled to 888.
+        let tail = (51...80).map(Double.init)
+        let phase = GateEvaluationTests.phase(spawn: Array(repeating: 3, count: 582) + tail, late: 4)
+        let scaled = phase.scaled(to: 888)
+        #expect(scaled.scheduled == 888 && scaled.lateStarts == 6)
+        #expect(scaled.outcomes["served"] == 888)
+        let distribution = scaled.latencies["spawn"]?.distribution
+        #expect(distribution?.totalCount == 888 && scaled.latencies["spawn"]?.count == 888)
+        let slow = zip(distribution?.valuesMilliseconds ?? [], distribution?.counts ?? []).filter { $0.0 > 50 }
+            .map(\.1).reduce(0, +)
+        #expect(slow == 44, "30 × 888 ÷ 612 = 43.5: the tail keeps its share, not 30 single samples")
+        // Nothing to scale: no acquires, or no more acquires asked for.
+        #expect(phase.scaled(to: 612) == phase && phase.scaled(to: 100) == phase)
+        let empty = PhaseReport(
+            name: "overall",
+            warmup: false,
+            scheduled: 0,
+            outcomes: [:],
+            lateStarts: 0,
+            latencies: [:]
+        )
+        #expect(empty.scaled(to: 888) == empty)
+        #expect(PhaseReport.scaledCumulatively([1, 1, 1, 1], by: 1.5) == [2, 1, 2, 1])
     }
 }

@@ -36,6 +36,8 @@ struct HostBound {
         var judged = result
         judged.status = .hostBound
         judged.passed = false
+        // Host-bound is its own answer: the flag is for gates left inconclusive.
+        judged.undecidedByHost = nil
         judged.reason =
             "host-bound: \(floorText) \(formatNumber(floor)) ms; `\(allowance.expression)` passed, and "
             + "\(formatNumber(ratio))× the floor is \(formatNumber(floor * ratio)) ms, not below "

@@ -24,7 +24,7 @@ extension RunReport {
             case .inconclusive:
                 JUnitCase(
                     name: gate.expression,
-                    failure: "inconclusive: " + (gate.reason ?? "the samples cannot decide it"),
+                    failure: "inconclusive: " + (gate.disturbance ?? gate.reason ?? "the samples cannot decide it"),
                     kind: "inconclusive",
                     detail: gate.disturbance ?? gate.reason
                 )

@@ -80,10 +80,18 @@ extension RunReport {
         if gates.contains(where: { $0.outcome == .inconclusive && $0.disturbance == nil }) {
             lines.append("   (OPEN: the samples cannot decide it either way; run longer or again)")
         }
-        if gates.contains(where: { $0.outcome == .inconclusive && $0.disturbance != nil }) {
+        if gates.contains(where: { $0.outcome == .inconclusive && $0.undecidedByHost == true }) {
             lines.append(
                 "   (OPEN after a disturbance: failed or undecided while the host was disturbed, and the acquires it did "
-                    + "not touch are too few to decide it; run again when the host is quiet)"
+                    + "not touch are too few to decide it, though all at their figures would pass; run again when the "
+                    + "host is quiet)"
+            )
+        }
+        if gates.contains(where: { $0.outcome == .inconclusive && $0.disturbance != nil && $0.undecidedByHost != true })
+        {
+            lines.append(
+                "   (OPEN, close to the target: the acquires no disturbance touched cannot decide it, and the whole run at "
+                    + "their figures would not either; run longer)"
             )
         }
         return lines.joined(separator: "\n")
