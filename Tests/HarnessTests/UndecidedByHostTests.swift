@@ -50,24 +50,37 @@ struct UndecidedByHostTests {
         return report
     }
 
-    /// 888 arrivals, 46 of them late, as the CI runner's user measured under 24–58 % steal; `undisturbed` of them
-    /// (with `undisturbedLate` late) outside the disturbances.
-    private static func lateArrivals(undisturbed: Int, undisturbedLate: Int) -> GateEvaluator.Figures {
-        let spawns = Array(repeating: 4.0, count: 888)
+    /// Figures of `overall` (and `undisturbed`, outside `disturbances`) with nothing else measured.
+    private static func figures(
+        _ overall: PhaseReport,
+        undisturbed: PhaseReport? = nil,
+        disturbances: [Disturbance] = []
+    ) -> GateEvaluator.Figures {
         var figures = GateEvaluator.Figures(
-            overall: GateEvaluationTests.phase(spawn: spawns, late: 46),
-            undisturbed: GateEvaluationTests.phase(
-                spawn: Array(spawns.prefix(undisturbed)),
-                late: undisturbedLate
-            ),
+            overall: overall,
+            undisturbed: undisturbed,
             timeline: [],
             counters: .init(),
             leaks: 0
         )
-        figures.disturbances = [
-            Disturbance(start: 3.26, end: 13.51, evidence: ["CPU steal 52.8 % of a CPU"])
-        ]
+        figures.disturbances = disturbances
         return figures
+    }
+
+    /// 300 arrivals, 3 of them late, and no disturbance: a rate whose bounds straddle 0.01.
+    private static let closeToTheTarget = figures(
+        GateEvaluationTests.phase(spawn: Array(repeating: 4, count: 300), late: 3)
+    )
+
+    /// 888 arrivals, 46 of them late, as the CI runner's user measured under 24–58 % steal; `undisturbed` of them
+    /// (with `undisturbedLate` late) outside the disturbances.
+    private static func lateArrivals(undisturbed: Int, undisturbedLate: Int) -> GateEvaluator.Figures {
+        let spawns = Array(repeating: 4.0, count: 888)
+        return figures(
+            GateEvaluationTests.phase(spawn: spawns, late: 46),
+            undisturbed: GateEvaluationTests.phase(spawn: Array(spawns.prefix(undisturbed)), late: undisturbedLate),
+            disturbances: [Disturbance(start: 3.26, end: 13.51, evidence: ["CPU steal 52.8 % of a CPU"])]
+        )
     }
 
     @Test("undecided only because the host was disturbed: exit 0, with the gate and its evidence")
@@ -120,16 +133,11 @@ struct UndecidedByHostTests {
     @Test("a percentile gate the host left too few samples for: the whole run at their figures passes it")
     func percentileUndecidedByTheHost() throws {
         // A stall pushed 20 of 200 spawns to 400 ms; only 30 were left untouched, too few for a p95 bound.
-        var figures = GateEvaluator.Figures(
-            overall: GateEvaluationTests.phase(
-                spawn: Array(repeating: 3, count: 180) + Array(repeating: 400, count: 20)
-            ),
+        var figures = Self.figures(
+            GateEvaluationTests.phase(spawn: Array(repeating: 3, count: 180) + Array(repeating: 400, count: 20)),
             undisturbed: GateEvaluationTests.phase(spawn: Array(repeating: 3, count: 30)),
-            timeline: [],
-            counters: .init(),
-            leaks: 0
+            disturbances: [Disturbance(start: 40, end: 41, evidence: ["real-time heartbeat 291 ms late"])]
         )
-        figures.disturbances = [Disturbance(start: 40, end: 41, evidence: ["real-time heartbeat 291 ms late"])]
         let report = try Self.report(["spawn_ms p95 < 50"], on: figures)
         #expect(report.verdict == .inconclusive && report.gates[0].undecidedByHost == true)
         #expect(try Self.judge([report]).status == 0)
@@ -158,14 +166,7 @@ struct UndecidedByHostTests {
 
     @Test("too close to call with no disturbance to blame: not the host's, exit 1")
     func undecidedWithoutDisturbance() throws {
-        // 3 late of 300: a rate whose bounds straddle 0.01, and no disturbance at all.
-        let figures = GateEvaluator.Figures(
-            overall: GateEvaluationTests.phase(spawn: Array(repeating: 4, count: 300), late: 3),
-            timeline: [],
-            counters: .init(),
-            leaks: 0
-        )
-        let report = try Self.report(["late_starts rate < 0.01"], on: figures)
+        let report = try Self.report(["late_starts rate < 0.01"], on: Self.closeToTheTarget)
         #expect(report.verdict == .inconclusive)
         let (status, output) = try Self.judge([report])
         #expect(status == 1, "\(output)")
@@ -178,15 +179,7 @@ struct UndecidedByHostTests {
             ["late_starts rate < 0.01"],
             on: Self.lateArrivals(undisturbed: 70, undisturbedLate: 0)
         )
-        let close = try Self.report(
-            ["late_starts rate < 0.01"],
-            on: GateEvaluator.Figures(
-                overall: GateEvaluationTests.phase(spawn: Array(repeating: 4, count: 300), late: 3),
-                timeline: [],
-                counters: .init(),
-                leaks: 0
-            )
-        )
+        let close = try Self.report(["late_starts rate < 0.01"], on: Self.closeToTheTarget)
         #expect(try Self.judge([byHost, close]).status == 1)
         #expect(try Self.judge([byHost, byHost]).status == 0)
     }
