@@ -67,6 +67,16 @@ struct UndecidedByHostTests {
         return figures
     }
 
+    /// No acquire at all.
+    private static let nothing = PhaseReport(
+        name: "overall",
+        warmup: false,
+        scheduled: 0,
+        outcomes: [:],
+        lateStarts: 0,
+        latencies: [:]
+    )
+
     /// 300 arrivals, 3 of them late, and no disturbance: a rate whose bounds straddle 0.01.
     private static let closeToTheTarget = figures(
         GateEvaluationTests.phase(spawn: Array(repeating: 4, count: 300), late: 3)
@@ -78,7 +88,9 @@ struct UndecidedByHostTests {
         let spawns = Array(repeating: 4.0, count: 888)
         return figures(
             GateEvaluationTests.phase(spawn: spawns, late: 46),
-            undisturbed: GateEvaluationTests.phase(spawn: Array(spawns.prefix(undisturbed)), late: undisturbedLate),
+            undisturbed: undisturbed == 0
+                ? Self.nothing
+                : GateEvaluationTests.phase(spawn: Array(spawns.prefix(undisturbed)), late: undisturbedLate),
             disturbances: [Disturbance(start: 3.26, end: 13.51, evidence: ["CPU steal 52.8 % of a CPU"])]
         )
     }
@@ -153,6 +165,17 @@ struct UndecidedByHostTests {
         try ReportSchema.check(slow)
     }
 
+    @Test("every acquire touched by a disturbance: nothing is left to judge, so the host left the gate open")
+    func everythingDisturbed() throws {
+        let report = try Self.report(
+            ["late_starts rate < 0.01"],
+            on: Self.lateArrivals(undisturbed: 0, undisturbedLate: 0)
+        )
+        #expect(report.verdict == .inconclusive && report.gates[0].undecidedByHost == true)
+        #expect(report.gates[0].disturbance?.contains("none is left, so the host left it open") == true)
+        #expect(try Self.judge([report]).status == 0)
+    }
+
     @Test("late outside the disturbances too: the gate fails, and the script does not excuse it")
     func lateOutsideTheDisturbance() throws {
         let report = try Self.report(
@@ -223,14 +246,7 @@ struct UndecidedByHostTests {
         #expect(slow == 44, "30 × 888 ÷ 612 = 43.5: the tail keeps its share, not 30 single samples")
         // Nothing to scale: no acquires, or no more acquires asked for.
         #expect(phase.scaled(to: 612) == phase && phase.scaled(to: 100) == phase)
-        let empty = PhaseReport(
-            name: "overall",
-            warmup: false,
-            scheduled: 0,
-            outcomes: [:],
-            lateStarts: 0,
-            latencies: [:]
-        )
+        let empty = Self.nothing
         #expect(empty.scaled(to: 888) == empty)
         #expect(PhaseReport.scaledCumulatively([1, 1, 1, 1], by: 1.5) == [2, 1, 2, 1])
     }

@@ -127,15 +127,20 @@ package struct GateEvaluator: Sendable {
             result.status = .inconclusive
             // Had the host left the touched acquires alone and they behaved as the others, would the whole run
             // have decided it? Then the host took the decision away; if not, the build is too close to call.
-            let whole = evaluate(gate, on: undisturbed.scaled(to: measured.scheduled))
-            let byHost = whole.outcome == .pass
+            // With none left there are no figures to scale: the host took the whole run.
+            let byHost =
+                undisturbed.scheduled == 0
+                || evaluate(gate, on: undisturbed.scaled(to: measured.scheduled)).outcome == .pass
             result.undecidedByHost = byHost
             result.disturbance =
                 context + " — cannot be decided from them: "
-                + (byHost
-                    ? "too few are left; all \(measured.scheduled) at their figures would pass, so the host left it open"
-                    : "all \(measured.scheduled) at their figures would not decide it either; the build is close to the "
-                        + "target")
+                + (undisturbed.scheduled == 0
+                    ? "none is left, so the host left it open"
+                    : byHost
+                        ? "too few are left; all \(measured.scheduled) at their figures would pass, so the host left it "
+                            + "open"
+                        : "all \(measured.scheduled) at their figures would not decide it either; the build is close to "
+                            + "the target")
         case .fail, .disturbed, .hostBound:
             result.status = .fail
             result.passed = false
