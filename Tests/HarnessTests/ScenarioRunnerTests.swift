@@ -613,6 +613,33 @@ struct GateEvaluationTests {
         #expect(ExitStatus.worst([.hostBound, .success, .storeFailed]) == .hostBound)
     }
 
+    @Test("a target the floor leaves no room for, whose ratio gate is open: inconclusive for the ratio's reason")
+    func hostBoundWithAnOpenRatio() throws {
+        let gates = try ["spawn_floor_ratio p95 <= 1.5", "spawn_ms p95 < 50"].map(Gate.init(parsing:))
+        // A floor of 88 ms leaves 50 no room (1.5 × 88 = 132). 40 spawns, 36 at 100 ms and 4 at 160: no upper bound
+        // on their p95, and a lower one of 100 ms (1.14×): the ratio is open, the target failed.
+        var figures = GateEvaluator.Figures(
+            overall: Self.phase(spawn: Array(repeating: 100, count: 36) + Array(repeating: 160, count: 4)),
+            timeline: [],
+            counters: .init(),
+            leaks: 0
+        )
+        figures.burstFloorMilliseconds = 88
+        var results = GateEvaluator(figures: figures).evaluate(gates)
+        #expect(results.map(\.outcome) == [.inconclusive, .inconclusive], "\(results.map { $0.reason ?? "" })")
+        #expect(results[1].reason?.contains("could not be decided") == true)
+        #expect(results[1].reason?.contains("132 ms, not below 50") == true)
+        #expect(ReportAssembler.verdict(of: results) == .inconclusive)
+        // Without a floor the target is judged alone, and fails.
+        figures.burstFloorMilliseconds = nil
+        #expect(GateEvaluator(figures: figures).evaluate([gates[1]]).map(\.outcome) == [.fail])
+        // A ratio decided against the pool leaves the target failed, whatever the floor.
+        figures.burstFloorMilliseconds = 88
+        figures.overall = Self.phase(spawn: Array(repeating: 160, count: 288))
+        results = GateEvaluator(figures: figures).evaluate(gates)
+        #expect(results.map(\.outcome) == [.fail, .fail])
+    }
+
     @Test("a steady phase beside the bursts: the floor ratios judge the burst phases alone, the targets all acquires")
     func floorRatiosOfMixedScenario() throws {
         // 300 steady acquires at 4 ms, 256 in bursts at 57 ms, against a burst floor of 40 ms.

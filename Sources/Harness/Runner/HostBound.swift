@@ -26,12 +26,13 @@ struct HostBound {
             gate.comparison.wantsSmaller,
             let (ratioMetric, floor, floorText) = self.floor(for: gate)
         else { return result }
-        let allowance = results.first { candidate in
+        let ratioGates = results.filter { candidate in
             guard let ratioGate = candidate.gate, ratioGate.metric == ratioMetric else { return false }
-            return ratioGate.comparison.wantsSmaller && (candidate.outcome == .pass || candidate.outcome == .disturbed)
+            return ratioGate.comparison.wantsSmaller
         }
+        let allowance = ratioGates.first { $0.outcome == .pass || $0.outcome == .disturbed }
         guard let allowance, let ratio = allowance.gate?.threshold, floor * ratio >= gate.threshold else {
-            return result
+            return undecidedRatio(result, gate: gate, floor: floor, floorText: floorText, ratioGates: ratioGates)
         }
         var judged = result
         judged.status = .hostBound
@@ -43,6 +44,32 @@ struct HostBound {
             + "\(formatNumber(ratio))× the floor is \(formatNumber(floor * ratio)) ms, not below "
             + "\(Gate.format(gate.threshold)): this host's own floor leaves the target no room, so the host decided "
             + "it, not the pool (\(result.outcome.rawValue): \(result.reason ?? "no reason given"))"
+        return judged
+    }
+
+    /// A target the floor leaves no room for, whose ratio gate could not be decided: whether the pool kept within
+    /// its allowance is open, so whether the host or the pool missed the target is open too. It is inconclusive,
+    /// for the ratio's reason (and, when the host left the ratio open, the host's), never a plain failure.
+    private func undecidedRatio(
+        _ result: GateResult,
+        gate: Gate,
+        floor: Double,
+        floorText: String,
+        ratioGates: [GateResult]
+    ) -> GateResult {
+        guard let open = ratioGates.first(where: { $0.outcome == .inconclusive }),
+            let ratio = open.gate?.threshold, floor * ratio >= gate.threshold
+        else { return result }
+        var judged = result
+        judged.status = .inconclusive
+        judged.passed = false
+        judged.undecidedByHost = open.undecidedByHost
+        judged.disturbance = open.disturbance
+        judged.reason =
+            "\(floorText) \(formatNumber(floor)) ms, and \(formatNumber(ratio))× the floor is "
+            + "\(formatNumber(floor * ratio)) ms, not below \(Gate.format(gate.threshold)): the target is the host's "
+            + "unless the pool exceeded its allowance, and `\(open.expression)` could not be decided "
+            + "(\(result.outcome.rawValue): \(result.reason ?? "no reason given"))"
         return judged
     }
 
